@@ -1,0 +1,94 @@
+"""careers — Pelican plugin for the career site.
+
+Content types (jobs, ambassadors, events) with typed, validated metadata, home
+pages and per-language lists, feeds, sitemap, JSON-LD and calendars. It knows
+nothing of the mailing plugin.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pelican import signals
+
+from . import settings as careers_settings
+from .dates import today
+from .i18n import translator
+from .reader import VivierMarkdownReader
+from .report import get_report, reset_report
+from .sitemap import SitemapGenerator
+from .site import SiteGenerator, alternates_of
+from .urls import absolute, lang_prefix
+
+logger = logging.getLogger(__name__)
+
+
+def initialize(pelican):
+    """Defaults and validation, before any generator exists."""
+    careers_settings.apply_defaults(pelican.settings)
+    careers_settings.validate(pelican.settings)
+
+
+def install_template_helpers(generator):
+    """Template filters and globals on each generator's Jinja environment.
+
+    They go on the environment, not in settings, because Pelican pickles the
+    settings into its content cache and closures cannot be pickled.
+    """
+    env = getattr(generator, "env", None)
+    if env is None:
+        return
+    settings = generator.settings
+    t = translator(settings["THEME"], settings["DEFAULT_LANG"])
+    env.filters.update(
+        t=t,
+        absolute_url=lambda url: absolute(settings, url),
+        format_date=lambda value, lang=None: format_date(t, value, lang),
+    )
+    env.globals.update(
+        lang_prefix=lambda lang: lang_prefix(settings, lang),
+        CAREERS_LANGUAGES=settings["CAREERS_LANGUAGES"],
+        alternates_of=alternates_of,
+    )
+
+
+def format_date(t, value, lang=None):
+    """'14 septembre 2026' / '14 September 2026' from theme strings."""
+    if value is None:
+        return ""
+    months = t("dates.months", lang).split(",")
+    return t("dates.long", lang, day=value.day, month=months[value.month - 1].strip(), year=value.year)
+
+
+def use_our_reader(readers):
+    for extension in VivierMarkdownReader.file_extensions:
+        readers.reader_classes[extension] = VivierMarkdownReader
+
+
+def validate_build(generators_):
+    """After every generator read its content: fail once with every problem."""
+    if not generators_:
+        return
+    settings = generators_[0].settings
+    get_report(settings).raise_if_errors()
+
+
+def register():
+    signals.initialized.connect(initialize)
+    signals.readers_init.connect(use_our_reader)
+    signals.generator_init.connect(install_template_helpers)
+    signals.get_generators.connect(get_generators)
+    signals.all_generators_finalized.connect(validate_build)
+
+
+def get_generators(pelican):
+    reset_report(pelican.settings)
+    # Content generators first; the site (home pages) and the sitemap read
+    # what they put in the context, so they come last.
+    return [
+        SiteGenerator,
+        SitemapGenerator,
+    ]
+
+
+__all__ = ["register", "today"]

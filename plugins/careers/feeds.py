@@ -1,0 +1,66 @@
+"""Atom/RSS writing with feedgen, shared by articles, jobs and events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Iterable
+
+from feedgen.feed import FeedGenerator
+
+from .urls import absolute
+
+
+def aware(value, zone) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=zone)
+    return dt.datetime.combine(value, dt.time(), tzinfo=zone)
+
+
+def new_feed(settings, *, feed_url: str, page_url: str, title: str, subtitle: str, lang: str) -> FeedGenerator:
+    feed = FeedGenerator()
+    feed.id(absolute(settings, feed_url))
+    feed.title(title)
+    feed.subtitle(subtitle or title)
+    feed.link(href=absolute(settings, page_url), rel="alternate")
+    feed.link(href=absolute(settings, feed_url), rel="self")
+    feed.language(lang)
+    company = settings["CAREERS_COMPANY"]
+    feed.author({"name": company["name"]})
+    return feed
+
+
+def write_feed(output_path: str, rel_path: str, feed: FeedGenerator, *, rss: bool = False) -> None:
+    path = os.path.join(output_path, rel_path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if rss:
+        feed.rss_file(path, pretty=True)
+    else:
+        feed.atom_file(path, pretty=True)
+
+
+def add_entries(feed: FeedGenerator, settings, items: Iterable, zone) -> None:
+    """Add Pelican content objects (title, url, date, summary, content).
+
+    The feed's own `updated` is the newest entry's, so that rebuilding the
+    same content gives the same bytes.
+    """
+    newest = None
+    for item in items:
+        entry = feed.add_entry(order="append")
+        link = absolute(settings, item.url)
+        entry.id(link)
+        entry.title(item.title)
+        entry.link(href=link)
+        published = aware(item.date, zone)
+        entry.published(published)
+        updated = aware(getattr(item, "modified", None) or item.date, zone)
+        entry.updated(updated)
+        newest = updated if newest is None or updated > newest else newest
+        summary = getattr(item, "summary", None)
+        if summary:
+            entry.summary(summary, type="html")
+        entry.content(item.content, type="html")
+        for author in getattr(item, "authors", []) or []:
+            entry.author({"name": author.name})
+    feed.updated(newest or dt.datetime(2000, 1, 1, tzinfo=zone))

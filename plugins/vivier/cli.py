@@ -1,0 +1,82 @@
+"""The `vivier` command line: thin; parses arguments and calls the packages.
+
+Command groups live in `vivier/commands/*.py`, each exposing `commands`, a
+list of click commands, so every part of Vivier adds its own without editing
+this file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import pkgutil
+import sys
+
+import click
+from rich.console import Console
+
+from . import __version__, commands as commands_pkg
+from .config import ConfigError, load_settings
+
+console = Console(stderr=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="vivier")
+@click.option("-s", "--settings", "conf", type=click.Path(exists=True, dir_okay=False), help="Settings file (default: pelicanconf.py of this folder or a parent).")
+@click.option("-v", "--verbose", is_flag=True, help="Show debug logs.")
+@click.pass_context
+def cli(ctx, conf, verbose):
+    """Vivier: career site and talent-pool newsletters from Markdown."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    ctx.ensure_object(dict)
+    ctx.obj["conf"] = conf
+
+
+def settings_from(ctx, **overrides) -> dict:
+    """The settings for this invocation (loaded once per command)."""
+    root = ctx.find_root()
+    try:
+        return load_settings(root.obj.get("conf"), **overrides)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@cli.command()
+@click.option("--today", help="Check as if today were this date (YYYY-MM-DD).")
+@click.pass_context
+def check(ctx, today):
+    """Validate all content (every file, every field) without writing the site."""
+    from careers.report import ContentError, get_report
+    from careers.settings import SettingsError
+
+    from .build import check_content
+
+    settings = settings_from(ctx, VIVIER_TODAY=today)
+    try:
+        check_content(settings)
+    except (ContentError, SettingsError) as exc:
+        console.print(f"[bold red]✗[/] {exc}", markup=True, highlight=False)
+        sys.exit(1)
+    report = get_report(settings)
+    for warning in report.warnings:
+        console.print(f"[yellow]warning[/] {warning.format(settings['PATH'])}", highlight=False)
+    console.print(f"[green]✓[/] content is valid ({len(report.warnings)} warning(s))", highlight=False)
+
+
+def _load_command_modules():
+    for info in sorted(pkgutil.iter_modules(commands_pkg.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands_pkg.__name__}.{info.name}")
+        for command in getattr(module, "commands", []):
+            cli.add_command(command)
+
+
+_load_command_modules()
+
+
+def main(argv=None):
+    return cli.main(args=argv, prog_name="vivier")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Shared fixtures: real Pelican builds of real content, with "today" pinned."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = "2026-11-22"  # every test sees the same "today"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_paths(tmp_path_factory):
+    """Member store and outbox of the test session live in a temporary folder."""
+    base = tmp_path_factory.mktemp("private")
+    old = {k: os.environ.get(k) for k in ("VIVIER_POOL", "VIVIER_OUTBOX", "VIVIER_TODAY")}
+    os.environ["VIVIER_POOL"] = str(base / "pool.sqlite3")
+    os.environ["VIVIER_OUTBOX"] = str(base / "outbox")
+    os.environ["VIVIER_TODAY"] = TODAY
+    yield base
+    for key, value in old.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def run_pelican(content: Path, output: Path, *extra: str, conf: Path | None = None, env: dict | None = None, today: str = TODAY):
+    """Run the real `pelican` command as `make site` does; return the CompletedProcess."""
+    cmd = [
+        sys.executable, "-m", "pelican", str(content),
+        "-s", str(conf or ROOT / "pelicanconf.py"),
+        "-o", str(output),
+        "--fatal", "errors",
+        "-e", "LOAD_CONTENT_CACHE=false", "CACHE_CONTENT=false",
+        *extra,
+    ]
+    full_env = {**os.environ, "VIVIER_TODAY": today, "COLUMNS": "200", **(env or {})}
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=full_env, timeout=300)
+
+
+def copy_content(tmp_path: Path) -> Path:
+    """A private copy of the sample content that a test may break."""
+    target = tmp_path / "content"
+    shutil.copytree(ROOT / "content", target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory, private_paths) -> Path:
+    """The sample site, built once per test session by the real pelican."""
+    output = tmp_path_factory.mktemp("site") / "output"
+    result = run_pelican(ROOT / "content", output)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return output
+
+
+@pytest.fixture
+def content_copy(tmp_path) -> Path:
+    return copy_content(tmp_path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import pkgutil
 import sys
 
@@ -51,16 +52,23 @@ def check(ctx, today):
     from careers.settings import SettingsError
 
     from .build import check_content
+    from .reporting import print_problems
 
-    settings = settings_from(ctx, VIVIER_TODAY=today)
+    if today:
+        os.environ["VIVIER_TODAY"] = today
+    settings = settings_from(ctx)
     try:
         check_content(settings)
-    except (ContentError, SettingsError) as exc:
-        console.print(f"[bold red]✗[/] {exc}", markup=True, highlight=False)
+    except ContentError as exc:
+        print_problems(console, exc.problems, settings["PATH"], f"{len(exc.problems)} content problem(s)")
+        console.print("[bold red]✗[/] content is not valid", highlight=False)
         sys.exit(1)
+    except SettingsError as exc:
+        console.print(f"[bold red]✗[/] {exc}", highlight=False)
+        sys.exit(2)
     report = get_report(settings)
-    for warning in report.warnings:
-        console.print(f"[yellow]warning[/] {warning.format(settings['PATH'])}", highlight=False)
+    if report.warnings:
+        print_problems(console, report.warnings, settings["PATH"], f"{len(report.warnings)} warning(s)")
     console.print(f"[green]✓[/] content is valid ({len(report.warnings)} warning(s))", highlight=False)
 
 

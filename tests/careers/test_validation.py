@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -52,7 +53,8 @@ def test_bad_date_and_missing_title_fail_the_build_with_every_problem(content_co
 
 
 def vivier(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "vivier", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    env = {**os.environ, "COLUMNS": "250"}
+    return subprocess.run([sys.executable, "-m", "vivier", *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env)
 
 
 def test_vivier_check_accepts_the_sample_content():
@@ -72,8 +74,27 @@ def test_vivier_check_reports_problems_without_writing(content_copy, tmp_path):
     )
     result = vivier("--settings", str(conf), "check")
     assert result.returncode == 1
-    assert "mal-date.md:2: date:" in result.stderr
+    row = next(line for line in result.stderr.splitlines() if "mal-date.md:2" in line)
+    assert "date" in row and "'2026-13-45' cannot be read" in row and "2026-09-14 09:00" in row
     assert not out.exists()
+
+
+def test_vivier_build_lists_problems_as_a_table_and_exits_non_zero(content_copy, tmp_path):
+    (content_copy / "articles" / "mal-date.md").write_text(BAD_DATE)
+    (content_copy / "articles" / "sans-titre.md").write_text(NO_TITLE)
+    out = tmp_path / "out"
+    conf = tmp_path / "conf.py"
+    conf.write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
+        f"PATH = {str(content_copy)!r}\nTHEME = {str(ROOT / 'theme')!r}\n"
+        f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\nCACHE_CONTENT = False\nLOAD_CONTENT_CACHE = False\n"
+    )
+    result = vivier("--settings", str(conf), "build", "-o", str(out))
+    assert result.returncode == 1
+    assert "2 content problem(s): nothing was published" in result.stderr
+    assert any("sans-titre.md" in line and "title" in line and "is missing" in line for line in result.stderr.splitlines())
+    assert "Traceback" not in result.stderr
+    assert not (out / "index.html").exists()
 
 
 def test_vivier_version_and_help():

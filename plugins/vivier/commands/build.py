@@ -1,0 +1,53 @@
+"""`vivier build`: the Pelican build, with content problems shown as one table."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+from rich.console import Console
+
+console = Console(stderr=True)
+
+
+@click.command("build")
+@click.option("--publish", is_flag=True, help="Production build with publishconf.py (absolute URLs, no drafts).")
+@click.option("--today", help="Build as if today were this date (YYYY-MM-DD).")
+@click.option("-o", "--output", type=click.Path(file_okay=False), help="Output folder (default: OUTPUT_PATH).")
+@click.pass_context
+def build(ctx, publish, today, output):
+    """Build the site and newsletters; exit 1 listing every content problem."""
+    from careers.report import ContentError, get_report
+    from careers.settings import SettingsError
+    from pelican import Pelican
+    from pelican.log import init as init_logging
+
+    from ..cli import settings_from
+    from ..config import find_project
+    from ..reporting import print_problems
+
+    if today:
+        os.environ["VIVIER_TODAY"] = today
+    if publish:
+        ctx.find_root().obj["conf"] = str(find_project() / "publishconf.py")
+    init_logging(level=logging.WARNING, fatal="errors", name="pelican")
+    settings = settings_from(ctx, OUTPUT_PATH=os.path.abspath(output) if output else None)
+    try:
+        Pelican(settings).run()
+    except ContentError as exc:
+        print_problems(console, exc.problems, settings["PATH"], f"{len(exc.problems)} content problem(s): nothing was published")
+        sys.exit(1)
+    except SettingsError as exc:
+        console.print(f"[bold red]✗[/] {exc}", highlight=False)
+        sys.exit(2)
+    except RuntimeError as exc:  # Pelican's own errors, made fatal by --fatal errors
+        console.print(f"[bold red]✗[/] {exc}", highlight=False)
+        sys.exit(1)
+    warnings = get_report(settings).warnings
+    if warnings:
+        print_problems(console, warnings, settings["PATH"], f"{len(warnings)} warning(s)")
+
+
+commands = [build]

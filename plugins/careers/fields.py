@@ -274,7 +274,7 @@ class Schema:
             if value is None or _text(value) == "":
                 if spec.required:
                     report.error(path, spec.name, "is empty", spec.example, field_line(path, name))
-                result[spec.name] = spec.default
+                result[spec.name] = _default(spec)
                 continue
             try:
                 result[spec.name] = spec.parse(value)
@@ -286,7 +286,7 @@ class Schema:
             if spec.required:
                 report.error(path, spec.name, f"is missing; every {self.kind} needs it", f"{_label(spec.name)}: {spec.example}" if spec.example else "")
             else:
-                result[spec.name] = spec.default() if callable(spec.default) else spec.default
+                result[spec.name] = _default(spec)
         return result
 
     def template(self, values: dict[str, str] | None = None, body: str = "") -> str:
@@ -308,6 +308,11 @@ class Schema:
             + "\n-->\n\n"
             + body
         )
+
+
+def _default(spec: Field):
+    """A fresh default value (a callable default is a factory, like `list`)."""
+    return spec.default() if callable(spec.default) else spec.default
 
 
 def _label(name: str) -> str:

@@ -1,0 +1,87 @@
+"""Facets of the job listing: options with counts, static facet pages, JSON index.
+
+The static pages (one per facet option) work without JavaScript; facets.js
+reads the JSON index (`{"items": [{"id", "text", "facets"}]}`) to combine
+facets and filter by text in the browser.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .job_settings import FACET_SEGMENTS, facet_url
+
+FACETS = tuple(FACET_SEGMENTS)  # department, location, remote, contract, experience
+_TAGS = re.compile(r"<[^>]+>")
+
+
+@dataclass
+class Option:
+    key: str
+    label: str
+    count: int
+    url: str
+
+
+@dataclass
+class Facet:
+    name: str
+    options: list[Option] = field(default_factory=list)
+
+
+def job_facets(job) -> dict[str, list[tuple[str, str]]]:
+    """{facet: [(key, label), …]} of one job."""
+    places = [(p.key, p.city) for p in job.locations if p.city]
+    return {
+        "department": [(job.department, job.department_label)],
+        "location": list(dict.fromkeys(places)),
+        "remote": [(job.remote, job.remote_label)],
+        "contract": [(job.contract_key, job.contract_label)],
+        "experience": [(job.experience, job.experience_label)],
+    }
+
+
+def build(settings, jobs, lang: str) -> list[Facet]:
+    """Facets over the open jobs of one language, options sorted by label."""
+    result = []
+    for name in FACETS:
+        counts: dict[str, list] = {}
+        for job in jobs:
+            for key, label in job_facets(job)[name]:
+                counts.setdefault(key, [label, 0])[1] += 1
+        options = [Option(k, lbl, n, facet_url(settings, lang, name, k)) for k, (lbl, n) in counts.items()]
+        if name in ("remote", "experience"):
+            order = {"remote": ["on-site", "hybrid", "remote"], "experience": ["entry", "junior", "confirmed", "senior", "lead"]}[name]
+            options.sort(key=lambda o: order.index(o.key) if o.key in order else 99)
+        else:
+            options.sort(key=lambda o: o.label.casefold())
+        result.append(Facet(name, options))
+    return result
+
+
+def matching(jobs, name: str, key: str) -> list:
+    return [job for job in jobs if any(k == key for k, _ in job_facets(job)[name])]
+
+
+def plain(html: str) -> str:
+    return " ".join(_TAGS.sub(" ", html or "").split())
+
+
+def index_document(jobs) -> dict:
+    """The JSON index read by facets.js, one item per open job of a language."""
+    items = []
+    for job in jobs:
+        facets = job_facets(job)
+        text = " ".join(
+            [job.title, job.reference, job.department_label, *job.location_labels, job.remote_label,
+             job.contract_label, job.experience_label, *job.must_have, *job.nice_to_have, plain(job.summary)]
+        )
+        items.append({
+            "id": job.slug,
+            "title": job.title,
+            "url": job.url,
+            "text": text,
+            "facets": {name: [k for k, _ in facets[name]] for name in FACETS},
+        })
+    return {"items": items}

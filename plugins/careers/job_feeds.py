@@ -1,0 +1,172 @@
+"""Feeds of open jobs: Atom and RSS (feedgen), embeddable JSON, Indeed XML.
+
+Only open jobs appear anywhere here; the output depends on content and
+"today" only, so rebuilding the same content gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from html import escape
+
+from .dates import site_zone
+from .feeds import aware, new_feed, write_feed
+from .jsonld import applicant_countries, employment_type, valid_through
+from .urls import absolute
+
+ALL = "feeds/jobs"
+BY = "feeds/jobs-{facet}-{key}"
+JSON_FEED = "feeds/jobs.json"
+INDEED_FEED = "feeds/jobs-indeed.xml"
+INDEED_JOBTYPE = {"FULL_TIME": "fulltime", "PART_TIME": "parttime", "CONTRACTOR": "contract", "TEMPORARY": "temporary", "INTERN": "internship"}
+
+
+def feed_paths(prefix: str, facet: str | None = None, key: str | None = None) -> dict[str, str]:
+    """{'atom': …, 'rss': …} site-relative paths of one feed."""
+    base = prefix + (BY.format(facet=facet, key=key) if facet else ALL)
+    return {"atom": base + ".atom.xml", "rss": base + ".rss.xml"}
+
+
+def facts(job) -> str:
+    """The one-line essentials shown at the top of an entry."""
+    parts = [", ".join(job.location_labels), job.remote_label, job.contract_label, job.salary_text]
+    return " · ".join(p for p in parts if p)
+
+
+def write_job_feeds(output_path, settings, paths: dict[str, str], *, title, subtitle, page_url, lang, jobs) -> None:
+    """One Atom and one RSS file over the same entries."""
+    zone = site_zone(settings)
+    feed = new_feed(settings, feed_url=paths["atom"], page_url=page_url, title=title, subtitle=subtitle, lang=lang)
+    newest = None
+    for job in jobs:
+        entry = feed.add_entry(order="append")
+        link = absolute(settings, job.url)
+        entry.id(link)
+        entry.guid(link, permalink=True)
+        entry.title(job.title)
+        entry.link(href=link)
+        published = aware(job.date, zone)
+        updated = aware(getattr(job, "modified", None) or job.date, zone)
+        entry.published(published)
+        entry.updated(updated)
+        newest = updated if newest is None or updated > newest else newest
+        entry.summary(f"<p>{escape(facts(job))}</p>{job.summary or ''}", type="html")
+        entry.content(job.content, type="html")
+        entry.category(term=job.department, label=job.department_label)
+        entry.author({"name": settings["CAREERS_COMPANY"]["name"]})
+    feed.updated(newest or dt.datetime(2000, 1, 1, tzinfo=zone))
+    write_feed(output_path, paths["atom"], feed)
+    feed.link(href=absolute(settings, paths["rss"]), rel="self", replace=True)
+    write_feed(output_path, paths["rss"], feed, rss=True)
+
+
+def _decimal(value):
+    if value is None:
+        return None
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def json_feed(settings, jobs) -> dict:
+    """Open jobs of every language, for embedding on other sites."""
+    company = settings["CAREERS_COMPANY"]
+    return {
+        "version": 1,
+        "company": {"name": company["name"], "url": company["url"]},
+        "site": settings["PUBLIC_URL"],
+        "jobs": [
+            {
+                "reference": job.reference,
+                "lang": job.lang,
+                "title": job.title,
+                "url": absolute(settings, job.url),
+                "department": {"key": job.department, "label": job.department_label},
+                "locations": [
+                    {"city": p.city, "postal_code": p.postal_code, "region": p.region, "country": p.country}
+                    for p in job.locations
+                ],
+                "remote": job.remote,
+                "contract": job.contract,
+                "employment_type": employment_type(job.contract, job.working_time),
+                "experience": job.experience,
+                "salary": {
+                    "min": _decimal(job.salary_min), "max": _decimal(job.salary_max),
+                    "currency": job.salary_currency, "period": job.salary_period, "text": job.salary_text,
+                },
+                "must_have": list(job.must_have),
+                "nice_to_have": list(job.nice_to_have),
+                "date_posted": job.date.isoformat(timespec="seconds"),
+                "valid_through": job.valid_through.isoformat(),
+                "summary": job.summary,
+                "translations": {t.lang: absolute(settings, t.url) for t in job.translations if t.is_open},
+            }
+            for job in jobs
+        ],
+    }
+
+
+def _cdata(value) -> str:
+    text = "" if value is None else str(value)
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def indeed_feed(settings, jobs) -> str:
+    """Indeed's XML conventions: one complete list, CDATA values, a stable
+    reference per job and location (`{reference}-{city}`)."""
+    company = settings["CAREERS_COMPANY"]
+    newest = max((j.date for j in jobs), default=None)
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        "<source>",
+        f"  <publisher>{escape(company['name'])}</publisher>",
+        f"  <publisherurl>{escape(settings['PUBLIC_URL'])}</publisherurl>",
+    ]
+    if newest is not None:
+        lines.append(f"  <lastBuildDate>{newest.isoformat(timespec='seconds')}</lastBuildDate>")
+    for job in jobs:
+        places = [p for p in job.locations if p.city] or job.locations
+        for place in places:
+            reference = f"{job.reference}-{place.key}" if place.key else job.reference
+            values = [
+                ("title", job.title),
+                ("date", job.date.isoformat(timespec="seconds")),
+                ("referencenumber", reference),
+                ("requisitionid", job.reference),
+                ("url", absolute(settings, job.url)),
+                ("company", company["name"]),
+                ("sourcename", company["name"]),
+                ("city", place.city or ""),
+                ("state", place.region or ""),
+                ("country", place.country),
+                ("postalcode", place.postal_code or ""),
+                ("email", job.apply_email or ""),
+                ("description", job.content),
+                ("salary", job.salary_text),
+                ("jobtype", ", ".join(INDEED_JOBTYPE.get(t, "other") for t in employment_type(job.contract, job.working_time))),
+                ("category", job.department_label),
+                ("experience", job.experience_label),
+                ("expirationdate", valid_through(job, settings)),
+                ("language", job.lang),
+            ]
+            if job.remote == "remote":
+                values.append(("remotetype", "Fully remote"))
+                values.append(("remotecountries", ", ".join(applicant_countries(job))))
+            elif job.remote == "hybrid":
+                values.append(("remotetype", "Hybrid remote"))
+            lines.append("  <job>")
+            lines.extend(f"    <{name}>{_cdata(value)}</{name}>" for name, value in values)
+            lines.append("  </job>")
+    lines.append("</source>")
+    return "\n".join(lines) + "\n"
+
+
+def write_text(output_path, rel_path, text) -> None:
+    path = os.path.join(output_path, rel_path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def write_json(output_path, rel_path, data) -> None:
+    write_text(output_path, rel_path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")

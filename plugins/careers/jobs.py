@@ -1,0 +1,306 @@
+"""Job ads: the `Job` content type and the generator that reads, checks and writes them.
+
+Jobs live in `content/jobs/` (not articles in a category) so they get their
+own fields, rules, pages, facets and feeds. Translations share a `Reference`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+from pelican.contents import Content
+from pelican.generators import Generator
+from pelican.utils import slugify
+
+from . import job_settings, sitemap
+from .dates import now, site_zone, today
+from .i18n import translator
+from .job_display import labels
+from .job_facets import FACETS, build as build_facets, index_document, matching
+from .job_feeds import (INDEED_FEED, JSON_FEED, feed_paths, indeed_feed, json_feed, write_job_feeds, write_json,
+                        write_text)
+from .job_fields import job_schema
+from .job_rules import check_job, check_title, check_translations, check_wording, load_rules, rules_path
+from .jsonld import applicant_countries, job_posting, to_script
+from .report import get_report
+from .urls import lang_prefix
+
+logger = logging.getLogger(__name__)
+
+ATTRIBUTES = {
+    "title": None, "reference": None, "status": "open", "department": None, "locations": list, "remote": None,
+    "contract": None, "working_time": "full-time", "salary_min": None, "salary_max": None, "salary_currency": None,
+    "salary_period": "year", "experience": None, "must_have": list, "nice_to_have": list, "hiring_manager": None,
+    "apply_url": None, "apply_email": None, "date": None, "valid_through": None, "interview_steps": list,
+    "applicant_countries": list,
+}
+
+
+class Job(Content):
+    """One job ad in one language."""
+
+    mandatory_properties = ("title",)
+    default_template = "job"
+    default_status = "open"
+
+    def __init__(self, content, metadata=None, settings=None, source_path=None, context=None):
+        # Pelican's placeholders for unreadable values are None; our schema reports them.
+        metadata = {k: v for k, v in (metadata or {}).items() if v is not None}
+        super().__init__(content, metadata, settings, source_path, context)
+
+    @property
+    def url(self) -> str:
+        return job_settings.paths(self.settings, self.lang)["job"].format(slug=self.slug)
+
+    @property
+    def save_as(self) -> str:
+        return self.url + "index.html"
+
+    @property
+    def apply_link(self) -> str:
+        """Where the apply button goes: the apply URL, or a pre-filled email."""
+        if self.apply_url:
+            return self.apply_url
+        subject = quote(f"{self.title} ({self.reference})")
+        return f"mailto:{self.apply_email}?subject={subject}"
+
+
+class JobsGenerator(Generator):
+    """Reads and checks every job ad, then writes pages, listings, facets and feeds."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        job_settings.apply_defaults(self.settings)
+        job_settings.validate(self.settings)
+
+    # --- reading ---------------------------------------------------------------
+
+    def generate_context(self):
+        settings = self.settings
+        report = get_report(settings)
+        self.today = today(settings)
+        self.t = translator(settings["THEME"], settings["DEFAULT_LANG"])
+        schema = job_schema(settings)
+        rules = load_rules(rules_path(settings))
+        read, valid = [], []
+        for path in sorted(self.get_files(settings["JOBS_CONTENT_PATHS"])):
+            job = self._read(path, report)
+            if job is None:
+                continue
+            source = job.source_path
+            before = {p.field for p in report.problems if p.path == source}
+            raw = {k: v for k, v in job.metadata.items() if v is not None}
+            values = schema.parse(raw, source, report, already_reported=before)
+            self._apply(job, values)
+            check_wording(source, job.lang, rules, report)
+            check_title(source, job.title, job.lang, rules, report)
+            if job.locations is not None and job.remote:
+                check_job(job, settings, report)
+            read.append(job)
+            if not report.has_errors_for(source):
+                valid.append(job)
+        groups: dict[str, list[Job]] = {}
+        for job in read:
+            if job.reference:
+                groups.setdefault(job.reference, []).append(job)
+        check_translations(groups, settings, report)
+
+        published = [j for j in valid if j.status != "draft" and not report.has_errors_for(j.source_path)]
+        for job in published:
+            labels(job, self.t, settings)
+            job.is_open = job.status == "open" and job.valid_through >= self.today
+            job.applicant_country_list = applicant_countries(job)
+        for job in published:
+            job.translations = [o for o in published if o.reference == job.reference and o is not job]
+        published.sort(key=lambda j: (j.date, j.reference), reverse=True)
+        self.jobs = published
+        self.open_jobs = [j for j in published if j.is_open]
+        for job in published:
+            job.similar_jobs = self._similar(job)
+        languages = settings["CAREERS_LANGUAGES"]
+        self.open_by_lang = {lang: [j for j in self.open_jobs if j.lang == lang] for lang in languages}
+        self.context["jobs"] = self.jobs
+        self.context["open_jobs"] = self.open_jobs
+        self.context["open_jobs_by_lang"] = self.open_by_lang
+        self.context["JOBS_HOME_COUNT"] = settings["JOBS_HOME_COUNT"]
+        self.context["jobs_list_urls"] = {lang: job_settings.paths(settings, lang)["list"] for lang in languages}
+        self._register_sitemap()
+
+    def _read(self, path, report):
+        try:
+            job = self.readers.read_file(base_path=self.path, path=path, content_class=Job, context=self.context)
+        except Exception as exc:  # a file Markdown cannot read at all
+            report.error(os.path.join(self.path, path), "file", f"cannot be read ({exc})")
+            return None
+        self.add_source_path(job)
+        return job
+
+    def _apply(self, job, values):
+        """Typed values onto the job; missing ones get neutral defaults."""
+        settings = self.settings
+        for name, default in ATTRIBUTES.items():
+            value = values.get(name)
+            if value is None or isinstance(value, type):  # an empty field gets the bare default factory
+                value = default() if callable(default) else default
+            setattr(job, name, value)
+        if values.get("lang"):
+            job.lang = values["lang"]
+        if values.get("slug"):
+            job.slug = values["slug"]
+        job.salary_currency = job.salary_currency or settings["JOBS_DEFAULT_CURRENCY"]
+        if job.date is not None and job.date.tzinfo is None:
+            job.date = job.date.replace(tzinfo=site_zone(settings))
+        if job.valid_through is None and job.date is not None:
+            job.valid_through = job.date.date() + dt.timedelta(days=settings["JOBS_VALID_DAYS"])
+        if not job.interview_steps:
+            job.interview_steps = list((settings.get("JOBS_INTERVIEW_STEPS") or {}).get(job.lang, []))
+
+    def _similar(self, job) -> list[Job]:
+        """Open jobs in the same language, closest first (department, skills, places)."""
+        skills = {s.casefold() for s in job.must_have}
+        places = {p.key for p in job.locations}
+
+        def score(other):
+            return (
+                2 * (other.department == job.department)
+                + len(skills & {s.casefold() for s in other.must_have})
+                + len(places & {p.key for p in other.locations})
+            )
+
+        others = [o for o in self.open_jobs if o.lang == job.lang and o.reference != job.reference]
+        ranked = sorted(others, key=lambda o: (-score(o), -o.date.timestamp()))
+        return ranked[: self.settings["JOBS_SIMILAR"]]
+
+    def _register_sitemap(self):
+        """Open job pages, listings and facet pages; never closed or expired jobs."""
+        for job in self.open_jobs:
+            alternates = {job.lang: job.url} | {t.lang: t.url for t in job.translations if t.is_open}
+            sitemap.add(self.context, job.url, getattr(job, "modified", None) or job.date, alternates)
+        list_alts = {lang: job_settings.paths(self.settings, lang)["list"] for lang in self.settings["CAREERS_LANGUAGES"]}
+        for lang, jobs in self.open_by_lang.items():
+            sitemap.add(self.context, list_alts[lang], None, list_alts)
+            for facet in build_facets(self.settings, jobs, lang):
+                for option in facet.options:
+                    sitemap.add(self.context, option.url, None, self._facet_alternates(facet.name, option.key))
+
+    def _facet_alternates(self, name, key) -> dict[str, str]:
+        result = {}
+        for lang, jobs in self.open_by_lang.items():
+            if matching(jobs, name, key):
+                result[lang] = job_settings.facet_url(self.settings, lang, name, key)
+        return result
+
+    # --- writing ---------------------------------------------------------------
+
+    def _write(self, writer, url, template, lang, alternates, **extra):
+        writer.write_file(
+            url + "index.html" if url.endswith("/") else url,
+            self.get_template(template),
+            self.context,
+            relative_urls=self.settings.get("RELATIVE_URLS", False),
+            page_lang=lang,
+            alternates=alternates,
+            page_url=url,
+            **extra,
+        )
+
+    def generate_output(self, writer):
+        for job in self.jobs:
+            alternates = {job.lang: job.url} | {t.lang: t.url for t in job.translations}
+            self._write(
+                writer, job.url, "job", job.lang, alternates,
+                job=job,
+                jsonld=to_script(job_posting(job, self.settings)) if job.is_open else None,
+                noindex=not job.is_open,
+                list_url=job_settings.paths(self.settings, job.lang)["list"],
+            )
+        for lang, jobs in self.open_by_lang.items():
+            self._write_listings(writer, lang, jobs)
+        write_json(self.output_path, JSON_FEED, json_feed(self.settings, self.open_jobs))
+        write_text(self.output_path, INDEED_FEED, indeed_feed(self.settings, self._one_version_per_job()))
+
+    def _one_version_per_job(self) -> list[Job]:
+        """The default-language version of each open job (or its only one)."""
+        chosen: dict[str, Job] = {}
+        default = self.settings["DEFAULT_LANG"]
+        for job in self.open_jobs:
+            current = chosen.get(job.reference)
+            if current is None or (job.lang == default and current.lang != default):
+                chosen[job.reference] = job
+        return sorted(chosen.values(), key=lambda j: (j.date, j.reference), reverse=True)
+
+    def _write_listings(self, writer, lang, jobs):
+        settings, t = self.settings, self.t
+        urls = job_settings.paths(settings, lang)
+        prefix = lang_prefix(settings, lang)
+        facets = build_facets(settings, jobs, lang)
+        list_alts = {other: job_settings.paths(settings, other)["list"] for other in settings["CAREERS_LANGUAGES"]}
+        company = settings["CAREERS_COMPANY"]["name"]
+        feeds = feed_paths(prefix)
+        common = dict(facets=facets, index_url=urls["index"], list_url=urls["list"], all_count=len(jobs), all_jobs=jobs)
+        self._write(writer, urls["list"], "job_list", lang, list_alts, listed_jobs=jobs, feeds=feeds, **common)
+        write_job_feeds(self.output_path, settings, feeds, title=f"{company} — {t('jobs.title', lang)}",
+                        subtitle=t("jobs.feed_subtitle", lang), page_url=urls["list"], lang=lang, jobs=jobs)
+        for facet in facets:
+            for option in facet.options:
+                subset = matching(jobs, facet.name, option.key)
+                facet_feeds = feed_paths(prefix, facet.name, option.key) if facet.name in ("department", "location") else None
+                self._write(
+                    writer, option.url, "job_list", lang, self._facet_alternates(facet.name, option.key),
+                    listed_jobs=subset, active_facet=facet.name, active_option=option, feeds=facet_feeds, **common,
+                )
+                if facet_feeds:
+                    write_job_feeds(
+                        self.output_path, settings, facet_feeds,
+                        title=f"{company} — {t('jobs.title', lang)} — {option.label}",
+                        subtitle=t("jobs.feed_subtitle", lang), page_url=option.url, lang=lang, jobs=subset,
+                    )
+        write_json(self.output_path, urls["index"], index_document(jobs))
+
+
+# "(H/F)" and "·e" endings make no sense in an address: "ingenieur-cloud", not "ingenieure-cloud-hf".
+_NEUTRAL_MARKS = re.compile(r"\(?\b[HFX]\s*/\s*[HFX](?:\s*/\s*[HFX])?\b\)?|·\w*", re.I)
+
+
+def new_file(settings, title: str, lang: str) -> Path:
+    """A new job ad with every field present and a field guide, for `vivier new job`."""
+    job_settings.apply_defaults(settings)
+    slug = slugify(_NEUTRAL_MARKS.sub("", title), regex_subs=settings.get("SLUG_REGEX_SUBSTITUTIONS", []))
+    folder = Path(settings["PATH"]) / settings["JOBS_CONTENT_PATHS"][0]
+    if lang != settings["DEFAULT_LANG"]:
+        folder = folder / lang
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{slug}.md"
+    posted = now(settings)
+    departments = list(settings.get("JOBS_DEPARTMENTS") or {}) or ["data"]
+    values = {
+        "title": title,
+        "slug": slug,
+        "reference": f"{settings['JOBS_REFERENCE_PREFIX']}-{posted:%Y%m%d}-{slug[:20].rstrip('-')}",
+        "lang": lang,
+        "status": "open",
+        "department": departments[0],
+        "date": posted.strftime("%Y-%m-%d %H:%M"),
+        "valid_through": (posted.date() + dt.timedelta(days=settings["JOBS_VALID_DAYS"])).isoformat(),
+        "applicant_countries": "",
+    }
+    body = {
+        "fr": "## Votre mission\n\nCe que la personne fera, avec qui, pour quels clients.\n\n"
+              "## L'équipe\n\nQui elle rejoint, comment l'équipe travaille.\n\n"
+              "## Ce que nous offrons\n\nRémunération, télétravail, formation, avantages.\n",
+        "en": "## Your mission\n\nWhat the person will do, with whom, for which clients.\n\n"
+              "## The team\n\nWho they join, how the team works.\n\n"
+              "## What we offer\n\nPay, remote work, training, benefits.\n",
+    }
+    text = job_schema(settings).template(values, body=body.get(lang, body["en"]))
+    with open(path, "x", encoding="utf-8") as handle:
+        handle.write(text)
+    return path
+
+
+__all__ = ["FACETS", "Job", "JobsGenerator", "new_file"]

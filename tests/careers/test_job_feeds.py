@@ -1,0 +1,104 @@
+"""Job feeds parsed back: Atom/RSS (feedparser), Indeed XML (lxml), embeddable JSON."""
+
+from __future__ import annotations
+
+import json
+
+import feedparser
+import pytest
+from lxml import etree
+
+PUBLIC = "https://carrieres.cardamome.example"
+CLOSED_SLUGS = {"architecte-cloud-azure-nantes", "consultant-pilotage-si-nantes"}
+
+
+def open_urls(site, lang):
+    index = "emplois/index.json" if lang == "fr" else "en/jobs/index.json"
+    return {f"{PUBLIC}/{item['url']}" for item in json.loads((site / index).read_text())["items"]}
+
+
+def facets_of(site, lang):
+    index = "emplois/index.json" if lang == "fr" else "en/jobs/index.json"
+    return {f"{PUBLIC}/{item['url']}": item["facets"] for item in json.loads((site / index).read_text())["items"]}
+
+
+def parse(path):
+    feed = feedparser.parse(path.read_bytes())
+    assert not feed.bozo, (path, feed.get("bozo_exception"))
+    return feed
+
+
+@pytest.mark.parametrize("lang,prefix", [("fr", ""), ("en", "en/")])
+@pytest.mark.parametrize("kind", ["atom", "rss"])
+def test_main_job_feeds_list_exactly_the_open_jobs(site, lang, prefix, kind):
+    feed = parse(site / prefix / "feeds" / f"jobs.{kind}.xml")
+    links = {entry.link for entry in feed.entries}
+    assert links == open_urls(site, lang)
+    assert len(feed.entries) == len(links) >= 4
+    assert not any(slug in link for link in links for slug in CLOSED_SLUGS)
+    assert feed.feed.get("language") == lang
+    for entry in feed.entries:
+        assert entry.get("published_parsed") and entry.title and entry.get("summary")
+        assert "€" in entry.summary  # pay shown in every entry
+
+
+@pytest.mark.parametrize("kind", ["atom", "rss"])
+def test_department_and_location_feeds_hold_their_open_jobs_only(site, kind):
+    facets = facets_of(site, "fr")
+    checked = 0
+    for facet, key in (("department", "data"), ("department", "cloud"), ("location", "lyon"), ("location", "nantes")):
+        feed = parse(site / "feeds" / f"jobs-{facet}-{key}.{kind}.xml")
+        expected = {url for url, values in facets.items() if key in values[facet]}
+        assert {e.link for e in feed.entries} == expected and expected
+        checked += 1
+    en = parse(site / "en" / "feeds" / f"jobs-location-grenoble.{kind}.xml")
+    assert [e.link for e in en.entries] == [f"{PUBLIC}/en/jobs/consultant-cloud-aws-grenoble/"]
+    assert checked == 4
+    # A department without open jobs has no feed.
+    assert not (site / "feeds" / "jobs-department-inconnu.atom.xml").exists()
+
+
+def test_listing_advertises_its_feeds(site):
+    from tests.helpers import page
+
+    doc = page(site / "emplois" / "departement" / "data" / "index.html")
+    assert doc.xpath("//link[@type='application/atom+xml']/@href")[-1] == "/feeds/jobs-department-data.atom.xml"
+    assert doc.xpath("//link[@type='application/rss+xml']/@href") == ["/feeds/jobs-department-data.rss.xml"]
+
+
+def test_indeed_feed_is_complete_with_cdata_and_stable_references(site):
+    raw = (site / "feeds" / "jobs-indeed.xml").read_bytes()
+    tree = etree.fromstring(raw, etree.XMLParser(strip_cdata=False))
+    assert tree.tag == "source"
+    jobs = tree.findall("job")
+    refs = [job.findtext("referencenumber") for job in jobs]
+    assert len(refs) == len(set(refs)), "reference numbers must be unique"
+    # One version per job (French ones for jobs in France), one entry per location.
+    urls = {job.findtext("url") for job in jobs}
+    assert urls == open_urls(site, "fr")
+    by_ref = {job.findtext("referencenumber"): job for job in jobs}
+    assert {"CC-2026-013-lyon", "CC-2026-013-nantes"} <= set(by_ref)
+    assert by_ref["CC-2026-013-lyon"].findtext("requisitionid") == "CC-2026-013"
+    assert by_ref["CC-2026-013-nantes"].findtext("city") == "Nantes"
+    assert not any("CC-2026-004" in r or "CC-2026-007" in r for r in refs)  # closed, expired
+    remote = [j for j in jobs if j.findtext("remotetype") == "Fully remote"]
+    assert [j.findtext("requisitionid") for j in remote] == ["CC-2026-016"]
+    for job in jobs:
+        for child in job:
+            assert f"<{child.tag}><![CDATA[".encode() in raw
+        assert job.findtext("title") and job.findtext("date") and job.findtext("country")
+        assert job.findtext("company") == "Cardamome Conseil"
+        assert "<p>" in job.findtext("description")
+    # Values are CDATA sections, never entity-escaped.
+    assert "<category><![CDATA[Data & IA]]></category>".encode() in raw
+
+
+def test_json_feed_lists_open_jobs_of_every_language(site):
+    data = json.loads((site / "feeds" / "jobs.json").read_text())
+    urls = {job["url"] for job in data["jobs"]}
+    assert urls == open_urls(site, "fr") | open_urls(site, "en")
+    assert data["company"]["name"] == "Cardamome Conseil"
+    job = next(j for j in data["jobs"] if j["url"].endswith("/emplois/ingenieur-data-nantes/"))
+    assert job["salary"] == {"min": 45000, "max": 55000, "currency": "EUR", "period": "year", "text": "45\u202f000\u00a0€ – 55\u202f000\u00a0€ brut par an"}
+    assert job["translations"] == {"en": f"{PUBLIC}/en/jobs/ingenieur-data-nantes/"}
+    assert job["locations"][0]["country"] == "FR"

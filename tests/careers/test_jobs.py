@@ -1,0 +1,188 @@
+"""Job pages, listings, facet pages, sitemap and `vivier new job` on real builds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+from lxml import etree
+
+from tests.conftest import ROOT
+from tests.helpers import page
+
+PUBLIC = "https://carrieres.cardamome.example"
+OPEN_FR = {
+    "ingenieur-data-nantes", "data-scientist-lyon", "consultant-cloud-aws-grenoble", "ingenieur-devops-kubernetes",
+    "developpeur-python-nantes", "developpeur-java-lyon", "alternance-developpement-web-nantes",
+    "stage-data-analyst-lyon", "chef-de-projet-digital", "charge-recrutement-it-lyon", "consultant-freelance-power-bi",
+}
+CLOSED_FR = {"architecte-cloud-azure-nantes", "consultant-pilotage-si-nantes"}
+
+
+def visible_ids(doc):
+    return {li.get("data-id") for li in doc.xpath("//ul[@data-facet-results]/li[not(@hidden)]")}
+
+
+def test_listing_shows_open_jobs_of_its_language_only(site):
+    fr = page(site / "emplois" / "index.html")
+    en = page(site / "en" / "jobs" / "index.html")
+    assert visible_ids(fr) == OPEN_FR
+    assert visible_ids(en) == {"ingenieur-data-nantes", "data-scientist-lyon", "consultant-cloud-aws-grenoble", "ingenieur-devops-kubernetes"}
+    assert fr.xpath("string(//h1)") == "Offres d'emploi" and en.xpath("string(//h1)") == "Jobs"
+    # The listings link each other, and the menu has the jobs entry second.
+    assert fr.xpath("//nav[contains(@class,'lang-switch')]//a[@hreflang='en']/@href") == ["/en/jobs/"]
+    assert fr.xpath("//nav[@class='main-nav']//li[2]/a/@href") == ["/emplois/"]
+    assert fr.xpath("//nav[@class='main-nav']//li[2]/a/@aria-current") == ["page"]
+    # The JavaScript filter form is hidden until the script runs.
+    assert fr.xpath("//form[@data-facets]/@hidden") == [""] and fr.xpath("//script[@src='/theme/js/facets.js']")
+
+
+def test_static_facet_pages_filter_and_count(site):
+    index = json.loads((site / "emplois" / "index.json").read_text())
+    items = {item["id"]: item for item in index["items"]}
+    assert set(items) == OPEN_FR
+    listing = page(site / "emplois" / "index.html")
+    pages = {
+        ("department", "data"): "emplois/departement/data/",
+        ("location", "lyon"): "emplois/lieu/lyon/",
+        ("remote", "remote"): "emplois/teletravail/remote/",
+        ("contract", "cdi"): "emplois/contrat/cdi/",
+        ("experience", "senior"): "emplois/experience/senior/",
+    }
+    for (facet, key), url in pages.items():
+        expected = {i for i, item in items.items() if key in item["facets"][facet]}
+        doc = page(site / url / "index.html")
+        assert visible_ids(doc) == expected and expected, url
+        link = listing.xpath(f"//nav[@data-facets-fallback]//a[@href='/{url}']")
+        assert link and link[0].text_content().endswith(f"({len(expected)})"), url
+        assert doc.xpath(f"//a[@href='/{url}']/@aria-current") == ["page"]
+        assert doc.xpath(f"//input[@name='{facet}'][@value='{key}']/@checked") == ["checked"]
+    assert page(site / "emplois/lieu/lyon/index.html").xpath("string(//h1)") == "Lieu : Lyon"
+    assert (site / "en/jobs/department/data/index.html").exists() and (site / "en/jobs/location/nantes/index.html").exists()
+    # Counts in the form follow the same numbers.
+    assert listing.xpath("string(//span[@data-count-for='location:lyon'])") == "5"
+
+
+def test_json_index_follows_the_facets_contract(site):
+    index = json.loads((site / "en" / "jobs" / "index.json").read_text())
+    for item in index["items"]:
+        assert set(item) >= {"id", "text", "facets"}
+        assert set(item["facets"]) == {"department", "location", "remote", "contract", "experience"}
+        assert all(isinstance(v, list) for v in item["facets"].values())
+    devops = next(i for i in index["items"] if i["id"] == "ingenieur-devops-kubernetes")
+    assert devops["facets"]["remote"] == ["remote"] and devops["facets"]["location"] == []
+    assert "Kubernetes" in devops["text"]
+
+
+def test_open_job_page_shows_everything_and_a_clear_call_to_action(site):
+    doc = page(site / "emplois" / "ingenieur-data-nantes" / "index.html")
+    assert doc.xpath("string(//h1)") == "Ingénieur·e data (H/F)"
+    assert doc.xpath("//a[@class='button'][@href='#apply']")
+    apply = doc.xpath("//section[@id='apply']//a[@class='button']/@href")
+    assert apply and apply[0].startswith("mailto:recrutement@cardamome.example?subject=")
+    assert doc.xpath("string(//dd[@class='job-salary'])") == "45\u202f000\u00a0€ – 55\u202f000\u00a0€ brut par an"
+    assert doc.xpath("//ul[contains(@class,'must-have')]/li/text()") == ["Python", "SQL", "modélisation de données", "Git"]
+    assert doc.xpath("//ul[contains(@class,'nice-to-have')]/li/text()")[0] == "dbt"
+    steps = doc.xpath("//ol[@class='job-steps']/li/text()")
+    assert len(steps) == 4 and steps[0].startswith("Un appel de 30 minutes")
+    similar = doc.xpath("//section[@id='similar']//h3/a/@href")
+    assert 0 < len(similar) <= 3 and "/emplois/ingenieur-data-nantes/" not in similar
+    assert all(href.strip("/").split("/")[-1] in OPEN_FR for href in similar)
+    # Share links carry no tracker and load nothing.
+    shares = doc.xpath("//section[contains(@class,'job-share')]//a/@href")
+    assert len(shares) == 3 and not any("utm_" in s for s in shares)
+    assert doc.xpath("//meta[@name='robots']") == []
+    # Hreflang alternates link the translation.
+    alternates = {l.get("hreflang"): l.get("href") for l in doc.xpath("//link[@rel='alternate'][@hreflang]")}
+    assert alternates["en"] == f"{PUBLIC}/en/jobs/ingenieur-data-nantes/"
+    # Default interview steps come from the settings when a job lists none.
+    python = page(site / "emplois" / "developpeur-python-nantes" / "index.html")
+    assert python.xpath("//ol[@class='job-steps']/li/text()")[0] == "Un appel de 30 minutes avec une personne du recrutement"
+
+
+def test_closed_job_shows_filled_banner_and_similar_open_jobs(site):
+    for slug in CLOSED_FR:
+        doc = page(site / "emplois" / slug / "index.html")
+        banner = doc.xpath("//div[contains(@class,'job-closed')]")[0]
+        assert "Ce poste n'est plus ouvert" in banner.text_content()
+        assert banner.xpath(".//a[@href='#similar']") and banner.xpath(".//a[@href='/emplois/']")
+        similar = doc.xpath("//section[@id='similar']//h3/a/@href")
+        assert similar and all(h.strip("/").split("/")[-1] in OPEN_FR for h in similar)
+        assert not doc.xpath("//section[contains(@class,'job-share')]")
+    en = page(site / "en" / "jobs" / "architecte-cloud-azure-nantes" / "index.html")
+    assert "This position is no longer open" in en.xpath("string(//div[contains(@class,'job-closed')])")
+
+
+def test_closed_jobs_are_absent_from_listings_home_and_sitemap(site):
+    tree = etree.parse(str(site / "sitemap.xml"))
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locs = {u.findtext("s:loc", namespaces=ns) for u in tree.findall("s:url", ns)}
+    for slug in OPEN_FR:
+        assert f"{PUBLIC}/emplois/{slug}/" in locs
+    for slug in CLOSED_FR:
+        assert f"{PUBLIC}/emplois/{slug}/" not in locs
+        assert f"{PUBLIC}/en/jobs/{slug}/" not in locs
+    assert {f"{PUBLIC}/emplois/", f"{PUBLIC}/en/jobs/", f"{PUBLIC}/emplois/lieu/lyon/", f"{PUBLIC}/en/jobs/location/lyon/"} <= locs
+    alternate = tree.xpath("//s:url[s:loc='%s/emplois/ingenieur-data-nantes/']/*[local-name()='link']/@href" % PUBLIC, namespaces=ns)
+    assert f"{PUBLIC}/en/jobs/ingenieur-data-nantes/" in alternate
+    for listing in ("emplois/index.html", "emplois/departement/cloud/index.html", "index.html"):
+        text = (site / listing).read_text()
+        assert not any(f"/emplois/{slug}/" in text for slug in CLOSED_FR), listing
+
+
+def test_home_pages_show_latest_open_jobs(site):
+    fr = page(site / "index.html")
+    links = fr.xpath("//section[@aria-labelledby='home-jobs']//h3/a/@href")
+    assert links[0] == "/emplois/consultant-freelance-power-bi/"  # newest first
+    assert len(links) == 4 and all(l.strip("/").split("/")[-1] in OPEN_FR for l in links)
+    en = page(site / "en" / "index.html")
+    assert en.xpath("//section[@aria-labelledby='home-jobs']//a[@class='more']/@href") == ["/en/jobs/"]
+
+
+def test_expiry_follows_today(tmp_path):
+    """The same content built later: a job past its Valid_through disappears."""
+    from tests.conftest import run_pelican
+
+    output = tmp_path / "out"
+    result = run_pelican(ROOT / "content", output, today="2026-12-20")
+    assert result.returncode == 0, result.stderr
+    listing = page(output / "emplois" / "index.html")
+    assert "consultant-freelance-power-bi" not in visible_ids(listing)  # valid through 2026-12-19
+    doc = page(output / "emplois" / "consultant-freelance-power-bi" / "index.html")
+    assert doc.xpath("//meta[@name='robots']/@content") == ["noindex, nofollow"]
+    assert "consultant-freelance-power-bi" not in (output / "feeds" / "jobs.atom.xml").read_text()
+    assert "consultant-freelance-power-bi" not in (output / "sitemap.xml").read_text()
+
+
+def vivier(*args):
+    return subprocess.run([sys.executable, "-m", "vivier", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_vivier_new_job_writes_a_complete_valid_file(tmp_path):
+    # Only the job ads: this test is about them, not about the rest of the content.
+    content_copy = tmp_path / "content"
+    shutil.copytree(ROOT / "content" / "jobs", content_copy / "jobs")
+    conf = tmp_path / "conf.py"
+    conf.write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
+        f"PATH = {str(content_copy)!r}\nTHEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n"
+        "CACHE_CONTENT = False\nLOAD_CONTENT_CACHE = False\n"
+    )
+    created = vivier("--settings", str(conf), "new", "job", "Ingénieur·e cloud Azure (H/F)")
+    assert created.returncode == 0, created.stderr
+    path = content_copy / "jobs" / "ingenieur-cloud-azure.md"
+    assert created.stdout.strip() == str(path)
+    text = path.read_text()
+    for field in ("Title", "Slug", "Reference", "Lang", "Status", "Department", "Locations", "Remote", "Contract",
+                  "Working_time", "Salary_min", "Salary_max", "Salary_currency", "Salary_period", "Experience",
+                  "Must_have", "Nice_to_have", "Hiring_manager", "Apply_url", "Apply_email", "Date",
+                  "Valid_through", "Interview_steps", "Applicant_countries", "Summary"):
+        assert f"\n{field}: " in "\n" + text, field
+    assert "Title: Ingénieur·e cloud Azure (H/F)" in text and "Field guide" in text
+    assert "Reference: JOB-20261122-" in text and "Valid_through: 2027-01-21" in text
+    check = vivier("--settings", str(conf), "check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    again = vivier("--settings", str(conf), "new", "job", "Ingénieur·e cloud Azure (H/F)")
+    assert again.returncode != 0 and "already exists" in again.stderr

@@ -1,0 +1,111 @@
+"""Who receives a message: segment membership, then the policy's decision, with reasons.
+
+`evaluate` walks the pool once: each member is placed in the first of the
+requested segments they match, then the policy says yes, or no and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from . import config
+from .models import Member
+from .policy import REASONS, Decision, Policy
+from .segments import Segment, UnknownSegment, member_view
+
+
+@dataclass
+class Audience:
+    """The result of one evaluation: eligible (member, segment) pairs and exclusions by reason."""
+
+    kind: str
+    segment_names: list[str]
+    today: dt.date
+    eligible: list[tuple[Member, str]] = field(default_factory=list)
+    excluded: dict[str, list[Member]] = field(default_factory=dict)
+
+    @property
+    def matched(self) -> int:
+        """Members in at least one of the segments, eligible or not."""
+        return len(self.eligible) + sum(len(members) for members in self.excluded.values())
+
+    def eligible_by_segment(self) -> dict[str, int]:
+        counts = {name: 0 for name in self.segment_names}
+        for _member, name in self.eligible:
+            counts[name] += 1
+        return counts
+
+
+def _resolve(names, segments: dict[str, Segment]) -> list[str]:
+    names = [names] if isinstance(names, str) else list(names)
+    for name in names:
+        if name not in segments:
+            raise UnknownSegment(name, segments)
+    return names
+
+
+def default_policy() -> Policy:
+    """The policy of `audiences/policy.yml` when it exists, else the built-in defaults."""
+    path = config.path(None, "POOL_POLICY_PATH")
+    return config.load_policy() if path.exists() else Policy()
+
+
+def evaluate(store, segment_names, kind: str, today: dt.date, *, segments=None, policy=None, planned=None) -> Audience:
+    """Eligible members of `segment_names` for a message of `kind` on `today`, and who is excluded why.
+
+    `planned` maps member ids to messages planned for them but not sent yet
+    (kinds or (kind, plan_id, at) tuples); they count against the budget when
+    at least as important as `kind`.
+    """
+    segments = config.load_segments() if segments is None else segments
+    policy = default_policy() if policy is None else policy
+    names = _resolve(segment_names, segments)
+    policy.priority(kind)  # unknown kinds fail here, before any work
+    planned = planned or {}
+    recent = store.messages_by_member(policy.window_start(today))
+    suppressed = store.suppressed_hashes("erased")
+    audience = Audience(kind=kind, segment_names=names, today=today, excluded={reason: [] for reason in REASONS})
+    chosen = [segments[name] for name in names]
+    for member in store.iter_members():
+        view = member_view(member)
+        segment = next((s for s in chosen if s.predicate(view, today)), None)
+        if segment is None:
+            continue
+        erased = bool(suppressed) and store.suppression_hash(member.email) in suppressed
+        decision = policy.decide(member, kind, today, recent.get(member.id, ()), planned=planned.get(member.id, ()), erased=erased)
+        if decision.allowed:
+            audience.eligible.append((member, segment.name))
+        else:
+            audience.excluded[decision.reason].append(member)
+    return audience
+
+
+@dataclass
+class Explanation:
+    """Everything `vivier audience explain` shows about one address."""
+
+    email: str
+    member: Member | None
+    suppressed: str | None
+    segments: list[str]
+    decisions: dict[str, Decision]
+    retention_end: dt.date | None = None
+    retention_clock: str | None = None
+    recent_messages: list[tuple] = field(default_factory=list)
+
+
+def explain(store, email: str, today: dt.date, *, segments=None, policy=None) -> Explanation:
+    """Which segments an address is in, and for each kind of message whether it may be sent and why not."""
+    segments = config.load_segments() if segments is None else segments
+    policy = default_policy() if policy is None else policy
+    member = store.find_by_email(email)
+    suppressed = store.suppression_reason(email)
+    if member is None:
+        return Explanation(email, None, suppressed, [], {})
+    view = member_view(member)
+    matched = [name for name, segment in segments.items() if segment.predicate(view, today)]
+    recent = store.messages_since(member.id, policy.window_start(today))
+    decisions = {kind: policy.decide(member, kind, today, recent, erased=suppressed == "erased") for kind in policy.kinds}
+    end, clock = policy.retention_end(member)
+    return Explanation(email, member, suppressed, matched, decisions, end, clock, recent)

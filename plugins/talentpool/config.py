@@ -1,0 +1,51 @@
+"""Where the pool's files live, from a plain settings dict (pelicanconf.py's, for instance).
+
+Relative paths are taken from the project root (`PROJECT_ROOT`, else the
+current folder). The store path comes from `POOL_PATH`, else the
+`VIVIER_POOL` environment variable, else `var/pool.sqlite3`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULTS = {
+    "POOL_PATH": "var/pool.sqlite3",
+    "POOL_SEGMENTS_PATH": "audiences/segments",
+    "POOL_POLICY_PATH": "audiences/policy.yml",
+    "POOL_MAPPINGS_PATH": "audiences/mappings",
+    "POOL_SAMPLE_PATH": "audiences/sample/members.csv",
+    "POOL_SAMPLE_MESSAGES_PATH": "audiences/sample/messages.csv",
+}
+
+
+def path(settings: dict | None, key: str) -> Path:
+    """The absolute path of one POOL_* setting."""
+    settings = settings or {}
+    value = settings.get(key)
+    if not value and key == "POOL_PATH":
+        value = os.environ.get("VIVIER_POOL")
+    value = Path(value or DEFAULTS[key]).expanduser()
+    if value.is_absolute():
+        return value
+    return Path(settings.get("PROJECT_ROOT") or os.getcwd()) / value
+
+
+def open_store(settings: dict | None = None):
+    """The pool's store for these settings (created on first use)."""
+    from .store import Store
+
+    return Store(path(settings, "POOL_PATH"))
+
+
+def load_segments(settings: dict | None = None):
+    from .segments import load_segments as load
+
+    return load(path(settings, "POOL_SEGMENTS_PATH"))
+
+
+def load_policy(settings: dict | None = None):
+    from .policy import load_policy as load
+
+    return load(path(settings, "POOL_POLICY_PATH"))

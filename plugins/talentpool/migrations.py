@@ -1,0 +1,121 @@
+"""The store's schema, as an ordered list of migrations (append only, never edit one).
+
+Migration N (1-based) brings the schema from version N-1 to N; the version is
+SQLite's `PRAGMA user_version`. An entry is a tuple whose steps are SQL
+statements or callables taking the open connection; all run inside one
+transaction with the version bump. To
+add a table later (the send ledger, for instance), append a new entry at the
+end: existing stores then upgrade on their next open.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+
+def _salt(conn) -> None:
+    """A per-store random salt for the suppression list's hashes."""
+    conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('suppression_salt', ?)", (secrets.token_hex(16),))
+
+
+MIGRATIONS: list = [
+    # 1: members, the marketing messages they were sent, suppressed hashes.
+    (
+        """CREATE TABLE members (
+            id TEXT PRIMARY KEY,
+            email TEXT NOT NULL,
+            email_key TEXT NOT NULL UNIQUE,
+            first_name TEXT NOT NULL DEFAULT '',
+            last_name TEXT NOT NULL DEFAULT '',
+            language TEXT NOT NULL DEFAULT 'fr',
+            city TEXT NOT NULL DEFAULT '',
+            country TEXT NOT NULL DEFAULT '',
+            skills TEXT NOT NULL DEFAULT '[]',
+            departments TEXT NOT NULL DEFAULT '[]',
+            roles TEXT NOT NULL DEFAULT '[]',
+            seniority TEXT NOT NULL DEFAULT '',
+            stage TEXT NOT NULL DEFAULT 'sourced',
+            source TEXT NOT NULL DEFAULT 'other',
+            tags TEXT NOT NULL DEFAULT '[]',
+            consents TEXT NOT NULL DEFAULT '{}',
+            withdrawn TEXT NOT NULL DEFAULT '{}',
+            last_contact TEXT,
+            created TEXT NOT NULL,
+            stage_changed TEXT,
+            unsubscribed TEXT
+        )""",
+        """CREATE TABLE messages (
+            member_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            plan_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (member_id, kind, plan_id)
+        )""",
+        "CREATE INDEX messages_by_member_at ON messages(member_id, at)",
+        """CREATE TABLE suppression (
+            hash TEXT PRIMARY KEY,
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""",
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        _salt,
+    ),
+    # 2 (delivery): the send ledger, one row per (plan, member). Generic on purpose:
+    # the pool stores who was handed which planned message and how it went; the
+    # mailing plugin's delivery code is the only writer.
+    (
+        """CREATE TABLE deliveries (
+            plan_id TEXT NOT NULL,
+            member_id TEXT NOT NULL,
+            message_id TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            created TEXT NOT NULL,
+            updated TEXT NOT NULL,
+            PRIMARY KEY (plan_id, member_id)
+        )""",
+        "CREATE INDEX deliveries_by_status ON deliveries(plan_id, status)",
+        # A member's own choices about being contacted (key -> value), e.g.
+        # paused_until = 2027-05-01, rhythm = monthly; written by the unsubscribe
+        # and preferences pages, honoured at send time.
+        """CREATE TABLE preferences (
+            member_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (member_id, key)
+        )""",
+    ),
+    # 3 (invitations and sequences, written by mailing.invitation_records and
+    # mailing.sequence_records): each calendar message planned per event and member
+    # (never planned twice; updates and cancellations go to those invited), and each
+    # follow-up step planned per member (never twice for the same trigger and occurrence).
+    (
+        """CREATE TABLE invitations (
+            event_uid TEXT NOT NULL,
+            member_id TEXT NOT NULL,
+            action TEXT NOT NULL,
+            sequence INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            segment TEXT NOT NULL DEFAULT '',
+            plan_id TEXT NOT NULL,
+            planned TEXT NOT NULL,
+            PRIMARY KEY (event_uid, member_id, action, sequence)
+        )""",
+        "CREATE INDEX invitations_by_plan ON invitations(plan_id)",
+        """CREATE TABLE sequence_steps (
+            member_id TEXT NOT NULL,
+            sequence TEXT NOT NULL,
+            step TEXT NOT NULL,
+            anchor TEXT NOT NULL,
+            occurrence INTEGER NOT NULL,
+            due TEXT NOT NULL,
+            plan_id TEXT NOT NULL,
+            planned TEXT NOT NULL,
+            PRIMARY KEY (member_id, sequence, step, anchor, occurrence)
+        )""",
+        "CREATE INDEX sequence_steps_by_plan ON sequence_steps(plan_id)",
+    ),
+]

@@ -1,0 +1,320 @@
+"""The member store: one SQLite file (WAL, busy timeout, versioned schema).
+
+Every write runs in an immediate transaction, so two processes writing at the
+same time wait for each other instead of corrupting the file. Nested
+`transaction()` blocks join the outer one: an import is all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import secrets
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from .migrations import MIGRATIONS
+from .models import Member, normalise_email
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_S = 30
+_LISTS = ("skills", "departments", "roles", "tags")
+_DICTS = ("consents", "withdrawn")
+_DATES = ("last_contact", "created", "stage_changed", "unsubscribed")
+_COLUMNS = (
+    "id", "email", "email_key", "first_name", "last_name", "language", "city", "country",
+    *_LISTS[:3], "seniority", "stage", "source", "tags", *_DICTS, *_DATES,
+)
+
+
+def to_date(value) -> dt.date | None:
+    """A date from a date, a datetime or an ISO string (None stays None)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _instant(value: str) -> dt.date | dt.datetime:
+    """A stored message time back as a date or an aware datetime."""
+    return dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+
+
+def _on_or_after(at: dt.date | dt.datetime, since: dt.date | dt.datetime) -> bool:
+    """Compare a message time with a bound, whether either is a date or a datetime."""
+    if isinstance(since, dt.datetime) and isinstance(at, dt.datetime):
+        if (since.tzinfo is None) != (at.tzinfo is None):
+            return at.replace(tzinfo=None) >= since.replace(tzinfo=None)
+        return at >= since
+    return to_date(at) >= to_date(since)
+
+
+class Store:
+    """The talent pool on SQLite; `Store(path)` or `Store.open(path)`, usable as a context manager."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._conn.execute("PRAGMA synchronous = NORMAL")
+        self._depth = 0
+        self._migrate()
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> Store:
+        return cls(path)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # --- transactions and schema -------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """One immediate (write-locked) transaction; nested blocks join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self._conn
+            finally:
+                self._depth -= 1
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self._conn
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        else:
+            self._conn.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    @property
+    def schema_version(self) -> int:
+        return self._conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        """Bring the schema up to date, one migration at a time, under the write lock."""
+        if self.schema_version == len(MIGRATIONS):
+            return
+        with self.transaction() as conn:
+            version = self.schema_version
+            if version > len(MIGRATIONS):
+                raise RuntimeError(f"{self.path}: schema version {version} is newer than this Vivier ({len(MIGRATIONS)})")
+            for number, steps in enumerate(MIGRATIONS[version:], start=version + 1):
+                for step in steps:
+                    if callable(step):
+                        step(conn)
+                    else:
+                        conn.execute(step)
+                conn.execute(f"PRAGMA user_version = {number}")
+                log.info("%s: schema migrated to version %d", self.path, number)
+
+    # --- members -----------------------------------------------------------
+
+    def _member(self, row: sqlite3.Row | None) -> Member | None:
+        if row is None:
+            return None
+        data = {key: row[key] for key in row.keys() if key != "email_key"}
+        for key in _LISTS:
+            data[key] = json.loads(data[key])
+        for key in _DICTS:
+            data[key] = {kind: dt.date.fromisoformat(day) for kind, day in json.loads(data[key]).items()}
+        for key in _DATES:
+            data[key] = to_date(data[key])
+        return Member(**data)
+
+    def _row(self, member: Member) -> tuple:
+        values = {
+            "id": member.id, "email": member.email.strip(), "email_key": normalise_email(member.email),
+            "first_name": member.first_name, "last_name": member.last_name, "language": member.language,
+            "city": member.city, "country": member.country, "seniority": member.seniority,
+            "stage": member.stage, "source": member.source,
+        }
+        for key in _LISTS:
+            values[key] = json.dumps(list(getattr(member, key)), ensure_ascii=False)
+        for key in _DICTS:
+            values[key] = json.dumps({k: to_date(v).isoformat() for k, v in sorted(getattr(member, key).items())})
+        for key in _DATES:
+            day = to_date(getattr(member, key))
+            values[key] = day.isoformat() if day else None
+        return tuple(values[column] for column in _COLUMNS)
+
+    def new_id(self) -> str:
+        """A random member id: stable once stored, and says nothing about the person."""
+        while True:
+            candidate = "m-" + secrets.token_hex(6)
+            if not self._conn.execute("SELECT 1 FROM members WHERE id = ?", (candidate,)).fetchone():
+                return candidate
+
+    def add(self, member: Member) -> Member:
+        """Insert a new member (an id is drawn when it has none)."""
+        with self.transaction() as conn:
+            if not member.id:
+                member.id = self.new_id()
+            placeholders = ", ".join("?" for _ in _COLUMNS)
+            conn.execute(f"INSERT INTO members ({', '.join(_COLUMNS)}) VALUES ({placeholders})", self._row(member))
+        return member
+
+    def update(self, member: Member) -> None:
+        """Write back every field of an existing member."""
+        assignments = ", ".join(f"{column} = ?" for column in _COLUMNS[1:])
+        with self.transaction() as conn:
+            cursor = conn.execute(f"UPDATE members SET {assignments} WHERE id = ?", (*self._row(member)[1:], member.id))
+            if cursor.rowcount != 1:
+                raise KeyError(f"no member with id {member.id!r}")
+
+    def get(self, member_id: str) -> Member | None:
+        return self._member(self._conn.execute("SELECT * FROM members WHERE id = ?", (member_id,)).fetchone())
+
+    def find_by_email(self, email: str) -> Member | None:
+        """The member with this address (matched trimmed and case-insensitively)."""
+        key = normalise_email(email)
+        return self._member(self._conn.execute("SELECT * FROM members WHERE email_key = ?", (key,)).fetchone())
+
+    def iter_members(self) -> Iterator[Member]:
+        """Every member, in a stable order (by address)."""
+        cursor = self._conn.execute("SELECT * FROM members ORDER BY email_key")
+        while rows := cursor.fetchmany(1000):
+            for row in rows:
+                yield self._member(row)
+
+    def count(self) -> int:
+        return self._conn.execute("SELECT COUNT(*) FROM members").fetchone()[0]
+
+    def member_tables(self) -> list[str]:
+        """Every table with a `member_id` column (messages, and whatever later migrations add)."""
+        tables = [row[0] for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return [t for t in tables if any(col[1] == "member_id" for col in self._conn.execute(f'PRAGMA table_info("{t}")'))]
+
+    def rows_about(self, member_id: str) -> dict[str, list[dict]]:
+        """Every row of every member table about this member (for an access request)."""
+        found = {}
+        for table in self.member_tables():
+            rows = self._conn.execute(f'SELECT * FROM "{table}" WHERE member_id = ?', (member_id,)).fetchall()
+            if rows:
+                found[table] = [dict(row) for row in rows]
+        return found
+
+    def delete(self, member_id: str) -> bool:
+        """Remove a member and every row about them in any member table; True if they existed."""
+        with self.transaction() as conn:
+            for table in self.member_tables():
+                conn.execute(f'DELETE FROM "{table}" WHERE member_id = ?', (member_id,))
+            return conn.execute("DELETE FROM members WHERE id = ?", (member_id,)).rowcount == 1
+
+    # --- consent and contact events ------------------------------------------
+
+    def _change(self, member_id: str, change) -> Member:
+        with self.transaction():
+            member = self.get(member_id)
+            if member is None:
+                raise KeyError(f"no member with id {member_id!r}")
+            change(member)
+            self.update(member)
+        return member
+
+    def unsubscribe(self, member_id: str, at, scope: str = "all") -> Member:
+        """Record an opt-out: from everything (`all`) or from one consent kind."""
+        day = to_date(at)
+
+        def change(member: Member) -> None:
+            if scope == "all":
+                member.unsubscribed = min(filter(None, (member.unsubscribed, day)))
+            else:
+                member.withdrawn[scope] = max(filter(None, (member.withdrawn.get(scope), day)))
+        return self._change(member_id, change)
+
+    def give_consent(self, member_id: str, kind: str, at) -> Member:
+        """Record a consent the person gave themselves (an opt-in); lifts a full unsubscription."""
+        day = to_date(at)
+
+        def change(member: Member) -> None:
+            member.consents[kind] = max(filter(None, (member.consents.get(kind), day)))
+            member.withdrawn.pop(kind, None)
+            member.unsubscribed = None
+            member.last_contact = max(filter(None, (member.last_contact, day)))
+        return self._change(member_id, change)
+
+    def record_contact(self, member_id: str, at) -> Member:
+        """An action by the person (reply, click, meeting), which restarts the retention clock."""
+        day = to_date(at)
+        return self._change(member_id, lambda m: setattr(m, "last_contact", max(filter(None, (m.last_contact, day)))))
+
+    # --- marketing messages ------------------------------------------------
+
+    def record_message(self, member_id: str, kind: str, plan_id: str, at) -> bool:
+        """Count a marketing message actually sent; once per (member, kind, plan). True if new."""
+        stamp = at.isoformat()
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO messages(member_id, kind, plan_id, at) VALUES (?, ?, ?, ?)",
+                (member_id, kind, str(plan_id), stamp),
+            )
+            return cursor.rowcount == 1
+
+    def messages_since(self, member_id: str, since) -> list[tuple]:
+        """(kind, plan_id, at) of the messages sent to a member on or after `since`, oldest first."""
+        rows = self._conn.execute("SELECT kind, plan_id, at FROM messages WHERE member_id = ? ORDER BY at", (member_id,))
+        found = [(kind, plan_id, _instant(at)) for kind, plan_id, at in rows]
+        return [item for item in found if _on_or_after(item[2], since)]
+
+    def messages_by_member(self, since) -> dict[str, list[tuple]]:
+        """Every member's messages since a date, in one query (for whole-pool evaluation)."""
+        bound = to_date(since).isoformat()
+        result: dict[str, list[tuple]] = {}
+        rows = self._conn.execute("SELECT member_id, kind, plan_id, at FROM messages WHERE at >= ? ORDER BY at", (bound,))
+        for member_id, kind, plan_id, at in rows:
+            instant = _instant(at)
+            if _on_or_after(instant, since):
+                result.setdefault(member_id, []).append((kind, plan_id, instant))
+        return result
+
+    # --- suppression list (erased or opted-out people an import must not bring back)
+
+    def _salt(self) -> str:
+        return self._conn.execute("SELECT value FROM meta WHERE key = 'suppression_salt'").fetchone()[0]
+
+    def suppression_hash(self, email: str) -> str:
+        """Salted SHA-256 of the normalised address: matchable, not reversible by a lookup table."""
+        return hashlib.sha256(f"{self._salt()}:{normalise_email(email)}".encode()).hexdigest()
+
+    def suppress(self, email: str, reason: str, at) -> None:
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO suppression(hash, reason, at) VALUES (?, ?, ?)",
+                (self.suppression_hash(email), reason, to_date(at).isoformat()),
+            )
+
+    def suppression_reason(self, email: str) -> str | None:
+        """Why this address may never be re-added (`erased`, `unsubscribed`), or None."""
+        row = self._conn.execute("SELECT reason FROM suppression WHERE hash = ?", (self.suppression_hash(email),)).fetchone()
+        return row[0] if row else None
+
+    def suppressed_hashes(self, reason: str | None = None) -> set[str]:
+        """Every suppressed hash, or those suppressed for one reason."""
+        if reason is None:
+            return {row[0] for row in self._conn.execute("SELECT hash FROM suppression")}
+        return {row[0] for row in self._conn.execute("SELECT hash FROM suppression WHERE reason = ?", (reason,))}

@@ -55,6 +55,13 @@ def copy_content(tmp_path: Path) -> Path:
 def site(tmp_path_factory, private_paths) -> Path:
     """The sample site, built once per test session by the real pelican."""
     output = tmp_path_factory.mktemp("site") / "output"
+    # As `make site` does: the fictional sample pool first, so newsletters
+    # and invitations are planned for real members of the test store.
+    loaded = subprocess.run(
+        [sys.executable, "-m", "vivier", "pool", "load-sample"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
     result = run_pelican(ROOT / "content", output)
     assert result.returncode == 0, result.stdout + result.stderr
     return output

@@ -1,7 +1,7 @@
 """Headless Chromium (Debian's) through Playwright, and a loopback static server.
 
-Import the fixtures in a test module with
-`from tests.browser import browser, served_site  # noqa: F401`.
+Loaded once for the whole session by `pytest_plugins` in tests/conftest.py:
+use the fixtures by name, never import them into a test module.
 """
 
 from __future__ import annotations

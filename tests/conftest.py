@@ -13,6 +13,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-22"  # every test sees the same "today"
 
+# One Playwright for the whole session: `browser`, `served_site` (tests/browser.py).
+# Test modules use these fixtures by name and must not import them: an imported
+# fixture is a new definition per module, which would start a second Playwright.
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def private_paths(tmp_path_factory):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import browser, served_site  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

@@ -1,0 +1,63 @@
+"""A member's own choices about being mailed (pause, monthly digest only), kept in the store.
+
+Written by the unsubscribe page (and the preferences page), read at send time:
+a paused member, or a "digest only" member for anything but the newsletter,
+is skipped with the reason `paused` or `digest_only`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from talentpool.policy import add_months
+from talentpool.store import to_date
+
+PAUSED_UNTIL = "paused_until"
+RHYTHM = "rhythm"
+MONTHLY = "monthly"
+PAUSE_MONTHS = (1, 3, 6, 12)
+# What "monthly digest only" withdraws: every consent but the newsletter's.
+DIGEST_WITHDRAWS = ("events", "job_alerts")
+
+
+def set_preference(store, member_id: str, key: str, value: str, at) -> None:
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO preferences(member_id, key, value, at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(member_id, key) DO UPDATE SET value = excluded.value, at = excluded.at",
+            (member_id, key, str(value), to_date(at).isoformat()),
+        )
+
+
+def preferences(store, member_id: str) -> dict[str, str]:
+    """Every recorded choice of a member (key -> value)."""
+    with store.transaction() as conn:
+        rows = conn.execute("SELECT key, value FROM preferences WHERE member_id = ?", (member_id,)).fetchall()
+    return {key: value for key, value in rows}
+
+
+def pause(store, member_id: str, months: int, today: dt.date) -> dt.date:
+    """No marketing mail for `months` months from today; returns the first day mail may resume."""
+    if months not in PAUSE_MONTHS:
+        raise ValueError(f"a pause lasts one of {', '.join(map(str, PAUSE_MONTHS))} months, not {months!r}")
+    until = add_months(today, months)
+    set_preference(store, member_id, PAUSED_UNTIL, until.isoformat(), today)
+    return until
+
+
+def digest_only(store, member_id: str, today: dt.date) -> None:
+    """Keep the (monthly) newsletter, withdraw the other consents, and remember the choice."""
+    with store.transaction():
+        for kind in DIGEST_WITHDRAWS:
+            store.unsubscribe(member_id, today, scope=kind)
+        set_preference(store, member_id, RHYTHM, MONTHLY, today)
+
+
+def objection(choices: dict[str, str], kind: str, today: dt.date) -> str | None:
+    """Why the member's own choices forbid a message of `kind` today, or None."""
+    until = choices.get(PAUSED_UNTIL)
+    if until and today < dt.date.fromisoformat(until):
+        return "paused"
+    if choices.get(RHYTHM) == MONTHLY and kind != "newsletter":
+        return "digest_only"
+    return None

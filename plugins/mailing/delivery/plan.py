@@ -1,0 +1,233 @@
+"""Read a plan folder of the outbox and turn each manifest line into a message to send, or a skip.
+
+Layout (written by newsletters, invitations, sequences, alerts — see docs/delivery.md):
+
+    <outbox>/<plan>/manifest.jsonl       one JSON object per recipient: member, segment, lang, variant, jobs…
+    <outbox>/<plan>/compiled/<segment>.<lang>.<variant>.json   a compiled variant (CompiledVariant.to_json)
+    <outbox>/<plan>/plan.json            optional: {"plan_id", "kind", "composer"}
+
+The manifest holds no address or name: each member is read from the store at
+send time, and the policy decides again (consent, unsubscription, retention,
+budget, active process), with the member's own choices (pause, digest only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import choices
+from .sender import Lazy, Outgoing, Skip
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.jsonl"
+COMPILED = "compiled"
+META = "plan.json"
+DEFAULT_KIND = "newsletter"
+DEFAULT_COMPOSER = "mailing.delivery.plan:newsletter_composer"
+# Composers may only come from Vivier's own mailing package.
+COMPOSER_PACKAGES = ("mailing.",)
+
+
+class PlanError(ValueError):
+    """A plan folder that cannot be sent; the message names the file and what is wrong."""
+
+
+@dataclass
+class Plan:
+    """One plan folder: its id, kind, composer and streamed manifest."""
+
+    folder: Path
+    plan_id: str
+    kind: str
+    composer: str
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def manifest(self) -> Path:
+        return self.folder / MANIFEST
+
+    def count(self) -> int:
+        """Recipients in the manifest (counted by streaming the file)."""
+        with self.manifest.open("rb") as handle:
+            return sum(1 for line in handle if line.strip())
+
+    def entries(self) -> Iterator[dict]:
+        """Each manifest line as a dict, in order, in constant memory."""
+        with self.manifest.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise PlanError(f"{self.manifest}:{number}: not valid JSON ({exc.msg})") from None
+                if not isinstance(entry, dict) or not entry.get("member"):
+                    raise PlanError(f"{self.manifest}:{number}: each line needs a \"member\" id")
+                entry["_line"] = number
+                yield entry
+
+    def variant_path(self, entry: dict) -> Path:
+        key = f"{entry.get('segment', '')}.{entry.get('lang', '')}.{entry.get('variant', '')}"
+        return self.folder / COMPILED / f"{key}.json"
+
+    def check(self) -> list[str]:
+        """Every problem found before sending anything: bad lines, missing compiled variants."""
+        problems, seen = [], set()
+        try:
+            for entry in self.entries():
+                path = self.variant_path(entry)
+                if path not in seen:
+                    seen.add(path)
+                    if not path.is_file():
+                        problems.append(f"{self.manifest}:{entry['_line']}: no compiled variant {path.relative_to(self.folder)}")
+        except PlanError as exc:
+            problems.append(str(exc))
+        return problems
+
+
+def resolve(settings: dict, name: str | Path) -> Path:
+    """A plan folder from a path or a name inside the outbox (MAILING_OUTBOX)."""
+    candidate = Path(name).expanduser()
+    if candidate.is_dir():
+        return candidate.resolve()
+    outbox = Path(str(settings.get("MAILING_OUTBOX") or "var/outbox")).expanduser()
+    if not outbox.is_absolute():
+        outbox = Path(settings.get("PROJECT_ROOT") or ".") / outbox
+    folder = outbox / str(name)
+    if folder.is_dir():
+        return folder.resolve()
+    available = sorted(p.name for p in outbox.iterdir() if (p / MANIFEST).is_file()) if outbox.is_dir() else []
+    hint = f"; plans in {outbox}: {', '.join(available)}" if available else f"; {outbox} holds no plan (build the site first)"
+    raise PlanError(f"no plan folder {name!r}{hint}")
+
+
+def open_plan(settings: dict, name: str | Path) -> Plan:
+    """The plan folder `name` (a path, or a folder of the outbox), validated."""
+    folder = resolve(settings, name)
+    if not (folder / MANIFEST).is_file():
+        raise PlanError(f"{folder}: no {MANIFEST}; is this a plan folder of the outbox?")
+    meta = {}
+    if (folder / META).is_file():
+        try:
+            meta = json.loads((folder / META).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise PlanError(f"{folder / META}: not valid JSON ({exc.msg})") from None
+        if not isinstance(meta, dict):
+            raise PlanError(f"{folder / META}: expected an object like {{\"kind\": \"newsletter\"}}")
+    composer = str(meta.get("composer") or DEFAULT_COMPOSER)
+    if not composer.startswith(COMPOSER_PACKAGES) or ":" not in composer:
+        raise PlanError(f"{folder / META}: composer must be 'mailing.module:function', not {composer!r}")
+    plan_id = str(meta.get("plan_id") or folder.name)
+    return Plan(folder, plan_id, str(meta.get("kind") or DEFAULT_KIND), composer, meta)
+
+
+# --- composers ------------------------------------------------------------------------
+
+
+class NewsletterComposer:
+    """The newsletter composer (mailing.compose) for one compiled variant; matches rebuilt from the manifest."""
+
+    def __init__(self, compiled, *, config, signer, plan_id: str, settings=None, plan=None):
+        from mailing.compose import Composer
+        from mailing.matching import MemberProfile, score
+
+        self.compiled = compiled
+        self.composer = Composer(compiled, config, signer, plan_id)
+        self._profile, self._score = MemberProfile.of, score
+        self._jobs = {job.reference: job for job in compiled.candidates}
+
+    def matches(self, member, entry: dict) -> list:
+        """The planned jobs, scored again for the member (for the reasons shown)."""
+        references = [ref for ref in entry.get("jobs") or [] if ref in self._jobs]
+        if not references:
+            return []
+        profile = self._profile(member)
+        return [self._score(self._jobs[ref], profile) for ref in references]
+
+    def compose(self, member, entry: dict, when: dt.datetime) -> tuple[str, bytes]:
+        return self.composer.compose(member, self.matches(member, entry), when)
+
+
+def newsletter_composer(compiled, **kwargs) -> NewsletterComposer:
+    return NewsletterComposer(compiled, **kwargs)
+
+
+def _factory(spec: str) -> Callable:
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class PlanMessages:
+    """The stream of messages of a plan: one `Lazy` item per manifest line, decided and composed on demand."""
+
+    def __init__(self, plan: Plan, settings: dict, store, policy, today: dt.date, when: Callable[[], dt.datetime]):
+        from mailing.compose import MailConfig
+        from mailing.pipeline import CompiledVariant
+        from mailing.tokens import Signer, secret_from_env
+
+        self.plan = plan
+        self.settings = settings
+        self.store = store
+        self.policy = policy
+        self.today = today
+        self.when = when
+        self.config = MailConfig.from_settings(settings)
+        self.signer = Signer(secret_from_env(required=bool(settings.get("MAILING_REQUIRE_SECRET"))))
+        self._load = CompiledVariant.from_json
+        self._factory = _factory(plan.composer)
+        self._composers: dict[tuple, object] = {}
+        self._window = policy.window_start(today)
+        policy.priority(plan.kind)  # an unknown kind fails now, before anything is sent
+
+    def composer(self, entry: dict):
+        """One composer per compiled variant, built on first use and kept."""
+        key = (entry.get("segment"), entry.get("lang"), entry.get("variant"))
+        composer = self._composers.get(key)
+        if composer is None:
+            path = self.plan.variant_path(entry)
+            try:
+                compiled = self._load(json.loads(path.read_text(encoding="utf-8")))
+            except FileNotFoundError:
+                raise PlanError(f"{self.plan.manifest}:{entry['_line']}: no compiled variant {path}") from None
+            composer = self._composers[key] = self._factory(
+                compiled, config=self.config, signer=self.signer, plan_id=self.plan.plan_id,
+                settings=self.settings, plan=self.plan,
+            )
+        return composer
+
+    def decide(self, entry: dict) -> tuple[object | None, str | None]:
+        """(member, None) when the message may go now, else (member or None, reason)."""
+        kind = entry.get("kind") or self.plan.kind
+        member = self.store.get(entry["member"])
+        if member is None:
+            return None, "erased"
+        erased = self.store.suppression_reason(member.email) == "erased"
+        recent = self.store.messages_since(member.id, self._window)
+        decision = self.policy.decide(member, kind, self.today, recent, erased=erased)
+        if not decision.allowed:
+            return member, decision.reason
+        objection = choices.objection(choices.preferences(self.store, member.id), kind, self.today)
+        return member, objection
+
+    def build(self, entry: dict) -> Outgoing | Skip:
+        from mailing.compose import AddressError
+
+        member, reason = self.decide(entry)
+        if reason:
+            return Skip(entry["member"], reason)
+        try:
+            message_id, data = self.composer(entry).compose(member, entry, self.when())
+        except AddressError:
+            return Skip(member.id, "invalid_address")
+        return Outgoing(member.id, message_id, data, member.email.strip(), entry.get("kind"))
+
+    def __iter__(self) -> Iterator[Lazy]:
+        for entry in self.plan.entries():
+            yield Lazy(entry["member"], lambda entry=entry: self.build(entry))

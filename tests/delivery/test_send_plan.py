@@ -1,0 +1,163 @@
+"""`vivier send` on a real plan: the sample site built by pelican, the sample pool, a real SMTP server."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from click.testing import CliRunner
+
+from mailing.delivery.ledger import Ledger
+from mailing.webapp import create_app
+from mailing.webapp.serve import running
+from talentpool.store import Store
+from tests.conftest import ROOT, TODAY, run_pelican
+from tests.delivery.smtpserver import smtp_server
+from vivier.cli import cli
+from vivier.config import load_settings
+
+PLAN = "2026-12-data-cloud"
+CONF = str(ROOT / "pelicanconf.py")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The sample pool loaded into a private store, then the real site build writing the outbox."""
+    base = tmp_path_factory.mktemp("plan")
+    env = {"VIVIER_POOL": str(base / "pool.sqlite3"), "VIVIER_OUTBOX": str(base / "outbox"), "VIVIER_TODAY": TODAY}
+    loaded = CliRunner(env=env).invoke(cli, ["-s", CONF, "pool", "load-sample"], catch_exceptions=False)
+    assert loaded.exit_code == 0, loaded.output
+    result = run_pelican(ROOT / "content", base / "output", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (base / "outbox" / PLAN / "manifest.jsonl").is_file()
+    return base
+
+
+@pytest.fixture
+def env(built, tmp_path):
+    """A private copy of the store and the outbox that this test may change."""
+    for path in built.glob("pool.sqlite3*"):
+        shutil.copy(path, tmp_path / path.name)
+    shutil.copytree(built / "outbox", tmp_path / "outbox")
+    return {"VIVIER_POOL": str(tmp_path / "pool.sqlite3"), "VIVIER_OUTBOX": str(tmp_path / "outbox"), "VIVIER_TODAY": TODAY,
+            "VIVIER_SMTP_HOST": "127.0.0.1", "VIVIER_SMTP_SECURITY": "none"}
+
+
+def manifest(env) -> list[dict]:
+    lines = (Path(env["VIVIER_OUTBOX"]) / PLAN / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def send(env, port, *args):
+    runner = CliRunner(env={**env, "VIVIER_SMTP_PORT": str(port)})
+    return runner.invoke(cli, ["-s", CONF, "send", PLAN, "--rate", "2000", *args], catch_exceptions=False)
+
+
+def emails(env, ids) -> set[str]:
+    with Store(env["VIVIER_POOL"]) as store:
+        return {store.get(i).email for i in ids}
+
+
+def test_dry_run_sends_and_records_nothing(env):
+    with smtp_server() as (recorder, port):
+        result = send(env, port, "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert f"would send: {len(manifest(env))}" in result.output
+    assert recorder.messages == []
+    with Store(env["VIVIER_POOL"]) as store:
+        assert Ledger(store, PLAN).counts() == {}
+
+
+def test_send_once_per_member_with_bulk_headers_and_honour_a_late_unsubscribe(env):
+    entries = manifest(env)
+    late = entries[1]["member"]
+    with Store(env["VIVIER_POOL"]) as store:
+        store.unsubscribe(late, "2026-11-22")  # after the plan was built, before the send
+    with smtp_server() as (recorder, port):
+        result = send(env, port)
+        assert result.exit_code == 0, result.output
+        again = send(env, port)
+    assert again.exit_code == 0 and "already sent by an earlier run" in again.output
+    expected = emails(env, [e["member"] for e in entries if e["member"] != late])
+    assert recorder.recipients() == {address: 1 for address in expected}  # once each, nobody else
+    assert "skipped: unsubscribed" in result.output
+    message = recorder.messages[0]
+    assert message.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    https, mailto = [u.strip(" <>") for u in str(message["List-Unsubscribe"]).split(",")]
+    assert https.startswith("https://carrieres.cardamome.example/desabonnement?t=") and mailto.startswith("mailto:")
+    assert message["List-Id"] and message["Date"] and message["MIME-Version"] == "1.0"
+    with Store(env["VIVIER_POOL"]) as store:
+        ledger = Ledger(store, PLAN)
+        assert ledger.counts() == {"sent": len(expected), "skipped": 1}
+        sent_ids = {entry.message_id for entry in ledger.entries() if entry.status == "sent"}
+        member = store.find_by_email(message["To"].addresses[0].addr_spec)
+        assert ("newsletter", PLAN) in [(k, p) for k, p, _ in store.messages_since(member.id, "2026-11-01")]
+    assert sent_ids == set(recorder.message_ids())
+
+
+def test_the_list_unsubscribe_url_of_a_sent_message_unsubscribes_through_the_app(env):
+    with smtp_server() as (recorder, port):
+        assert send(env, port).exit_code == 0
+    message = recorder.messages[0]
+    https = str(message["List-Unsubscribe"]).split(",")[0].strip(" <>")
+    token = parse_qs(urlsplit(https).query)["t"][0]
+    settings = load_settings(CONF)
+    settings["POOL_PATH"] = env["VIVIER_POOL"]
+    import httpx
+
+    with running(create_app(settings)) as base:
+        response = httpx.post(f"{base}{urlsplit(https).path}", params={"t": token}, data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    with Store(env["VIVIER_POOL"]) as store:
+        assert store.find_by_email(message["To"].addresses[0].addr_spec).unsubscribed is not None
+
+
+def test_killed_send_then_rerun_reaches_everyone_once(env):
+    """SIGKILL `vivier send` inside the DATA of its 5th message, then run it again."""
+    entries = manifest(env)
+    with smtp_server() as (recorder, port):
+        proc_env = {**os.environ, **env, "VIVIER_SMTP_PORT": str(port)}
+        command = [sys.executable, "-m", "vivier", "-s", CONF, "send", PLAN, "--rate", "2000"]
+        running_send = {}
+
+        def kill_at_fifth(received):
+            if received == 4:
+                os.kill(running_send["proc"].pid, signal.SIGKILL)
+                running_send["proc"].wait(10)
+
+        recorder.on_mail = kill_at_fifth
+        proc = running_send["proc"] = subprocess.Popen(command, cwd=ROOT, env=proc_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert proc.wait(120) == -signal.SIGKILL
+        recorder.on_mail = None
+        rerun = subprocess.run(command, cwd=ROOT, env=proc_env, capture_output=True, text=True, timeout=120)
+        assert rerun.returncode == 0, rerun.stderr
+    expected = emails(env, [e["member"] for e in entries])
+    assert recorder.recipients() == {address: 1 for address in expected}
+    assert len(recorder.message_ids()) == len(expected)
+
+
+def test_a_550_is_recorded_failed_and_reported(env):
+    entries = manifest(env)
+    refused = sorted(emails(env, [entries[0]["member"]]))[0]
+    with smtp_server() as (recorder, port):
+        recorder.script[refused] = ["550"]
+        result = send(env, port)
+    assert result.exit_code == 0
+    assert "failed (5xx, not retried)" in result.output and "550 5.1.1" in result.output
+    with Store(env["VIVIER_POOL"]) as store:
+        assert Ledger(store, PLAN).status(entries[0]["member"]) == "failed"
+
+
+def test_unknown_plan_names_the_available_ones(env):
+    result = CliRunner(env=env).invoke(cli, ["-s", CONF, "send", "no-such-plan"])
+    assert result.exit_code == 1
+    assert "no plan folder 'no-such-plan'" in result.output and PLAN in result.output

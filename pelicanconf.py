@@ -7,6 +7,10 @@ disagree. Plugin settings are prefixed (`CAREERS_…`, `JOBS_…`, `MAILING_…`
 
 import os
 
+# Project files are found from here, so a settings file elsewhere that does
+# `from pelicanconf import *` (tests, CI variants) still finds them.
+PROJECT_ROOT = os.path.dirname(os.path.abspath(__file__))
+
 AUTHOR = "Cardamome Conseil"
 SITENAME = "Cardamome Conseil — Carrières"
 # Links inside the site are relative in development; canonical URLs, feeds,
@@ -71,7 +75,7 @@ TRANSLATION_FEED_RSS = None
 
 # --- Build -------------------------------------------------------------------
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["careers"]
+PLUGINS = ["careers", "mailing"]
 DELETE_OUTPUT_DIRECTORY = True
 OUTPUT_RETENTION = [".nojekyll", "CNAME"]
 CACHE_CONTENT = True
@@ -92,6 +96,17 @@ MARKDOWN = {
 # here or with the VIVIER_TODAY environment variable (YYYY-MM-DD).
 VIVIER_TODAY = None
 
+# --- Main menu -------------------------------------------------------------------
+# (theme string key, {language: URL relative to the site root})
+CAREERS_NAV = [
+    ("nav.home", {"fr": "", "en": "en/"}),
+    ("nav.jobs", {"fr": "emplois/", "en": "en/jobs/"}),
+    ("nav.team", {"fr": "rencontrer-l-equipe/", "en": "en/meet-the-team/"}),
+    ("nav.events", {"fr": "evenements/", "en": "en/events/"}),
+    ("nav.articles", {"fr": "articles/", "en": "en/articles/"}),
+    ("nav.about", {"fr": "a-propos/", "en": "en/a-propos/"}),
+]
+
 # --- Company -----------------------------------------------------------------
 CAREERS_COMPANY = {
     "name": "Cardamome Conseil",
@@ -105,3 +120,89 @@ CAREERS_COMPANY = {
 # --- Private artefacts (never under output/, never in git) -------------------
 POOL_PATH = os.environ.get("VIVIER_POOL", "var/pool.sqlite3")
 MAILING_OUTBOX = os.environ.get("VIVIER_OUTBOX", "var/outbox")
+
+# --- Events (careers.events; see docs/events.md) ------------------------------
+# Calendar files and invitations name this organizer (ORGANIZER;CN=…:mailto:…).
+EVENTS_ORGANIZER = {
+    "name": "Cardamome Conseil — Recrutement",
+    "email": "evenements@cardamome.example",
+}
+EVENTS_PATH = "events"  # folder under content/
+EVENTS_HOME_COUNT = 3  # upcoming events shown on the home page
+EVENTS_CURRENCY = "EUR"  # of the free "Offer" in the events' JSON-LD
+
+# --- Ambassadors: reverse interviews (careers.ambassadors; see docs/ambassadors.md)
+# Profiles with `Booking: form` send their booking form (POST) here.
+AMBASSADORS_FORM_ENDPOINT = "https://formulaires.cardamome.example/entretien-inverse"
+AMBASSADORS_CONSENT_NOTICE_DAYS = 30  # warn HR this long before a consent ends
+# Ambassador photos are copied by the careers plugin only for published
+# profiles with photo consent; Pelican's static copy must not publish them all.
+STATIC_EXCLUDES = globals().get("STATIC_EXCLUDES", []) + ["images/ambassadors"]
+
+# --- Job ads (careers.jobs; see docs/jobs.md) ----------------------------------
+# Department keys (used in URLs, facets and feeds) and their labels.
+JOBS_DEPARTMENTS = {
+    "data": {"fr": "Data & IA", "en": "Data & AI"},
+    "cloud": {"fr": "Cloud & DevOps", "en": "Cloud & DevOps"},
+    "dev": {"fr": "Développement logiciel", "en": "Software development"},
+    "conseil": {"fr": "Conseil & pilotage de projets", "en": "Consulting & project delivery"},
+    "fonctions-support": {"fr": "Fonctions support", "en": "Support functions"},
+}
+JOBS_VALID_DAYS = 60  # an ad without Valid_through closes this many days after its date
+JOBS_REQUIRE_SALARY = True  # EU Directive 2023/970: no pay range, no publication
+JOBS_INTERVIEW_STEPS = {  # shown when an ad lists no Interview_steps of its own
+    "fr": [
+        "Un appel de 30 minutes avec une personne du recrutement",
+        "Un entretien avec le ou la manager du poste et une personne de l'équipe",
+        "Un cas pratique court, préparé sur place, jamais à la maison",
+        "Une réponse sous dix jours ouvrés, quelle qu'elle soit",
+    ],
+    "en": [
+        "A 30-minute call with someone from recruitment",
+        "An interview with the hiring manager and someone from the team",
+        "A short practical case, prepared on site, never as homework",
+        "An answer within ten working days, whatever it is",
+    ],
+}
+
+# --- Talent pool (plugins/talentpool; see docs/talent-pool.md) ---------------
+# POOL_PATH (above) is the member store. Segments, policy, import mappings and
+# the fictional sample pool:
+POOL_SEGMENTS_PATH = os.path.join(PROJECT_ROOT, "audiences/segments")
+POOL_POLICY_PATH = os.path.join(PROJECT_ROOT, "audiences/policy.yml")
+POOL_MAPPINGS_PATH = os.path.join(PROJECT_ROOT, "audiences/mappings")
+POOL_SAMPLE_PATH = os.path.join(PROJECT_ROOT, "audiences/sample/members.csv")
+POOL_SAMPLE_MESSAGES_PATH = os.path.join(PROJECT_ROOT, "audiences/sample/messages.csv")
+
+# --- Mailing (talent-pool newsletters; defaults in plugins/mailing/settings.py) ---
+# Campaigns live in content/newsletters/; the plan (manifest, compiled emails,
+# previews) goes to MAILING_OUTBOX above, never to output/.
+MAILING_FROM_NAME = "Cardamome Conseil — Carrières"
+MAILING_FROM_ADDRESS = "carrieres@cardamome.example"
+MAILING_LIST_ID = "vivier.carrieres.cardamome.example"
+# One-click unsubscribe and preferences endpoints (served by the unsubscribe app):
+# left unset, they follow PUBLIC_URL (+ "/desabonnement", "/preferences"), also
+# when publishconf.py changes PUBLIC_URL.
+MAILING_UNSUBSCRIBE_URL = None
+MAILING_PREFERENCES_URL = None
+MAILING_UNSUBSCRIBE_MAILTO = "desabonnement@cardamome.example"
+MAILING_MATCHES = 3  # "jobs that match you" per member, unless a campaign says otherwise
+
+# --- Delivery (`vivier send`, the unsubscribe app; see docs/delivery.md) -------
+# The relay comes from the environment so each machine (laptop, CI, server)
+# points at its own; user and password ONLY from VIVIER_SMTP_USER and
+# VIVIER_SMTP_PASSWORD, never from a file.
+MAILING_SMTP_HOST = os.environ.get("VIVIER_SMTP_HOST", "localhost")
+MAILING_SMTP_PORT = os.environ.get("VIVIER_SMTP_PORT") or None  # None: 587, 465 or 25 by security
+MAILING_SMTP_SECURITY = os.environ.get("VIVIER_SMTP_SECURITY", "starttls")  # starttls | tls | none
+MAILING_RATE = 10  # messages per second (`vivier send --rate N` overrides)
+MAILING_RETRIES = 3  # retries after a temporary (4xx) answer, 2 s, 4 s, 8 s apart
+
+# --- Invitations and follow-up sequences (docs/invitations-and-sequences.md) ---
+# Event invitations go out from this many days before the start; the reminder
+# goes this many days before it to invited members (0: no reminder).
+INVITATIONS_OPEN_DAYS = 90
+INVITATIONS_REMINDER_DAYS = 1
+# Follow-up sequences (YAML) and how long a step may wait (budget, consent) before it is missed.
+SEQUENCES_PATH = "audiences/sequences"
+SEQUENCES_MAX_WAIT_DAYS = 30

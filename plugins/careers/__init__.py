@@ -12,8 +12,11 @@ import logging
 from pelican import signals
 
 from . import settings as careers_settings
+from .ambassadors import AmbassadorsGenerator
 from .dates import today
+from .events import EventsGenerator
 from .i18n import translator
+from .jobs import JobsGenerator
 from .reader import VivierMarkdownReader
 from .report import get_report, reset_report
 from .sitemap import SitemapGenerator
@@ -86,6 +89,9 @@ def get_generators(pelican):
     # Content generators first; the site (home pages) and the sitemap read
     # what they put in the context, so they come last.
     return [
+        JobsGenerator,
+        EventsGenerator,
+        AmbassadorsGenerator,
         SiteGenerator,
         SitemapGenerator,
     ]

@@ -36,5 +36,5 @@ def load_settings(conf: str | os.PathLike | None = None, **overrides) -> dict:
         value = settings.get(key)
         if value and not os.path.isabs(value):
             settings[key] = str(conf.parent / value)
-    settings["PROJECT_ROOT"] = str(conf.parent)
+    settings.setdefault("PROJECT_ROOT", str(conf.parent))
     return settings

@@ -1,0 +1,106 @@
+"""Quality gates on every compiled variant: a problem here fails the build.
+
+Each check returns plain-language messages; the generator files them in the
+build's ContentReport with the campaign file and the variant named.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+
+from .pipeline import PLACEHOLDER_RE, CompiledVariant, MEMBER_PLACEHOLDERS, ITEM_PLACEHOLDERS
+
+_IMG = re.compile(r"<img\b[^>]*>", re.I)
+_ALT = re.compile(r"\salt\s*=\s*(\"([^\"]*)\"|'([^']*)')", re.I)
+_LINK = re.compile(r"\s(href|src)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.I)
+_HTML_LANG = re.compile(r"<html\b[^>]*\slang=\"([^\"]*)\"", re.I)
+_TEXT_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"')]+")
+_KNOWN = set(MEMBER_PLACEHOLDERS) | set(ITEM_PLACEHOLDERS)
+
+
+def worst_case_bytes(compiled: CompiledVariant) -> int:
+    """Bytes of the biggest email this variant can produce (largest matched jobs)."""
+    size = len(compiled.html.skeleton().encode("utf-8"))
+    regions = compiled.html.regions
+    matched = regions.get("matched")
+    options = []
+    if matched is not None:
+        items = sorted((len("".join(i).encode("utf-8")) for i in matched.items), reverse=True)
+        fixed = len("".join(matched.prefix + matched.suffix).encode("utf-8"))
+        options.append(fixed + sum(items[: max(compiled.matches, 0)]) + 200 * compiled.matches)
+    if "nomatch" in regions:
+        r = regions["nomatch"]
+        options.append(len("".join(r.prefix + r.suffix).encode("utf-8")))
+    # Member values (name, signed links) add a few hundred bytes at most.
+    return size + max(options or [0]) + 600
+
+
+def check(compiled: CompiledVariant, settings) -> list[str]:
+    """Every gate problem of one variant (empty when it may be sent)."""
+    problems = list(compiled.problems)
+    html_texts = compiled.html.all_texts()
+    text_texts = compiled.text.all_texts()
+    everything = "".join(html_texts)
+
+    limit = settings["MAILING_MAX_HTML_BYTES"]
+    size = worst_case_bytes(compiled)
+    if size >= limit:
+        problems.append(
+            f"the HTML is {size / 1000:.1f} KB at its largest; keep it under {limit / 1000:.0f} KB "
+            "(Gmail clips long emails and hides the unsubscribe link): feature fewer items"
+        )
+    for tag in _IMG.findall(everything):
+        alt = _ALT.search(tag)
+        if not alt or not (alt.group(2) or alt.group(3) or "").strip():
+            src = re.search(r"src=\"([^\"]*)\"", tag)
+            problems.append(f"image {src.group(1) if src else tag[:60]!r} has no alt text; describe it in the template or content")
+    lang = _HTML_LANG.search(compiled.html.skeleton())
+    if not lang or lang.group(1) != compiled.lang:
+        problems.append(f"the document's lang is {lang.group(1) if lang else 'missing'!r}, not {compiled.lang!r}: set <mjml lang=…>")
+    for attr, url in _links(everything):
+        if PLACEHOLDER_RE.fullmatch(url) and url.endswith("_url%%"):
+            continue
+        if not (url.startswith("https://") or url.startswith("mailto:")):
+            problems.append(f"{attr} {url!r} is not an absolute https:// link; links in emails must be absolute")
+    text_all = "".join(text_texts)
+    for url in _TEXT_URL.findall(text_all):
+        if not url.startswith("https://"):
+            problems.append(f"plain-text link {url!r} is not https://")
+    text_urls = set(_TEXT_URL.findall(text_all)) | {f"%%VIVIER:{n}%%" for n in ("unsubscribe_url", "preferences_url")}
+    for attr, url in _links(everything):
+        if attr == "href" and url.startswith("https://") and url not in text_urls:
+            problems.append(f"link {url!r} is in the HTML part but missing from the plain-text part")
+    for name in ("unsubscribe_url", "preferences_url"):
+        token = f"%%VIVIER:{name}%%"
+        if token not in compiled.html.skeleton() or token not in compiled.text.skeleton():
+            problems.append(f"the {name.replace('_url', '')} link must appear in both parts of every email")
+    for text in html_texts + text_texts:
+        for name in PLACEHOLDER_RE.findall(text):
+            if name not in _KNOWN and not name.startswith("region."):
+                problems.append(f"unknown placeholder %%VIVIER:{name}%% (known: {', '.join(sorted(_KNOWN))})")
+    if "\r" in everything or "\r" in text_all:
+        problems.append("carriage returns remain after CRLF normalisation")
+    if re.search(r"<mj-[a-z]|inline=\"inline\"", everything):
+        problems.append("MJML tags or an un-inlined mj-style remain in the compiled HTML")
+    subject_max = settings["MAILING_SUBJECT_MAX"]
+    if not compiled.subject.strip() or len(compiled.subject) > subject_max:
+        problems.append(f"subject is {len(compiled.subject)} characters; write 1 to {subject_max}")
+    low, high = settings["MAILING_PREHEADER_MIN"], settings["MAILING_PREHEADER_MAX"]
+    if not low <= len(compiled.preheader) <= high:
+        problems.append(f"preheader is {len(compiled.preheader)} characters; write {low} to {high} (it shows after the subject in the inbox)")
+    return _unique(problems)
+
+
+def _links(text: str):
+    for match in _LINK.finditer(text):
+        yield match.group(1).lower(), htmllib.unescape(match.group(2) if match.group(2) is not None else match.group(3))
+
+
+def _unique(items: list[str]) -> list[str]:
+    seen, result = set(), []
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            result.append(item)
+    return result

@@ -1,0 +1,184 @@
+"""The Pelican generator of newsletters: read, compile, check, plan; then write.
+
+`generate_context` reads `content/newsletters/`, compiles every campaign ×
+segment × language × variant once, runs the quality gates (problems go to
+the build's ContentReport, so a bad email fails the build before anything is
+written) and plans each campaign's audience with the talent pool.
+`generate_output` writes the public archive pages and the private plan.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+
+from careers.dates import today
+from careers.report import get_report
+from jinja2 import ChoiceLoader, FileSystemLoader
+from pelican.generators import Generator
+from pelican.utils import process_translations
+
+from . import archive, gates, outbox
+from .campaigns import CAMPAIGN_WIDE, Campaign, apply_schema, line
+from .pipeline import CompiledVariant, MailTheme, compile_variant
+from .planning import CampaignPlan, build_plan, known_segments, plan_audience
+from .selections import resolve
+from .views import build_view
+
+logger = logging.getLogger(__name__)
+FOLDER = "newsletters"
+
+
+@dataclass
+class CampaignBuild:
+    """Everything the build knows about one campaign (all its languages)."""
+
+    slug: str
+    versions: dict[str, Campaign]  # lang -> file
+    segments: list[str]
+    variants: list[str]
+    compiled: dict[tuple[str, str, str], CompiledVariant] = field(default_factory=dict)
+    plan: CampaignPlan | None = None
+    draft: bool = False
+
+    @property
+    def original(self) -> Campaign:
+        return next(iter(self.versions.values()))
+
+
+def mail_theme_path(settings) -> str:
+    path = settings["MAILING_THEME"]
+    if os.path.isabs(path):
+        return path
+    root = settings.get("PROJECT_ROOT") or os.path.dirname(os.path.abspath(settings["THEME"]))
+    return os.path.join(root, path)
+
+
+class NewsletterGenerator(Generator):
+    """Reads campaigns and turns them into compiled, checked, planned emails."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Public archive pages extend the site's base.html; their template lives with the mail theme.
+        self.env.loader = ChoiceLoader([self.env.loader, FileSystemLoader(os.path.join(mail_theme_path(self.settings), "site"))])
+        self.builds: list[CampaignBuild] = []
+
+    def generate_context(self):
+        settings = self.settings
+        report = get_report(settings)
+        default_lang = settings["DEFAULT_LANG"]
+        campaigns = []
+        for path in sorted(self.get_files([FOLDER])):
+            try:
+                campaign = self.readers.read_file(base_path=self.path, path=path, content_class=Campaign, context=self.context)
+            except Exception as exc:  # a file Pelican cannot read at all
+                report.error(os.path.join(self.path, path), "file", f"cannot be read: {exc}")
+                continue
+            if apply_schema(campaign, settings, report):
+                campaigns.append(campaign)
+            self.add_source_path(campaign)
+        originals, translations = process_translations(campaigns, translation_id="slug")
+        try:
+            theme = MailTheme(mail_theme_path(settings))
+            segment_names = known_segments(settings)
+        except Exception as exc:
+            for campaign in campaigns:
+                report.error(campaign.source_path, "segments", f"the talent pool's segments or the mail theme cannot be loaded: {exc}")
+            return
+        for original in sorted(originals, key=lambda c: c.date):
+            build = self._check_versions(original, report, default_lang, segment_names)
+            if build is not None:
+                self._compile(build, theme, report)
+                self.builds.append(build)
+        self._plan(report)
+        self.context["newsletters"] = self.builds
+
+    def _check_versions(self, original, report, default_lang, segment_names):
+        versions = {original.lang: original}
+        for translation in original.translations:
+            if translation.lang in versions:
+                report.error(translation.source_path, "lang", f"a {translation.lang} version of {original.slug!r} already exists ({versions[translation.lang].source_path})")
+                continue
+            versions[translation.lang] = translation
+        main = versions.get(default_lang, original)
+        for version in versions.values():
+            if version is main:
+                continue
+            for name in CAMPAIGN_WIDE:
+                if name in version.given and getattr(version, name) != getattr(main, name):
+                    report.error(version.source_path, name, f"differs from {os.path.basename(main.source_path)}; campaign-wide fields are set in the {main.lang} file", line=line(version, name))
+                setattr(version, name, getattr(main, name))
+        languages = main.languages or list(versions)
+        for lang in languages:
+            if lang not in versions:
+                report.error(main.source_path, "languages", f"lists {lang!r} but no {lang} file has Slug {main.slug!r}; add content/newsletters/{lang}/… or remove it", line=line(main, "languages"))
+        for name in main.segments:
+            if name not in segment_names:
+                known = ", ".join(sorted(segment_names)) or "none"
+                report.error(main.source_path, "segments", f"unknown segment {name!r} (segments in audiences/segments: {known})", line=line(main, "segments"))
+        if report.has_errors_for(main.source_path) or any(report.has_errors_for(v.source_path) for v in versions.values()):
+            return None
+        ordered = {lang: versions[lang] for lang in languages if lang in versions}
+        variants = ["a", "b"] if any(v.subject_b for v in ordered.values()) else ["a"]
+        for version in ordered.values():
+            if variants == ["a", "b"] and not version.subject_b:
+                report.error(version.source_path, "subject_b", "the campaign tests two subjects: every language needs its Subject_B", line=line(version, "subject"))
+        draft = main.status == "draft"
+        return CampaignBuild(main.slug, ordered, list(main.segments), variants, draft=draft)
+
+    def _compile(self, build: CampaignBuild, theme: MailTheme, report):
+        default_lang = self.settings["DEFAULT_LANG"]
+        for lang, campaign in build.versions.items():
+            strings = theme.strings(lang)
+            reported = False
+            for segment in build.segments:
+                resolved = resolve(campaign, self.context, lang, default_lang, segment)
+                if not reported:
+                    for name, message in resolved.errors:
+                        report.error(campaign.source_path, name, message, line=line(campaign, name))
+                    for name, message in resolved.warnings:
+                        report.warning(campaign.source_path, name, message, line=line(campaign, name))
+                    reported = True
+                if resolved.errors:
+                    continue
+                for variant in build.variants:
+                    view = build_view(self.settings, campaign, segment, variant, resolved.items, strings)
+                    try:
+                        compiled = compile_variant(theme, view)
+                    except Exception as exc:  # Jinja or MRML errors: the message names the template
+                        report.error(campaign.source_path, f"variant {segment}/{lang}/{variant}", f"the mail theme could not render it: {exc}")
+                        continue
+                    for problem in gates.check(compiled, self.settings):
+                        report.error(campaign.source_path, f"variant {segment}/{lang}/{variant}", problem)
+                    build.compiled[(segment, lang, variant)] = compiled
+
+    def _plan(self, report):
+        """Each campaign's audience from the talent pool, in date order, sharing one budget."""
+        day = today(self.settings)
+        planned: dict[str, list] = {}
+        default_lang = self.settings["DEFAULT_LANG"]
+        for build in self.builds:
+            if build.draft or report.errors:
+                continue
+            expected = {(s, l, v) for s in build.segments for l in build.versions for v in build.variants}
+            if expected - set(build.compiled):
+                continue
+            main = build.versions.get(default_lang, build.original)
+            try:
+                audience = plan_audience(self.settings, build.segments, day, planned=planned)
+            except Exception as exc:
+                report.error(main.source_path, "segments", f"the talent pool could not evaluate the audience: {exc}", line=line(main, "segments"))
+                continue
+            build.plan = build_plan(build.slug, audience, build.compiled, list(build.versions), main.lang,
+                                    build.variants, main.holdout, main.matches, main.if_nothing)
+            for entry in build.plan.entries:
+                planned.setdefault(entry.member_id, []).append(("newsletter", build.slug, main.date))
+            logger.info("newsletter %s: %d recipients planned", build.slug, len(build.plan.entries))
+
+    def generate_output(self, writer):
+        for build in self.builds:
+            if not build.draft:
+                archive.write_pages(self, writer, build)
+            if build.plan is not None:
+                outbox.write_plan(self.settings, build)

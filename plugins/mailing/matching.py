@@ -1,0 +1,152 @@
+"""Score open jobs against a member: skills (must-have weigh more), departments, location.
+
+Comparison ignores case and accents ("Données" == "donnees"). A job is
+*relevant* to a member only when at least one skill or a desired department
+matches; a matching city alone is not a reason to write to someone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+MUST_WEIGHT = 3
+NICE_WEIGHT = 1
+DEPARTMENT_WEIGHT = 2
+LOCATION_WEIGHT = 1
+REASON_SKILLS = 3  # at most this many skills named in a reason
+
+
+def norm(value) -> str:
+    """Case- and accent-insensitive key: 'Données ' -> 'donnees'."""
+    return _norm(str(value or ""))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _norm(text: str) -> str:
+    # Cached: skills and cities repeat across members, and matching runs per member (plan and send).
+    text = unicodedata.normalize("NFKD", text).casefold()
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return re.sub(r"[\s_]+", " ", text).strip()
+
+
+@dataclass(frozen=True)
+class JobFacts:
+    """What matching needs of a job: plain data, stored in the compiled plan."""
+
+    reference: str
+    title: str
+    department: str = ""
+    department_label: str = ""
+    cities: tuple[str, ...] = ()
+    remote: str = "on-site"
+    must_have: tuple[str, ...] = ()
+    nice_to_have: tuple[str, ...] = ()
+    date: str = ""  # ISO date posted; newer wins ties
+
+    @classmethod
+    def from_job(cls, job) -> "JobFacts":
+        posted = getattr(job, "date", None)
+        if isinstance(posted, (dt.date, dt.datetime)):
+            posted = posted.isoformat()
+        return cls(
+            reference=str(getattr(job, "reference", "") or getattr(job, "slug", "")),
+            title=str(getattr(job, "title", "")),
+            department=str(getattr(job, "department", "") or ""),
+            department_label=str(getattr(job, "department_label", "") or ""),
+            cities=tuple(str(getattr(loc, "city", "") or "") for loc in getattr(job, "locations", []) or []),
+            remote=str(getattr(job, "remote", "on-site") or "on-site"),
+            must_have=tuple(getattr(job, "must_have", []) or []),
+            nice_to_have=tuple(getattr(job, "nice_to_have", []) or []),
+            date=str(posted or ""),
+        )
+
+    def to_dict(self) -> dict:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "JobFacts":
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+
+@dataclass(frozen=True)
+class Match:
+    """One job scored for one member, with what made it match."""
+
+    reference: str
+    score: int
+    must: tuple[str, ...] = ()
+    nice: tuple[str, ...] = ()
+    department: bool = False
+    location: str = ""  # the matching city, or "remote"
+    date: str = ""
+
+    @property
+    def relevant(self) -> bool:
+        return bool(self.must or self.nice or self.department)
+
+
+@dataclass
+class MemberProfile:
+    """The normalised parts of a member that matching reads (built once per member)."""
+
+    skills: set[str] = field(default_factory=set)
+    departments: set[str] = field(default_factory=set)
+    city: str = ""
+
+    @classmethod
+    def of(cls, member) -> "MemberProfile":
+        return cls(
+            skills={norm(s) for s in getattr(member, "skills", []) or [] if norm(s)},
+            departments={norm(d) for d in getattr(member, "departments", []) or [] if norm(d)},
+            city=norm(getattr(member, "city", "")),
+        )
+
+
+def score(job: JobFacts, profile: MemberProfile) -> Match:
+    """Must-have skill 3, nice-to-have 1, desired department 2, city or remote job 1."""
+    must = tuple(s for s in job.must_have if norm(s) in profile.skills)
+    nice = tuple(s for s in job.nice_to_have if norm(s) in profile.skills and s not in must)
+    department = bool(profile.departments & {norm(job.department), norm(job.department_label)} - {""})
+    location = ""
+    if job.remote == "remote":
+        location = "remote"
+    elif profile.city and any(norm(c) == profile.city for c in job.cities):
+        location = next(c for c in job.cities if norm(c) == profile.city)
+    points = MUST_WEIGHT * len(must) + NICE_WEIGHT * len(nice)
+    points += DEPARTMENT_WEIGHT if department else 0
+    points += LOCATION_WEIGHT if location else 0
+    return Match(job.reference, points, must, nice, department, location, job.date)
+
+
+def top_matches(jobs: list[JobFacts], member, n: int) -> list[Match]:
+    """The n best relevant jobs for a member: highest score, then newest, then reference."""
+    if n <= 0:
+        return []
+    profile = member if isinstance(member, MemberProfile) else MemberProfile.of(member)
+    scored = [m for m in (score(job, profile) for job in jobs) if m.relevant]
+    scored.sort(key=lambda m: (-m.score, _neg_date(m.date), m.reference))
+    return scored[:n]
+
+
+def _neg_date(iso: str) -> tuple:
+    # Newest first without parsing: invert each character of the ISO string.
+    return tuple(-ord(c) for c in iso)
+
+
+def reason(match: Match, strings: dict[str, str]) -> str:
+    """'matches Python, SQL · Lyon' in the email's language (strings from the mail theme)."""
+    parts = []
+    skills = list(match.must) + list(match.nice)
+    if skills:
+        parts.append(strings["reason_skills"].format(skills=", ".join(skills[:REASON_SKILLS])))
+    elif match.department:
+        parts.append(strings["reason_department"])
+    if match.location == "remote":
+        parts.append(strings["reason_remote"])
+    elif match.location:
+        parts.append(strings["reason_city"].format(city=match.location))
+    return " · ".join(parts)

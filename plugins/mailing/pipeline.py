@@ -1,0 +1,284 @@
+"""Jinja → MJML → HTML, once per campaign × segment × language × variant.
+
+Jinja renders the mail theme with placeholders (`%%VIVIER:name%%`) where
+per-member values go; the MJML is normalised (CRLF → LF), checked
+(`structure.check`), stripped of its `mj-style inline` rules, compiled by
+mjml-python, and the rules are inlined by `mailing.inline`. Personalised
+regions (the member's matched jobs) are cut out of the compiled HTML along
+`<!--vivier:…-->` markers, so each member's email is assembled from compiled
+pieces without compiling MJML again.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import textwrap
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import yaml
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from . import structure
+from .inline import CSSError, inline_css
+from .matching import JobFacts
+
+PLACEHOLDER = "%%VIVIER:{}%%"
+PLACEHOLDER_RE = re.compile(r"%%VIVIER:([a-z_.]+)%%")
+# The values a member brings; `reason` exists only inside matched-job items.
+MEMBER_PLACEHOLDERS = ("greeting", "first_name", "unsubscribe_url", "preferences_url")
+ITEM_PLACEHOLDERS = ("reason",)
+P = {name: PLACEHOLDER.format(name) for name in MEMBER_PLACEHOLDERS + ITEM_PLACEHOLDERS}
+
+_MARKER = re.compile(r"<!--vivier:(region|item) ([a-z0-9_-]+)-->\n?|<!--vivier:(end-region|end-item)-->\n?")
+_INLINE_STYLE = re.compile(r"<mj-style\s+inline\s*=\s*[\"']inline[\"']\s*>(.*?)</mj-style>", re.S)
+
+
+class PipelineError(ValueError):
+    """A template that cannot be compiled; the message says where and why."""
+
+
+# --- The mail theme -------------------------------------------------------------
+
+
+def wrap(text: str, width: int = 76, indent: str = "") -> str:
+    """Plain-text paragraphs wrapped for mail readers; URLs are never broken."""
+    paragraphs = re.split(r"\n\s*\n", str(text).strip())
+    return "\n\n".join(
+        textwrap.fill(" ".join(p.split()), width=width, initial_indent=indent, subsequent_indent=indent,
+                      break_long_words=False, break_on_hyphens=False)
+        for p in paragraphs if p.strip()
+    )
+
+
+class MailTheme:
+    """The templates and strings of `theme/mail` (MJML + Jinja2, text, strings per language)."""
+
+    def __init__(self, path: str):
+        self.path = os.path.abspath(path)
+        if not os.path.isdir(self.path):
+            raise PipelineError(f"mail theme folder {self.path} does not exist (setting MAILING_THEME)")
+        loader = FileSystemLoader(self.path)
+        self.html_env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined,
+                                    trim_blocks=False, keep_trailing_newline=True)
+        self.text_env = Environment(loader=loader, autoescape=False, undefined=StrictUndefined,
+                                    keep_trailing_newline=True)
+        self.text_env.filters["wrap"] = wrap
+
+    def strings(self, lang: str) -> dict:
+        return _load_strings(os.path.join(self.path, "strings"), lang)
+
+    def render_mjml(self, name: str, view: dict) -> str:
+        template = self.html_env.get_template(name)
+        return template.render(view=view, s=self.strings(view["lang"]), P=P)
+
+    def render_text(self, name: str, view: dict) -> str:
+        template = self.text_env.get_template(name)
+        return template.render(view=view, s=self.strings(view["lang"]), P=P)
+
+
+@lru_cache(maxsize=16)
+def _load_strings(folder: str, lang: str) -> dict:
+    path = os.path.join(folder, f"{lang}.yml")
+    if not os.path.exists(path):
+        raise PipelineError(f"mail strings {path} are missing for language {lang!r}")
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle) or {}
+
+
+# --- Pieces: compiled text split at placeholders and regions -----------------------
+
+
+@dataclass
+class Region:
+    """A personalised block: fixed prefix, one entry per candidate item, fixed suffix."""
+
+    prefix: list[str]
+    items: list[list[str]]
+    suffix: list[str]
+
+
+@dataclass
+class Rendered:
+    """One part (HTML or text) ready for assembly: a body with region placeholders."""
+
+    body: list[str]  # even indices literal text, odd indices placeholder names
+    regions: dict[str, Region] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"body": self.body, "regions": {k: r.__dict__ for k, r in self.regions.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Rendered":
+        return cls(data["body"], {k: Region(**v) for k, v in data["regions"].items()})
+
+    def skeleton(self) -> str:
+        """The body as one string, placeholders left in (for the outbox and gates)."""
+        return "".join(p if i % 2 == 0 else PLACEHOLDER.format(p) for i, p in enumerate(self.body))
+
+    def all_texts(self) -> list[str]:
+        """Every literal piece: the skeleton, then each region's parts."""
+        texts = [self.skeleton()]
+        for region in self.regions.values():
+            texts += [_join(region.prefix), _join(region.suffix)] + [_join(i) for i in region.items]
+        return texts
+
+
+def _join(parts: list[str]) -> str:
+    return "".join(p if i % 2 == 0 else PLACEHOLDER.format(p) for i, p in enumerate(parts))
+
+
+def split_placeholders(text: str) -> list[str]:
+    return PLACEHOLDER_RE.split(text)
+
+
+def cut_regions(text: str) -> Rendered:
+    """Split compiled output along `<!--vivier:…-->` markers into body and regions."""
+    regions: dict[str, Region] = {}
+    out: list[str] = []
+    pos = 0
+    name = None  # the open region
+    prefix: str | None = None
+    items: list[str] = []
+    in_item = False
+    for match in _MARKER.finditer(text):
+        kind, label, end = match.group(1), match.group(2), match.group(3)
+        chunk = text[pos:match.start()]
+        pos = match.end()
+        if kind == "region":
+            if name is not None:
+                raise PipelineError(f"region {label!r} starts inside region {name!r}")
+            out.append(chunk)
+            name, prefix, items, in_item = label, None, [], False
+        elif name is None:
+            raise PipelineError(f"marker {match.group(0).strip()!r} is outside any region")
+        elif kind == "item":
+            if in_item:
+                raise PipelineError(f"item {label!r} starts inside another item of region {name!r}")
+            if prefix is None:
+                prefix = chunk
+            elif items:
+                items[-1] += chunk  # whatever sits between two items stays with the first
+            in_item = True
+        elif end == "end-item":
+            if not in_item:
+                raise PipelineError(f"an item of region {name!r} ends without starting")
+            items.append(chunk)
+            in_item = False
+        else:  # end-region
+            if in_item:
+                raise PipelineError(f"region {name!r} ends inside an item")
+            if prefix is None:
+                prefix, suffix = chunk, ""
+            else:
+                suffix = chunk
+            regions[name] = Region(split_placeholders(prefix), [split_placeholders(i) for i in items], split_placeholders(suffix))
+            out.append(PLACEHOLDER.format(f"region.{name}"))
+            name = None
+    if name is not None:
+        raise PipelineError(f"region {name!r} is never closed")
+    out.append(text[pos:])
+    return Rendered(split_placeholders("".join(out)), regions)
+
+
+# --- Compilation -------------------------------------------------------------------
+
+
+def normalise_newlines(text: str) -> str:
+    """CRLF and lone CR become LF: mjml-python fails on CRLF before a void element."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+@dataclass
+class CompiledVariant:
+    """One campaign × segment × language × variant, compiled once, personalised many times."""
+
+    slug: str
+    segment: str
+    lang: str
+    variant: str
+    subject: str
+    preheader: str
+    html: Rendered
+    text: Rendered
+    candidates: list[JobFacts]
+    strings: dict[str, str]  # greeting and reason templates of the language
+    archive_url: str
+    matches: int
+    if_nothing: str
+    mjml: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.segment}.{self.lang}.{self.variant}"
+
+    def to_json(self) -> dict:
+        data = {k: v for k, v in self.__dict__.items() if k not in ("html", "text", "candidates", "mjml", "problems")}
+        data["html"] = self.html.to_json()
+        data["text"] = self.text.to_json()
+        data["candidates"] = [job.to_dict() for job in self.candidates]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "CompiledVariant":
+        values = dict(data)
+        values["html"] = Rendered.from_json(data["html"])
+        values["text"] = Rendered.from_json(data["text"])
+        values["candidates"] = [JobFacts.from_dict(j) for j in data["candidates"]]
+        return cls(**values)
+
+
+def extract_inline_css(source: str) -> tuple[str, str]:
+    """(MJML without its `mj-style inline` blocks, their CSS joined)."""
+    css = "\n".join(m.group(1) for m in _INLINE_STYLE.finditer(source))
+    return _INLINE_STYLE.sub("", source), css
+
+
+def compile_mjml(source: str) -> tuple[str, list[str]]:
+    """(HTML, problems) for an MJML document: structure, compilation, inlining."""
+    from mjml import mjml2html
+
+    source = normalise_newlines(source)
+    problems = [str(p) for p in structure.check(source)]
+    source, css = extract_inline_css(source)
+    try:
+        html = mjml2html(source, fonts={})
+    except Exception as exc:  # MRML raises plain exceptions with its parser message
+        return "", problems + [f"mjml-python could not compile the template: {exc}"]
+    try:
+        html = inline_css(html, css)
+    except CSSError as exc:
+        problems.append(f"inline CSS: {exc}")
+    return normalise_newlines(html), problems
+
+
+def compile_variant(theme: MailTheme, view: dict, *, template: str = "newsletter") -> CompiledVariant:
+    """Render and compile one variant of a campaign from its view (see `mailing.views`)."""
+    mjml_source = normalise_newlines(theme.render_mjml(f"{template}.mjml", view))
+    html, problems = compile_mjml(mjml_source)
+    text = normalise_newlines(theme.render_text(f"{template}.txt", view))
+    try:
+        html_parts = cut_regions(html)
+        text_parts = cut_regions(text)
+    except PipelineError as exc:
+        problems.append(str(exc))
+        html_parts, text_parts = Rendered(split_placeholders(html)), Rendered(split_placeholders(text))
+    strings = theme.strings(view["lang"])
+    return CompiledVariant(
+        slug=view["slug"], segment=view["segment"], lang=view["lang"], variant=view["variant"],
+        subject=view["subject"], preheader=view["preheader"],
+        html=html_parts, text=text_parts,
+        candidates=[JobFacts.from_dict(j["facts"]) for j in view.get("candidates", [])],
+        strings={k: strings[k] for k in ("greeting", "greeting_named", "reason_skills",
+                                         "reason_department", "reason_city", "reason_remote")},
+        archive_url=view["links"]["archive"], matches=view.get("matches", 0),
+        if_nothing=view.get("if_nothing", "general"), mjml=mjml_source, problems=problems,
+    )
+
+
+def markup(html: str) -> Markup:
+    """Mark trusted HTML (the campaign intro rendered by Pelican's Markdown)."""
+    return Markup(html)

@@ -1,0 +1,57 @@
+"""Job matching: weights, accents and case, departments, location, the 'nothing relevant' rule."""
+
+from __future__ import annotations
+
+from mailing.matching import JobFacts, MemberProfile, norm, reason, score, top_matches
+
+from tests.mailing.fixtures import JOBS, member
+
+FACTS = [JobFacts.from_job(j) for j in JOBS]
+STRINGS = {"reason_skills": "matches {skills}", "reason_department": "your field", "reason_city": "{city}", "reason_remote": "remote"}
+
+
+def test_must_have_weighs_more_than_nice_to_have():
+    must = JobFacts("A", "A", must_have=("Python",))
+    nice = JobFacts("B", "B", nice_to_have=("Python",))
+    profile = MemberProfile.of(member(skills=["python"], departments=[], city=""))
+    assert score(must, profile).score == 3
+    assert score(nice, profile).score == 1
+    assert [m.reference for m in top_matches([nice, must], profile, 2)] == ["A", "B"]
+
+
+def test_comparison_ignores_case_and_accents():
+    assert norm("  Données ") == "donnees"
+    job = JobFacts("A", "A", must_have=("Statistiques appliquées",), department="Données")
+    profile = MemberProfile.of(member(skills=["STATISTIQUES APPLIQUEES"], departments=["donnees"], city=""))
+    result = score(job, profile)
+    assert result.must == ("Statistiques appliquées",) and result.department
+    assert result.score == 3 + 2
+
+
+def test_scores_skills_department_and_city_together():
+    camille = member(skills=["Python", "SQL"], departments=["data"], city="Lyon")
+    ranked = top_matches(FACTS, camille, 3)
+    # CC-2 (Lyon): Python must 3 + data 2 + Lyon 1 = 6; CC-1 (Nantes): Python, SQL must 6 + data 2 = 8.
+    assert [(m.reference, m.score) for m in ranked] == [("CC-1", 8), ("CC-2", 6), ("CC-3", 2)]
+    assert ranked[2].nice == ("Python",) and ranked[2].location == "remote"
+    assert reason(ranked[0], STRINGS) == "matches Python, SQL"
+    assert reason(ranked[1], STRINGS) == "matches Python · Lyon"
+    assert reason(ranked[2], STRINGS) == "matches Python · remote"
+
+
+def test_city_alone_is_not_relevant_and_ties_go_to_the_newest():
+    lyon_only = member(skills=["cobol"], departments=[], city="Lyon")
+    assert top_matches(FACTS, lyon_only, 3) == []  # "nothing relevant"
+    same = [JobFacts("OLD", "x", must_have=("Go",), date="2026-01-01"), JobFacts("NEW", "y", must_have=("Go",), date="2026-03-01")]
+    assert [m.reference for m in top_matches(same, member(skills=["go"], departments=[], city=""), 2)] == ["NEW", "OLD"]
+
+
+def test_top_n_is_limited_and_zero_switches_matching_off():
+    camille = member(skills=["python", "sql", "kubernetes", "sourcing"], departments=[], city="")
+    assert len(top_matches(FACTS, camille, 2)) == 2
+    assert top_matches(FACTS, camille, 0) == []
+
+
+def test_job_facts_survive_json():
+    facts = FACTS[0]
+    assert JobFacts.from_dict(facts.to_dict()) == facts

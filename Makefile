@@ -8,18 +8,19 @@ PELICAN := $(BIN)/pelican
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 CONF ?= pelicanconf.py
+AXE := tools/node_modules/axe-core/axe.min.js
 # Private artefacts (member store, outbox) stay outside output/ and out of git.
 export VIVIER_POOL ?= $(CURDIR)/var/pool.sqlite3
 export VIVIER_OUTBOX ?= $(CURDIR)/var/outbox
 
-.PHONY: site build serve test check publish bench clean venv deps test-deps browser help
+.PHONY: site build serve test check publish bench clean venv deps test-deps browser java-runtime node-tools help
 
 help:
 	@echo "make site     set up .venv, load the sample pool, build the site and newsletters"
 	@echo "make serve    live preview with autoreload on http://127.0.0.1:8000"
 	@echo "make test     set up, then run the whole test suite"
-	@echo "make check    validate the built site (links, HTML, feeds, JSON-LD, calendars)"
-	@echo "make publish  production build with publishconf.py"
+	@echo "make check    check the built output/ (links, images, feeds, JSON-LD, calendars, HTML, accessibility)"
+	@echo "make publish  production build with publishconf.py (then make check before deploying)"
 	@echo "make bench    performance benchmarks"
 
 $(PY):
@@ -36,7 +37,26 @@ $(TEST_STAMP): $(STAMP) requirements.lock
 	touch $@
 
 venv deps: $(STAMP)
-test-deps: $(TEST_STAMP)
+# Everything the tests and `make check` need besides Chromium: Python test
+# dependencies, Java for the Nu HTML Checker, axe-core from the npm lock file.
+test-deps: $(TEST_STAMP) java-runtime $(AXE)
+
+# Debian's packages for a tool, installed only when its command is missing.
+APT_INSTALL = SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq
+
+java-runtime:
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "Installing Debian's Java runtime for the Nu HTML Checker"; $(APT_INSTALL) default-jre-headless >/dev/null; }
+
+node-tools:
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "Installing Debian's npm for axe-core"; $(APT_INSTALL) npm >/dev/null; }
+
+# axe-core, pinned by tools/package-lock.json, into the git-ignored tools/node_modules/.
+$(AXE): tools/package.json tools/package-lock.json | node-tools
+	cd tools && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # Debian's Chromium for browser tests; installed only when missing.
 browser:
@@ -46,6 +66,7 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 build: $(STAMP)
+	$(BIN)/vivier pool load-sample
 	$(PELICAN) content -s $(CONF) -o output --fatal errors
 
 site: build
@@ -56,11 +77,19 @@ serve: $(STAMP)
 publish: $(STAMP)
 	$(PELICAN) content -s publishconf.py -o output --fatal errors
 
-check: $(TEST_STAMP) browser
-	$(BIN)/vivier site-check output
+# Checks whatever output/ holds (a preview or a production build); exits non-zero
+# on any problem. Production settings: links may be absolute with PUBLIC_URL.
+check: test-deps browser
+	$(BIN)/vivier -s publishconf.py site-check output
 
-test: $(TEST_STAMP) browser
+# The whole suite, then the published site itself: a fresh production build
+# of the sample site must pass every check, as CI's deploy would require.
+# (A production build signs unsubscribe links with VIVIER_SECRET; this one is
+# never deployed, so a throwaway secret stands in when none is set.)
+test: test-deps browser
 	$(BIN)/pytest
+	VIVIER_SECRET="$${VIVIER_SECRET:-make-test-only-never-deployed}" $(MAKE) --no-print-directory publish
+	$(MAKE) --no-print-directory check
 
 bench: $(STAMP)
 	$(PY) bench/run.py

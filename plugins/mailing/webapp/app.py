@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 ROUTES: list[tuple[str, str]] = [
     ("MAILING_UNSUBSCRIBE_URL", "mailing.webapp.unsubscribe:handle"),
     ("/healthz", "mailing.webapp.app:health"),
+    ("COMMUNITY_ENDPOINT", "mailing.webapp.signup:handle"),
+    ("COMMUNITY_CONFIRM_URL", "mailing.webapp.signup:confirm"),
+    ("MAILING_PREFERENCES_URL", "mailing.webapp.preferences:handle"),
 ]
 
 

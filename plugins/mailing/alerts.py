@@ -1,0 +1,252 @@
+"""Job alerts: each member's saved choices act as their own segment; one digest per member per period.
+
+On every build ("today"), for each member with the `job_alerts` consent, the
+open jobs that match their criteria (`community.criteria`), were posted since
+they asked for alerts (and in the last COMMUNITY_ALERT_MAX_AGE_DAYS days) and
+were never alerted to them go into one digest — if their rhythm allows one
+today (as they come: one a day at most; weekly; monthly), the policy allows a
+`job_alert` (consent, retention, active process, the shared frequency budget
+and its priority) and they have not paused. Jobs left out wait for the next
+digest; a job is never alerted twice to the same member (table `job_alerts`).
+
+The plan goes to `<outbox>/alerts-<day>/` in the newsletters' layout and is
+delivered by `vivier send alerts-<day>`. This module is also a Pelican plugin
+(`mailing.alerts` in PLUGINS, after `mailing`): its generator plans after the
+newsletters and invitations and takes back lower-priority messages (newsletter,
+follow-ups) that an alert pushes over the budget.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .community import criteria as alert_criteria
+from .invitation_budget import Planned
+from .matching import JobFacts, MemberProfile, score
+
+log = logging.getLogger(__name__)
+
+KIND = "job_alert"
+CONSENT = "job_alerts"
+RHYTHM_WAIT = "rhythm"  # outcome: matching jobs wait for the member's next period
+
+
+def plan_id_for(day: dt.date) -> str:
+    return f"alerts-{day.isoformat()}"
+
+
+@dataclass(frozen=True)
+class OpenJob:
+    """What alerts need of an open job: its facts for matching and the day it was posted."""
+
+    facts: JobFacts
+    posted: dt.date
+
+    @property
+    def reference(self) -> str:
+        return self.facts.reference
+
+    @classmethod
+    def of(cls, job) -> "OpenJob":
+        posted = job.date.date() if isinstance(job.date, dt.datetime) else job.date
+        return cls(JobFacts.from_job(job), posted)
+
+
+@dataclass
+class Digest:
+    """One member's digest today: the references of the jobs it announces, best first."""
+
+    member: object
+    jobs: list[str]
+
+
+@dataclass
+class AlertDay:
+    """Everything decided for one day: digests planned, and why other matching members wait."""
+
+    today: dt.date
+    digests: list[Digest] = field(default_factory=list)
+    waiting: Counter = field(default_factory=Counter)
+
+    @property
+    def plan_id(self) -> str:
+        return plan_id_for(self.today)
+
+
+# --- what the store remembers ---------------------------------------------------------
+
+
+def alerted(store) -> dict[str, dict[str, dt.date]]:
+    """member id -> {job reference: day it was planned}, for the whole pool in one query."""
+    result: dict[str, dict[str, dt.date]] = {}
+    with store.transaction() as conn:
+        for member_id, reference, planned in conn.execute("SELECT member_id, job_reference, planned FROM job_alerts"):
+            result.setdefault(member_id, {})[reference] = dt.date.fromisoformat(planned)
+    return result
+
+
+def rows_of_plan(store, plan_id: str) -> dict[str, list[str]]:
+    """member id -> job references of one plan (a rebuild on the same day keeps them)."""
+    result: dict[str, list[str]] = {}
+    with store.transaction() as conn:
+        for member_id, reference in conn.execute(
+                "SELECT member_id, job_reference FROM job_alerts WHERE plan_id = ? ORDER BY rowid", (plan_id,)):
+            result.setdefault(member_id, []).append(reference)
+    return result
+
+
+def record(store, day: AlertDay) -> int:
+    """Remember each (member, job) planned today, so it is never alerted again; returns how many are new."""
+    added = 0
+    with store.transaction() as conn:
+        for digest in day.digests:
+            for reference in digest.jobs:
+                added += conn.execute(
+                    "INSERT OR IGNORE INTO job_alerts(member_id, job_reference, plan_id, planned) VALUES (?, ?, ?, ?)",
+                    (digest.member.id, reference, day.plan_id, day.today.isoformat())).rowcount
+    return added
+
+
+# --- planning -----------------------------------------------------------------------------
+
+
+def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs: int, max_age_days: int,
+                planned: Planned | None = None) -> AlertDay:
+    """Who gets a digest today and with which jobs; adds the digests to `planned` (shared budget)."""
+    planned = Planned() if planned is None else planned
+    day = AlertDay(today)
+    if not jobs:
+        return day
+    done = alerted(store)
+    prefs = alert_criteria.all_preferences(store)
+    recent = store.messages_by_member(policy.window_start(today))
+    suppressed = store.suppressed_hashes("erased")
+    oldest = today - dt.timedelta(days=max_age_days)
+    for member in store.iter_members():
+        if not member.has_consent(CONSENT):
+            continue
+        mine = prefs.get(member.id, {})
+        wanted = alert_criteria.criteria_of(member, mine)
+        if wanted.empty:
+            continue
+        since = max(oldest, member.consents[CONSENT])
+        seen = done.get(member.id, {})
+        fresh = [job for job in jobs if job.posted >= since and job.reference not in seen and wanted.matches(job.facts)]
+        if not fresh:
+            continue
+        resume = alert_criteria.next_digest(wanted.rhythm, max(seen.values(), default=None))
+        if resume is not None and today < resume:
+            day.waiting[RHYTHM_WAIT] += 1
+            continue
+        erased = bool(suppressed) and store.suppression_hash(member.email) in suppressed
+        decision = policy.decide(member, KIND, today, recent.get(member.id, ()), planned=planned.of(member.id), erased=erased)
+        reason = decision.reason if not decision.allowed else alert_criteria.objection(mine, KIND, today)
+        if reason:
+            day.waiting[reason] += 1
+            continue
+        profile = MemberProfile.of(member)
+        fresh.sort(key=lambda job: (-score(job.facts, profile).score, -job.posted.toordinal(), job.reference))
+        day.digests.append(Digest(member, [job.reference for job in fresh[:max_jobs]]))
+        planned.add(member.id, KIND, day.plan_id, today)
+    return day
+
+
+def take_back(newsletters, sequence_day, alert_day: AlertDay, planned: Planned, policy, recent) -> dict[str, int]:
+    """Follow-ups, then newsletters, of members that today's alerts pushed over budget wait (lower priority).
+
+    `planned` holds every message of the build (newsletters, invitations,
+    follow-ups and the alerts just planned), as (kind, plan id, day) per member.
+    """
+    from .invitation_budget import reconcile_newsletters
+
+    taken: dict[str, int] = {}
+    alerted_ids = {d.member.id for d in alert_day.digests}
+    if sequence_day is not None and sequence_day.planned:
+        kept = []
+        for step in sequence_day.planned:
+            if step.member.id in alerted_ids and policy.priority(step.sequence.kind) > policy.priority(KIND):
+                others = [p for p in planned.of(step.member.id) if p[1] != sequence_day.plan_id]
+                decision = policy.decide(step.member, step.sequence.kind, alert_day.today, recent.get(step.member.id, ()),
+                                         planned=others)
+                if not decision.allowed and "over_budget" in decision.reasons:
+                    taken["follow-up"] = taken.get("follow-up", 0) + 1
+                    planned.by_member[step.member.id] = others
+                    continue
+            kept.append(step)
+        sequence_day.planned[:] = kept
+    more_important = Planned()  # everything but newsletters, for the newsletters' reconciliation
+    for member_id in alerted_ids:
+        for item in planned.of(member_id):
+            if item[0] != "newsletter":
+                more_important.add(member_id, *item)
+    for slug, ids in reconcile_newsletters(newsletters, more_important, policy, alert_day.today, recent).items():
+        taken[f"newsletter {slug}"] = len(ids)
+    return taken
+
+
+# --- the plan folder -----------------------------------------------------------------------
+
+
+def write_plan(settings, store, day: AlertDay, compiled: dict, open_refs: set[str]) -> Path | None:
+    """Write today's alert plan folder (digests planned earlier today kept), then remember its rows."""
+    from careers.dates import now
+
+    from .compose import AddressError, Composer, MailConfig
+    from .community.alert_view import SEGMENT, VARIANT
+    from .outbox import _write, outbox_root, signer_for, write_compiled
+
+    languages = {key[1] for key in compiled}
+    fresh = {d.member.id: d for d in day.digests}
+    earlier = {m: refs for m, refs in rows_of_plan(store, day.plan_id).items() if m not in fresh}
+    entries, members = [], {}
+    for member_id, refs in [*earlier.items(), *((m, d.jobs) for m, d in fresh.items())]:
+        member = fresh[member_id].member if member_id in fresh else store.get(member_id)
+        refs = [ref for ref in refs if ref in open_refs]
+        if member is None or not refs:
+            continue
+        lang = member.language if member.language in languages else settings["DEFAULT_LANG"]
+        members[member_id] = member
+        entries.append({"member": member_id, "segment": SEGMENT, "lang": lang, "variant": VARIANT, "kind": KIND, "jobs": refs})
+    if not entries:
+        return None
+    folder = outbox_root(settings) / day.plan_id
+    for variant in compiled.values():
+        write_compiled(folder, variant)
+    meta = {
+        "plan_id": day.plan_id, "kind": KIND, "day": day.today.isoformat(), "recipients": len(entries),
+        "new_today": len(fresh), "jobs": sum(len(e["jobs"]) for e in entries),
+        "counts": [{"lang": lang, "members": n} for lang, n in sorted(Counter(e["lang"] for e in entries).items())],
+        "waiting": dict(day.waiting),
+    }
+    _write(folder / "manifest.jsonl", "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries))
+    _write(folder / "plan.json", json.dumps(meta, ensure_ascii=False, indent=2))
+    config, signer, when = MailConfig.from_settings(settings), signer_for(settings), now(settings)
+    for entry in entries[: settings.get("MAILING_PREVIEWS", 3)]:
+        variant = compiled[(SEGMENT, entry["lang"], VARIANT)]
+        jobs = {job.reference: job for job in variant.candidates}
+        profile = MemberProfile.of(members[entry["member"]])
+        try:
+            _, message = Composer(variant, config, signer, day.plan_id).compose(
+                members[entry["member"]], [score(jobs[ref], profile) for ref in entry["jobs"] if ref in jobs], when)
+        except AddressError as exc:
+            log.warning("preview for member %s skipped: %s", entry["member"], exc)
+            continue
+        _write(folder / "previews" / f"{entry['member']}.eml", message)
+    record(store, day)
+    log.info("%s: %d digest(s), %d new", day.plan_id, len(entries), len(fresh))
+    return folder
+
+
+def register():
+    """Pelican entry point: `PLUGINS = [..., "mailing", "mailing.alerts"]`."""
+    from pelican import signals
+
+    from .alert_generator import get_generators, initialize
+
+    signals.initialized.connect(initialize)
+    signals.get_generators.connect(get_generators)

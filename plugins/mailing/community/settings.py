@@ -1,0 +1,66 @@
+"""Defaults and validation of the COMMUNITY_… settings (sign-up form, double opt-in, job alerts)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+DEFAULTS = {
+    # Where the sign-up form posts, and the link of the confirmation email.
+    # None: PUBLIC_URL + "/api/inscription" and "/api/confirmation".
+    "COMMUNITY_ENDPOINT": None,
+    "COMMUNITY_CONFIRM_URL": None,
+    # Changes whenever the wording of the form or its consents changes: it is
+    # kept with every consent proof.
+    "COMMUNITY_FORM_VERSION": "2026-11",
+    "COMMUNITY_CONFIRM_HOURS": 72,  # a confirmation link expires after this long
+    "COMMUNITY_RATE_PER_ADDRESS": 3,  # sign-ups per address per day
+    "COMMUNITY_RATE_PER_CLIENT": 20,  # sign-ups per client (IP) per hour
+    # Cities offered in the form (as written in job ads' locations).
+    "COMMUNITY_LOCATIONS": ["Lyon", "Nantes"],
+    "COMMUNITY_SKILLS_MAX": 15,
+    # Job alerts: jobs per digest at most, and how old a job may be to be announced.
+    "COMMUNITY_ALERT_MAX_JOBS": 5,
+    "COMMUNITY_ALERT_MAX_AGE_DAYS": 30,
+}
+
+RHYTHMS = ("instant", "weekly", "monthly")
+REMOTE = ("any", "on-site", "hybrid", "remote")
+CONSENTS = ("job_alerts", "newsletter", "events")
+
+
+class CommunitySettingsError(ValueError):
+    """A COMMUNITY_… setting is malformed; the message names it."""
+
+    exitcode = 2
+
+
+def apply_defaults(settings: dict) -> dict:
+    for key, value in DEFAULTS.items():
+        settings.setdefault(key, value)
+    public = str(settings.get("PUBLIC_URL", "")).rstrip("/")
+    if not settings.get("COMMUNITY_ENDPOINT"):
+        settings["COMMUNITY_ENDPOINT"] = public + "/api/inscription"
+    if not settings.get("COMMUNITY_CONFIRM_URL"):
+        settings["COMMUNITY_CONFIRM_URL"] = public + "/api/confirmation"
+    return settings
+
+
+def validate(settings: dict) -> None:
+    """Fail at start-up, naming the setting."""
+    problems = []
+    for key in ("COMMUNITY_ENDPOINT", "COMMUNITY_CONFIRM_URL"):
+        parts = urlsplit(str(settings.get(key) or ""))
+        if parts.scheme != "https" or not parts.netloc or parts.query:
+            problems.append(f"{key} must be an absolute https:// address without a query, not {settings.get(key)!r}")
+    for key in ("COMMUNITY_CONFIRM_HOURS", "COMMUNITY_RATE_PER_ADDRESS", "COMMUNITY_RATE_PER_CLIENT",
+                "COMMUNITY_SKILLS_MAX", "COMMUNITY_ALERT_MAX_JOBS", "COMMUNITY_ALERT_MAX_AGE_DAYS"):
+        value = settings.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            problems.append(f"{key} must be a whole number ≥ 1, not {value!r}")
+    locations = settings.get("COMMUNITY_LOCATIONS")
+    if not isinstance(locations, (list, tuple)) or not all(isinstance(c, str) and c.strip() for c in locations):
+        problems.append(f"COMMUNITY_LOCATIONS must be a list of city names like ['Lyon', 'Nantes'], not {locations!r}")
+    if not str(settings.get("COMMUNITY_FORM_VERSION") or "").strip():
+        problems.append("COMMUNITY_FORM_VERSION must name the version of the form's wording, like '2026-11'")
+    if problems:
+        raise CommunitySettingsError("Invalid community settings:\n  " + "\n  ".join(problems))

@@ -8,7 +8,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.parametrize("width", [320, 1280])
+@pytest.mark.parametrize("width", [320, 375, 390, 768, 1280])
 def test_home_has_no_horizontal_scroll(browser, served_site, width):
     page = browser.new_page(viewport={"width": width, "height": 800})
     external = []

@@ -1,0 +1,35 @@
+"""mailing — Pelican plugin for talent-pool newsletters.
+
+Campaigns in `content/newsletters/` become MJML emails compiled once per
+campaign × segment × language × variant, checked by quality gates, planned
+for the talent pool's eligible members (private outbox) and archived as
+public, non-personalised pages. It may import `careers` and `talentpool`;
+neither imports it.
+"""
+
+from __future__ import annotations
+
+from pelican import signals
+
+from . import settings as mailing_settings
+
+
+def initialize(pelican):
+    """Defaults and validation of the MAILING_… settings, before any generator exists."""
+    mailing_settings.apply_defaults(pelican.settings)
+    mailing_settings.validate(pelican.settings)
+
+
+def get_generators(pelican):
+    from .generator import NewsletterGenerator
+    from .invitation_generator import InvitationsGenerator  # after newsletters: shares their budget
+
+    return [NewsletterGenerator, InvitationsGenerator]
+
+
+def register():
+    signals.initialized.connect(initialize)
+    signals.get_generators.connect(get_generators)
+
+
+__all__ = ["register"]

@@ -11,11 +11,14 @@ the plan folders into the outbox and remembers what was planned in the store.
 
 from __future__ import annotations
 
+import difflib
+
 import glob
 import logging
 import os
 
 from careers.dates import today
+from careers.fields import field_line
 from careers.report import get_report
 from pelican.generators import Generator
 
@@ -87,8 +90,11 @@ class InvitationsGenerator(Generator):
         for event in group_events(events, settings["DEFAULT_LANG"]):
             for name in event.segments:
                 if name not in segments:
-                    report.warning(event.source_path, "segments", f"unknown segment {name!r}: nobody is invited through it "
-                                   f"(segments in audiences/segments: {', '.join(sorted(segments))})")
+                    close = difflib.get_close_matches(name, list(segments), n=1)
+                    hint = f"did you mean {close[0]!r}? " if close else ""
+                    report.error(event.source_path, "segments", f"unknown segment {name!r}: {hint}"
+                                 f"(segments in audiences/segments: {', '.join(sorted(segments))})",
+                                 line=field_line(event.source_path, "segments"))
         self._compile_steps(report, day)
         if report.errors:
             return

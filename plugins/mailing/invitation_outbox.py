@@ -75,7 +75,7 @@ def write_round(settings, store, round_, compiled: dict) -> Path | None:
         segment = segment if segment in segments else segments[0]
         members[member_id] = member
         entries.append({"member": member_id, "segment": segment, "lang": lang, "variant": round_.action,
-                        "kind": invitations.KIND, "action": round_.action, "sequence": round_.sequence})
+                        "kind": round_.kind, "action": round_.action, "sequence": round_.sequence})
     if not entries:
         invitation_records.record(store, round_.rows())  # members skipped over budget, if any
         return None
@@ -83,7 +83,7 @@ def write_round(settings, store, round_, compiled: dict) -> Path | None:
     for variant in compiled.values():
         write_compiled(folder, variant)
     meta = {
-        "plan_id": round_.plan_id, "kind": invitations.KIND, "composer": INVITATION_COMPOSER,
+        "plan_id": round_.plan_id, "kind": round_.kind, "composer": INVITATION_COMPOSER,
         "event": event.uid, "reference": event.reference, "action": round_.action, "method": round_.method,
         "sequence": round_.sequence, "recipients": len(entries), "new_today": len(fresh),
         "counts": [{"segment": s, "lang": l, "members": n} for (s, l), n in sorted(Counter((e["segment"], e["lang"]) for e in entries).items())],

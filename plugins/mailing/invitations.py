@@ -28,6 +28,10 @@ from . import invitation_records as records
 from .invitation_budget import OVER_BUDGET, Planned
 
 KIND = "invitation"
+# Updates and cancellations go only to those already invited; the policy
+# exempts them from the frequency budget (an invited person must learn that
+# the event moved or was cancelled), but not from consent or unsubscription.
+UPDATE_KIND = "event_update"
 METHODS = {"invite": "REQUEST", "update": "REQUEST", "cancel": "CANCEL", "reminder": None}
 # Reasons of this module, beside the policy's.
 NOT_INVITED = "not_invited"
@@ -76,6 +80,11 @@ class Round:
     @property
     def method(self) -> str | None:
         return METHODS[self.action]
+
+    @property
+    def kind(self) -> str:
+        """The policy's message kind: updates and cancellations are `event_update`."""
+        return UPDATE_KIND if self.action in ("update", "cancel") else KIND
 
     def rows(self) -> list[records.InvitationRow]:
         """Rows to remember: every recipient planned, and every member over budget skipped."""
@@ -141,10 +150,10 @@ def plan_event(store, event, segments, policy, today: dt.date, planned: Planned,
 
     def decide(round_, member, segment):
         erased = bool(suppressed) and store.suppression_hash(member.email) in suppressed
-        decision = policy.decide(member, KIND, today, recent.get(member.id, ()), planned=planned.of(member.id), erased=erased)
+        decision = policy.decide(member, round_.kind, today, recent.get(member.id, ()), planned=planned.of(member.id), erased=erased)
         if decision.allowed:
             round_.recipients.append(Recipient(member, segment))
-            planned.add(member.id, KIND, round_.plan_id, today)
+            planned.add(member.id, round_.kind, round_.plan_id, today)
         else:
             round_.skipped[decision.reason].append(member)
 

@@ -66,15 +66,19 @@ class Policy:
 
     consents: dict[str, str | None] = field(default_factory=lambda: {
         "newsletter": "newsletter", "invitation": "events", "job_alert": "job_alerts", "follow_up": "newsletter",
+        "event_update": "events",
     })
     transactional: tuple[str, ...] = ("confirmation",)
+    # Marketing kinds that need their consent but neither use nor obey the
+    # budget: an update or cancellation of an event the member was invited to.
+    budget_exempt: tuple[str, ...] = ("event_update",)
     pool_months: int = 24
     rejected_months: int = 3
     rejected_stages: tuple[str, ...] = ("rejected",)
     pool_consents: tuple[str, ...] = CONSENT_KINDS
     max_messages: int = 2
     window_days: int = 30
-    priority_order: tuple[str, ...] = ("invitation", "job_alert", "follow_up", "newsletter")
+    priority_order: tuple[str, ...] = ("event_update", "invitation", "job_alert", "follow_up", "newsletter")
     active_stages: tuple[str, ...] = ("interviewing", "offer")
     path: Path | None = None
 
@@ -125,18 +129,22 @@ class Policy:
         """First day of the rolling budget window that ends today."""
         return today - dt.timedelta(days=self.window_days - 1)
 
+    def counts(self, kind: str) -> bool:
+        """Does a message of `kind` use the frequency budget?"""
+        return kind in self.consents and kind not in self.budget_exempt
+
     def budget_used(self, kind: str, today: dt.date, recent_messages=(), planned=()) -> int:
         """Marketing messages counted against `kind`: every one sent in the window, plus
         those planned (not yet sent) that are at least as important as `kind`."""
         start = self.window_start(today)
         used = sum(
             1 for sent_kind, _plan, at in recent_messages
-            if sent_kind in self.consents and to_date(at) >= start
+            if self.counts(sent_kind) and to_date(at) >= start
         )
         rank = self.priority(kind)
         for item in planned:
             planned_kind = item if isinstance(item, str) else item[0]
-            if planned_kind in self.consents and self.priority(planned_kind) <= rank:
+            if self.counts(planned_kind) and self.priority(planned_kind) <= rank:
                 used += 1
         return used
 
@@ -159,7 +167,7 @@ class Policy:
                 reasons.append("no_consent")
             if member.stage in self.active_stages:
                 reasons.append("active_process")
-            if self.budget_used(kind, today, recent_messages, planned) >= self.max_messages:
+            if self.counts(kind) and self.budget_used(kind, today, recent_messages, planned) >= self.max_messages:
                 reasons.append("over_budget")
         if reasons:
             return Decision(False, reasons[0], tuple(reasons))
@@ -169,6 +177,7 @@ class Policy:
 _KEYS = {
     "consents": "message kind -> consent kind (newsletter, events, job_alerts) or null",
     "transactional": "list of message kinds that are not marketing",
+    "budget_exempt": "list of marketing kinds outside the budget (event updates and cancellations)",
     "retention": "pool_months, rejected_months, rejected_stages, pool_consents",
     "budget": "max_messages, window_days",
     "priority": "list of marketing kinds, most important first",
@@ -226,6 +235,8 @@ def load_policy(path: str | Path) -> Policy:
             values["consents"] = {str(k): v for k, v in consents.items()}
     if "transactional" in data:
         values["transactional"] = names("transactional", data["transactional"])
+    if "budget_exempt" in data:
+        values["budget_exempt"] = names("budget_exempt", data["budget_exempt"], list(values.get("consents") or Policy().consents))
     for section, keys in (("retention", ("pool_months", "rejected_months", "rejected_stages", "pool_consents")),
                           ("budget", ("max_messages", "window_days"))):
         block = data.get(section, {})

@@ -16,8 +16,10 @@ DAYS = dt.timedelta(days=1)
 def test_the_project_policy_has_the_cnil_defaults(policy):
     assert policy.pool_months == 24 and policy.rejected_months == 3
     assert policy.max_messages == 2 and policy.window_days == 30
-    assert policy.consents == {"newsletter": "newsletter", "invitation": "events", "job_alert": "job_alerts", "follow_up": "newsletter"}
-    assert [policy.priority(k) for k in ("invitation", "job_alert", "follow_up", "newsletter")] == [0, 1, 2, 3]
+    assert policy.consents == {"newsletter": "newsletter", "invitation": "events", "job_alert": "job_alerts",
+                               "follow_up": "newsletter", "event_update": "events"}
+    assert [policy.priority(k) for k in ("event_update", "invitation", "job_alert", "follow_up", "newsletter")] == [0, 1, 2, 3, 4]
+    assert policy.budget_exempt == ("event_update",)
     assert policy.active_stages == ("interviewing", "offer")
     assert not policy.is_marketing("confirmation")
 
@@ -110,7 +112,7 @@ def test_invalid_policy_file_lists_every_problem(tmp_path):
     with pytest.raises(PolicyError) as caught:
         load_policy(path)
     assert caught.value.problems == [
-        "frequency: unknown key; known keys: consents, transactional, retention, budget, priority, active_stages",
+        "frequency: unknown key; known keys: consents, transactional, budget_exempt, retention, budget, priority, active_stages",
         "consents.newsletter: unknown consent 'newsleter' (did you mean 'newsletter'?); use one of newsletter, events, job_alerts or null",
         "retention.pool_months: expected a whole number ≥ 1, not 'two years'",
         "retention.rejected_month: unknown key (did you mean 'rejected_months'?); known: pool_months, rejected_months, rejected_stages, pool_consents",
@@ -120,6 +122,18 @@ def test_invalid_policy_file_lists_every_problem(tmp_path):
         "priority: 'newsletter' is missing; list every marketing kind, most important first",
     ]
     assert str(path) in str(caught.value)
+
+
+def test_event_updates_need_consent_but_not_budget(policy):
+    """An invited member always learns that the event moved or was cancelled, unless they opted out."""
+    full = [("newsletter", "n1", DAY), ("follow_up", "f1", DAY)]
+    assert not policy.decide(make_member(), "invitation", DAY, full).allowed
+    assert policy.decide(make_member(), "event_update", DAY, full).allowed
+    # and it does not use up the budget of what comes next
+    assert policy.budget_used("newsletter", DAY, [("event_update", "e1", DAY)]) == 0
+    no_events = make_member()
+    no_events.consents.pop("events", None)
+    assert policy.decide(no_events, "event_update", DAY).reason == "no_consent"
 
 
 def test_defaults_equal_the_project_file(policy):

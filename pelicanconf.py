@@ -206,3 +206,23 @@ INVITATIONS_REMINDER_DAYS = 1
 # Follow-up sequences (YAML) and how long a step may wait (budget, consent) before it is missed.
 SEQUENCES_PATH = "audiences/sequences"
 SEQUENCES_MAX_WAIT_DAYS = 30
+
+# --- Talent community: sign-up form, double opt-in, job alerts (docs/talent-community.md)
+# The job-alert planner is a plugin of its own, after the newsletters and
+# invitations (it shares their frequency budget).
+PLUGINS = list(PLUGINS) + ["mailing.alerts"]
+# Served by the web application (`vivier unsubscribe-app`, mailing.webapp.wsgi):
+# the form posts here, and the confirmation email links there. The sample
+# deployment serves the application on its own host name (VIVIER_API_URL
+# overrides it, e.g. for a staging host); under PUBLIC_URL works too, see
+# docs/talent-community.md.
+COMMUNITY_API_URL = os.environ.get("VIVIER_API_URL", "https://api.carrieres.cardamome.example")
+COMMUNITY_ENDPOINT = COMMUNITY_API_URL + "/inscription"
+COMMUNITY_CONFIRM_URL = COMMUNITY_API_URL + "/confirmation"
+COMMUNITY_FORM_VERSION = "2026-11"  # change it whenever the form's wording or consents change
+COMMUNITY_CONFIRM_HOURS = 72  # a confirmation link works this long
+COMMUNITY_RATE_PER_ADDRESS = 3  # sign-ups per address and day
+COMMUNITY_RATE_PER_CLIENT = 20  # sign-ups per client (IP) and hour
+COMMUNITY_LOCATIONS = ["Lyon", "Nantes"]  # cities offered in the form
+COMMUNITY_ALERT_MAX_JOBS = 5  # jobs per alert digest at most (the rest wait for the next)
+COMMUNITY_ALERT_MAX_AGE_DAYS = 30  # only jobs posted in the last N days are announced

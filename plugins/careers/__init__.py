@@ -13,6 +13,7 @@ from pelican import signals
 
 from . import settings as careers_settings
 from .ambassadors import AmbassadorsGenerator
+from .content_cache import forget_files_with_problems
 from .dates import today
 from .events import EventsGenerator
 from .i18n import translator
@@ -73,6 +74,7 @@ def validate_build(generators_):
     if not generators_:
         return
     settings = generators_[0].settings
+    forget_files_with_problems(generators_, get_report(settings))
     get_report(settings).raise_if_errors()
 
 

@@ -44,8 +44,12 @@ def load_strings(theme: str) -> dict[str, dict[str, str]]:
 def translator(theme: str, default_lang: str):
     """A Jinja filter: `{{ 'nav.jobs'|t(lang) }}`, `{{ 'jobs.count'|t(lang, n=3) }}`."""
 
+    loaded: list[dict] = []  # read once per translator (one build); templates call t tens of thousands of times
+
     def t(key: str, lang: str | None = None, **values) -> str:
-        strings = load_strings(theme)
+        if not loaded:
+            loaded.append(load_strings(theme))
+        strings = loaded[0]
         table = strings.get(lang or default_lang) or strings[default_lang]
         if key not in table:
             raise MissingString(f"theme string {key!r} is missing from theme/strings/{lang or default_lang}.yml")

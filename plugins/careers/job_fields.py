@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pelican.utils import slugify
 
@@ -63,10 +64,16 @@ class Location:
     @property
     def key(self) -> str:
         """Slug used in facet URLs and feed names ('lyon')."""
-        return slugify(self.city or self.country or "", regex_subs=[(r"[^\w\s-]", ""), (r"[-\s]+", "-")])
+        return _place_key(self.city or self.country or "")
 
     def __str__(self) -> str:
         return ", ".join(p for p in (self.city, self.postal_code, self.region, self.country) if p)
+
+
+@lru_cache(maxsize=4096)
+def _place_key(name: str) -> str:
+    # Facets, feeds and similar jobs ask for the same few keys thousands of times per build.
+    return slugify(name, regex_subs=[(r"[^\w\s-]", ""), (r"[-\s]+", "-")])
 
 
 def _country(part: str) -> str | None:

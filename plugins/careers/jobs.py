@@ -25,10 +25,12 @@ from .job_facets import FACETS, build as build_facets, index_document, matching
 from .job_feeds import (INDEED_FEED, JSON_FEED, feed_paths, indeed_feed, json_feed, write_job_feeds, write_json,
                         write_text)
 from .job_fields import job_schema
+from .job_similar import SimilarJobs
 from .job_rules import check_job, check_title, check_translations, check_wording, load_rules, rules_path
 from .jsonld import applicant_countries, job_posting, to_script
 from .report import get_report
 from .urls import lang_prefix
+from .writing import write_page
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +76,8 @@ class JobsGenerator(Generator):
     """Reads and checks every job ad, then writes pages, listings, facets and feeds."""
 
     def __init__(self, *args, **kwargs):
+        # Job files go through Pelican's content cache like articles (warm builds skip Markdown).
+        kwargs.setdefault("readers_cache_name", "JobsGenerator-Readers")
         super().__init__(*args, **kwargs)
         job_settings.apply_defaults(self.settings)
         job_settings.validate(self.settings)
@@ -120,8 +124,9 @@ class JobsGenerator(Generator):
         published.sort(key=lambda j: (j.date, j.reference), reverse=True)
         self.jobs = published
         self.open_jobs = [j for j in published if j.is_open]
+        similar = SimilarJobs(self.open_jobs)
         for job in published:
-            job.similar_jobs = self._similar(job)
+            job.similar_jobs = similar.similar(job, settings["JOBS_SIMILAR"])
         languages = settings["CAREERS_LANGUAGES"]
         self.open_by_lang = {lang: [j for j in self.open_jobs if j.lang == lang] for lang in languages}
         self.context["jobs"] = self.jobs
@@ -130,6 +135,7 @@ class JobsGenerator(Generator):
         self.context["JOBS_HOME_COUNT"] = settings["JOBS_HOME_COUNT"]
         self.context["jobs_list_urls"] = {lang: job_settings.paths(settings, lang)["list"] for lang in languages}
         self._register_sitemap()
+        self.readers.save_cache()
 
     def _read(self, path, report):
         try:
@@ -160,22 +166,6 @@ class JobsGenerator(Generator):
         if not job.interview_steps:
             job.interview_steps = list((settings.get("JOBS_INTERVIEW_STEPS") or {}).get(job.lang, []))
 
-    def _similar(self, job) -> list[Job]:
-        """Open jobs in the same language, closest first (department, skills, places)."""
-        skills = {s.casefold() for s in job.must_have}
-        places = {p.key for p in job.locations}
-
-        def score(other):
-            return (
-                2 * (other.department == job.department)
-                + len(skills & {s.casefold() for s in other.must_have})
-                + len(places & {p.key for p in other.locations})
-            )
-
-        others = [o for o in self.open_jobs if o.lang == job.lang and o.reference != job.reference]
-        ranked = sorted(others, key=lambda o: (-score(o), -o.date.timestamp()))
-        return ranked[: self.settings["JOBS_SIMILAR"]]
-
     def _register_sitemap(self):
         """Open job pages, listings and facet pages; never closed or expired jobs."""
         for job in self.open_jobs:
@@ -198,16 +188,7 @@ class JobsGenerator(Generator):
     # --- writing ---------------------------------------------------------------
 
     def _write(self, writer, url, template, lang, alternates, **extra):
-        writer.write_file(
-            url + "index.html" if url.endswith("/") else url,
-            self.get_template(template),
-            self.context,
-            relative_urls=self.settings.get("RELATIVE_URLS", False),
-            page_lang=lang,
-            alternates=alternates,
-            page_url=url,
-            **extra,
-        )
+        write_page(self, writer, url, template, lang, alternates, **extra)
 
     def generate_output(self, writer):
         for job in self.jobs:

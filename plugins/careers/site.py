@@ -16,6 +16,7 @@ from . import sitemap
 from .dates import site_zone, today
 from .feeds import add_entries, new_feed, write_feed
 from .urls import lang_prefix
+from .writing import write_page
 
 # Save-as patterns relative to the language prefix ('' or 'en/').
 ARTICLE_LIST = "articles/"
@@ -78,16 +79,7 @@ class SiteGenerator(Generator):
             sitemap.add(self.context, prefix + ARTICLE_LIST, None, list_alts)
 
     def _write(self, writer, url, template, lang, alternates, **extra):
-        writer.write_file(
-            url + "index.html" if url.endswith("/") or url == "" else url,
-            self.get_template(template),
-            self.context,
-            relative_urls=self.settings.get("RELATIVE_URLS", False),
-            page_lang=lang,
-            alternates=alternates,
-            page_url=url,
-            **extra,
-        )
+        write_page(self, writer, url, template, lang, alternates, **extra)
 
     def generate_output(self, writer):
         languages = self.settings["CAREERS_LANGUAGES"]

@@ -175,11 +175,39 @@ def _merge(existing: str, rules: list[Rule]) -> str:
     return ";".join(f"{p}:{v}" for p, v in merged) + ";"
 
 
+class _RuleIndex:
+    """Rules bucketed by what their last compound requires (an id, a class, a tag, or nothing),
+    so each element is tested only against rules that could match it."""
+
+    def __init__(self, rules: list[Rule]):
+        self.any: list[Rule] = []
+        self.by_id: dict[str, list[Rule]] = {}
+        self.by_class: dict[str, list[Rule]] = {}
+        self.by_tag: dict[str, list[Rule]] = {}
+        for rule in rules:
+            last = rule.parts[-1]
+            if last.ids:
+                self.by_id.setdefault(last.ids[0], []).append(rule)
+            elif last.classes:
+                self.by_class.setdefault(last.classes[0], []).append(rule)
+            elif last.tag:
+                self.by_tag.setdefault(last.tag, []).append(rule)
+            else:
+                self.any.append(rule)
+
+    def candidates(self, tag: str, ident: str, classes: set[str]) -> list[Rule]:
+        found = self.any + self.by_tag.get(tag, []) + (self.by_id.get(ident, []) if ident else [])
+        for name in classes:
+            found += self.by_class.get(name, ())
+        return found
+
+
 def inline_css(html: str, css: str) -> str:
     """`html` with the rules of `css` merged into matching elements' style attributes."""
     rules = parse_css(css)
     if not rules:
         return html
+    index = _RuleIndex(rules)
     out: list[str] = []
     stack: list[tuple[str, str, set[str]]] = []
     pos = 0
@@ -206,7 +234,7 @@ def inline_css(html: str, css: str) -> str:
         ident = values.get("id", "").strip("\"'")
         classes = set(values.get("class", "").strip("\"'").split())
         stack.append((name, ident, classes))
-        hits = [r for r in rules if _matches(r.parts, stack)]
+        hits = [r for r in index.candidates(name, ident, classes) if _matches(r.parts, stack)]
         if hits:
             out.append(_restyle(match.group(0), tag, attrs or "", selfclose, hits))
         else:

@@ -11,7 +11,9 @@ import datetime as dt
 import functools
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 
 MUST_WEIGHT = 3
 NICE_WEIGHT = 1
@@ -130,6 +132,81 @@ def top_matches(jobs: list[JobFacts], member, n: int) -> list[Match]:
     scored = [m for m in (score(job, profile) for job in jobs) if m.relevant]
     scored.sort(key=lambda m: (-m.score, _neg_date(m.date), m.reference))
     return scored[:n]
+
+
+class CandidateIndex:
+    """The candidates of one compiled variant, indexed for fast per-member ranking.
+
+    `top(member, n)` equals `top_matches(jobs, member, n)`: points come from
+    postings (normalised skill -> jobs, department -> jobs) counted in C, only
+    jobs sharing a skill or a department are relevant, ties keep the order of
+    `top_matches` (newest, then reference, then position) through a
+    precomputed rank, and only the chosen jobs are scored into `Match`es.
+    Answers are remembered per profile. Planning a large pool against
+    thousands of open jobs stays linear in the pool.
+    """
+
+    MEMO_LIMIT = 200_000
+
+    def __init__(self, jobs: list[JobFacts]):
+        self.jobs = list(jobs)
+        self.must: dict[str, list[int]] = {}
+        self.nice: dict[str, list[int]] = {}
+        self.departments: dict[str, list[int]] = {}
+        self.cities: list[frozenset[str]] = []
+        self.remote: list[bool] = []
+        for position, job in enumerate(self.jobs):
+            for skill in job.must_have:
+                self.must.setdefault(norm(skill), []).append(position)
+            for skill in job.nice_to_have:
+                if skill not in job.must_have:  # score() counts such a skill once, as a must-have
+                    self.nice.setdefault(norm(skill), []).append(position)
+            for key in {norm(job.department), norm(job.department_label)} - {""}:
+                self.departments.setdefault(key, []).append(position)
+            self.cities.append(frozenset(norm(c) for c in job.cities))
+            self.remote.append(job.remote == "remote")
+        for postings in (self.must, self.nice):
+            postings.pop("", None)
+        order = sorted(range(len(self.jobs)), key=lambda i: (_neg_date(self.jobs[i].date), self.jobs[i].reference, i))
+        self.rank = [0] * len(self.jobs)
+        for place, position in enumerate(order):
+            self.rank[position] = place
+        self._memo: dict[tuple, tuple[Match, ...]] = {}
+
+    def top(self, member, n: int) -> list[Match]:
+        if n <= 0:
+            return []
+        profile = member if isinstance(member, MemberProfile) else MemberProfile.of(member)
+        memo_key = (frozenset(profile.skills), frozenset(profile.departments), profile.city, n)
+        found = self._memo.get(memo_key)
+        if found is None:
+            found = self._rank(profile, n)
+            if len(self._memo) < self.MEMO_LIMIT:
+                self._memo[memo_key] = found
+        return list(found)
+
+    def _rank(self, profile: MemberProfile, n: int) -> tuple[Match, ...]:
+        musts = [self.must[s] for s in profile.skills if s in self.must]
+        nices = [self.nice[s] for s in profile.skills if s in self.nice]
+        same_department: set[int] = set()
+        for key in profile.departments:
+            same_department.update(self.departments.get(key, ()))
+        department = list(same_department)
+        points = Counter(chain(*(p for p in musts for _ in range(MUST_WEIGHT)), *nices,
+                               *([department] * DEPARTMENT_WEIGHT)))
+        if not points:
+            return ()
+        # Location adds at most LOCATION_WEIGHT: only jobs within that of the n-th best can rank.
+        best = sorted(points.values(), reverse=True)
+        floor = best[min(n, len(best)) - 1] - LOCATION_WEIGHT
+        city, cities, remote, rank = profile.city, self.cities, self.remote, self.rank
+        contenders = []
+        for position, base in points.items():
+            if base >= floor:
+                located = remote[position] or (bool(city) and city in cities[position])
+                contenders.append((-(base + (LOCATION_WEIGHT if located else 0)), rank[position], position))
+        contenders.sort()
+        return tuple(score(self.jobs[position], profile) for _, _, position in contenders[:n])
 
 
 def _neg_date(iso: str) -> tuple:

@@ -13,7 +13,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 
-from .matching import Match, MemberProfile, top_matches
+from .matching import CandidateIndex, Match, MemberProfile
 from .pipeline import CompiledVariant
 
 logger = logging.getLogger(__name__)
@@ -100,6 +100,7 @@ def build_plan(slug: str, audience, compiled: dict[tuple[str, str, str], Compile
     excluded.setdefault(HOLDOUT, [])
     excluded.setdefault(NOTHING_RELEVANT, [])
     members = {}
+    indexes: dict[int, CandidateIndex] = {}  # one per candidate list (variants share theirs)
     for member, segment in audience.eligible:
         lang = member.language if member.language in languages else default_lang
         variant = assign_variant(slug, member.id, variants, holdout)
@@ -107,7 +108,10 @@ def build_plan(slug: str, audience, compiled: dict[tuple[str, str, str], Compile
             excluded[HOLDOUT].append(member.id)
             continue
         variant_compiled = compiled[(segment, lang, variant)]
-        found = top_matches(variant_compiled.candidates, MemberProfile.of(member), matches) if matches else []
+        index = indexes.get(id(variant_compiled.candidates))
+        if index is None:
+            index = indexes[id(variant_compiled.candidates)] = CandidateIndex(variant_compiled.candidates)
+        found = index.top(MemberProfile.of(member), matches) if matches else []
         if matches and not found and if_nothing == "skip":
             excluded[NOTHING_RELEVANT].append(member.id)
             continue

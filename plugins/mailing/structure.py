@@ -82,8 +82,13 @@ def check(source: str) -> list[StructureProblem]:
     pos = 0
     root_seen = False
 
+    seen = [0, 1]  # (index, line) of the last lookup: counting from there keeps check() linear
+
     def line_of(index: int) -> int:
-        return source.count("\n", 0, index) + 1
+        start, line = seen if index >= seen[0] else (0, 1)
+        line += source.count("\n", start, index)
+        seen[:] = [index, line]
+        return line
 
     while True:
         match = _TAG.search(source, pos)

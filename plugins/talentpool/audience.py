@@ -6,7 +6,9 @@ requested segments they match, then the policy says yes, or no and why.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 from dataclasses import dataclass, field
 
 from . import config
@@ -67,6 +69,30 @@ def evaluate(store, segment_names, kind: str, today: dt.date, *, segments=None, 
     suppressed = store.suppressed_hashes("erased")
     audience = Audience(kind=kind, segment_names=names, today=today, excluded={reason: [] for reason in REASONS})
     chosen = [segments[name] for name in names]
+    with _bulk():
+        _walk(store, chosen, policy, kind, today, recent, planned, suppressed, audience)
+    return audience
+
+
+@contextlib.contextmanager
+def _bulk():
+    """The cyclic garbage collector paused during a whole-pool walk.
+
+    The walk allocates a few containers per member and keeps the eligible
+    ones, so generation-0 collections keep re-scanning a growing heap (about
+    half the walk's time at 100k members). Members hold no reference cycles;
+    the collector runs again as soon as the walk ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _walk(store, chosen, policy, kind, today, recent, planned, suppressed, audience) -> None:
     for member in store.iter_members():
         view = member_view(member)
         segment = next((s for s in chosen if s.predicate(view, today)), None)
@@ -78,7 +104,6 @@ def evaluate(store, segment_names, kind: str, today: dt.date, *, segments=None, 
             audience.eligible.append((member, segment.name))
         else:
             audience.excluded[decision.reason].append(member)
-    return audience
 
 
 @dataclass

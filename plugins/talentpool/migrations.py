@@ -118,4 +118,45 @@ MIGRATIONS: list = [
         )""",
         "CREATE INDEX sequence_steps_by_plan ON sequence_steps(plan_id)",
     ),
+    # 4 (talent community, written by mailing.community and mailing.alerts): sign-ups
+    # waiting for their double opt-in (deleted once confirmed or expired), the proof
+    # of each consent given through a form (IP hashed, never raw), rate-limit
+    # counters keyed by salted hashes, and each job already alerted to a member.
+    (
+        """CREATE TABLE community_signups (
+            id TEXT PRIMARY KEY,
+            email_key TEXT NOT NULL UNIQUE,
+            data TEXT NOT NULL,
+            form_version TEXT NOT NULL,
+            ip_hash TEXT NOT NULL DEFAULT '',
+            submitted TEXT NOT NULL,
+            expires TEXT NOT NULL
+        )""",
+        """CREATE TABLE consent_proofs (
+            member_id TEXT NOT NULL,
+            proof_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            form_version TEXT NOT NULL,
+            ticked TEXT NOT NULL,
+            ip_hash TEXT NOT NULL DEFAULT '',
+            submitted TEXT NOT NULL,
+            confirmed TEXT NOT NULL,
+            PRIMARY KEY (member_id, proof_id)
+        )""",
+        """CREATE TABLE community_attempts (
+            key TEXT NOT NULL,
+            window TEXT NOT NULL,
+            count INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (key, window)
+        )""",
+        """CREATE TABLE job_alerts (
+            member_id TEXT NOT NULL,
+            job_reference TEXT NOT NULL,
+            plan_id TEXT NOT NULL,
+            planned TEXT NOT NULL,
+            PRIMARY KEY (member_id, job_reference)
+        )""",
+        "CREATE INDEX job_alerts_by_plan ON job_alerts(plan_id)",
+        "INSERT OR IGNORE INTO meta(key, value) VALUES ('community_salt', lower(hex(randomblob(16))))",
+    ),
 ]

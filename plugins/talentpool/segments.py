@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -85,13 +86,17 @@ def _fold(value) -> str:
     return str(value).strip().casefold()
 
 
+# Cities, countries, skills and tags repeat across a pool: fold each distinct value once.
+_fold_common = functools.lru_cache(maxsize=1 << 16)(_fold)
+
+
 def member_view(member: Member) -> dict:
     """The member's fields as rules see them: text case-folded, lists as sets, active consents."""
     view = {
         "email": _fold(member.email),
         "language": member.language,
-        "city": _fold(member.city),
-        "country": _fold(member.country),
+        "city": _fold_common(member.city),
+        "country": _fold_common(member.country),
         "seniority": member.seniority,
         "stage": member.stage,
         "source": member.source,
@@ -101,7 +106,7 @@ def member_view(member: Member) -> dict:
         "unsubscribed": member.unsubscribed,
     }
     for key in ("skills", "departments", "roles", "tags"):
-        view[key] = frozenset(_fold(v) for v in getattr(member, key))
+        view[key] = frozenset(map(_fold_common, getattr(member, key)))
     active = frozenset(kind for kind in CONSENT_KINDS if member.has_consent(kind))
     view["consents"] = active
     for kind in CONSENT_KINDS:

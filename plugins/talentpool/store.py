@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
@@ -58,6 +59,37 @@ def _on_or_after(at: dt.date | dt.datetime, since: dt.date | dt.datetime) -> boo
     return to_date(at) >= to_date(since)
 
 
+# Decoding is the cost of a whole-pool walk: the same JSON texts (departments,
+# roles, tags, common skill sets, empty maps) come back on many rows, so each
+# distinct text is parsed once; callers get fresh lists and dicts every time.
+@functools.lru_cache(maxsize=1 << 16)
+def _list_of(text: str) -> tuple:
+    return tuple(json.loads(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _dates_of(text: str) -> tuple:
+    return tuple((kind, dt.date.fromisoformat(day)) for kind, day in json.loads(text).items())
+
+
+def _day(value) -> dt.date | None:
+    if not value:
+        return None
+    return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else to_date(value)
+
+
+def _decode(data: dict) -> Member:
+    """A Member from one row of `members` as a dict of column values."""
+    data.pop("email_key", None)
+    for key in _LISTS:
+        data[key] = list(_list_of(data[key]))
+    for key in _DICTS:
+        data[key] = dict(_dates_of(data[key]))
+    for key in _DATES:
+        data[key] = _day(data[key])
+    return Member(**data)
+
+
 class Store:
     """The talent pool on SQLite; `Store(path)` or `Store.open(path)`, usable as a context manager."""
 
@@ -70,6 +102,7 @@ class Store:
         self._conn.execute("PRAGMA journal_mode = WAL")
         self._conn.execute("PRAGMA synchronous = NORMAL")
         self._depth = 0
+        self._salt_value: str | None = None
         self._migrate()
 
     @classmethod
@@ -137,14 +170,7 @@ class Store:
     def _member(self, row: sqlite3.Row | None) -> Member | None:
         if row is None:
             return None
-        data = {key: row[key] for key in row.keys() if key != "email_key"}
-        for key in _LISTS:
-            data[key] = json.loads(data[key])
-        for key in _DICTS:
-            data[key] = {kind: dt.date.fromisoformat(day) for kind, day in json.loads(data[key]).items()}
-        for key in _DATES:
-            data[key] = to_date(data[key])
-        return Member(**data)
+        return _decode(dict(zip(row.keys(), row)))
 
     def _row(self, member: Member) -> tuple:
         values = {
@@ -195,11 +221,14 @@ class Store:
         return self._member(self._conn.execute("SELECT * FROM members WHERE email_key = ?", (key,)).fetchone())
 
     def iter_members(self) -> Iterator[Member]:
-        """Every member, in a stable order (by address)."""
-        cursor = self._conn.execute("SELECT * FROM members ORDER BY email_key")
+        """Every member, in a stable order (by address), streamed in batches."""
+        cursor = self._conn.cursor()
+        cursor.row_factory = None  # plain tuples: the whole-pool walk decodes 100k rows
+        cursor.execute("SELECT * FROM members ORDER BY email_key")
+        names = [column[0] for column in cursor.description]
         while rows := cursor.fetchmany(1000):
             for row in rows:
-                yield self._member(row)
+                yield _decode(dict(zip(names, row)))
 
     def count(self) -> int:
         return self._conn.execute("SELECT COUNT(*) FROM members").fetchone()[0]
@@ -295,7 +324,10 @@ class Store:
     # --- suppression list (erased or opted-out people an import must not bring back)
 
     def _salt(self) -> str:
-        return self._conn.execute("SELECT value FROM meta WHERE key = 'suppression_salt'").fetchone()[0]
+        # Written once by the first migration and never changed: read it once per connection.
+        if self._salt_value is None:
+            self._salt_value = self._conn.execute("SELECT value FROM meta WHERE key = 'suppression_salt'").fetchone()[0]
+        return self._salt_value
 
     def suppression_hash(self, email: str) -> str:
         """Salted SHA-256 of the normalised address: matchable, not reversible by a lookup table."""

@@ -1,0 +1,224 @@
+"""`make bench`: site builds, segment evaluation, newsletter planning and composition at scale.
+
+Generates synthetic content and pools into a temporary folder (never into
+content/ or var/), runs every measurement in its own process (real `pelican`
+for builds, `worker.py` for the rest) and prints one table per figure of
+issue 11. `--quick` uses smaller sizes for a run of about a minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "plugins"))
+
+import synth_content  # noqa: E402  (bench/ is this script's folder)
+import synth_pool  # noqa: E402
+
+PY = sys.executable
+TODAY = "2026-11-22"
+NEWSLETTER = "2026-12-data-cloud"  # the sample campaign with per-member job matches
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float
+    stdout: str
+    stderr: str
+
+
+def run(cmd: list[str], env: dict, *, cwd: Path = ROOT, timeout: float = 3600) -> Run:
+    """Run a command, wall-clock timed, with the child's own peak RSS (os.wait4); fail loudly."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+    if process.returncode != 0:
+        sys.exit(f"benchmark step failed ({' '.join(map(str, cmd))}):\n{stdout[-3000:]}\n{stderr[-3000:]}")
+    return Run(seconds, usage.ru_maxrss / 1024, stdout, stderr)
+
+
+def worker(task: str, *args, env: dict) -> tuple[dict, Run]:
+    result = run([PY, str(HERE / "worker.py"), task, *map(str, args)], env)
+    return json.loads(result.stdout.strip().splitlines()[-1]), result
+
+
+def table(title: str, headers: list[str], rows: list[list]) -> None:
+    """A plain aligned table (copied as is into docs/performance.md)."""
+    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    print(f"\n{title}")
+    print("  " + "  ".join(h.ljust(w) for h, w in zip(cells[0], widths)))
+    print("  " + "  ".join("-" * w for w in widths))
+    for row in cells[1:]:
+        print("  " + "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))))
+    sys.stdout.flush()
+
+
+def machine() -> str:
+    memory = ""
+    try:
+        with open("/proc/meminfo") as handle:
+            memory = f"{int(handle.readline().split()[1]) / 1024 / 1024:.1f} GiB RAM"
+    except OSError:
+        pass
+    return f"{os.cpu_count()} CPU, {memory}, Python {platform.python_version()}, {platform.system()} {platform.release()}"
+
+
+# --- site builds --------------------------------------------------------------------------
+
+
+def pelican(content: Path, output: Path, cache: Path, env: dict, conf: Path) -> Run:
+    return run([PY, "-m", "pelican", str(content), "-s", str(conf), "-o", str(output), "--fatal", "errors",
+                "-e", f'CACHE_PATH="{cache}"'], env)
+
+
+def edit_one_job(content: Path) -> Path:
+    """Append a sentence to one synthetic job ad (as an editor would)."""
+    path = sorted((content / "jobs").glob("*-00007.md"))[0]
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("\nLe poste est ouvert aux personnes en reconversion.\n")
+    return path
+
+
+def site_builds(work: Path, sizes: list[int], articles: int, env: dict) -> list[dict]:
+    rows = []
+    for jobs in sizes:
+        base = work / f"site-{jobs}"
+        counts = synth_content.write_site(base / "content", jobs, articles)
+        bare_files = synth_content.write_bare(base / "content", base / "bare")
+        print(f"  {jobs} jobs: {counts['markdown']} Markdown files ({counts['jobs']} jobs, {counts['articles']} articles)…", flush=True)
+        ours = dict(content=base / "content", output=base / "out", cache=base / "cache", env=env, conf=ROOT / "pelicanconf.py")
+        bare = dict(content=base / "bare", output=base / "out-bare", cache=base / "cache-bare", env=env, conf=HERE / "bareconf.py")
+        cold = pelican(**ours)
+        warm = pelican(**ours)
+        edit_one_job(base / "content")
+        incremental = pelican(**ours)
+        bare_cold = pelican(**bare)
+        bare_warm = pelican(**bare)
+        pages = sum(1 for _ in (base / "out").rglob("*.html"))
+        bare_pages = sum(1 for _ in (base / "out-bare").rglob("*.html"))
+        rows.append(dict(jobs=jobs, files=counts["markdown"], bare_files=bare_files, cold=cold, warm=warm,
+                         incremental=incremental, bare_cold=bare_cold, bare_warm=bare_warm, pages=pages,
+                         bare_pages=bare_pages))
+        shutil.rmtree(base / "out-bare", ignore_errors=True)
+    return rows
+
+
+# --- main -----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (100 and 500 jobs, pools of 2k and 10k)")
+    parser.add_argument("--jobs", help="comma-separated job counts (default 100,1000,5000)")
+    parser.add_argument("--articles", type=int, help="articles per site (default 300)")
+    parser.add_argument("--pools", help="comma-separated pool sizes (default 10000,100000)")
+    parser.add_argument("--only", choices=["site", "pool", "mail"], action="append", help="run only these parts")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary folder)")
+    args = parser.parse_args()
+    sizes = [int(x) for x in (args.jobs or ("100,500" if args.quick else "100,1000,5000")).split(",")]
+    articles = args.articles or (100 if args.quick else 300)
+    pools = [int(x) for x in (args.pools or ("2000,10000" if args.quick else "10000,100000")).split(",")]
+    parts = set(args.only or ["site", "pool", "mail"])
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="vivier-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "VIVIER_TODAY": TODAY, "VIVIER_POOL": str(work / "sample-pool.sqlite3"),
+           "VIVIER_OUTBOX": str(work / "outbox-site"), "VIVIER_SECRET": "bench-only-secret", "COLUMNS": "200",
+           "PYTHONPATH": str(ROOT / "plugins")}
+    print(f"Vivier benchmark — {machine()}\nwork folder: {work}", flush=True)
+    started = time.perf_counter()
+    try:
+        if "site" in parts:
+            run([PY, "-m", "vivier", "pool", "load-sample"], env)
+            print("\nSite builds (real pelican, sample pool loaded; wall clock including start-up)…", flush=True)
+            rows = site_builds(work, sizes, articles, env)
+            table(
+                "Site build: ours (careers + mailing plugins, full theme) vs bare Pelican (same Markdown as plain articles, default theme)",
+                ["jobs", "files", "ours cold", "ours warm", "after 1 edit", "edit/cold", "bare cold", "bare warm",
+                 "ratio cold", "ratio warm", "pages", "bare pages", "peak RSS", "bare RSS"],
+                [[r["jobs"], r["files"], f"{r['cold'].seconds:.1f} s", f"{r['warm'].seconds:.1f} s",
+                  f"{r['incremental'].seconds:.1f} s", f"{r['incremental'].seconds / r['cold'].seconds:.2f}",
+                  f"{r['bare_cold'].seconds:.1f} s", f"{r['bare_warm'].seconds:.1f} s",
+                  f"{r['cold'].seconds / r['bare_cold'].seconds:.2f}", f"{r['warm'].seconds / r['bare_warm'].seconds:.2f}",
+                  r["pages"], r["bare_pages"], f"{r['cold'].peak_mb:.0f} MB", f"{r['bare_cold'].peak_mb:.0f} MB"]
+                 for r in rows],
+            )
+            print("  targets: ratio cold ≤ 1.00 at the largest size; after 1 edit ≤ 0.50 of cold")
+        pool_paths = {}
+        if "pool" in parts or "mail" in parts:
+            for size in pools:
+                start = time.perf_counter()
+                pool_paths[size] = synth_pool.write_pool(work / f"pool-{size}.sqlite3", size)
+                print(f"  pool of {size} members generated in {time.perf_counter() - start:.1f} s", flush=True)
+        if "pool" in parts:
+            rows = []
+            for size in pools:
+                result, _ = worker("segments", pool_paths[size], env=env)
+                rows.append([size, f"{result['all_s']:.2f} s", result["all_eligible"], f"{result['campaign_s']:.2f} s",
+                             result["campaign_eligible"], f"{result['base_mb']:.0f} MB", f"{result['peak_mb']:.0f} MB",
+                             f"{result['peak_mb'] - result['base_mb']:.0f} MB"])
+            table("Segment evaluation (talentpool.audience.evaluate: rules + policy over the whole pool)",
+                  ["members", "whole pool", "eligible", "3 segments", "eligible", "RSS before", "peak RSS", "growth"], rows)
+            print("  target: 100k members in under 2 s")
+        if "mail" in parts:
+            mail(work, sizes, articles, pools, pool_paths, env)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"\nbenchmark finished in {time.perf_counter() - started:.0f} s")
+
+
+def mail(work: Path, sizes: list[int], articles: int, pools: list[int], pool_paths: dict, env: dict) -> None:
+    """Planning (build-time) and the send path for each pool, on the middle site size."""
+    jobs = sizes[len(sizes) // 2] if len(sizes) > 1 else sizes[0]
+    content = work / "mail-content"
+    synth_content.write_site(content, jobs, articles)
+    plans, sends = [], []
+    compose_result = None
+    for size in pools:
+        outbox = work / f"outbox-{size}"
+        mail_env = {**env, "VIVIER_POOL": str(pool_paths[size]), "VIVIER_OUTBOX": str(outbox)}
+        result, _ = worker("plan", content, pool_paths[size], outbox, env=mail_env)
+        plans.append([size, jobs, result["candidates"], result["variants"], f"{result['compile_s']:.2f} s",
+                      f"{result['plan_s']:.2f} s", result["recipients"], f"{result['write_s']:.2f} s",
+                      f"{result['context_s']:.1f} s", f"{result['peak_mb']:.0f} MB"])
+        folder = outbox / NEWSLETTER
+        sent, _ = worker("send", folder, pool_paths[size], env=mail_env)
+        sends.append([size, sent["composed"], sent["skipped"], f"{sent['seconds']:.2f} s", f"{sent['per_s']:.0f}/s",
+                      sent["check"], f"{sent['peak_mb']:.0f} MB"])
+        if size == pools[-1]:
+            compose_result, _ = worker("compose", folder, pool_paths[size], 20000, env=mail_env)
+    table(f"Newsletter planning (all campaigns of the sample, {jobs} jobs on the site; compile = every segment × language × variant)",
+          ["members", "jobs", "candidates", "variants", "compile", "plan", "recipients", "write outbox",
+           "whole build context", "peak RSS"], plans)
+    table(f"Send path without SMTP ({NEWSLETTER}: stream manifest, look up, policy, preferences, compose)",
+          ["members", "composed", "skipped", "time", "throughput", "MIME check", "peak RSS"], sends)
+    if compose_result:
+        table("Composition alone, one core (complete personalised MIME messages, text + HTML)",
+              ["messages", "time", "throughput", "average size", "MIME check"],
+              [[compose_result["messages"], f"{compose_result['seconds']:.2f} s", f"{compose_result['per_s']:.0f}/s",
+                f"{compose_result['avg_kb']:.1f} kB", compose_result["check"]]])
+        print("  targets: ≥ 5,000 messages/s on one core; send-path memory flat as the pool grows")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+"""Warm builds (Pelican's content cache) read job ads from the cache, yet never hide a problem."""
+
+from __future__ import annotations
+
+import os
+
+from tests.conftest import run_pelican
+
+
+def _cached(tmp_path):
+    cache = tmp_path / "cache"
+    return ("-e", "LOAD_CONTENT_CACHE=true", "CACHE_CONTENT=true", f'CACHE_PATH="{cache}"'), cache
+
+
+def test_warm_builds_keep_reporting_a_broken_file_and_see_edits(tmp_path, content_copy):
+    cached, cache = _cached(tmp_path)
+    output = tmp_path / "output"
+    first = run_pelican(content_copy, output, *cached)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert (cache / "JobsGenerator-Readers").is_file()  # job ads are cached like articles
+
+    job = content_copy / "jobs" / "data-scientist-lyon.md"
+    article = content_copy / "articles" / "equipe-data-nantes.md"
+    good_job, good_article = job.read_text(encoding="utf-8"), article.read_text(encoding="utf-8")
+    job.write_text(good_job.replace("Title: ", "Title: Référence — ", 1).replace("Date: 2026", "Date: 2026-13-45 x", 1),
+                   encoding="utf-8")
+    article.write_text(good_article.replace("Date: 2026", "Date: jamais 2026", 1), encoding="utf-8")
+    for attempt in ("cold read", "warm read"):  # the second run finds the same files in the cache
+        broken = run_pelican(content_copy, output, *cached)
+        text = broken.stdout + broken.stderr
+        assert broken.returncode != 0, attempt
+        assert "data-scientist-lyon.md" in text and "equipe-data-nantes.md" in text, (attempt, text[-2000:])
+
+    job.write_text(good_job.replace("Title: ", "Title: Référence — ", 1), encoding="utf-8")
+    article.write_text(good_article, encoding="utf-8")
+    os.utime(job)
+    fixed = run_pelican(content_copy, output, *cached)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    page = next(p for p in output.rglob("index.html") if "data-scientist-lyon" in str(p) and "/en/" not in str(p))
+    assert "Référence — " in page.read_text(encoding="utf-8")

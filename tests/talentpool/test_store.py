@@ -123,12 +123,22 @@ WRITER = textwrap.dedent("""
     sys.path.insert(0, {plugins!r})
     from talentpool.models import Member
     from talentpool.store import Store
+    import os, time
     name, path = sys.argv[1], sys.argv[2]
     with Store(path) as store:
+        # Start together (a barrier on two ready files), then leave the other
+        # writer room between transactions, so the two really overlap.
+        open(f"{{path}}.{{name}}.ready", "w").close()
+        deadline = time.monotonic() + 60
+        while not all(os.path.exists(f"{{path}}.{{n}}.ready") for n in ("alpha", "beta")):
+            if time.monotonic() > deadline:
+                sys.exit("the other writer never started")
+            time.sleep(0.005)
         for i in range(300):
             with store.transaction():
                 m = store.add(Member(id="", email=f"{{name}}-{{i}}@example.com", created=dt.date(2026, 1, 1)))
                 store.record_message(m.id, "newsletter", "nl", dt.date(2026, 11, 1))
+            time.sleep(0.001)
             if i % 10 == 0:
                 shared = store.find_by_email("shared@example.com")
                 store.record_contact(shared.id, dt.date(2026, 11, i % 28 + 1))

@@ -208,9 +208,6 @@ SEQUENCES_PATH = "audiences/sequences"
 SEQUENCES_MAX_WAIT_DAYS = 30
 
 # --- Talent community: sign-up form, double opt-in, job alerts (docs/talent-community.md)
-# The job-alert planner is a plugin of its own, after the newsletters and
-# invitations (it shares their frequency budget).
-PLUGINS = list(PLUGINS) + ["mailing.alerts"]
 # Served by the web application (`vivier unsubscribe-app`, mailing.webapp.wsgi):
 # the form posts here, and the confirmation email links there. The sample
 # deployment serves the application on its own host name (VIVIER_API_URL

@@ -15,16 +15,22 @@ from . import settings as mailing_settings
 
 
 def initialize(pelican):
-    """Defaults and validation of the MAILING_… settings, before any generator exists."""
+    """Defaults and validation of the MAILING_… and COMMUNITY_… settings, before any generator exists."""
+    from .alert_generator import initialize as initialize_alerts
+
     mailing_settings.apply_defaults(pelican.settings)
     mailing_settings.validate(pelican.settings)
+    initialize_alerts(pelican)
 
 
 def get_generators(pelican):
     from .generator import NewsletterGenerator
-    from .invitation_generator import InvitationsGenerator  # after newsletters: shares their budget
+    from .alert_generator import AlertsGenerator
+    from .invitation_generator import InvitationsGenerator
 
-    return [NewsletterGenerator, InvitationsGenerator]
+    # In this order: invitations and alerts share the newsletters' frequency
+    # budget and may take a newsletter back from a member over budget.
+    return [NewsletterGenerator, InvitationsGenerator, AlertsGenerator]
 
 
 def register():

@@ -7,24 +7,14 @@ newsletters…) and plan with the same pool, so `vivier invitations plan` and
 
 from __future__ import annotations
 
-from pelican import Pelican, signals
+from careers.build import read_all
 
 from .invitation_generator import InvitationsGenerator
 
 
 def plan_without_writing(settings: dict) -> InvitationsGenerator:
     """The invitations generator after `generate_context`; raises ContentError on content problems."""
-    pelican = Pelican(settings)
-    context = settings.copy()
-    context.update(generated_content={}, static_links=set(), static_content={}, localsiteurl=settings["SITEURL"])
-    generators = [
-        cls(context=context, settings=settings, path=pelican.path, theme=pelican.theme, output_path=pelican.output_path)
-        for cls in pelican._get_generator_classes()
-    ]
-    for generator in generators:
-        if hasattr(generator, "generate_context"):
-            generator.generate_context()
-    signals.all_generators_finalized.send(generators)
+    generators = read_all(settings)
     return next(g for g in generators if isinstance(g, InvitationsGenerator))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pelican import Pelican, signals
+from careers.build import read_all
 
 from .generator import CampaignBuild, NewsletterGenerator
 from .planning import PlanEntry, assign_variant
@@ -17,17 +17,7 @@ from .matching import MemberProfile, top_matches
 
 def build_newsletters(settings: dict) -> list[CampaignBuild]:
     """Every campaign compiled, checked and planned; raises ContentError on content problems."""
-    pelican = Pelican(settings)
-    context = settings.copy()
-    context.update(generated_content={}, static_links=set(), static_content={}, localsiteurl=settings["SITEURL"])
-    generators = [
-        cls(context=context, settings=settings, path=pelican.path, theme=pelican.theme, output_path=pelican.output_path)
-        for cls in pelican._get_generator_classes()
-    ]
-    for generator in generators:
-        if hasattr(generator, "generate_context"):
-            generator.generate_context()
-    signals.all_generators_finalized.send(generators)
+    generators = read_all(settings)
     found = next((g for g in generators if isinstance(g, NewsletterGenerator)), None)
     return found.builds if found else []
 

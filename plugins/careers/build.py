@@ -1,0 +1,26 @@
+"""Read and validate all content as a build would, writing nothing.
+
+`vivier check`, newsletter previews and invitation plans must see exactly
+what `make site` sees: the same generators read the same files and the same
+end-of-reading validation runs; only Pelican's writing half is left out.
+"""
+
+from __future__ import annotations
+
+from pelican import Pelican, signals
+
+
+def read_all(settings: dict) -> list:
+    """Every generator after `generate_context`; raises ContentError listing all problems."""
+    pelican = Pelican(settings)
+    context = settings.copy()
+    context.update(generated_content={}, static_links=set(), static_content={}, localsiteurl=settings["SITEURL"])
+    generators = [
+        cls(context=context, settings=settings, path=pelican.path, theme=pelican.theme, output_path=pelican.output_path)
+        for cls in pelican._get_generator_classes()
+    ]
+    for generator in generators:
+        if hasattr(generator, "generate_context"):
+            generator.generate_context()
+    signals.all_generators_finalized.send(generators)
+    return generators

@@ -65,9 +65,11 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# `vivier build` is the Pelican build (same settings, same plugins) that lists
+# content problems as one table instead of a traceback.
 build: $(STAMP)
 	$(BIN)/vivier pool load-sample
-	$(PELICAN) content -s $(CONF) -o output --fatal errors
+	$(BIN)/vivier -s $(CONF) build -o output
 
 site: build
 
@@ -75,7 +77,7 @@ serve: $(STAMP)
 	$(PELICAN) content -s $(CONF) -o output --autoreload --listen --bind 127.0.0.1 --port 8000
 
 publish: $(STAMP)
-	$(PELICAN) content -s publishconf.py -o output --fatal errors
+	$(BIN)/vivier build --publish -o output
 
 # Checks whatever output/ holds (a preview or a production build); exits non-zero
 # on any problem. Production settings: links may be absolute with PUBLIC_URL.

@@ -14,6 +14,9 @@ from . import fields as f
 from .i18n import load_strings
 from .settings import SettingsError
 
+# Photos also appear in newsletters, where only these formats display everywhere.
+PHOTO_FORMATS = (".png", ".jpg", ".jpeg", ".gif")
+
 DEFAULTS = {
     # Folders (under PATH) holding ambassador profiles.
     "AMBASSADORS_PATHS": ["ambassadors"],
@@ -186,7 +189,7 @@ def schema(settings, *, translation: bool = False) -> f.Schema:
         f.Field("questions", f.list_of(f.text(max_length=200), separator="|"),
                 example="Comment se passe une première semaine en mission ? | Qu'est-ce qui vous a fait rester ?",
                 help="suggested questions, separated by | or one per indented line"),
-        f.Field("photo", f.text(max_length=200), example="images/ambassadors/lea-martin.svg",
+        f.Field("photo", f.text(max_length=200), example="images/ambassadors/lea-martin.png",
                 help="image under content/, shown only with Photo_consent: yes"),
         f.Field("photo_alt", f.text(max_length=200), example="Portrait dessiné de Léa Martin",
                 help="what the photo shows, for screen readers"),

@@ -149,7 +149,11 @@ class AmbassadorsGenerator(Generator):
             report.error(path, "slug", f"{slug!r} is the name of a facet folder", f"Slug: {slug}-2")
         photo = values.get("photo")
         if photo and not (Path(self.path) / photo).is_file():
-            report.error(path, "photo", f"{photo!r} does not exist under content/", "images/ambassadors/lea-martin.svg",
+            report.error(path, "photo", f"{photo!r} does not exist under content/", "images/ambassadors/lea-martin.png",
+                         af.f.field_line(path, "photo"))
+        elif photo and Path(photo).suffix.lower() not in af.PHOTO_FORMATS:
+            report.error(path, "photo", f"{photo!r} is not a PNG or JPEG; newsletters show this photo and Gmail or "
+                         "Outlook do not display SVG or WebP images", "images/ambassadors/lea-martin.png",
                          af.f.field_line(path, "photo"))
         if "<h1" in (item._content or ""):
             report.error(path, "body", "uses a level-1 title (# …); the name is the page's only one, start the bio at ##",

@@ -12,6 +12,7 @@ import re
 from .pipeline import PLACEHOLDER_RE, CompiledVariant, MEMBER_PLACEHOLDERS, ITEM_PLACEHOLDERS
 
 _IMG = re.compile(r"<img\b[^>]*>", re.I)
+_UNSUPPORTED_IMAGE = re.compile(r"\.(svg|webp)(\?|#|$)", re.I)
 _ALT = re.compile(r"\salt\s*=\s*(\"([^\"]*)\"|'([^']*)')", re.I)
 _LINK = re.compile(r"\s(href|src)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.I)
 _HTML_LANG = re.compile(r"<html\b[^>]*\slang=\"([^\"]*)\"", re.I)
@@ -52,9 +53,11 @@ def check(compiled: CompiledVariant, settings) -> list[str]:
         )
     for tag in _IMG.findall(everything):
         alt = _ALT.search(tag)
+        src = re.search(r"src=\"([^\"]*)\"", tag)
         if not alt or not (alt.group(2) or alt.group(3) or "").strip():
-            src = re.search(r"src=\"([^\"]*)\"", tag)
             problems.append(f"image {src.group(1) if src else tag[:60]!r} has no alt text; describe it in the template or content")
+        if src and _UNSUPPORTED_IMAGE.search(src.group(1)):
+            problems.append(f"image {src.group(1)!r} is SVG or WebP, which Gmail and Outlook do not show; use PNG or JPEG")
     lang = _HTML_LANG.search(compiled.html.skeleton())
     if not lang or lang.group(1) != compiled.lang:
         problems.append(f"the document's lang is {lang.group(1) if lang else 'missing'!r}, not {compiled.lang!r}: set <mjml lang=…>")

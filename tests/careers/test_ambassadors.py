@@ -71,13 +71,13 @@ def test_expired_consent_is_not_published_nor_its_photo(site):
 
 def test_photos_are_published_only_with_photo_consent(site):
     photos = {p.name for p in (site / "images" / "ambassadors").iterdir()}
-    assert photos == {"lea-martin.svg", "karim-benali.svg", "julien-moreau.svg", "amandine-roux.svg"}
+    assert photos == {"lea-martin.png", "karim-benali.png", "julien-moreau.png", "amandine-roux.png"}
     sophie = page(site / "rencontrer-l-equipe" / "sophie-nguyen" / "index.html")
     assert not sophie.xpath("//main//img")
     assert "image" not in json_ld(site / "rencontrer-l-equipe" / "sophie-nguyen" / "index.html")[0]
     lea = page(site / "rencontrer-l-equipe" / "lea-martin" / "index.html")
     img = lea.xpath("//img[@class='ambassador-photo']")[0]
-    assert img.get("src") == "/images/ambassadors/lea-martin.svg" and "Léa Martin" in img.get("alt")
+    assert img.get("src") == "/images/ambassadors/lea-martin.png" and "Léa Martin" in img.get("alt")
 
 
 def test_facet_pages_filter_by_team_language_and_format(site):

@@ -118,3 +118,16 @@ def test_vivier_new_ambassador_writes_a_valid_unlisted_profile(content_copy, tmp
     assert '<meta name="robots" content="noindex, nofollow">' in built and "<h1>Élodie Fontaine</h1>" in built
     again = vivier("new", "ambassador", "Élodie Fontaine")
     assert again.returncode != 0 and "already exists" in again.stderr
+
+
+def test_an_svg_photo_is_refused_because_newsletters_show_it(content_copy, tmp_path):
+    profile = content_copy / "ambassadors" / "lea-martin.md"
+    text = profile.read_text()
+    assert "Photo: images/ambassadors/lea-martin.png" in text
+    (content_copy / "images" / "ambassadors" / "lea-martin.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
+    profile.write_text(text.replace("lea-martin.png", "lea-martin.svg"))
+    result = run_pelican(content_copy, tmp_path / "out")
+    output = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0
+    assert ("ambassadors/lea-martin.md:11: photo: 'images/ambassadors/lea-martin.svg' is not a PNG or JPEG; "
+            "newsletters show this photo and Gmail or Outlook do not display SVG or WebP images") in output

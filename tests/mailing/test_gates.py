@@ -52,6 +52,13 @@ def test_image_without_alt(tmp_path):
     one(problems, "<mj-image> needs a 'alt' attribute")
 
 
+def test_svg_images_are_refused_in_emails(tmp_path):
+    image = '<mj-image src="https://carrieres.cardamome.example/images/ambassadors/lea-martin.svg" alt="Léa Martin" />'
+    problems = crafted(tmp_path, {"newsletter.mjml": lambda t: t.replace("<mj-text><h1>", image + "<mj-text><h1>", 1)})
+    one(problems, "image 'https://carrieres.cardamome.example/images/ambassadors/lea-martin.svg' is SVG or WebP, "
+                  "which Gmail and Outlook do not show; use PNG or JPEG")
+
+
 def test_missing_lang(tmp_path):
     problems = crafted(tmp_path, {"layout.mjml": lambda t: t.replace('<mjml lang="{{ view.lang }}">', "<mjml>")})
     one(problems, "the document's lang is 'und', not 'fr'")

@@ -33,7 +33,7 @@ PAGE_TRANSLATION_ID = "slug"
 # --- Where things live -------------------------------------------------------
 ARTICLE_PATHS = ["articles"]
 PAGE_PATHS = ["pages"]
-STATIC_PATHS = ["images", "extra"]
+STATIC_PATHS = ["images"]
 ARTICLE_EXCLUDES = ["jobs", "events", "ambassadors", "newsletters"]
 
 ARTICLE_URL = "articles/{slug}/"

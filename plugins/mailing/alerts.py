@@ -27,7 +27,7 @@ from pathlib import Path
 
 from .community import criteria as alert_criteria
 from .invitation_budget import Planned
-from .matching import JobFacts, MemberProfile, score
+from .matching import JobFacts, MemberProfile, norm, score
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,34 @@ class OpenJob:
     def of(cls, job) -> "OpenJob":
         posted = job.date.date() if isinstance(job.date, dt.datetime) else job.date
         return cls(JobFacts.from_job(job), posted)
+
+
+class AlertIndex:
+    """Open jobs indexed by normalised skill and department, for `Criteria.matches`.
+
+    A job matches a member's criteria only if it shares a skill (must-have or
+    nice-to-have) or its department with them, so each member tests only the
+    jobs of their own skills and departments instead of every open job; the
+    full `Criteria.matches` still decides. `relevant` keeps the jobs' order.
+    """
+
+    def __init__(self, jobs: list[OpenJob]):
+        self.jobs = list(jobs)
+        self.skills: dict[str, list[int]] = {}
+        self.departments: dict[str, list[int]] = {}
+        for position, job in enumerate(self.jobs):
+            for skill in {norm(s) for s in (*job.facts.must_have, *job.facts.nice_to_have)}:
+                self.skills.setdefault(skill, []).append(position)
+            self.departments.setdefault(norm(job.facts.department), []).append(position)
+
+    def relevant(self, wanted) -> list[OpenJob]:
+        """The jobs sharing a skill or a department with `wanted` (a superset of its matches)."""
+        positions: set[int] = set()
+        for skill in wanted.skills:
+            positions.update(self.skills.get(skill, ()))
+        for department in wanted.departments:
+            positions.update(self.departments.get(department, ()))
+        return [self.jobs[p] for p in sorted(positions)]
 
 
 @dataclass
@@ -127,6 +155,7 @@ def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs:
     recent = store.messages_by_member(policy.window_start(today))
     suppressed = store.suppressed_hashes("erased")
     oldest = today - dt.timedelta(days=max_age_days)
+    index = AlertIndex(jobs)
     for member in store.iter_members():
         if not member.has_consent(CONSENT):
             continue
@@ -136,7 +165,7 @@ def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs:
             continue
         since = max(oldest, member.consents[CONSENT])
         seen = done.get(member.id, {})
-        fresh = [job for job in jobs if job.posted >= since and job.reference not in seen and wanted.matches(job.facts)]
+        fresh = [job for job in index.relevant(wanted) if job.posted >= since and job.reference not in seen and wanted.matches(job.facts)]
         if not fresh:
             continue
         resume = alert_criteria.next_digest(wanted.rhythm, max(seen.values(), default=None))

@@ -131,6 +131,8 @@ class NewsletterGenerator(Generator):
         default_lang = self.settings["DEFAULT_LANG"]
         for lang, campaign in build.versions.items():
             strings = theme.strings(lang)
+            cards: dict = {}  # candidates' items, shared by the segments of this language
+            filled: dict = {}  # and their compiled cards
             reported = False
             for segment in build.segments:
                 resolved = resolve(campaign, self.context, lang, default_lang, segment)
@@ -143,9 +145,9 @@ class NewsletterGenerator(Generator):
                 if resolved.errors:
                     continue
                 for variant in build.variants:
-                    view = build_view(self.settings, campaign, segment, variant, resolved.items, strings)
+                    view = build_view(self.settings, campaign, segment, variant, resolved.items, strings, cards)
                     try:
-                        compiled = compile_variant(theme, view)
+                        compiled = compile_variant(theme, view, memo=filled)
                     except Exception as exc:  # Jinja or MRML errors: the message names the template
                         report.error(campaign.source_path, f"variant {segment}/{lang}/{variant}", f"the mail theme could not render it: {exc}")
                         continue

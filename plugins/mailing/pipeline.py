@@ -6,7 +6,8 @@ per-member values go; the MJML is normalised (CRLF → LF), checked
 mjml-python, and the rules are inlined by `mailing.inline`. Personalised
 regions (the member's matched jobs) are cut out of the compiled HTML along
 `<!--vivier:…-->` markers, so each member's email is assembled from compiled
-pieces without compiling MJML again.
+pieces without compiling MJML again; the job cards of that region are compiled
+once per shape and filled per job (`mailing.cards`).
 """
 
 from __future__ import annotations
@@ -255,8 +256,8 @@ def compile_mjml(source: str) -> tuple[str, list[str]]:
     return normalise_newlines(html), problems
 
 
-def compile_variant(theme: MailTheme, view: dict, *, template: str = "newsletter") -> CompiledVariant:
-    """Render and compile one variant of a campaign from its view (see `mailing.views`)."""
+def _render_parts(theme: MailTheme, view: dict, template: str) -> tuple[str, Rendered, Rendered, list[str]]:
+    """(MJML source, HTML parts, text parts, problems) of one view: Jinja, MJML, inlining, regions."""
     mjml_source = normalise_newlines(theme.render_mjml(f"{template}.mjml", view))
     html, problems = compile_mjml(mjml_source)
     text = normalise_newlines(theme.render_text(f"{template}.txt", view))
@@ -266,6 +267,22 @@ def compile_variant(theme: MailTheme, view: dict, *, template: str = "newsletter
     except PipelineError as exc:
         problems.append(str(exc))
         html_parts, text_parts = Rendered(split_placeholders(html)), Rendered(split_placeholders(text))
+    return mjml_source, html_parts, text_parts, problems
+
+
+def compile_variant(theme: MailTheme, view: dict, *, template: str = "newsletter",
+                    memo: dict | None = None) -> CompiledVariant:
+    """Render and compile one variant of a campaign from its view (see `mailing.views`).
+
+    The candidate job cards are compiled once per shape, not once per job
+    (`compile_with_cards`), so the MJML document stays the same size whatever
+    the number of jobs; `memo` (one dict per language of a campaign) shares
+    the filled cards between its segments.
+    """
+    from .cards import compile_with_cards
+
+    mjml_source, html_parts, text_parts, problems = compile_with_cards(
+        view, lambda v: _render_parts(theme, v, template), memo)
     strings = theme.strings(view["lang"])
     return CompiledVariant(
         slug=view["slug"], segment=view["segment"], lang=view["lang"], variant=view["variant"],

@@ -211,6 +211,18 @@ def ambassador_item(settings, person, campaign, variant) -> dict:
     }
 
 
+def _candidate_items(settings, jobs, strings, lang, slug, variant, cards: dict | None) -> list[dict]:
+    if cards is None:
+        return [job_item(settings, j, strings, lang, slug, variant) for j in jobs]
+    result = []
+    for j in jobs:
+        key = (id(j), variant)
+        if key not in cards:
+            cards[key] = (j, job_item(settings, j, strings, lang, slug, variant))  # the job keeps its id alive
+        result.append(cards[key][1])
+    return result
+
+
 def lang_url(settings, mapping: dict, lang: str) -> str:
     return mapping.get(lang) or mapping.get(settings["DEFAULT_LANG"]) or ""
 
@@ -226,8 +238,13 @@ def archive_path(settings, slug: str, segment: str, lang: str) -> str:
     return settings["MAILING_ARCHIVE_URL"].format(slug=slug, segment=segment, lang=lang)
 
 
-def build_view(settings, campaign, segment: str, variant: str, items: dict, strings: dict) -> dict:
-    """Everything the templates show for one variant; `items` holds the resolved selections."""
+def build_view(settings, campaign, segment: str, variant: str, items: dict, strings: dict,
+               cards: dict | None = None) -> dict:
+    """Everything the templates show for one variant; `items` holds the resolved selections.
+
+    `cards` (optional, one dict per campaign and language) keeps the candidates'
+    items by job and variant: they do not depend on the segment.
+    """
     slug, lang = campaign.slug, campaign.lang
     subject = campaign.subject_b if variant == "b" and campaign.subject_b else campaign.subject
     utm = lambda url: with_utm(settings, url, slug, variant)  # noqa: E731
@@ -248,7 +265,7 @@ def build_view(settings, campaign, segment: str, variant: str, items: dict, stri
         "articles": [article_item(settings, a, slug, variant) for a in items["articles"]],
         "events": [event_item(settings, e, lang, slug, variant, strings) for e in items["events"]],
         "ambassador": ambassador_item(settings, items["ambassador"], slug, variant) if items.get("ambassador") else None,
-        "candidates": [job_item(settings, j, strings, lang, slug, variant) for j in items["candidates"]],
+        "candidates": _candidate_items(settings, items["candidates"], strings, lang, slug, variant, cards),
         "matches_enabled": campaign.matches > 0,
         "matches": campaign.matches,
         "if_nothing": campaign.if_nothing,

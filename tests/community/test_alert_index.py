@@ -1,0 +1,82 @@
+"""Job alerts test only the jobs sharing a skill or department with a member: same digests as testing every job."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from types import SimpleNamespace
+
+from mailing import alerts
+from mailing.community import signups
+from mailing.community.criteria import Criteria, criteria_of
+from mailing.delivery import choices
+from mailing.matching import JobFacts
+from talentpool.models import Member
+from talentpool.policy import Policy
+from talentpool.store import Store
+
+SKILLS = ["Python", "SQL", "dbt", "Kubernetes", "Terraform", "Java", "Données", "données ", "Spark", "sourcing"]
+DEPARTMENTS = ["data", "Data", "cloud", "dev", "rh", "", "Données"]
+CITIES = ["Lyon", "Nantes", "Saint-Étienne", "lyon", "Paris"]
+TODAY = dt.date(2026, 11, 22)
+
+
+def open_jobs(rng: random.Random, count: int) -> list[alerts.OpenJob]:
+    jobs = []
+    for n in range(count):
+        facts = JobFacts(
+            reference=f"CC-IDX-{n:03d}", title=f"Poste {n}", department=rng.choice(DEPARTMENTS),
+            cities=tuple(rng.sample(CITIES, rng.randint(0, 2))), remote=rng.choice(["remote", "hybrid", "on-site"]),
+            must_have=tuple(rng.sample(SKILLS, rng.randint(0, 3))), nice_to_have=tuple(rng.sample(SKILLS, rng.randint(0, 2))),
+            date=f"2026-11-{1 + n % 21:02d}T09:00:00+01:00")
+        jobs.append(alerts.OpenJob(facts, dt.date(2026, 11, 1 + n % 21)))
+    return jobs
+
+
+def test_relevant_jobs_then_criteria_equal_criteria_on_every_job():
+    rng = random.Random(11)
+    jobs = open_jobs(rng, 120)
+    index = alerts.AlertIndex(jobs)
+    checked = 0
+    for _ in range(400):
+        member = SimpleNamespace(departments=rng.sample(DEPARTMENTS, rng.randint(0, 2)),
+                                 skills=rng.sample(SKILLS, rng.randint(0, 3)), city=rng.choice(CITIES + [""]))
+        prefs = {signups.REMOTE: rng.choice(["any", "remote", "hybrid"])}
+        if rng.random() < 0.4:
+            prefs[signups.LOCATIONS] = json.dumps(rng.sample(CITIES, 2))
+        wanted = criteria_of(member, prefs)
+        expected = [job for job in jobs if wanted.matches(job.facts)]
+        assert [job for job in index.relevant(wanted) if wanted.matches(job.facts)] == expected
+        checked += bool(expected)
+    assert checked > 100  # most random members do match some jobs
+    assert index.relevant(Criteria()) == []
+
+
+def _plan(path, jobs, monkeypatch, *, every_job: bool):
+    if every_job:  # the straightforward planner: every member against every open job
+        monkeypatch.setattr(alerts.AlertIndex, "relevant", lambda self, wanted: list(self.jobs))
+    else:
+        monkeypatch.undo()
+    with Store(str(path)) as store:
+        day = alerts.plan_alerts(store, jobs, Policy(max_messages=3, window_days=30), TODAY, max_jobs=3, max_age_days=30)
+    return [(d.member.id, d.jobs) for d in day.digests], dict(day.waiting)
+
+
+def test_plan_alerts_gives_the_same_digests_as_testing_every_job(tmp_path, monkeypatch):
+    rng = random.Random(2026)
+    path = tmp_path / "pool.sqlite3"
+    with Store(str(path)) as store:
+        for n in range(150):
+            person = Member(id=f"m-idx-{n}", email=f"membre{n}@example.org", first_name=f"Membre{n}", language="fr",
+                            city=rng.choice(CITIES), country="FR", departments=rng.sample(DEPARTMENTS[:5], rng.randint(0, 2)),
+                            skills=rng.sample(SKILLS, rng.randint(0, 3)),
+                            consents={"job_alerts": dt.date(2026, 11, rng.randint(1, 20)), "newsletter": dt.date(2026, 10, 1)},
+                            created=dt.date(2026, 10, 1))
+            store.add(person)
+            choices.set_preference(store, person.id, "alert_rhythm", rng.choice(["instant", "weekly"]), dt.date(2026, 10, 1))
+    jobs = open_jobs(rng, 80)
+    straightforward = _plan(path, jobs, monkeypatch, every_job=True)
+    indexed = _plan(path, jobs, monkeypatch, every_job=False)
+    assert indexed == straightforward
+    assert len(indexed[0]) > 50  # many digests, each with up to three jobs, compared in order

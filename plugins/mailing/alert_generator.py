@@ -1,7 +1,7 @@
 """The Pelican generator of job alerts: plan today's digests, compile and check them; then write the plan.
 
-Runs after the newsletter and invitation generators (plugin `mailing.alerts`
-listed after `mailing`), so it sees what they planned and shares their
+Registered by the mailing plugin after the newsletter and invitation
+generators, so it sees what they planned and shares their
 frequency budget: a job alert outranks newsletters and follow-ups, which it
 takes back for members it would push over budget.
 """
@@ -17,6 +17,7 @@ from pelican.generators import Generator
 
 from . import alerts, gates
 from . import settings as mailing_settings
+from .settings import mail_theme_path
 from .community import settings as community_settings
 from .invitation_budget import Planned, newsletter_plans
 
@@ -28,16 +29,6 @@ def initialize(pelican):
     """COMMUNITY_… defaults and validation, before any generator exists."""
     community_settings.apply_defaults(pelican.settings)
     community_settings.validate(pelican.settings)
-
-
-def get_generators(pelican):
-    return [AlertsGenerator]
-
-
-def theme_path(settings) -> str:
-    path = settings["MAILING_THEME"]
-    root = settings.get("PROJECT_ROOT") or os.path.dirname(os.path.abspath(settings["THEME"]))
-    return path if os.path.isabs(path) else os.path.join(root, path)
 
 
 def already_planned(context, day) -> Planned:
@@ -84,7 +75,7 @@ class AlertsGenerator(Generator):
         self.open_refs = set(groups)
         jobs = [alerts.OpenJob.of(versions.get(settings["DEFAULT_LANG"]) or next(iter(versions.values())))
                 for versions in groups.values()]
-        template = os.path.join(theme_path(settings), TEMPLATE)
+        template = os.path.join(mail_theme_path(settings), TEMPLATE)
         try:
             policy_path = pool_config.path(settings, "POOL_POLICY_PATH")
             policy = pool_config.load_policy(settings) if policy_path.exists() else Policy()
@@ -106,7 +97,7 @@ class AlertsGenerator(Generator):
         if not (self.day.digests or earlier):
             return
         try:
-            self.compiled = compile_alerts(alert_theme(settings, theme_path(settings)), settings, groups, self.day.plan_id)
+            self.compiled = compile_alerts(alert_theme(settings, mail_theme_path(settings)), settings, groups, self.day.plan_id)
         except Exception as exc:  # Jinja or MRML errors name the template
             report.error(template, "job alerts", f"the mail theme could not render the alert: {exc}")
             return

@@ -10,10 +10,9 @@ and its priority) and they have not paused. Jobs left out wait for the next
 digest; a job is never alerted twice to the same member (table `job_alerts`).
 
 The plan goes to `<outbox>/alerts-<day>/` in the newsletters' layout and is
-delivered by `vivier send alerts-<day>`. This module is also a Pelican plugin
-(`mailing.alerts` in PLUGINS, after `mailing`): its generator plans after the
-newsletters and invitations and takes back lower-priority messages (newsletter,
-follow-ups) that an alert pushes over the budget.
+delivered by `vivier send alerts-<day>`. The mailing plugin's AlertsGenerator
+runs this after the newsletters and invitations and takes back lower-priority
+messages (newsletter, follow-ups) that an alert pushes over the budget.
 """
 
 from __future__ import annotations
@@ -269,13 +268,3 @@ def write_plan(settings, store, day: AlertDay, compiled: dict, open_refs: set[st
     record(store, day)
     log.info("%s: %d digest(s), %d new", day.plan_id, len(entries), len(fresh))
     return folder
-
-
-def register():
-    """Pelican entry point: `PLUGINS = [..., "mailing", "mailing.alerts"]`."""
-    from pelican import signals
-
-    from .alert_generator import get_generators, initialize
-
-    signals.initialized.connect(initialize)
-    signals.get_generators.connect(get_generators)

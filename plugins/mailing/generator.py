@@ -19,6 +19,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from pelican.generators import Generator
 from pelican.utils import process_translations
 
+from .settings import mail_theme_path
 from . import archive, gates, outbox
 from .campaigns import CAMPAIGN_WIDE, Campaign, apply_schema, line
 from .pipeline import CompiledVariant, MailTheme, compile_variant
@@ -45,14 +46,6 @@ class CampaignBuild:
     @property
     def original(self) -> Campaign:
         return next(iter(self.versions.values()))
-
-
-def mail_theme_path(settings) -> str:
-    path = settings["MAILING_THEME"]
-    if os.path.isabs(path):
-        return path
-    root = settings.get("PROJECT_ROOT") or os.path.dirname(os.path.abspath(settings["THEME"]))
-    return os.path.join(root, path)
 
 
 class NewsletterGenerator(Generator):

@@ -30,16 +30,9 @@ from .invitations import InvitationSettings, group_events, plan_invitations
 from .sequence_rules import SequenceError, load_sequences
 from .sequence_views import compile_steps, sequence_theme
 from .sequences import plan_id_for, plan_sequences
+from .settings import mail_theme_path, project_path
 
 logger = logging.getLogger(__name__)
-
-
-def project_path(settings, value: str) -> str:
-    """A settings path made absolute from the project root (PROJECT_ROOT, else the theme's parent)."""
-    if os.path.isabs(value):
-        return value
-    root = settings.get("PROJECT_ROOT") or os.path.dirname(os.path.abspath(settings["THEME"]))
-    return os.path.join(root, value)
 
 
 def load_rules(settings):
@@ -134,7 +127,7 @@ class InvitationsGenerator(Generator):
     def _compile_steps(self, report, day):
         if not self.sequences:
             return
-        theme = sequence_theme(self.settings, project_path(self.settings, self.settings["MAILING_THEME"]))
+        theme = sequence_theme(self.settings, mail_theme_path(self.settings))
         try:
             self.compiled_steps = compile_steps(theme, self.settings, self.sequences, plan_id_for(day))
         except Exception as exc:  # a template error names the template
@@ -149,7 +142,7 @@ class InvitationsGenerator(Generator):
     def _compile_rounds(self, report):
         if not any(round_.recipients for plan in self.event_plans for round_ in plan.rounds):
             return
-        theme = invitation_theme(self.settings, project_path(self.settings, self.settings["MAILING_THEME"]))
+        theme = invitation_theme(self.settings, mail_theme_path(self.settings))
         for plan in self.event_plans:
             names = [n for n in plan.event.segments if n not in plan.unknown_segments]
             for round_ in plan.rounds:

@@ -96,3 +96,16 @@ def validate(settings: dict) -> None:
         problems.append("VIVIER_SECRET (environment) must be set for a production build: it signs unsubscribe links")
     if problems:
         raise MailingSettingsError("Invalid mailing settings:\n  " + "\n  ".join(problems))
+
+
+def project_path(settings, value: str) -> str:
+    """A path setting made absolute from the project root (PROJECT_ROOT, else the theme's parent)."""
+    if os.path.isabs(value):
+        return value
+    root = settings.get("PROJECT_ROOT") or os.path.dirname(os.path.abspath(settings["THEME"]))
+    return os.path.join(root, value)
+
+
+def mail_theme_path(settings) -> str:
+    """The mail theme folder (MAILING_THEME)."""
+    return project_path(settings, settings.get("MAILING_THEME") or DEFAULTS["MAILING_THEME"])

@@ -32,7 +32,7 @@ from mailing.delivery.plan import PlanMessages, open_plan
 from mailing.delivery.ratelimit import RateLimiter
 from mailing.delivery.sender import Sender
 from mailing.delivery.smtp import SmtpTransport
-from mailing.alert_generator import theme_path
+from mailing.settings import mail_theme_path as theme_path
 from talentpool.models import Member
 from talentpool.policy import Policy, add_months
 from talentpool.store import Store

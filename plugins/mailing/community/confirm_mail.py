@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from email.policy import SMTP as SMTP_POLICY
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -18,6 +17,7 @@ from email.utils import format_datetime
 from careers.i18n import translator
 
 from ..compose import format_address, message_id
+from ..settings import mail_theme_path
 from ..delivery.config import load_config
 from ..delivery.smtp import SmtpTransport
 from ..invitation_views import OverlayTheme
@@ -29,11 +29,6 @@ log = logging.getLogger(__name__)
 
 PLAN = "community-confirm"
 KIND = "confirmation"
-
-
-def theme_path(settings) -> str:
-    path = settings.get("MAILING_THEME") or "theme/mail"
-    return path if os.path.isabs(path) else os.path.join(settings.get("PROJECT_ROOT") or os.getcwd(), path)
 
 
 def confirm_view(settings, lang: str, t) -> dict:
@@ -66,7 +61,7 @@ class ConfirmationMail:
                    "unsubscribe": self.t("community.mail.confirm_cancel", lang)}
             for lang in settings["CAREERS_LANGUAGES"]
         }
-        self.theme = OverlayTheme(theme_path(settings), overrides)
+        self.theme = OverlayTheme(mail_theme_path(settings), overrides)
         self._compiled: dict[str, CompiledVariant] = {}
 
     def compiled(self, lang: str) -> CompiledVariant:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -52,14 +53,25 @@ def test_workflow_triggers_checks_and_deploys_only_main():
 
 
 def test_make_test_runs_the_suite_then_checks_a_production_build():
-    plan = subprocess.run(["make", "-n", "-W", "requirements.lock", "test"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    # When the suite itself runs under `make test`, MAKELEVEL makes a nested make
+    # print "Entering directory <path>" lines; the plan must not depend on that.
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKELEVEL", "MAKEFLAGS", "MFLAGS"}}
+    dry_run = ["make", "--no-print-directory", "-n"]
+    plan = subprocess.run(dry_run + ["-W", "requirements.lock", "test"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert plan.returncode == 0, plan.stderr
-    lines = plan.stdout.splitlines()
-    pytest_at = next(i for i, line in enumerate(lines) if line.startswith(".venv/bin/pytest"))
-    publish_at = next(i for i, line in enumerate(lines) if "publish" in line and "make" in line.lower())
-    check_at = next(i for i, line in enumerate(lines) if line.strip().startswith("make") and "check" in line)
+    commands = [line.split() for line in plan.stdout.splitlines()]
+
+    def position(predicate):
+        return next(i for i, words in enumerate(commands) if words and predicate(words))
+
+    pytest_at = position(lambda words: words[0] == ".venv/bin/pytest")
+    def sub_make(target):
+        return lambda words: words[-1] == target and any(Path(word).name == "make" for word in words)
+
+    publish_at = position(sub_make("publish"))
+    check_at = position(sub_make("check"))
     assert pytest_at < publish_at < check_at
-    checks = subprocess.run(["make", "-n", "check"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    checks = subprocess.run(dry_run + ["check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert ".venv/bin/vivier -s publishconf.py site-check output" in checks.stdout
 
 

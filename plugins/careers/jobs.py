@@ -21,7 +21,8 @@ from . import job_settings, sitemap
 from .dates import now, site_zone, today
 from .i18n import translator
 from .job_display import labels
-from .job_facets import FACETS, build as build_facets, index_document, matching
+from .job_cards import JobCards
+from .job_facets import FACETS, FacetIndex, build as build_facets, index_document
 from .job_feeds import (INDEED_FEED, JSON_FEED, feed_paths, indeed_feed, json_feed, write_job_feeds, write_json,
                         write_text)
 from .job_fields import job_schema
@@ -81,6 +82,8 @@ class JobsGenerator(Generator):
         super().__init__(*args, **kwargs)
         job_settings.apply_defaults(self.settings)
         job_settings.validate(self.settings)
+        # Templates do not change during a build: no stat() of every include on every page.
+        self.env.auto_reload = False
 
     # --- reading ---------------------------------------------------------------
 
@@ -119,8 +122,11 @@ class JobsGenerator(Generator):
             labels(job, self.t, settings)
             job.is_open = job.status == "open" and job.valid_through >= self.today
             job.applicant_country_list = applicant_countries(job)
+        by_reference: dict[str, list[Job]] = {}
         for job in published:
-            job.translations = [o for o in published if o.reference == job.reference and o is not job]
+            by_reference.setdefault(job.reference, []).append(job)
+        for job in published:
+            job.translations = [o for o in by_reference[job.reference] if o is not job]
         published.sort(key=lambda j: (j.date, j.reference), reverse=True)
         self.jobs = published
         self.open_jobs = [j for j in published if j.is_open]
@@ -129,6 +135,8 @@ class JobsGenerator(Generator):
             job.similar_jobs = similar.similar(job, settings["JOBS_SIMILAR"])
         languages = settings["CAREERS_LANGUAGES"]
         self.open_by_lang = {lang: [j for j in self.open_jobs if j.lang == lang] for lang in languages}
+        self.facet_index = {lang: FacetIndex(jobs) for lang, jobs in self.open_by_lang.items()}
+        self.facets = {lang: build_facets(settings, jobs, lang) for lang, jobs in self.open_by_lang.items()}
         self.context["jobs"] = self.jobs
         self.context["open_jobs"] = self.open_jobs
         self.context["open_jobs_by_lang"] = self.open_by_lang
@@ -174,14 +182,14 @@ class JobsGenerator(Generator):
         list_alts = {lang: job_settings.paths(self.settings, lang)["list"] for lang in self.settings["CAREERS_LANGUAGES"]}
         for lang, jobs in self.open_by_lang.items():
             sitemap.add(self.context, list_alts[lang], None, list_alts)
-            for facet in build_facets(self.settings, jobs, lang):
+            for facet in self.facets[lang]:
                 for option in facet.options:
                     sitemap.add(self.context, option.url, None, self._facet_alternates(facet.name, option.key))
 
     def _facet_alternates(self, name, key) -> dict[str, str]:
         result = {}
-        for lang, jobs in self.open_by_lang.items():
-            if matching(jobs, name, key):
+        for lang in self.open_by_lang:
+            if self.facet_index[lang].matching(name, key):
                 result[lang] = job_settings.facet_url(self.settings, lang, name, key)
         return result
 
@@ -191,6 +199,7 @@ class JobsGenerator(Generator):
         write_page(self, writer, url, template, lang, alternates, **extra)
 
     def generate_output(self, writer):
+        cards = JobCards(self)  # each card rendered once, shared by listings, facet pages and job pages
         for job in self.jobs:
             alternates = {job.lang: job.url} | {t.lang: t.url for t in job.translations}
             self._write(
@@ -199,9 +208,10 @@ class JobsGenerator(Generator):
                 jsonld=to_script(job_posting(job, self.settings)) if job.is_open else None,
                 noindex=not job.is_open,
                 list_url=job_settings.paths(self.settings, job.lang)["list"],
+                job_cards=cards,
             )
         for lang, jobs in self.open_by_lang.items():
-            self._write_listings(writer, lang, jobs)
+            self._write_listings(writer, lang, jobs, cards)
         write_json(self.output_path, JSON_FEED, json_feed(self.settings, self.open_jobs))
         write_text(self.output_path, INDEED_FEED, indeed_feed(self.settings, self._one_version_per_job()))
 
@@ -215,21 +225,22 @@ class JobsGenerator(Generator):
                 chosen[job.reference] = job
         return sorted(chosen.values(), key=lambda j: (j.date, j.reference), reverse=True)
 
-    def _write_listings(self, writer, lang, jobs):
+    def _write_listings(self, writer, lang, jobs, cards):
         settings, t = self.settings, self.t
         urls = job_settings.paths(settings, lang)
         prefix = lang_prefix(settings, lang)
-        facets = build_facets(settings, jobs, lang)
+        facets = self.facets[lang]
         list_alts = {other: job_settings.paths(settings, other)["list"] for other in settings["CAREERS_LANGUAGES"]}
         company = settings["CAREERS_COMPANY"]["name"]
         feeds = feed_paths(prefix)
-        common = dict(facets=facets, index_url=urls["index"], list_url=urls["list"], all_count=len(jobs), all_jobs=jobs)
+        common = dict(facets=facets, index_url=urls["index"], list_url=urls["list"], all_count=len(jobs), all_jobs=jobs,
+                      job_cards=cards)
         self._write(writer, urls["list"], "job_list", lang, list_alts, listed_jobs=jobs, feeds=feeds, **common)
         write_job_feeds(self.output_path, settings, feeds, title=f"{company} — {t('jobs.title', lang)}",
                         subtitle=t("jobs.feed_subtitle", lang), page_url=urls["list"], lang=lang, jobs=jobs)
         for facet in facets:
             for option in facet.options:
-                subset = matching(jobs, facet.name, option.key)
+                subset = self.facet_index[lang].matching(facet.name, option.key)
                 facet_feeds = feed_paths(prefix, facet.name, option.key) if facet.name in ("department", "location") else None
                 self._write(
                     writer, option.url, "job_list", lang, self._facet_alternates(facet.name, option.key),

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+from typing import NamedTuple
 
-from .pipeline import PLACEHOLDER_RE, CompiledVariant, MEMBER_PLACEHOLDERS, ITEM_PLACEHOLDERS
+from .pipeline import PLACEHOLDER_RE, CompiledVariant, MEMBER_PLACEHOLDERS, ITEM_PLACEHOLDERS, _join
 
 _IMG = re.compile(r"<img\b[^>]*>", re.I)
 _UNSUPPORTED_IMAGE = re.compile(r"\.(svg|webp)(\?|#|$)", re.I)
@@ -17,6 +18,7 @@ _ALT = re.compile(r"\salt\s*=\s*(\"([^\"]*)\"|'([^']*)')", re.I)
 _LINK = re.compile(r"\s(href|src)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')", re.I)
 _HTML_LANG = re.compile(r"<html\b[^>]*\slang=\"([^\"]*)\"", re.I)
 _TEXT_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"')]+")
+_MJML_LEFT = re.compile(r"<mj-[a-z]|inline=\"inline\"")
 _KNOWN = set(MEMBER_PLACEHOLDERS) | set(ITEM_PLACEHOLDERS)
 
 
@@ -37,12 +39,58 @@ def worst_case_bytes(compiled: CompiledVariant) -> int:
     return size + max(options or [0]) + 600
 
 
+class _Scan(NamedTuple):
+    """What the gates look for in one literal piece (skeleton, region part or filled card)."""
+
+    images: tuple[str, ...]
+    links: tuple[tuple[str, str], ...]
+    text_urls: tuple[str, ...]
+    placeholders: tuple[str, ...]
+    mjml_left: bool
+    carriage_return: bool
+
+
+_SCANS: dict[int, tuple[list, tuple, _Scan]] = {}
+_SCANS_MAX = 50_000  # filled cards remembered (each entry holds references, not copies)
+
+
+def _scan_text(text: str) -> _Scan:
+    return _Scan(
+        tuple(_IMG.findall(text)), tuple(_links(text)), tuple(_TEXT_URL.findall(text)),
+        tuple(PLACEHOLDER_RE.findall(text)), bool(_MJML_LEFT.search(text)), "\r" in text,
+    )
+
+
+def _scan_item(item: list[str]) -> _Scan:
+    """The findings of one filled card, remembered: the segments and variants of a campaign share
+    their filled cards (the same lists, see cards.py), so each is scanned once per build, not per variant.
+    A remembered card is reused only while it is the same list with the same pieces."""
+    pieces = tuple(item)
+    entry = _SCANS.get(id(item))
+    if entry is not None and entry[0] is item and entry[1] == pieces:
+        return entry[2]
+    if len(_SCANS) >= _SCANS_MAX:
+        _SCANS.clear()
+    found = _scan_text(_join(item))
+    _SCANS[id(item)] = (item, pieces, found)
+    return found
+
+
+def _scans(rendered) -> list[_Scan]:
+    """The skeleton, then each region's prefix, suffix and items (the order of `all_texts`)."""
+    scans = [_scan_text(rendered.skeleton())]
+    for region in rendered.regions.values():
+        scans += [_scan_text(_join(region.prefix)), _scan_text(_join(region.suffix))]
+        scans += [_scan_item(item) for item in region.items]
+    return scans
+
+
 def check(compiled: CompiledVariant, settings) -> list[str]:
     """Every gate problem of one variant (empty when it may be sent)."""
     problems = list(compiled.problems)
-    html_texts = compiled.html.all_texts()
-    text_texts = compiled.text.all_texts()
-    everything = "".join(html_texts)
+    html_scans = _scans(compiled.html)
+    text_scans = _scans(compiled.text)
+    html_links = [link for scan in html_scans for link in scan.links]
 
     limit = settings["MAILING_MAX_HTML_BYTES"]
     size = worst_case_bytes(compiled)
@@ -51,7 +99,7 @@ def check(compiled: CompiledVariant, settings) -> list[str]:
             f"the HTML is {size / 1000:.1f} KB at its largest; keep it under {limit / 1000:.0f} KB "
             "(Gmail clips long emails and hides the unsubscribe link): feature fewer items"
         )
-    for tag in _IMG.findall(everything):
+    for tag in (tag for scan in html_scans for tag in scan.images):
         alt = _ALT.search(tag)
         src = re.search(r"src=\"([^\"]*)\"", tag)
         if not alt or not (alt.group(2) or alt.group(3) or "").strip():
@@ -61,30 +109,30 @@ def check(compiled: CompiledVariant, settings) -> list[str]:
     lang = _HTML_LANG.search(compiled.html.skeleton())
     if not lang or lang.group(1) != compiled.lang:
         problems.append(f"the document's lang is {lang.group(1) if lang else 'missing'!r}, not {compiled.lang!r}: set <mjml lang=…>")
-    for attr, url in _links(everything):
+    for attr, url in html_links:
         if PLACEHOLDER_RE.fullmatch(url) and url.endswith("_url%%"):
             continue
         if not (url.startswith("https://") or url.startswith("mailto:")):
             problems.append(f"{attr} {url!r} is not an absolute https:// link; links in emails must be absolute")
-    text_all = "".join(text_texts)
-    for url in _TEXT_URL.findall(text_all):
+    text_found = [url for scan in text_scans for url in scan.text_urls]
+    for url in text_found:
         if not url.startswith("https://"):
             problems.append(f"plain-text link {url!r} is not https://")
-    text_urls = set(_TEXT_URL.findall(text_all)) | {f"%%VIVIER:{n}%%" for n in ("unsubscribe_url", "preferences_url")}
-    for attr, url in _links(everything):
+    text_urls = set(text_found) | {f"%%VIVIER:{n}%%" for n in ("unsubscribe_url", "preferences_url")}
+    for attr, url in html_links:
         if attr == "href" and url.startswith("https://") and url not in text_urls:
             problems.append(f"link {url!r} is in the HTML part but missing from the plain-text part")
     for name in ("unsubscribe_url", "preferences_url"):
         token = f"%%VIVIER:{name}%%"
         if token not in compiled.html.skeleton() or token not in compiled.text.skeleton():
             problems.append(f"the {name.replace('_url', '')} link must appear in both parts of every email")
-    for text in html_texts + text_texts:
-        for name in PLACEHOLDER_RE.findall(text):
+    for scan in html_scans + text_scans:
+        for name in scan.placeholders:
             if name not in _KNOWN and not name.startswith("region."):
                 problems.append(f"unknown placeholder %%VIVIER:{name}%% (known: {', '.join(sorted(_KNOWN))})")
-    if "\r" in everything or "\r" in text_all:
+    if any(scan.carriage_return for scan in html_scans + text_scans):
         problems.append("carriage returns remain after CRLF normalisation")
-    if re.search(r"<mj-[a-z]|inline=\"inline\"", everything):
+    if any(scan.mjml_left for scan in html_scans):
         problems.append("MJML tags or an un-inlined mj-style remain in the compiled HTML")
     subject_max = settings["MAILING_SUBJECT_MAX"]
     if not compiled.subject.strip() or len(compiled.subject) > subject_max:

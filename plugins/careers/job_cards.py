@@ -1,0 +1,47 @@
+"""Job cards rendered once per job and reused by the listing, every facet page and similar jobs.
+
+Each listing page (and each of its facet pages) shows every open job of its
+language, hidden or not: at thousands of jobs, rendering
+`partials/job_card.html` again for each page was most of the build. A card
+depends only on its job, its heading level and `SITEURL` (which varies per
+page only with `RELATIVE_URLS`), so it is rendered once per (job, level,
+SITEURL) and the pages join the cached strings.
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+CARD_TEMPLATE = "partials/job_card"
+LEVEL = 3  # the heading level of cards on job pages and listings (under the page's h2)
+
+
+class JobCards:
+    """Rendered cards of one build, exposed to the job templates as `job_cards`."""
+
+    def __init__(self, generator):
+        self._generator = generator
+        self._template = None
+        self._cards: dict[tuple, str] = {}
+
+    def card(self, job, siteurl: str = "", level: int = LEVEL) -> Markup:
+        """The HTML of `partials/job_card.html` for one job (what the include wrote)."""
+        key = (id(job), level, siteurl)
+        html = self._cards.get(key)
+        if html is None:
+            if self._template is None:
+                self._template = self._generator.get_template(CARD_TEMPLATE)
+            context = dict(self._generator.context)
+            context.update(SITEURL=siteurl, item=job, card_level=level, page_lang=job.lang)
+            html = self._template.render(context)
+            self._cards[key] = html
+        return Markup(html)
+
+    def listing(self, all_jobs, listed_jobs, siteurl: str = "", level: int = LEVEL) -> Markup:
+        """The `<li>` of every job of the listing, those not in `listed_jobs` hidden."""
+        shown = {job.slug for job in listed_jobs}
+        parts = []
+        for job in all_jobs:
+            hidden = "" if job.slug in shown else " hidden"
+            parts.append(f'    <li class="card" data-id="{job.slug}"{hidden}>{self.card(job, siteurl, level)}</li>')
+        return Markup("".join(parts))

@@ -12,37 +12,69 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from .models import Member
+from .models import Member, normalise_email
 from .policy import Policy
 
 log = logging.getLogger(__name__)
+
+
+def address_tables(conn) -> list[str]:
+    """Tables other than `members` keyed by an address (`email_key`): rows about a person who may not be a member yet.
+
+    A pending sign-up of the talent-community form is one: it holds the address
+    and the choices until the person confirms. Erase and export cover every
+    such table, as they cover every table with a `member_id`.
+    """
+    tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+    return [t for t in tables if t != "members"
+            and any(col[1] == "email_key" for col in conn.execute(f'PRAGMA table_info("{t}")'))]
 
 
 def erase(store, email: str, today: dt.date) -> Member | None:
     """Delete the person and their history; suppress their address. Returns who was erased (or None).
 
     The address is suppressed even when the person is unknown, so that an
-    erasure request made before an import is honoured by the import.
+    erasure request made before an import is honoured by the import. Rows kept
+    by address before the person became a member (a pending sign-up) go too.
     """
-    with store.transaction():
+    key = normalise_email(email)
+    with store.transaction() as conn:
         member = store.find_by_email(email)
         if member is not None:
             store.delete(member.id)
+        for table in address_tables(conn):
+            conn.execute(f'DELETE FROM "{table}" WHERE email_key = ?', (key,))
         store.suppress(email, "erased", today)
     log.info("erased %s member", "one" if member else "no")
     return member
 
 
+def _rows_by_address(store, email: str) -> dict[str, list[dict]]:
+    key = normalise_email(email)
+    found = {}
+    with store.transaction() as conn:
+        for table in address_tables(conn):
+            cursor = conn.execute(f'SELECT * FROM "{table}" WHERE email_key = ?', (key,))
+            names = [column[0] for column in cursor.description]
+            rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+            if rows:
+                found[table] = rows
+    return found
+
+
 def export(store, email: str, policy: Policy | None = None) -> dict | None:
     """Everything held on a person (for an access request), JSON-ready; None if unknown."""
     member = store.find_by_email(email)
+    by_address = _rows_by_address(store, email)
     if member is None:
-        return None
+        # Someone who only submitted the sign-up form is not a member, but we hold their address and choices.
+        return {"member": None, "messages": [], "records": by_address} if by_address else None
     data = {"member": member.to_dict(), "messages": [
         {"kind": kind, "plan_id": plan_id, "at": at.isoformat()}
         for kind, plan_id, at in store.messages_since(member.id, dt.date.min)
     ]}
     others = {table: rows for table, rows in store.rows_about(member.id).items() if table != "messages"}
+    others.update(by_address)
     if others:
         data["records"] = others  # what other parts (the send ledger, preferences) keep about the person
     if policy is not None:

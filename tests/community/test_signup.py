@@ -181,6 +181,37 @@ def test_an_erased_person_signing_up_again_gives_a_new_explicit_consent(served):
         assert store.suppression_reason("nina.leroy@example.org") is None  # or nothing could ever reach her
 
 
+def test_access_and_erasure_cover_a_pending_sign_up(served):
+    """Someone who only sent the form is not a member, yet we hold their address and choices."""
+    base, settings, mail = served
+    sign_up(base)
+    sign_up(base, email="autre.personne@example.org", first_name="Alex")
+    link = local(base, confirmation_link(mail.messages[0]))
+    with store_of(settings) as store:
+        data = privacy.export(store, "CAMILLE.DURAND@example.com")
+        assert data["member"] is None
+        [row] = data["records"]["community_signups"]
+        assert json.loads(row["data"])["email"] == "Camille.Durand@example.com"
+        assert privacy.erase(store, "camille.durand@example.com", TODAY) is None
+        assert privacy.export(store, "camille.durand@example.com") is None
+        assert signups.pending_count(store) == 1  # the other person's request is untouched
+        dump = "\n".join(store._conn.iterdump()).lower()
+        assert "camille" not in dump and "autre.personne" in dump
+    # The link of the erased request no longer confirms anything.
+    assert httpx.post(link, data={"action": "confirm"}).status_code == 410
+    with store_of(settings) as store:
+        assert store.find_by_email("camille.durand@example.com") is None
+
+
+def test_a_members_export_includes_their_pending_sign_up(served):
+    base, settings, _mail = served
+    sign_up(base, email="nina.leroy@example.org")
+    with store_of(settings) as store:
+        data = privacy.export(store, "nina.leroy@example.org")
+        assert data["member"]["id"] == "m-nina"
+        assert [row["email_key"] for row in data["records"]["community_signups"]] == ["nina.leroy@example.org"]
+
+
 def test_an_unsubscribed_member_opting_in_again_is_resubscribed_and_open_to_unlisted_roles(served):
     base, settings, mail = served
     with store_of(settings) as store:

@@ -11,7 +11,7 @@ For each upcoming event naming segments, one round per action and SEQUENCE:
   members invited.
 
 A member over budget is skipped for that round, with the reason remembered
-(not retried); other refusals (consent, unsubscription…) are reported and
+(not retried); other refusals (consent, unsubscription, the member's own pause…) are reported and
 reconsidered on the next build. Planning reads the store and writes nothing:
 `commit` remembers a round once its plan is written.
 """
@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from talentpool import audience as pool_audience
 
 from . import invitation_records as records
+from .delivery import choices as member_choices
 from .invitation_budget import OVER_BUDGET, Planned
 
 KIND = "invitation"
@@ -147,15 +148,17 @@ def plan_event(store, event, segments, policy, today: dt.date, planned: Planned,
     rows = records.rows_for_event(store, event.uid)
     invited = _invited(rows)
     suppressed = store.suppressed_hashes("erased")
+    prefs = member_choices.all_preferences(store)
 
     def decide(round_, member, segment):
         erased = bool(suppressed) and store.suppression_hash(member.email) in suppressed
         decision = policy.decide(member, round_.kind, today, recent.get(member.id, ()), planned=planned.of(member.id), erased=erased)
-        if decision.allowed:
+        reason = decision.reason if not decision.allowed else member_choices.objection(prefs.get(member.id, {}), round_.kind, today)
+        if reason:
+            round_.skipped[reason].append(member)
+        else:
             round_.recipients.append(Recipient(member, segment))
             planned.add(member.id, round_.kind, round_.plan_id, today)
-        else:
-            round_.skipped[decision.reason].append(member)
 
     def follow_up_round(action):
         round_ = Round(event, action, event.sequence, today)
@@ -182,6 +185,7 @@ def plan_event(store, event, segments, policy, today: dt.date, planned: Planned,
         round_ = Round(event, "invite", event.sequence, today)
         done = _done(rows, "invite", event.sequence) | set(invited)
         found = pool_audience.evaluate(store, names, KIND, today, segments=segments, policy=policy, planned=planned.by_member)
+        member_choices.honour(found, store, today)
         for member, segment in found.eligible:
             if member.id in done:
                 continue

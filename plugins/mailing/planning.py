@@ -1,7 +1,8 @@
 """Who receives which version of a campaign: audience (talent pool), language, A/B, matches.
 
-The talent pool's policy alone decides eligibility (`plan_audience` calls
-`talentpool.audience.evaluate`); this module then picks each member's
+The talent pool's policy decides eligibility (`plan_audience` calls
+`talentpool.audience.evaluate`), then the member's own choices (a pause, "monthly
+digest only"); this module then picks each member's
 language, A/B variant (a stable hash of campaign and member, with an optional
 holdout) and matched jobs, and applies the campaign's "nothing relevant" rule.
 """
@@ -13,6 +14,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 
+from .delivery import choices as member_choices
 from .matching import CandidateIndex, Match, MemberProfile
 from .pipeline import CompiledVariant
 
@@ -49,7 +51,9 @@ def plan_audience(settings, segment_names: list[str], today: dt.date, *, planned
     policy_path = pool_config.path(settings, "POOL_POLICY_PATH")
     policy = pool_config.load_policy(settings) if policy_path.exists() else None
     with pool_config.open_store(settings) as store:
-        return pool_audience.evaluate(store, segment_names, KIND, today, segments=segments, policy=policy, planned=planned)
+        audience = pool_audience.evaluate(store, segment_names, KIND, today, segments=segments, policy=policy, planned=planned)
+        member_choices.honour(audience, store, today)  # paused, digest only
+    return audience
 
 
 def known_segments(settings) -> set[str]:

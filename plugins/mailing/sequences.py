@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from talentpool.segments import member_view
 
 from . import sequence_records
+from .delivery import choices as member_choices
 from .invitation_budget import Planned
 from .sequence_rules import Sequence, Step
 
@@ -165,6 +166,7 @@ def plan_sequences(store, sequences: dict[str, Sequence], policy, today: dt.date
     recent = store.messages_by_member(policy.window_start(today))
     rows = sequence_records.all_rows(store)
     suppressed = store.suppressed_hashes("erased")
+    prefs = member_choices.all_preferences(store)  # a paused member's step waits, like one over budget
     for member in store.iter_members():
         candidates, outcomes = evaluate_member(member, ordered, policy, today, rows.get(member.id, []))
         day.outcomes += outcomes
@@ -180,13 +182,15 @@ def plan_sequences(store, sequences: dict[str, Sequence], policy, today: dt.date
                 continue
             decision = policy.decide(member, candidate.sequence.kind, today, recent.get(member.id, ()),
                                      planned=planned.of(member.id), erased=erased)
-            if decision.allowed:
+            reason = decision.reason if not decision.allowed else \
+                member_choices.objection(prefs.get(member.id, {}), candidate.sequence.kind, today)
+            if not reason:
                 chosen = candidate
                 day.planned.append(candidate)
                 planned.add(member.id, candidate.sequence.kind, day.plan_id, today)
                 day.outcomes.append(Outcome(member, candidate.sequence.name, DUE, "", candidate.step.id, candidate.due))
             else:
-                day.outcomes.append(Outcome(member, candidate.sequence.name, decision.reason,
+                day.outcomes.append(Outcome(member, candidate.sequence.name, reason,
                                             f"waits until {candidate.sequence.max_wait.add(candidate.due)} at most",
                                             candidate.step.id, candidate.due))
     return day

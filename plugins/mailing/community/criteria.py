@@ -79,11 +79,7 @@ def next_digest(rhythm: str, last: dt.date | None) -> dt.date | None:
 
 def all_preferences(store) -> dict[str, dict[str, str]]:
     """Every member's preferences in one query."""
-    result: dict[str, dict[str, str]] = {}
-    with store.transaction() as conn:
-        for member_id, key, value in conn.execute("SELECT member_id, key, value FROM preferences"):
-            result.setdefault(member_id, {})[key] = value
-    return result
+    return member_choices.all_preferences(store)
 
 
 def objection(prefs: dict[str, str], kind: str, today: dt.date) -> str | None:

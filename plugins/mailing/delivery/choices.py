@@ -1,8 +1,12 @@
 """A member's own choices about being mailed (pause, monthly digest only), kept in the store.
 
-Written by the unsubscribe page (and the preferences page), read at send time:
-a paused member, or a "digest only" member for anything but the newsletter,
-is skipped with the reason `paused` or `digest_only`.
+Written by the unsubscribe page (and the preferences page), read when a
+message is planned (newsletters, invitations, follow-ups, job alerts) and again
+at send time: a paused member, or a "digest only" member for anything but the
+newsletter, is left out with the reason `paused` or `digest_only`. Planning
+honours them so that the plan's counts are true and a follow-up waits for the
+end of a pause instead of being spent on it; sending honours them because a
+choice made after the build must count.
 """
 
 from __future__ import annotations
@@ -36,6 +40,15 @@ def preferences(store, member_id: str) -> dict[str, str]:
     return {key: value for key, value in rows}
 
 
+def all_preferences(store) -> dict[str, dict[str, str]]:
+    """Every member's recorded choices in one query (member id -> key -> value)."""
+    result: dict[str, dict[str, str]] = {}
+    with store.transaction() as conn:
+        for member_id, key, value in conn.execute("SELECT member_id, key, value FROM preferences"):
+            result.setdefault(member_id, {})[key] = value
+    return result
+
+
 def pause(store, member_id: str, months: int, today: dt.date) -> dt.date:
     """No marketing mail for `months` months from today; returns the first day mail may resume."""
     if months not in PAUSE_MONTHS:
@@ -61,3 +74,18 @@ def objection(choices: dict[str, str], kind: str, today: dt.date) -> str | None:
     if choices.get(RHYTHM) == MONTHLY and kind != "newsletter":
         return "digest_only"
     return None
+
+
+def honour(audience, store, today: dt.date) -> None:
+    """Move the eligible members of a `talentpool` audience whose own choices object to its kind into `excluded`."""
+    prefs = all_preferences(store)
+    if not prefs:
+        return
+    kept = []
+    for member, segment in audience.eligible:
+        reason = objection(prefs.get(member.id, {}), audience.kind, today)
+        if reason:
+            audience.excluded.setdefault(reason, []).append(member)
+        else:
+            kept.append((member, segment))
+    audience.eligible = kept

@@ -18,6 +18,8 @@ REASONS = {
     "no_consent": "no consent to event invitations",
     "active_process": "in an active recruitment process",
     "over_budget": "over the frequency budget (skipped for this round)",
+    "paused": "paused their mail (invited when the pause ends, if still open)",
+    "digest_only": "asked for the monthly newsletter only",
 }
 
 

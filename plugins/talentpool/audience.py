@@ -2,6 +2,10 @@
 
 `evaluate` walks the pool once: each member is placed in the first of the
 requested segments they match, then the policy says yes, or no and why.
+On a `Store` with compiled segments and a plain `Policy` the walk tests the
+rules on each stored row and builds `Member`s only for the rows they keep
+(`_walk_rows`); `_walk`, the straightforward walk over `iter_members`, gives
+the same audience and serves every other case.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from dataclasses import dataclass, field
 from . import config
 from .models import Member
 from .policy import REASONS, Decision, Policy
-from .segments import Segment, UnknownSegment, member_view
+from .segments import Segment, UnknownSegment, member_view, row_viewer
+from .store import Store, member_from_row
 
 
 @dataclass
@@ -65,12 +70,16 @@ def evaluate(store, segment_names, kind: str, today: dt.date, *, segments=None, 
     names = _resolve(segment_names, segments)
     policy.priority(kind)  # unknown kinds fail here, before any work
     planned = planned or {}
-    recent = store.messages_by_member(policy.window_start(today))
-    suppressed = store.suppressed_hashes("erased")
     audience = Audience(kind=kind, segment_names=names, today=today, excluded={reason: [] for reason in REASONS})
     chosen = [segments[name] for name in names]
+    view_of = row_viewer(chosen) if type(store) is Store and type(policy) is Policy else None
     with _bulk():
-        _walk(store, chosen, policy, kind, today, recent, planned, suppressed, audience)
+        recent = store.messages_by_member(policy.window_start(today))
+        suppressed = store.suppressed_hashes("erased")
+        if view_of is None:
+            _walk(store, chosen, policy, kind, today, recent, planned, suppressed, audience)
+        else:
+            _walk_rows(store, chosen, view_of, policy, kind, today, recent, planned, suppressed, audience)
     return audience
 
 
@@ -81,7 +90,10 @@ def _bulk():
     The walk allocates a few containers per member and keeps the eligible
     ones, so generation-0 collections keep re-scanning a growing heap (about
     half the walk's time at 100k members). Members hold no reference cycles;
-    the collector runs again as soon as the walk ends.
+    the collector runs again as soon as the walk ends. The look-ups before
+    the walk (recent messages, suppressed hashes) run inside too: while a
+    previous audience of 100k members is still alive, the full collections
+    they triggered took 0.7 s of the next evaluation.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -104,6 +116,31 @@ def _walk(store, chosen, policy, kind, today, recent, planned, suppressed, audie
             audience.eligible.append((member, segment.name))
         else:
             audience.excluded[decision.reason].append(member)
+
+
+def _walk_rows(store, chosen, view_of, policy, kind, today, recent, planned, suppressed, audience) -> None:
+    """`_walk`, with the same result, for the store's rows: the rules are tested on a view of the
+    row holding only the fields they read (`segments.row_viewer`), only the members they keep are
+    decoded, and the policy's per-kind work is done once (`Policy.decider`)."""
+    reason_of = policy.decider(kind, today)
+    hash_of = store.suppression_hasher() if suppressed else None
+    tests = [(segment.predicate, segment.name) for segment in chosen]
+    eligible, excluded = audience.eligible, audience.excluded
+    for rows in store.member_row_batches():
+        for row in rows:
+            view = view_of(row)
+            for predicate, name in tests:
+                if predicate(view, today):
+                    break
+            else:
+                continue
+            member = member_from_row(row)
+            erased = hash_of is not None and hash_of(member.email) in suppressed
+            reason = reason_of(member, recent.get(member.id, ()), planned.get(member.id, ()), erased)
+            if reason is None:
+                eligible.append((member, name))
+            else:
+                excluded[reason].append(member)
 
 
 @dataclass

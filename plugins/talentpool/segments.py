@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 
 from .models import CONSENT_KINDS, LANGUAGES, SENIORITIES, SOURCES, STAGES, Member
+from .store import ROW_COLUMNS, _dates_of, _day, _list_of
 
 # Field name -> (type, allowed values or None). Types: text, enum, ordinal, list, date.
 FIELDS: dict[str, tuple[str, tuple | None]] = {
@@ -112,6 +113,98 @@ def member_view(member: Member) -> dict:
     for kind in CONSENT_KINDS:
         view[f"consent.{kind}"] = member.consents.get(kind) if kind in active else None
     return view
+
+
+# --- the same view from a stored row, field by field (the whole-pool walk) ----
+#
+# `row_view(row, keys)` equals `member_view(member_from_row(row))` on `keys`
+# without building the Member: a walk tests the rules on the row and decodes
+# only the members they keep. Each getter reproduces one entry of
+# `member_view`; tests/talentpool/test_audience_fast.py compares every key.
+
+@functools.lru_cache(maxsize=1 << 12)
+def _folded_set(text: str) -> frozenset:
+    """A stored JSON list as `member_view` shows it: folded items, as a set."""
+    return frozenset(map(_fold_common, _list_of(text)))
+
+
+_AT = {name: i for i, name in enumerate(ROW_COLUMNS)}
+
+
+def _consent_entries(row: tuple) -> dict:
+    """The `consents` and `consent.KIND` entries of a row's view (through Member.has_consent itself)."""
+    holder = Member("", "", consents=dict(_dates_of(row[_AT["consents"]])), withdrawn=dict(_dates_of(row[_AT["withdrawn"]])),
+                    unsubscribed=_day(row[_AT["unsubscribed"]]))
+    active = frozenset(kind for kind in CONSENT_KINDS if holder.has_consent(kind))
+    entries = {"consents": active}
+    for kind in CONSENT_KINDS:
+        entries[f"consent.{kind}"] = holder.consents.get(kind) if kind in active else None
+    return entries
+
+
+# View key -> (column, what member_view does to the decoded value, from the stored text).
+_FROM_COLUMN: dict[str, tuple[int, Callable | None]] = {
+    "email": (_AT["email"], _fold),
+    **{key: (_AT[key], None) for key in ("language", "seniority", "stage", "source")},
+    **{key: (_AT[key], _fold_common) for key in ("city", "country")},
+    **{key: (_AT[key], _day) for key in ("last_contact", "created", "stage_changed", "unsubscribed")},
+    **{key: (_AT[key], _folded_set) for key in ("skills", "departments", "roles", "tags")},
+}
+_CONSENT_KEYS = ("consents", *(f"consent.{kind}" for kind in CONSENT_KINDS))
+VIEW_KEYS = (*_FROM_COLUMN, *_CONSENT_KEYS)
+
+
+def _view_entry(row: tuple, key: str):
+    if key in _FROM_COLUMN:
+        at, change = _FROM_COLUMN[key]
+        return row[at] if change is None else change(row[at])
+    return _consent_entries(row)[key]
+
+
+class RowView(dict):
+    """`member_view` of a stored row: some keys filled in advance, any other computed on first use."""
+
+    __slots__ = ("row",)
+
+    def __missing__(self, key):
+        value = self[key] = _view_entry(self.row, key)
+        return value
+
+
+def row_view(row: tuple, keys=VIEW_KEYS) -> RowView:
+    """The view of a `Store.member_row_batches()` row, with `keys` filled in (the others on demand)."""
+    view = RowView()
+    view.row = row
+    for key in keys:
+        view[key] = _view_entry(row, key)
+    return view
+
+
+def row_viewer(segments) -> Callable[[tuple], RowView] | None:
+    """`row_view` for these segments' compiled rules, filling only the keys they read,
+    or None when a predicate was not compiled from its rule here (it needs `member_view`).
+    A key read but not filled in (an included segment replaced after compiling) is still
+    computed on first use: compiled rules only read views with `view[key]`."""
+    keys: set[str] = set()
+    for segment in segments:
+        reads = getattr(segment.predicate, "view_keys", None)
+        if reads is None:
+            return None
+        keys |= reads
+    plain = tuple((key, *_FROM_COLUMN[key]) for key in sorted(keys) if key in _FROM_COLUMN)
+    consent_keys = tuple(key for key in sorted(keys) if key not in _FROM_COLUMN)
+
+    def view_of(row: tuple) -> RowView:
+        view = RowView()
+        view.row = row
+        for key, at, change in plain:
+            view[key] = row[at] if change is None else change(row[at])
+        if consent_keys:
+            entries = _consent_entries(row)
+            for key in consent_keys:
+                view[key] = entries[key]
+        return view
+    return view_of
 
 
 @dataclass
@@ -342,7 +435,22 @@ def compile_segments(segments: dict[str, Segment]) -> dict[str, Segment]:
         segment.predicate = compiler.compile(segment, segment.rule)
     if compiler.problems:
         raise SegmentError(compiler.problems)
+    for segment in segments.values():
+        # What the compiled rule reads of a view, included segments too (`row_viewer` fills these).
+        segment.predicate.view_keys = frozenset(_reads(segment.rule, segments))
     return segments
+
+
+def _reads(rule, segments: dict[str, Segment]) -> set[str]:
+    """The view keys a validated rule reads, through its includes (no cycles: checked before)."""
+    if "field" in rule:
+        return {rule["field"]}
+    (key, value), = rule.items()
+    if key in ("all", "any"):
+        return set().union(*(_reads(sub, segments) for sub in value))
+    if key == "not":
+        return _reads(value, segments)
+    return _reads(segments[value].rule, segments)
 
 
 def load_segments(folder: str | Path) -> dict[str, Segment]:

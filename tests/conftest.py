@@ -37,13 +37,24 @@ def private_paths(tmp_path_factory):
 
 def run_pelican(content: Path, output: Path, *extra: str, conf: Path | None = None, env: dict | None = None, today: str = TODAY):
     """Run the real `pelican` command as `make site` does; return the CompletedProcess."""
+    # Pelican keeps only the last `-e` it is given: every KEY=VALUE pair of `extra`
+    # joins the one `-e` that also turns the shared content cache off.
+    overrides, options, taking = ["LOAD_CONTENT_CACHE=false", "CACHE_CONTENT=false"], [], False
+    for arg in extra:
+        if arg in ("-e", "--extra-settings"):
+            taking = True
+        elif taking and not arg.startswith("-"):
+            overrides.append(arg)
+        else:
+            taking = False
+            options.append(arg)
     cmd = [
         sys.executable, "-m", "pelican", str(content),
         "-s", str(conf or ROOT / "pelicanconf.py"),
         "-o", str(output),
         "--fatal", "errors",
-        "-e", "LOAD_CONTENT_CACHE=false", "CACHE_CONTENT=false",
-        *extra,
+        *options,
+        "-e", *overrides,
     ]
     full_env = {**os.environ, "VIVIER_TODAY": today, "COLUMNS": "200", **(env or {})}
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=full_env, timeout=300)

@@ -79,7 +79,7 @@ def campaign_schema(languages, default_matches: int = 3, translation: bool = Fal
                     help="featured stories: 'latest N', slugs, or 'none'"),
             f.Field("events", selection("next"), default=Selection(("none", 0)), example="next 2",
                     help="events: 'next N' (upcoming, for the segment), slugs, or 'none'"),
-            f.Field("ambassador", f.text(max_length=80), example="maelle-guerin",
+            f.Field("ambassador", f.text(max_length=80), example="lea-martin",
                     help="slug of an ambassador to spotlight"),
             f.Field("matches", f.integer(minimum=0, maximum=10), default=default_matches, example="3",
                     help="how many 'jobs that match you' per member (0 to switch the block off)"),

@@ -105,7 +105,10 @@ class NewsletterGenerator(Generator):
         languages = main.languages or list(versions)
         for lang in languages:
             if lang not in versions:
-                report.error(main.source_path, "languages", f"lists {lang!r} but no {lang} file has Slug {main.slug!r}; add content/newsletters/{lang}/… or remove it", line=line(main, "languages"))
+                folder = "content/newsletters/" if lang == default_lang else f"content/newsletters/{lang}/"
+                report.error(main.source_path, "languages",
+                             f"lists {lang!r} but no {lang} file has Slug {main.slug!r}; give the {lang} file this Slug, "
+                             f"add one in {folder} or remove {lang!r} from Languages", line=line(main, "languages"))
         for name in main.segments:
             if name not in segment_names:
                 known = ", ".join(sorted(segment_names)) or "none"

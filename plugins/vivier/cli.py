@@ -34,6 +34,16 @@ def cli(ctx, conf, verbose):
     ctx.obj["conf"] = conf
 
 
+def settings_errors() -> tuple[type[Exception], ...]:
+    """The errors that name a bad or missing setting (exit code 2, no traceback)."""
+    from careers.settings import SettingsError
+    from mailing.community.settings import CommunitySettingsError
+    from mailing.invitation_settings import InvitationSettingsError
+    from mailing.settings import MailingSettingsError
+
+    return (SettingsError, MailingSettingsError, InvitationSettingsError, CommunitySettingsError)
+
+
 def settings_from(ctx, **overrides) -> dict:
     """The settings for this invocation (loaded once per command)."""
     root = ctx.find_root()
@@ -49,7 +59,6 @@ def settings_from(ctx, **overrides) -> dict:
 def check(ctx, today):
     """Validate all content (every file, every field) without writing the site."""
     from careers.report import ContentError, get_report
-    from careers.settings import SettingsError
 
     from .build import check_content
     from .reporting import print_problems
@@ -63,7 +72,7 @@ def check(ctx, today):
         print_problems(console, exc.problems, settings["PATH"], f"{len(exc.problems)} content problem(s)")
         console.print("[bold red]✗[/] content is not valid", highlight=False)
         sys.exit(1)
-    except SettingsError as exc:
+    except settings_errors() as exc:
         console.print(f"[bold red]✗[/] {exc}", highlight=False)
         sys.exit(2)
     report = get_report(settings)  # its warnings were logged as they were found

@@ -10,9 +10,11 @@ def print_problems(console: Console, problems, root: str | None, title: str) -> 
     """One table, one row per problem: where, which field, what is wrong, what to write."""
     table = Table(title=title, title_justify="left", show_lines=False, expand=False)
     table.add_column("file:line", style="bold", no_wrap=True)
-    table.add_column("field")
-    table.add_column("problem")
-    table.add_column("for example", style="green")
+    # Long words (a job reference, a path) wrap instead of ending in "…":
+    # the fix must stay readable in an 80-column terminal.
+    table.add_column("field", overflow="fold")
+    table.add_column("problem", overflow="fold")
+    table.add_column("for example", style="green", overflow="fold")
     for problem in problems:
         where = problem.format(root).split(": ", 1)[0]
         table.add_row(where, problem.field, problem.message, problem.example or "")

@@ -20,11 +20,10 @@ console = Console(stderr=True)
 def build(ctx, publish, today, output):
     """Build the site and newsletters; exit 1 listing every content problem."""
     from careers.report import ContentError, get_report
-    from careers.settings import SettingsError
     from pelican import Pelican
     from pelican.log import init as init_logging
 
-    from ..cli import settings_from
+    from ..cli import settings_errors, settings_from
     from ..config import find_project
     from ..reporting import print_problems
 
@@ -39,7 +38,7 @@ def build(ctx, publish, today, output):
     except ContentError as exc:
         print_problems(console, exc.problems, settings["PATH"], f"{len(exc.problems)} content problem(s): nothing was published")
         sys.exit(1)
-    except SettingsError as exc:
+    except settings_errors() as exc:  # e.g. a production build without VIVIER_SECRET
         console.print(f"[bold red]✗[/] {exc}", highlight=False)
         sys.exit(2)
     except RuntimeError as exc:  # Pelican's own errors, made fatal by --fatal errors

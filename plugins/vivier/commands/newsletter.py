@@ -38,7 +38,7 @@ def _find(builds, slug):
 
 @click.group("newsletter")
 def newsletter():
-    """Talent-pool newsletters: preview, plan, new."""
+    """Talent-pool newsletters: list, plan, preview, new."""
 
 
 @newsletter.command("list")

@@ -70,10 +70,17 @@ def site_check(ctx, output, skip, public_url, today, show_warnings):
     """Check the built site OUTPUT (default: the OUTPUT_PATH setting): links, images,
     feeds, JSON-LD, calendars, HTML validity and accessibility."""
     from careers.dates import today as build_today
-    from sitecheck import Site, run_checks
-    from sitecheck.a11y import find_axe
 
     from ..cli import settings_from
+
+    try:
+        from sitecheck import Site, run_checks
+        from sitecheck.a11y import find_axe
+    except ModuleNotFoundError as exc:  # the checkers are test dependencies, not installed by `make site`
+        raise click.ClickException(
+            f"the site checks need the test dependencies (missing: {exc.name}); "
+            "run `make test-deps` once, or `make check`, which installs them"
+        ) from exc
 
     skipped = parse_skip(skip)
     settings = settings_from(ctx)

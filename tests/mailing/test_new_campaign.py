@@ -1,0 +1,45 @@
+"""`vivier newsletter new`: the file it writes builds once its translation shares its Slug."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+from tests.conftest import ROOT, copy_content
+
+
+def vivier(*args):
+    return subprocess.run([sys.executable, "-m", "vivier", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=180, env={**os.environ, "COLUMNS": "400"})
+
+
+def test_new_campaign_and_its_translation_pass_the_check(tmp_path):
+    content = copy_content(tmp_path)
+    conf = tmp_path / "conf.py"
+    conf.write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
+        f"PATH = {str(content)!r}\nTHEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n"
+        "CACHE_CONTENT = False\nLOAD_CONTENT_CACHE = False\n"
+    )
+    fr = vivier("-s", str(conf), "newsletter", "new", "Data et cloud : nos offres de décembre")
+    en = vivier("-s", str(conf), "newsletter", "new", "Data and cloud: our December openings", "--lang", "en")
+    assert fr.returncode == 0 and en.returncode == 0, fr.stderr + en.stderr
+    fr_path = content / "newsletters" / "data-et-cloud-nos-offres-de-decembre.md"
+    en_path = content / "newsletters" / "en" / "data-and-cloud-our-december-openings.md"
+    assert fr.stdout.strip() == str(fr_path) and en.stdout.strip() == str(en_path)
+
+    # Two slugs: each file lists the other language, and the message says where that file goes.
+    check = vivier("-s", str(conf), "check")
+    flat = " ".join((check.stdout + check.stderr).split())
+    assert check.returncode == 1
+    assert ("lists 'en' but no en file has Slug 'data-et-cloud-nos-offres-de-decembre'; give the en file this Slug, "
+            "add one in content/newsletters/en/ or remove 'en' from Languages") in flat
+    assert "add one in content/newsletters/ or remove 'fr' from Languages" in flat
+    assert "content/newsletters/fr/" not in flat
+
+    # The same Slug, as docs/newsletters.md says: every example value is valid for the sample site.
+    en_path.write_text(re.sub(r"(?m)^Slug: .*", "Slug: data-et-cloud-nos-offres-de-decembre", en_path.read_text()))
+    check = vivier("-s", str(conf), "check")
+    assert check.returncode == 0, check.stdout + check.stderr

@@ -1,0 +1,55 @@
+"""What the command line prints when something is wrong: readable, no traceback."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+
+from careers.report import Problem
+from rich.console import Console
+from vivier.reporting import print_problems
+
+from tests.conftest import ROOT
+
+
+def vivier(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "vivier", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=180, env=env)
+
+
+def test_problem_table_wraps_long_words_instead_of_cutting_them():
+    # A job reference is one long word: in an 80-column terminal it used to end
+    # in "…", hiding the very value the editor has to copy.
+    reference = "JOB-20261130-ingenieur-data-engineer-nantes"
+    problem = Problem("jobs/en/data-engineer.md", "lang",
+                      f"job {reference} is located in France but has no French version; "
+                      f"add a file with Lang: fr and Reference: {reference}", "Lang: fr", line=4)
+    out = io.StringIO()
+    print_problems(Console(file=out, width=80, force_terminal=False), [problem], None, "1 content problem(s)")
+    text = out.getvalue()
+    assert "…" not in text
+    column = "".join(line.split("│")[3].strip() for line in text.splitlines() if line.startswith("│"))
+    assert column.count(reference) == 2
+
+
+def test_production_build_without_secret_says_so_without_a_traceback(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "VIVIER_SECRET"}
+    for args in (("build", "--publish", "-o", str(tmp_path / "output")), ("-s", "publishconf.py", "check")):
+        result = vivier(*args, env={**env, "COLUMNS": "200"})
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        assert "VIVIER_SECRET (environment) must be set for a production build" in result.stderr
+    assert not (tmp_path / "output").exists()
+
+
+def test_site_check_without_the_checkers_says_how_to_install_them(tmp_path):
+    # `make site` installs no checker (feedparser, lxml, Playwright…): `make test-deps` does.
+    code = ("import sys; sys.modules['feedparser'] = None; from vivier.cli import main; "
+            f"main(['site-check', {str(tmp_path)!r}])")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "COLUMNS": "200"})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "missing: feedparser" in result.stderr and "make test-deps" in result.stderr

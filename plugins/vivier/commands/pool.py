@@ -68,7 +68,7 @@ def pool():
 @click.option("--mapping", "mapping_name", required=True, help="Mapping name (audiences/mappings/NAME.yml) or a path to one.")
 @click.option("--keep-valid", is_flag=True, help="Import the valid rows even if some are bad (needs --rejects).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the rejected rows and reasons (CSV).")
-@click.option("--dry-run", is_flag=True, help="Validate and count, write nothing.")
+@click.option("--dry-run", is_flag=True, help="Validate and count; the store is left unchanged (with --keep-valid, the --rejects file is still written).")
 @today_option
 @click.pass_context
 def import_command(ctx, file, mapping_name, keep_valid, rejects, dry_run, today):
@@ -86,7 +86,7 @@ def import_command(ctx, file, mapping_name, keep_valid, rejects, dry_run, today)
         except ImportFailed as exc:
             fail(str(exc))
     console = out()
-    console.print(f"[green]✓[/] {file}: {result.summary()}" + (" (dry run: nothing written)" if dry_run else ""))
+    console.print(f"[green]✓[/] {file}: {result.summary()}" + (" (dry run: the store is unchanged)" if dry_run else ""))
     if result.rejected:
         console.print(f"[yellow]{len(result.rejected)} problem(s); rejected rows written to {rejects}[/]")
         for error in result.rejected:

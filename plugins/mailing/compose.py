@@ -1,11 +1,21 @@
 """Complete RFC 5322 / MIME messages, one recipient each, fast enough for bulk sending.
 
 Per variant, `Composer` pre-encodes everything that does not depend on the
-member (headers, the quoted-printable literal pieces of both parts); per
+member (headers, the quoted-printable literal pieces of both parts; each job
+card of the matched-jobs region the first time a member needs it) and
+flattens both parts into one list of byte strings and slots, adjacent
+literals joined, for a member with matched jobs and for one without; per
 member it only encodes the member's few values and joins bytes. Quoted-
 printable pieces end with a soft line break, so they can be concatenated in
 any order and lines stay under 76 characters. The boundary contains "=_",
 which quoted-printable text can never contain.
+
+Values that repeat from member to member (greetings, first names, the
+reason of a match) are encoded once and remembered (`_memo_qp`, bounded);
+links, unique to each member, are encoded each time, once for both parts
+when HTML escaping leaves them unchanged. The bytes are the same as the
+straightforward assembly (`personalise.Assembler` over `qp`):
+`tests/mailing/test_compose_fast.py` compares them.
 
 Headers carry no member text except the display name in To, which is
 cleaned of control characters and RFC 2047-encoded: no header injection.
@@ -23,8 +33,8 @@ from dataclasses import dataclass
 from email.utils import format_datetime
 from urllib.parse import quote
 
-from .matching import Match
-from .personalise import Assembler, clean_name, member_values
+from .matching import Match, reason
+from .personalise import clean_name
 from .pipeline import CompiledVariant
 from .tokens import Signer
 
@@ -77,13 +87,17 @@ def encode_words(text: str, used: int = 0) -> str:
     text = clean_name(text) if len(text) < 200 else " ".join(text.split())
     if text.isascii() and len(text) + used <= 76 and "=?" not in text:
         return text
-    words, chunk = [], ""
+    # Each word holds as many characters as fit in 33 bytes of UTF-8: base64 makes 33 bytes
+    # 44 characters and 34 bytes 48, and 12 + 45 + 2 < 75 ("=?utf-8?b?" … "?=").
+    words, chunk, size = [], "", 0
     for char in text:
-        candidate = chunk + char
-        if len(base64.b64encode(candidate.encode("utf-8"))) > 45:  # 12 + 45 + 2 < 75
+        width = len(char.encode("utf-8"))
+        if size + width > 33:
             words.append(chunk)
-            candidate = char
-        chunk = candidate
+            chunk, size = char, width
+        else:
+            chunk += char
+            size += width
     if chunk:
         words.append(chunk)
     return "\r\n ".join("=?utf-8?b?" + base64.b64encode(w.encode("utf-8")).decode("ascii") + "?=" for w in words)
@@ -120,10 +134,17 @@ def qp(text: str) -> bytes:
     """One piece, quoted-printable, CRLF line breaks, ending with a soft break."""
     if not text:
         return b""
-    data = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
-    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
-    # b2a_qp uses LF for soft breaks when the piece has no CRLF of its own.
-    encoded = encoded.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    if "\n" in text or "\r" in text:
+        data = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+        encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
+        # b2a_qp uses LF for soft breaks when the piece has no CRLF of its own.
+        encoded = encoded.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    else:
+        # One line (every member value): no line break to normalise, and the only
+        # LFs b2a_qp writes are its own soft breaks. Same defaults as above.
+        encoded = _b2a_qp(text.encode("utf-8"))
+        if b"\n" in encoded:
+            encoded = encoded.replace(b"\n", b"\r\n")
     start = encoded.rfind(b"\n") + 1
     if len(encoded) - start > 75:  # room for our own soft break: 76 characters at most
         cut = start + 72
@@ -131,6 +152,129 @@ def qp(text: str) -> bytes:
             cut -= 1
         encoded = encoded[:cut] + SOFT + encoded[cut:]
     return encoded + SOFT
+
+
+_b2a_qp = binascii.b2a_qp
+_MEMO_LIMIT = 20_000  # distinct values per memo (names, greetings, reasons); emptied when full
+_TEXT_MEMO: dict[str, bytes] = {}
+_HTML_MEMO: dict[str, bytes] = {}
+
+
+def _memo_qp(value: str, memo: dict[str, bytes] = _TEXT_MEMO) -> bytes:
+    """`qp(value)`, remembered: greetings, names and reasons repeat across members."""
+    encoded = memo.get(value)
+    if encoded is None:
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        encoded = memo[value] = qp(value)
+    return encoded
+
+
+def _memo_qp_html(value: str, memo: dict[str, bytes] = _HTML_MEMO) -> bytes:
+    """`qp(html.escape(value))`, remembered."""
+    encoded = memo.get(value)
+    if encoded is None:
+        if len(memo) >= _MEMO_LIMIT:
+            memo.clear()
+        encoded = memo[value] = qp(html.escape(value, quote=True))
+    return encoded
+
+
+# The values of `personalise.member_values`; the two links are unique to each member.
+_VALUES = frozenset(("first_name", "greeting", "unsubscribe_url", "preferences_url"))
+_LINKS = ("unsubscribe_url", "preferences_url")
+_REASON = -1  # in an item's program: the match's reason
+# Characters `urllib.parse.quote` never escapes: a token made only of them is quoted as is.
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+class _Items:
+    """The matched-jobs slot of a program: one entry per candidate, for one part.
+
+    An entry is encoded the first time a member's matches use it (a variant has
+    hundreds of candidates; a preview or a small send uses a few): until then
+    it is the region's list of pieces, then a tuple of bytes, value slots
+    (int ≥ 0) and `_REASON`.
+    """
+
+    __slots__ = ("entries", "is_html", "slots")
+
+    def __init__(self, items: list[list[str]], is_html: bool, slots: dict[tuple[bool, str], int]):
+        self.entries: list = list(items)  # a copy: the compiled variant's own lists stay as they are
+        self.is_html = is_html
+        self.slots = slots
+        for parts in items:  # slots are known before the first message
+            for name in parts[1::2]:
+                if name in _VALUES:
+                    slots.setdefault((is_html, name), len(slots))
+
+    def encode(self, position: int) -> tuple:
+        ops: list = []
+        for i, part in enumerate(self.entries[position]):
+            if i % 2 == 0:
+                ops.append(qp(part))
+            elif part == "reason":
+                ops.append(_REASON)
+            else:
+                ops.append(self.slots.get((self.is_html, part), part))  # an unknown name stays a str
+        self.entries[position] = entry = tuple(ops)
+        return entry
+
+
+class _Program:
+    """A message's parts as `Assembler` walks them, flattened once per variant.
+
+    `ops` holds literal bytes (already quoted-printable, adjacent ones joined),
+    value slots (an int: index in the message's encoded values) and `_Items`.
+    Names are resolved as `Assembler` resolves them: a body name "region.X"
+    is region X, any other name is a member value; inside an item "reason" is
+    the match's reason. A name that is no member value stays a str and raises
+    `KeyError` when a message reaches it, as `Assembler` does.
+    """
+
+    def __init__(self):
+        self.ops: list = []
+        self.slots: dict[tuple[bool, str], int] = {}  # (is_html, name) -> slot
+        self.items: dict[tuple[bool, int], _Items] = {}  # (is_html, id of the region) -> its entries
+
+    def literal(self, data: bytes) -> None:
+        if data:
+            if self.ops and self.ops[-1].__class__ is bytes:
+                self.ops[-1] += data
+            else:
+                self.ops.append(data)
+
+    def value(self, is_html: bool, name: str) -> None:
+        self.ops.append(self.slots.setdefault((is_html, name), len(self.slots)) if name in _VALUES else name)
+
+    def pieces(self, parts: list[str], is_html: bool) -> None:
+        for i in range(0, len(parts), 2):
+            self.literal(qp(parts[i]))
+            if i + 1 < len(parts):
+                self.value(is_html, parts[i + 1])
+
+    def part(self, rendered, is_html: bool, with_items: bool) -> None:
+        body = rendered.body
+        for i in range(0, len(body), 2):
+            self.literal(qp(body[i]))
+            if i + 1 < len(body):
+                name = body[i + 1]
+                if name.startswith("region."):
+                    self.region(rendered, name[7:], is_html, with_items)
+                else:
+                    self.value(is_html, name)
+
+    def region(self, rendered, name: str, is_html: bool, with_items: bool) -> None:
+        region = rendered.regions.get(name)
+        if region is None or (name == "matched" and not with_items) or (name == "nomatch" and with_items):
+            return
+        self.pieces(region.prefix, is_html)
+        if name == "matched":
+            key = (is_html, id(region))
+            if key not in self.items:
+                self.items[key] = _Items(region.items, is_html, self.slots)
+            self.ops.append(self.items[key])
+        self.pieces(region.suffix, is_html)
 
 
 class Composer:
@@ -141,8 +285,6 @@ class Composer:
         self.config = config
         self.signer = signer
         self.plan_id = plan_id
-        self.html = Assembler(compiled.html, qp)
-        self.text = Assembler(compiled.text, qp)
         seed = hashlib.sha256(f"{plan_id}|{compiled.key}".encode()).hexdigest()[:24]
         self.boundary = f"=_vivier_{seed}"
         sender = format_address(config.from_name, config.from_address)
@@ -167,13 +309,34 @@ class Composer:
         ).encode("ascii")
         self.closing = f"\r\n--{self.boundary}--\r\n".encode("ascii")
         self._date_cache: tuple[dt.datetime | None, bytes] = (None, b"")
+        # Everything after the member's own headers, for a member without matched jobs and with:
+        # (ops, the (is_html, value name) of each slot in slot order).
+        self._programs = []
+        for with_items in (False, True):
+            program = _Program()
+            program.literal(self.text_head)
+            program.part(compiled.text, False, with_items)
+            program.literal(self.html_head)
+            program.part(compiled.html, True, with_items)
+            program.literal(self.closing)
+            self._programs.append((program.ops, sorted(program.slots, key=program.slots.get)))
+        self._index = {job.reference: i for i, job in enumerate(compiled.candidates)}
+        self._strings = compiled.strings
+        self._unsubscribe_base = f"{config.unsubscribe_url}?t="
+        self._preferences_base = f"{config.preferences_url}?t="
+        # Tokens are base64url and ".": HTML escaping leaves a link unchanged when its base has nothing to escape.
+        self._escape_links = any(html.escape(base, quote=True) != base
+                                 for base in (self._unsubscribe_base, self._preferences_base))
+        self._mailto = f"mailto:{config.unsubscribe_mailto}?subject="
+        self._id_hash = hashlib.sha256(f"{plan_id}\x1f".encode("utf-8"))
+        self._id_suffix = f".vivier@{config.domain}>"
 
     def links(self, member_id: str) -> tuple[str, str, str]:
         """(one-click unsubscribe URL, preferences URL, unsubscribe token) for a member."""
         slug = self.compiled.slug
         token = self.signer.make("unsubscribe", member_id, slug)
         prefs = self.signer.make("preferences", member_id, slug)
-        return (f"{self.config.unsubscribe_url}?t={token}", f"{self.config.preferences_url}?t={prefs}", token)
+        return (f"{self._unsubscribe_base}{token}", f"{self._preferences_base}{prefs}", token)
 
     def _date(self, when: dt.datetime) -> bytes:
         if when.tzinfo is None:
@@ -182,26 +345,80 @@ class Composer:
             self._date_cache = (when, f"Date: {format_datetime(when)}\r\n".encode("ascii"))
         return self._date_cache[1]
 
+    def _message_id(self, member_id: str) -> str:
+        """`message_id(plan_id, member_id, domain)`, the plan's part of the hash computed once."""
+        digest = self._id_hash.copy()
+        digest.update(member_id.encode("utf-8"))
+        return f"<{digest.hexdigest()[:32]}{self._id_suffix}"
+
     def compose(self, member, matches: list[Match], when: dt.datetime) -> tuple[str, bytes]:
         """(Message-ID, message bytes) for one member; AddressError for an unusable address."""
         member_id = str(member.id)
-        to = format_address(f"{getattr(member, 'first_name', '')} {getattr(member, 'last_name', '')}", member.email)
-        unsubscribe, preferences, token = self.links(member_id)
-        values = member_values(self.compiled, member, matches, unsubscribe, preferences)
-        mid = message_id(self.plan_id, member_id, self.config.domain)
-        mailto = f"mailto:{self.config.unsubscribe_mailto}?subject={quote('unsubscribe ' + token)}"
+        first_name = getattr(member, "first_name", "")
+        to = format_address(f"{first_name} {getattr(member, 'last_name', '')}", member.email)
+        slug = self.compiled.slug
+        token = self.signer.make("unsubscribe", member_id, slug)
+        prefs = self.signer.make("preferences", member_id, slug)
+        unsubscribe = f"{self._unsubscribe_base}{token}"
+        preferences = f"{self._preferences_base}{prefs}"
+        plain = _UNQUOTED.fullmatch(token) is not None
+        subject = f"unsubscribe%20{token}" if plain else quote("unsubscribe " + token)
+        # A link is the same HTML-escaped when neither its base nor its token has anything to escape.
+        escape_links = self._escape_links or not plain or _UNQUOTED.fullmatch(prefs) is None
+        mid = self._message_id(member_id)
+        date = self._date(when)
         head = (
             f"To: {to}\r\nMessage-ID: {mid}\r\n"
-            f"List-Unsubscribe: <{unsubscribe}>,\r\n <{mailto}>\r\n"
+            f"List-Unsubscribe: <{unsubscribe}>,\r\n <{self._mailto}{subject}>\r\n"
         ).encode("utf-8")
-        raw = values.values
-        text_values = {k: qp(v) for k, v in raw.items()}
-        html_values = {k: qp(html.escape(v, quote=True)) for k, v in raw.items()}
-        out = [self.fixed_headers, self._date(when), head, self.text_head]
-        self.text.assemble(text_values, [(i, qp(why)) for i, why in values.matches], out)
-        out.append(self.html_head)
-        self.html.assemble(html_values, [(i, qp(html.escape(why, quote=True))) for i, why in values.matches], out)
-        out.append(self.closing)
+        # The values of personalise.member_values; only those the parts use are encoded.
+        first = clean_name(first_name)
+        strings = self._strings
+        greeting = strings["greeting_named"].format(name=first) if first else strings["greeting"]
+        raw = {"first_name": first, "greeting": greeting, "unsubscribe_url": unsubscribe,
+               "preferences_url": preferences}
+        index = self._index
+        items = [(index[m.reference], reason(m, strings)) for m in matches if m.reference in index]
+        ops, slots = self._programs[1 if items else 0]
+        encoded = []
+        links: dict[str, bytes] = {}
+        for is_html, name in slots:
+            value = raw[name]
+            if name in _LINKS:
+                if is_html and escape_links:
+                    value = html.escape(value, quote=True)
+                piece = links.get(value)
+                if piece is None:
+                    piece = links[value] = qp(value)
+                encoded.append(piece)
+            else:
+                encoded.append(_memo_qp_html(value) if is_html else _memo_qp(value))
+        out = [self.fixed_headers, date, head]
+        append = out.append
+        for op in ops:
+            kind = op.__class__
+            if kind is bytes:
+                append(op)
+            elif kind is int:
+                append(encoded[op])
+            elif kind is str:
+                raise KeyError(op)
+            else:
+                entries, memo = op.entries, (_memo_qp_html if op.is_html else _memo_qp)
+                for position, why in items:
+                    why = memo(why)
+                    entry = entries[position]
+                    if entry.__class__ is list:
+                        entry = op.encode(position)
+                    for piece in entry:
+                        if piece.__class__ is bytes:
+                            append(piece)
+                        elif piece == _REASON:
+                            append(why)
+                        elif piece.__class__ is str:
+                            raise KeyError(piece)
+                        else:
+                            append(encoded[piece])
         return mid, b"".join(out)
 
 

@@ -173,7 +173,7 @@ def job_schema(settings) -> f.Schema:
         f.Field("nice_to_have", skills, default=list, example="dbt, Airflow",
                 help="skills that are a plus, never a reason to reject"),
         f.Field("hiring_manager", f.text(max_length=80), required=True, example="Claire Vasseur, responsable data Nantes"),
-        f.Field("apply_url", f.url(), example="https://carrieres.cardamome.example/postuler/",
+        f.Field("apply_url", f.url(), example="https://recrutement.cardamome.example/candidature/CC-2026-014",
                 help="where to apply (or Apply_email)"),
         f.Field("apply_email", f.email(), example="recrutement@cardamome.example", help="where to apply (or Apply_url)"),
         f.Field("date", date_posted, example="2026-11-02 09:00", help="date the ad is published, YYYY-MM-DD HH:MM"),

@@ -281,6 +281,13 @@ def new_file(settings, title: str, lang: str) -> Path:
         "valid_through": (posted.date() + dt.timedelta(days=settings["JOBS_VALID_DAYS"])).isoformat(),
         "applicant_countries": "",
     }
+    if lang != "fr":  # the field guide's examples are French; an English ad starts with English ones
+        values.update(
+            summary="One sentence that makes people want to apply.",
+            must_have="Python, SQL, data modelling",
+            interview_steps="30-minute call with the recruiter; Interview with the team; Meeting with the manager",
+            hiring_manager="Claire Vasseur, head of data in Nantes",
+        )
     body = {
         "fr": "## Votre mission\n\nCe que la personne fera, avec qui, pour quels clients.\n\n"
               "## L'équipe\n\nQui elle rejoint, comment l'équipe travaille.\n\n"

@@ -152,7 +152,12 @@ def new_file(settings, title: str, lang: str):
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{slug}.md"
     schema = campaign_schema(settings.get("CAREERS_LANGUAGES", ["fr", "en"]), settings.get("MAILING_MATCHES", 3))
-    text = schema.template({"title": title, "date": now(settings).strftime("%Y-%m-%d %H:%M")}, body="Bonjour ! \n")
+    values = {"title": title, "date": now(settings).strftime("%Y-%m-%d %H:%M")}
+    if lang != "fr":  # the field guide's examples are French; an English campaign starts with English ones
+        values.update(subject="Three data jobs in Lyon for you", subject_b="Data in Lyon: we are hiring this winter",
+                      preheader="Python, SQL, dbt: the positions open this week and our next meetup",
+                      cta="See all our jobs", cta_url="en/jobs/")
+    text = schema.template(values, body="Bonjour ! \n" if lang == "fr" else "Hello!\n")
     text = f"Slug: {slug}\nLang: {lang}\n" + text
     with open(path, "x", encoding="utf-8") as handle:
         handle.write(text)

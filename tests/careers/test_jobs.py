@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -186,3 +187,20 @@ def test_vivier_new_job_writes_a_complete_valid_file(tmp_path):
     assert check.returncode == 0, check.stdout + check.stderr
     again = vivier("--settings", str(conf), "new", "job", "Ingénieur·e cloud Azure (H/F)")
     assert again.returncode != 0 and "already exists" in again.stderr
+    # The application link of the template is off the career site (an ATS), so `make check` finds no dead link.
+    assert "Apply_url: https://recrutement.cardamome.example/" in text
+
+    # The English version starts in English, and passes once it shares the French file's Reference and Slug.
+    english = vivier("--settings", str(conf), "new", "job", "Azure cloud engineer", "--lang", "en")
+    assert english.returncode == 0, english.stderr
+    en_path = content_copy / "jobs" / "en" / "azure-cloud-engineer.md"
+    en_text = en_path.read_text()
+    header = en_text.split("<!--")[0]
+    assert "Summary: One sentence that makes people want to apply." in header and "## Your mission" in en_text
+    assert not re.search(r"Une phrase|Appel de|responsable|modélisation", header), header
+    shared = {name: re.search(rf"(?m)^{name}: (.*)$", text).group(1) for name in ("Reference", "Slug")}
+    for name, value in shared.items():
+        en_text = re.sub(rf"(?m)^{name}: .*$", f"{name}: {value}", en_text)
+    en_path.write_text(en_text)
+    check = vivier("--settings", str(conf), "check")
+    assert check.returncode == 0, check.stdout + check.stderr

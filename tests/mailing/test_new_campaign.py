@@ -29,6 +29,9 @@ def test_new_campaign_and_its_translation_pass_the_check(tmp_path):
     fr_path = content / "newsletters" / "data-et-cloud-nos-offres-de-decembre.md"
     en_path = content / "newsletters" / "en" / "data-and-cloud-our-december-openings.md"
     assert fr.stdout.strip() == str(fr_path) and en.stdout.strip() == str(en_path)
+    en_header = en_path.read_text().split("<!--")[0]
+    assert "Subject: Three data jobs in Lyon for you" in en_header and "Cta_url: en/jobs/" in en_header
+    assert not re.search(r"offres|Bonjour|Voir toutes", en_path.read_text()), en_header
 
     # Two slugs: each file lists the other language, and the message says where that file goes.
     check = vivier("-s", str(conf), "check")

@@ -1,4 +1,4 @@
-"""`vivier sequences due [--date D]`: which follow-up step each member is due, and why others wait."""
+"""`vivier sequences due [--today D]`: which follow-up step each member is due, and why others wait."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def sequences():
 
 
 @sequences.command("due")
-@click.option("--date", "day", help="Compute for this date (YYYY-MM-DD); default: the build's today.")
+@click.option("--today", "--date", "day", help="Compute as if today were this date (YYYY-MM-DD); default: the build's today.")
 @click.option("--all", "show_all", is_flag=True, help="List every member waiting or exited, not only counts.")
 @click.pass_context
 def due(ctx, day, show_all):

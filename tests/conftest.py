@@ -60,6 +60,20 @@ def run_pelican(content: Path, output: Path, *extra: str, conf: Path | None = No
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=full_env, timeout=300)
 
 
+def settings_file(tmp_path: Path, content: Path, output: Path | None = None) -> Path:
+    """A settings file for `vivier --settings`: pelicanconf.py's, on `content`, without the shared cache."""
+    conf = tmp_path / "conf.py"
+    lines = [
+        "import sys", f"sys.path.insert(0, {str(ROOT)!r})", "from pelicanconf import *",
+        f"PATH = {str(content)!r}", f"THEME = {str(ROOT / 'theme')!r}", f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]",
+        "CACHE_CONTENT = False", "LOAD_CONTENT_CACHE = False",
+    ]
+    if output is not None:
+        lines.append(f"OUTPUT_PATH = {str(output)!r}")
+    conf.write_text("\n".join(lines) + "\n")
+    return conf
+
+
 def copy_content(tmp_path: Path) -> Path:
     """A private copy of the sample content that a test may break."""
     target = tmp_path / "content"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tests.conftest import ROOT, run_pelican
+from tests.conftest import ROOT, run_pelican, settings_file
 
 BAD = """Name: Paul Girard
 Lang: fr
@@ -90,12 +90,7 @@ def test_consent_warnings_name_the_files_and_the_build_succeeds(content_copy, tm
 
 
 def test_vivier_new_ambassador_writes_a_valid_unlisted_profile(content_copy, tmp_path):
-    conf = tmp_path / "conf.py"
-    conf.write_text(
-        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
-        f"PATH = {str(content_copy)!r}\nOUTPUT_PATH = {str(tmp_path / 'out')!r}\nTHEME = {str(ROOT / 'theme')!r}\n"
-        f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\nCACHE_CONTENT = False\nLOAD_CONTENT_CACHE = False\n"
-    )
+    conf = settings_file(tmp_path, content_copy, tmp_path / 'out')
 
     def vivier(*args):
         return subprocess.run([sys.executable, "-m", "vivier", "--settings", str(conf), *args],

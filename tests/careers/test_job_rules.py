@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_pelican
+from tests.conftest import ROOT, run_pelican, settings_file
 
 HEADER = {
     "Title": "Ingénieur·e data (H/F)",
@@ -48,13 +48,7 @@ def line_of(path: Path, text: str) -> int:
 
 
 def make_conf(tmp_path: Path, content: Path) -> Path:
-    conf = tmp_path / "conf.py"
-    conf.write_text(
-        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
-        f"PATH = {str(content)!r}\nOUTPUT_PATH = {str(tmp_path / 'never')!r}\nTHEME = {str(ROOT / 'theme')!r}\n"
-        f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\nCACHE_CONTENT = False\nLOAD_CONTENT_CACHE = False\n"
-    )
-    return conf
+    return settings_file(tmp_path, content, tmp_path / "never")
 
 
 def check(conf: Path, **overrides):

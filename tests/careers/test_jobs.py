@@ -10,7 +10,7 @@ import sys
 
 from lxml import etree
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, settings_file
 from tests.helpers import page
 
 PUBLIC = "https://carrieres.cardamome.example"
@@ -165,12 +165,7 @@ def test_vivier_new_job_writes_a_complete_valid_file(tmp_path):
     # Only the job ads: this test is about them, not about the rest of the content.
     content_copy = tmp_path / "content"
     shutil.copytree(ROOT / "content" / "jobs", content_copy / "jobs")
-    conf = tmp_path / "conf.py"
-    conf.write_text(
-        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
-        f"PATH = {str(content_copy)!r}\nTHEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n"
-        "CACHE_CONTENT = False\nLOAD_CONTENT_CACHE = False\n"
-    )
+    conf = settings_file(tmp_path, content_copy)
     created = vivier("--settings", str(conf), "new", "job", "Ingénieur·e cloud Azure (H/F)")
     assert created.returncode == 0, created.stderr
     path = content_copy / "jobs" / "ingenieur-cloud-azure.md"

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import ROOT, run_pelican
+from tests.conftest import ROOT, run_pelican, settings_file
 
 BAD_DATE = """Title: Un article mal daté
 Date: 2026-13-45
@@ -66,12 +66,7 @@ def test_vivier_check_accepts_the_sample_content():
 def test_vivier_check_reports_problems_without_writing(content_copy, tmp_path):
     (content_copy / "articles" / "mal-date.md").write_text(BAD_DATE)
     out = tmp_path / "never-written"
-    conf = tmp_path / "conf.py"
-    conf.write_text(
-        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
-        f"PATH = {str(content_copy)!r}\nOUTPUT_PATH = {str(out)!r}\nTHEME = {str(ROOT / 'theme')!r}\n"
-        f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\nCACHE_CONTENT = False\nLOAD_CONTENT_CACHE = False\n"
-    )
+    conf = settings_file(tmp_path, content_copy, out)
     result = vivier("--settings", str(conf), "check")
     assert result.returncode == 1
     row = next(line for line in result.stderr.splitlines() if "mal-date.md:2" in line)
@@ -83,12 +78,7 @@ def test_vivier_build_lists_problems_as_a_table_and_exits_non_zero(content_copy,
     (content_copy / "articles" / "mal-date.md").write_text(BAD_DATE)
     (content_copy / "articles" / "sans-titre.md").write_text(NO_TITLE)
     out = tmp_path / "out"
-    conf = tmp_path / "conf.py"
-    conf.write_text(
-        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
-        f"PATH = {str(content_copy)!r}\nTHEME = {str(ROOT / 'theme')!r}\n"
-        f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\nCACHE_CONTENT = False\nLOAD_CONTENT_CACHE = False\n"
-    )
+    conf = settings_file(tmp_path, content_copy)
     result = vivier("--settings", str(conf), "build", "-o", str(out))
     assert result.returncode == 1
     assert "2 content problem(s): nothing was published" in result.stderr
@@ -105,12 +95,7 @@ def test_vivier_version_and_help():
 
 
 def test_vivier_new_article_writes_a_valid_file(tmp_path, content_copy):
-    conf = tmp_path / "conf.py"
-    conf.write_text(
-        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
-        f"PATH = {str(content_copy)!r}\nTHEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n"
-        "CACHE_CONTENT = False\nLOAD_CONTENT_CACHE = False\n"
-    )
+    conf = settings_file(tmp_path, content_copy)
     created = vivier("--settings", str(conf), "new", "article", "Notre nouvelle équipe à Nantes")
     assert created.returncode == 0, created.stderr
     path = content_copy / "articles" / "notre-nouvelle-equipe-a-nantes.md"

@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 
-from tests.conftest import ROOT, copy_content
+from tests.conftest import ROOT, copy_content, settings_file
 
 
 def vivier(*args):
@@ -17,12 +17,7 @@ def vivier(*args):
 
 def test_new_campaign_and_its_translation_pass_the_check(tmp_path):
     content = copy_content(tmp_path)
-    conf = tmp_path / "conf.py"
-    conf.write_text(
-        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *\n"
-        f"PATH = {str(content)!r}\nTHEME = {str(ROOT / 'theme')!r}\nPLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n"
-        "CACHE_CONTENT = False\nLOAD_CONTENT_CACHE = False\n"
-    )
+    conf = settings_file(tmp_path, content)
     fr = vivier("-s", str(conf), "newsletter", "new", "Data et cloud : nos offres de décembre")
     en = vivier("-s", str(conf), "newsletter", "new", "Data and cloud: our December openings", "--lang", "en")
     assert fr.returncode == 0 and en.returncode == 0, fr.stderr + en.stderr

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_pelican, settings_file
+from tests.conftest import run_pelican, settings_file
 
 HEADER = {
     "Title": "Ingénieur·e data (H/F)",

@@ -33,9 +33,17 @@ def get_generators(pelican):
     return [NewsletterGenerator, InvitationsGenerator, AlertsGenerator]
 
 
+def finalized(pelican):
+    """After a complete build: the mail memo drops the entries this build did not use."""
+    from .memo import on_finalized
+
+    on_finalized(pelican)
+
+
 def register():
     signals.initialized.connect(initialize)
     signals.get_generators.connect(get_generators)
+    signals.finalized.connect(finalized)
 
 
 __all__ = ["register"]

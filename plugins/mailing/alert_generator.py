@@ -16,6 +16,7 @@ from careers.report import get_report
 from pelican.generators import Generator
 
 from . import alerts, gates
+from .collector import paused
 from . import settings as mailing_settings
 from .settings import mail_theme_path
 from .community import settings as community_settings
@@ -58,6 +59,7 @@ class AlertsGenerator(Generator):
         self.compiled = {}
         self.open_refs: set[str] = set()
 
+    @paused
     def generate_context(self):
         from talentpool import config as pool_config
         from talentpool.policy import Policy
@@ -105,6 +107,7 @@ class AlertsGenerator(Generator):
             for problem in gates.check(variant, settings):
                 report.error(template, f"alert ({lang})", problem)
 
+    @paused
     def generate_output(self, writer):
         from talentpool import config as pool_config
 

@@ -24,7 +24,7 @@ _MANGLED = re.compile(r"%%vivier:", re.I)  # a placeholder, whatever a filter di
 
 def _shape(item: dict) -> tuple:
     """Which text fields of a candidate are empty: cards differ only by their `{% if %}`s."""
-    return tuple((k, bool(v)) for k, v in item.items() if isinstance(v, str))
+    return tuple([(k, bool(v)) for k, v in item.items() if isinstance(v, str)])
 
 
 def _prototype(item: dict) -> dict:
@@ -52,30 +52,42 @@ def _card_and_glue(items: list[list[str]], shapes: int) -> tuple[list[str], str]
     return cards, glue
 
 
-def _fill(card: str, values: dict[str, str]) -> list[str]:
-    """A compiled card's pieces with its `job.*` placeholders replaced by (escaped) values.
+class _Filler:
+    """One compiled card split at its placeholders once, then filled for each job of its shape.
 
     Values go in as literal text: a job title that looks like a placeholder stays text.
     """
-    parts = split_placeholders(card)
-    out = [parts[0]]
-    for i in range(1, len(parts), 2):
-        name, literal = parts[i], parts[i + 1]
-        if name.startswith(CARD_PREFIX):
-            out[-1] += values[name[len(CARD_PREFIX):]] + literal
-        else:
-            out += [name, literal]
-    return out
+
+    def __init__(self, card: str):
+        parts = split_placeholders(card)
+        self.first = parts[0]
+        # (field or None, placeholder name, literal that follows), in order
+        self.steps = [(parts[i][len(CARD_PREFIX):] if parts[i].startswith(CARD_PREFIX) else None, parts[i], parts[i + 1])
+                      for i in range(1, len(parts), 2)]
+
+    def fill(self, item: dict, encode) -> list[str]:
+        """The card's pieces with each `job.<field>` placeholder replaced by `encode(item[field])`."""
+        out = [self.first]
+        for name, placeholder, literal in self.steps:
+            if name is not None:
+                value = item.get(name)
+                if not (isinstance(value, str) and value):  # only non-empty text fields have values
+                    raise KeyError(name)
+                out[-1] += encode(value) + literal
+            else:
+                out += [placeholder, literal]
+        return out
 
 
-def _expand(rendered: Rendered, candidates: list[dict], shape_index: dict, encode, memo: dict | None) -> bool:
+def _expand(rendered: Rendered, candidates: list[dict], shapes: list[int], encode, memo: dict | None) -> bool:
     """Replace the prototypes of the card region by one filled card per candidate.
 
-    `memo` (optional) keeps filled cards for the next variant with the same
-    compiled cards and the same candidate items (the segments of one language).
+    `shapes[n]` is the prototype of candidate n. `memo` (optional) keeps filled
+    cards for the next variant with the same compiled cards and the same
+    candidate items (the segments of one language).
     """
     region = rendered.regions.get(CARD_REGION)
-    split = _card_and_glue(region.items, len(shape_index)) if region is not None else None
+    split = _card_and_glue(region.items, max(shapes) + 1 if shapes else 0) if region is not None else None
     if split is None:
         return False
     cards, glue = split
@@ -83,12 +95,13 @@ def _expand(rendered: Rendered, candidates: list[dict], shape_index: dict, encod
     if memo is not None and key in memo:
         region.items = list(memo[key][1])
         return True
+    # Every card but the last is followed by the glue, split with it (it may hold placeholders too).
+    alone = [_Filler(card) for card in cards]
+    glued = [_Filler(card + glue) for card in cards] if glue else alone
     items = []
     last = len(candidates) - 1
     for n, item in enumerate(candidates):
-        card = cards[shape_index[_shape(item)]] + (glue if n < last else "")
-        values = {k: encode(v) for k, v in item.items() if isinstance(v, str) and v}
-        items.append(_fill(card, values))
+        items.append((glued if n < last else alone)[shapes[n]].fill(item, encode))
     region.items = items
     if memo is not None:
         memo[key] = (candidates, list(items))  # the candidates stay alive: their ids stay theirs
@@ -114,14 +127,16 @@ def compile_with_cards(view: dict, render, memo: dict | None = None) -> tuple[st
         return render(view)
     shape_index: dict = {}
     prototypes = []
+    shapes = []
     for item in candidates:
         key = _shape(item)
         if key not in shape_index:
             shape_index[key] = len(prototypes)
             prototypes.append(_prototype(item))
+        shapes.append(shape_index[key])
     prototypes.append(prototypes[0])
     mjml_source, html_parts, text_parts, problems = render({**view, "candidates": prototypes})
-    if not problems and _expand(html_parts, candidates, shape_index, _html_value, memo) \
-            and _expand(text_parts, candidates, shape_index, str, memo):
+    if not problems and _expand(html_parts, candidates, shapes, _html_value, memo) \
+            and _expand(text_parts, candidates, shapes, str, memo):
         return mjml_source, html_parts, text_parts, problems
     return render(view)

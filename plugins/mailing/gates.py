@@ -6,8 +6,12 @@ build's ContentReport with the campaign file and the variant named.
 
 from __future__ import annotations
 
+import hashlib
 import html as htmllib
+import json
 import re
+from array import array
+from itertools import chain
 from typing import NamedTuple
 
 from .pipeline import PLACEHOLDER_RE, CompiledVariant, MEMBER_PLACEHOLDERS, ITEM_PLACEHOLDERS, _join
@@ -86,7 +90,87 @@ def _scans(rendered) -> list[_Scan]:
 
 
 def check(compiled: CompiledVariant, settings) -> list[str]:
-    """Every gate problem of one variant (empty when it may be sent)."""
+    """Every gate problem of one variant (empty when it may be sent).
+
+    With Pelican's cache on, the answer is remembered across builds
+    (`mailing.memo`), keyed by everything the gates read: every piece of both
+    parts, the subject, preheader, language, number of matches, the
+    compilation's problems and the settings in SETTINGS (the gates are given
+    those alone, so a gate reading another setting fails at once).
+    """
+    from . import memo
+
+    limits = {name: settings[name] for name in SETTINGS if name in settings}
+    cache = memo.for_settings(settings)
+    if cache is None:
+        return _check(compiled, limits)
+    try:
+        key = cache.key("gates", repr(sorted((name, repr(value)) for name, value in limits.items())),
+                        variant_digest(compiled))
+    except (TypeError, ValueError):  # a piece that is not text: check it the long way, remember nothing
+        return _check(compiled, limits)
+    found = cache.get(key)
+    if found is not memo.MISS and isinstance(found, list) and all(isinstance(p, str) for p in found):
+        return list(found)
+    problems = _check(compiled, limits)
+    cache.put(key, problems)
+    return problems
+
+
+# The only settings the gates read (`check` hands `_check` these and no other).
+SETTINGS = ("MAILING_MAX_HTML_BYTES", "MAILING_SUBJECT_MAX", "MAILING_PREHEADER_MIN", "MAILING_PREHEADER_MAX")
+
+
+# --- The complete input of the gates, as one digest -----------------------------------------
+
+_DIGESTS: dict[tuple[int, ...], tuple[tuple, bytes]] = {}
+_DIGESTS_MAX = 64  # item lists remembered: the segments of a campaign share theirs (cards.py)
+
+
+def _items_digest(items: list[list[str]]) -> bytes:
+    """SHA-256 of every piece of a region's items, their boundaries included.
+
+    The segments of a campaign share their filled cards (the same lists), so
+    the digest of lists already seen is found by their ids, then reused only
+    if they hold the very same pieces (compared one by one, most by identity):
+    the digest depends on the pieces alone, so an edited card is digested again.
+    """
+    ids = tuple(map(id, items))
+    pieces = tuple(map(tuple, items))
+    entry = _DIGESTS.get(ids)
+    if entry is not None and entry[0] == pieces:
+        return entry[1]
+    flat = list(chain.from_iterable(pieces))
+    digest = hashlib.sha256()
+    digest.update("".join(flat).encode("utf-8", "surrogatepass"))  # TypeError for a piece that is not text
+    digest.update(array("q", map(len, flat)).tobytes())  # where each piece ends
+    digest.update(array("q", map(len, pieces)).tobytes())  # and each item
+    found = digest.digest()
+    if len(_DIGESTS) >= _DIGESTS_MAX:
+        _DIGESTS.clear()
+    _DIGESTS[ids] = (pieces, found)
+    return found
+
+
+def variant_digest(compiled: CompiledVariant) -> bytes:
+    """A digest of everything `_check` reads of a variant (the settings aside)."""
+    digest = hashlib.sha256()
+
+    def add(value) -> None:
+        text = json.dumps(value, ensure_ascii=True, allow_nan=False)
+        digest.update(len(text).to_bytes(8, "big"))
+        digest.update(text.encode("ascii"))
+
+    add([list(compiled.problems), compiled.subject, compiled.preheader, compiled.lang, compiled.matches])
+    for rendered in (compiled.html, compiled.text):
+        add([rendered.body, list(rendered.regions)])
+        for region in rendered.regions.values():
+            add([region.prefix, region.suffix, len(region.items)])
+            digest.update(_items_digest(region.items))
+    return digest.digest()
+
+
+def _check(compiled: CompiledVariant, settings) -> list[str]:
     problems = list(compiled.problems)
     html_scans = _scans(compiled.html)
     text_scans = _scans(compiled.text)

@@ -20,7 +20,8 @@ from pelican.generators import Generator
 from pelican.utils import process_translations
 
 from .settings import mail_theme_path
-from . import archive, gates, outbox
+from . import archive, gates, memo, outbox
+from .collector import paused
 from .campaigns import CAMPAIGN_WIDE, Campaign, apply_schema, line
 from .pipeline import CompiledVariant, MailTheme, compile_variant
 from .planning import CampaignPlan, build_plan, known_segments, plan_audience
@@ -57,6 +58,7 @@ class NewsletterGenerator(Generator):
         self.env.loader = ChoiceLoader([self.env.loader, FileSystemLoader(os.path.join(mail_theme_path(self.settings), "site"))])
         self.builds: list[CampaignBuild] = []
 
+    @paused
     def generate_context(self):
         settings = self.settings
         report = get_report(settings)
@@ -74,15 +76,17 @@ class NewsletterGenerator(Generator):
         originals, translations = process_translations(campaigns, translation_id="slug")
         try:
             theme = MailTheme(mail_theme_path(settings))
+            theme.cache = memo.for_settings(settings)
             segment_names = known_segments(settings)
         except Exception as exc:
             for campaign in campaigns:
                 report.error(campaign.source_path, "segments", f"the talent pool's segments or the mail theme cannot be loaded: {exc}")
             return
+        known: dict = {}  # each job's facts and card lines, for every campaign (views.build_view)
         for original in sorted(originals, key=lambda c: c.date):
             build = self._check_versions(original, report, default_lang, segment_names)
             if build is not None:
-                self._compile(build, theme, report)
+                self._compile(build, theme, report, known)
                 self.builds.append(build)
         self._plan(report)
         self.context["newsletters"] = self.builds
@@ -123,12 +127,13 @@ class NewsletterGenerator(Generator):
         draft = main.status == "draft"
         return CampaignBuild(main.slug, ordered, list(main.segments), variants, draft=draft)
 
-    def _compile(self, build: CampaignBuild, theme: MailTheme, report):
+    def _compile(self, build: CampaignBuild, theme: MailTheme, report, known: dict | None = None):
         default_lang = self.settings["DEFAULT_LANG"]
         for lang, campaign in build.versions.items():
             strings = theme.strings(lang)
-            cards: dict = {}  # candidates' items, shared by the segments of this language
-            filled: dict = {}  # and their compiled cards
+            # Candidates' items, their facts and their compiled cards, shared by the segments and
+            # variants of this language (views.build_view and pipeline.compile_variant).
+            shared: dict = {}
             reported = False
             for segment in build.segments:
                 resolved = resolve(campaign, self.context, lang, default_lang, segment)
@@ -141,9 +146,9 @@ class NewsletterGenerator(Generator):
                 if resolved.errors:
                     continue
                 for variant in build.variants:
-                    view = build_view(self.settings, campaign, segment, variant, resolved.items, strings, cards)
+                    view = build_view(self.settings, campaign, segment, variant, resolved.items, strings, shared, known)
                     try:
-                        compiled = compile_variant(theme, view, memo=filled)
+                        compiled = compile_variant(theme, view, memo=shared)
                     except Exception as exc:  # Jinja or MRML errors: the message names the template
                         report.error(campaign.source_path, f"variant {segment}/{lang}/{variant}", f"the mail theme could not render it: {exc}")
                         continue
@@ -174,6 +179,7 @@ class NewsletterGenerator(Generator):
                 planned.setdefault(entry.member_id, []).append(("newsletter", build.slug, main.date))
             logger.info("newsletter %s: %d recipients planned", build.slug, len(build.plan.entries))
 
+    @paused
     def generate_output(self, writer):
         for build in self.builds:
             if not build.draft:

@@ -23,6 +23,7 @@ from careers.report import get_report
 from pelican.generators import Generator
 
 from . import gates, invitation_records, invitation_settings
+from .collector import paused
 from .invitation_budget import Planned, newsletter_plans, reconcile_newsletters
 from .invitation_outbox import write_day, write_round
 from .invitation_views import compile_round, invitation_theme
@@ -63,6 +64,7 @@ class InvitationsGenerator(Generator):
         self.compiled_steps = {}
         self.taken_back = {}
 
+    @paused
     def generate_context(self):
         settings = self.settings
         report = get_report(settings)
@@ -158,6 +160,7 @@ class InvitationsGenerator(Generator):
                         report.error(plan.event.source_path, f"invitation {action} {segment}/{lang}", problem)
                 self.compiled_rounds[round_.plan_id] = compiled
 
+    @paused
     def generate_output(self, writer):
         from talentpool import config as pool_config
 

@@ -167,7 +167,11 @@ class CandidateIndex:
             self.remote.append(job.remote == "remote")
         for postings in (self.must, self.nice):
             postings.pop("", None)
-        order = sorted(range(len(self.jobs)), key=lambda i: (_neg_date(self.jobs[i].date), self.jobs[i].reference, i))
+        negated: dict[str, tuple] = {}  # jobs share posting dates: each inverted once
+        for job in self.jobs:
+            if job.date not in negated:
+                negated[job.date] = _neg_date(job.date)
+        order = sorted(range(len(self.jobs)), key=lambda i: (negated[self.jobs[i].date], self.jobs[i].reference, i))
         self.rank = [0] * len(self.jobs)
         for place, position in enumerate(order):
             self.rank[position] = place

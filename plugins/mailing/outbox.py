@@ -15,13 +15,16 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import shutil
 import tempfile
+from collections import OrderedDict
 from pathlib import Path
 
 from careers.dates import now
 
 from .compose import AddressError, Composer, MailConfig
+from .matching import JobFacts
 from .pipeline import CompiledVariant
 from .tokens import Signer, secret_from_env
 
@@ -39,13 +42,16 @@ def campaign_dir(settings, slug: str) -> Path:
     return outbox_root(settings) / slug
 
 
-def _write(path: Path, data: str | bytes) -> None:
-    """Atomic write: a crash never leaves half a manifest."""
+def _write(path: Path, data: str | bytes | list[bytes]) -> None:
+    """Atomic write: a crash never leaves half a manifest. `data` may be text, bytes or pieces of bytes."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = "wb" if isinstance(data, bytes) else "w"
+    mode = "w" if isinstance(data, str) else "wb"
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, mode, **({} if isinstance(data, bytes) else {"encoding": "utf-8"})) as handle:
-        handle.write(data)
+    with os.fdopen(fd, mode, **({"encoding": "utf-8"} if isinstance(data, str) else {})) as handle:
+        if isinstance(data, list):
+            handle.writelines(data)
+        else:
+            handle.write(data)
     os.replace(tmp, path)
 
 
@@ -53,11 +59,103 @@ def signer_for(settings) -> Signer:
     return Signer(secret_from_env(required=bool(settings.get("MAILING_REQUIRE_SECRET"))))
 
 
-def write_compiled(folder: Path, compiled: CompiledVariant) -> None:
+class CompiledEncoder:
+    """`json.dumps(compiled.to_json(), ensure_ascii=False)`, the same text, with the big lists that
+    variants share encoded once.
+
+    The segments of a campaign share their filled cards, and its variants their
+    candidates (the same objects): each such list is encoded by the C encoder
+    once and spliced into each variant's document where `to_json` puts it. A
+    list is reused only while it holds the very same pieces (filled cards,
+    compared piece by piece) or the very same frozen JobFacts (candidates).
+    The few most recent lists are kept: write variants that share lists one
+    after the other.
+    """
+
+    KEEP = 8  # lists of each kind kept: a variant has a few regions per part; one language × variant at a time
+
+    def __init__(self):
+        self._items: OrderedDict = OrderedDict()  # ids -> (pieces, json)
+        self._candidates: OrderedDict = OrderedDict()  # ids -> (JobFacts list, json)
+        self._token = "\x00vivier-list:" + secrets.token_hex(16) + ":"
+
+    def encode(self, compiled: CompiledVariant) -> str:
+        return b"".join(self.chunks(compiled)).decode("utf-8")
+
+    def chunks(self, compiled: CompiledVariant) -> list[bytes]:
+        """The UTF-8 bytes of the document, in pieces (the shared lists are not copied)."""
+        marks: dict[str, bytes] = {}
+
+        def mark(data: bytes) -> str:
+            name = f"{self._token}{len(marks)}\x00"
+            marks[json.dumps(name, ensure_ascii=False)] = data
+            return name
+
+        data = compiled.to_json(items=lambda items: mark(self._items_json(items)),
+                                candidates=lambda jobs: mark(self._candidates_json(jobs)))
+        text = json.dumps(data, ensure_ascii=False)  # small: the big lists are marks
+        found = []
+        for needle in marks:
+            at = text.find(needle)
+            if at < 0 or text.find(needle, at + 1) >= 0:  # cannot happen (a random token); stay exact anyway
+                return [json.dumps(compiled.to_json(), ensure_ascii=False).encode("utf-8")]
+            found.append((at, needle))
+        out, pos = [], 0
+        for at, needle in sorted(found):
+            out += [text[pos:at].encode("utf-8"), marks[needle]]
+            pos = at + len(needle)
+        out.append(text[pos:].encode("utf-8"))
+        return out
+
+    def _items_json(self, items: list) -> bytes:
+        ids = tuple(map(id, items))
+        pieces = tuple(map(tuple, items))
+        entry = self._items.get(ids)
+        if entry is not None and entry[0] == pieces:
+            return entry[1]
+        data = json.dumps(items, ensure_ascii=False).encode("utf-8")
+        self._keep(self._items, ids, (pieces, data))
+        return data
+
+    def _candidates_json(self, jobs: list) -> bytes:
+        ids = tuple(map(id, jobs))
+        entry = self._candidates.get(ids)
+        if entry is not None:  # the entry holds the (frozen) JobFacts: the same ids are the same objects
+            return entry[1]
+        data = json.dumps([job.to_dict() for job in jobs], ensure_ascii=False).encode("utf-8")
+        if _frozen(jobs):
+            self._keep(self._candidates, ids, (list(jobs), data))
+        return data
+
+    def _keep(self, kept: OrderedDict, key, value) -> None:
+        kept[key] = value
+        while len(kept) > self.KEEP:
+            kept.popitem(last=False)
+
+
+def _frozen(jobs) -> bool:
+    """Every job a JobFacts whose fields are all immutable (it hashes): its text can never change."""
+    try:
+        return all(type(job) is JobFacts and hash(job) is not None for job in jobs)
+    except TypeError:  # a list in a field
+        return False
+
+
+def write_compiled(folder: Path, compiled: CompiledVariant, encoder: CompiledEncoder | None = None) -> None:
     base = folder / "compiled"
     _write(base / f"{compiled.key}.html", compiled.html.skeleton())
     _write(base / f"{compiled.key}.txt", compiled.text.skeleton())
-    _write(base / f"{compiled.key}.json", json.dumps(compiled.to_json(), ensure_ascii=False))
+    if encoder is None:
+        _write(base / f"{compiled.key}.json", json.dumps(compiled.to_json(), ensure_ascii=False))
+    else:
+        _write(base / f"{compiled.key}.json", encoder.chunks(compiled))
+
+
+def write_all_compiled(folder: Path, variants) -> None:
+    """Every variant's files, those sharing lists (same language and variant) one after the other."""
+    encoder = CompiledEncoder()
+    for compiled in sorted(variants, key=lambda c: (str(c.lang), str(c.variant), str(c.segment))):
+        write_compiled(folder, compiled, encoder)
 
 
 def plan_summary(build) -> dict:
@@ -81,8 +179,7 @@ def write_plan(settings, build) -> Path:
     folder = campaign_dir(settings, build.slug)
     for sub in ("compiled", "previews"):
         shutil.rmtree(folder / sub, ignore_errors=True)
-    for compiled in build.compiled.values():
-        write_compiled(folder, compiled)
+    write_all_compiled(folder, build.compiled.values())
     lines = "".join(json.dumps(e.to_json(), ensure_ascii=False) + "\n" for e in build.plan.entries)
     _write(folder / "manifest.jsonl", lines)
     _write(folder / "plan.json", json.dumps(plan_summary(build), ensure_ascii=False, indent=2))

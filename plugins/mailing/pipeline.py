@@ -59,6 +59,7 @@ class MailTheme:
 
     def __init__(self, path: str):
         self.path = os.path.abspath(path)
+        self.cache = None  # a `mailing.memo.Memo` remembering compiled MJML across builds (set by the generators)
         if not os.path.isdir(self.path):
             raise PipelineError(f"mail theme folder {self.path} does not exist (setting MAILING_THEME)")
         loader = FileSystemLoader(self.path)
@@ -108,8 +109,11 @@ class Rendered:
     body: list[str]  # even indices literal text, odd indices placeholder names
     regions: dict[str, Region] = field(default_factory=dict)
 
-    def to_json(self) -> dict:
-        return {"body": self.body, "regions": {k: r.__dict__ for k, r in self.regions.items()}}
+    def to_json(self, items=None) -> dict:
+        """Plain data for the outbox; `items(region.items)`, if given, stands for each region's items."""
+        if items is None:
+            return {"body": self.body, "regions": {k: r.__dict__ for k, r in self.regions.items()}}
+        return {"body": self.body, "regions": {k: {**r.__dict__, "items": items(r.items)} for k, r in self.regions.items()}}
 
     @classmethod
     def from_json(cls, data: dict) -> "Rendered":
@@ -216,11 +220,13 @@ class CompiledVariant:
     def key(self) -> str:
         return f"{self.segment}.{self.lang}.{self.variant}"
 
-    def to_json(self) -> dict:
+    def to_json(self, *, items=None, candidates=None) -> dict:
+        """Plain data for the outbox; `items(…)` and `candidates(…)`, if given, stand for the
+        regions' items and the candidates (the outbox encodes those shared by variants once)."""
         data = {k: v for k, v in self.__dict__.items() if k not in ("html", "text", "candidates", "mjml", "problems")}
-        data["html"] = self.html.to_json()
-        data["text"] = self.text.to_json()
-        data["candidates"] = [job.to_dict() for job in self.candidates]
+        data["html"] = self.html.to_json(items)
+        data["text"] = self.text.to_json(items)
+        data["candidates"] = candidates(self.candidates) if candidates is not None else [job.to_dict() for job in self.candidates]
         return data
 
     @classmethod
@@ -238,8 +244,28 @@ def extract_inline_css(source: str) -> tuple[str, str]:
     return _INLINE_STYLE.sub("", source), css
 
 
-def compile_mjml(source: str) -> tuple[str, list[str]]:
-    """(HTML, problems) for an MJML document: structure, compilation, inlining."""
+def compile_mjml(source: str, cache=None) -> tuple[str, list[str]]:
+    """(HTML, problems) for an MJML document: structure, compilation, inlining.
+
+    A pure function of the source text (mjml-python reads no file: `mj-include`
+    fails without a loader), so `cache` (a `mailing.memo.Memo`) may remember it
+    across builds, keyed by the whole source.
+    """
+    if cache is None:
+        return _compile_mjml(source)
+    from .memo import MISS
+
+    key = cache.key("mjml", source)
+    found = cache.get(key)
+    if (found is not MISS and isinstance(found, list) and len(found) == 2 and isinstance(found[0], str)
+            and isinstance(found[1], list) and all(isinstance(p, str) for p in found[1])):
+        return found[0], list(found[1])
+    html, problems = _compile_mjml(source)
+    cache.put(key, [html, problems])
+    return html, problems
+
+
+def _compile_mjml(source: str) -> tuple[str, list[str]]:
     from mjml import mjml2html
 
     source = normalise_newlines(source)
@@ -259,7 +285,7 @@ def compile_mjml(source: str) -> tuple[str, list[str]]:
 def _render_parts(theme: MailTheme, view: dict, template: str) -> tuple[str, Rendered, Rendered, list[str]]:
     """(MJML source, HTML parts, text parts, problems) of one view: Jinja, MJML, inlining, regions."""
     mjml_source = normalise_newlines(theme.render_mjml(f"{template}.mjml", view))
-    html, problems = compile_mjml(mjml_source)
+    html, problems = compile_mjml(mjml_source, getattr(theme, "cache", None))
     text = normalise_newlines(theme.render_text(f"{template}.txt", view))
     try:
         html_parts = cut_regions(html)
@@ -288,12 +314,28 @@ def compile_variant(theme: MailTheme, view: dict, *, template: str = "newsletter
         slug=view["slug"], segment=view["segment"], lang=view["lang"], variant=view["variant"],
         subject=view["subject"], preheader=view["preheader"],
         html=html_parts, text=text_parts,
-        candidates=[JobFacts.from_dict(j["facts"]) for j in view.get("candidates", [])],
+        candidates=_candidate_facts(view.get("candidates", []), memo),
         strings={k: strings[k] for k in ("greeting", "greeting_named", "reason_skills",
                                          "reason_department", "reason_city", "reason_remote")},
         archive_url=view["links"]["archive"], matches=view.get("matches", 0),
         if_nothing=view.get("if_nothing", "general"), mjml=mjml_source, problems=problems,
     )
+
+
+def _candidate_facts(items: list[dict], memo: dict | None) -> list[JobFacts]:
+    """The candidates' JobFacts; with `memo`, one (frozen) JobFacts per facts dict, shared by the
+    variants and segments whose items share it (views.py), so the plan indexes them once."""
+    if memo is None:
+        return [JobFacts.from_dict(j["facts"]) for j in items]
+    result = []
+    for item in items:
+        data = item["facts"]
+        key = ("facts", id(data))  # views.facts_key: build_view may have put it there
+        entry = memo.get(key)
+        if entry is None:
+            entry = memo[key] = (data, JobFacts.from_dict(data))  # the dict keeps its id
+        result.append(entry[1])
+    return result
 
 
 def markup(html: str) -> Markup:

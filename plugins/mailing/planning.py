@@ -104,7 +104,8 @@ def build_plan(slug: str, audience, compiled: dict[tuple[str, str, str], Compile
     excluded.setdefault(HOLDOUT, [])
     excluded.setdefault(NOTHING_RELEVANT, [])
     members = {}
-    indexes: dict[int, CandidateIndex] = {}  # one per candidate list (variants share theirs)
+    indexes: dict[tuple[int, ...], CandidateIndex] = {}  # one per list of candidates (variants share their JobFacts)
+    by_variant: dict[int, CandidateIndex] = {}
     for member, segment in audience.eligible:
         lang = member.language if member.language in languages else default_lang
         variant = assign_variant(slug, member.id, variants, holdout)
@@ -112,9 +113,14 @@ def build_plan(slug: str, audience, compiled: dict[tuple[str, str, str], Compile
             excluded[HOLDOUT].append(member.id)
             continue
         variant_compiled = compiled[(segment, lang, variant)]
-        index = indexes.get(id(variant_compiled.candidates))
+        index = by_variant.get(id(variant_compiled))
         if index is None:
-            index = indexes[id(variant_compiled.candidates)] = CandidateIndex(variant_compiled.candidates)
+            # JobFacts are frozen and the index holds them: the same objects in the same order are the same candidates.
+            ids = tuple(map(id, variant_compiled.candidates))
+            index = indexes.get(ids)
+            if index is None:
+                index = indexes[ids] = CandidateIndex(variant_compiled.candidates)
+            by_variant[id(variant_compiled)] = index
         found = index.top(MemberProfile.of(member), matches) if matches else []
         if matches and not found and if_nothing == "skip":
             excluded[NOTHING_RELEVANT].append(member.id)

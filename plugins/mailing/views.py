@@ -11,6 +11,7 @@ import datetime as dt
 import html
 import re
 from decimal import Decimal
+from functools import lru_cache
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -29,7 +30,27 @@ def absolute(settings, url: str) -> str:
 
 
 def with_utm(settings, url: str, campaign: str, variant: str) -> str:
-    """`url` with utm_source/medium/campaign/content when it points to our site."""
+    """`url` with utm_source/medium/campaign/content when it points to our site.
+
+    The URL's parts (one `urlsplit` per link, remembered) and the encoded query
+    (one `urlencode` per link query, campaign and variant, remembered) are
+    computed once, not once per variant and segment: a newsletter links every
+    open job in every variant. `_with_utm_plain` is the same without memos.
+    """
+    public = settings["PUBLIC_URL"]
+    if not (type(url) is str and type(public) is str and type(campaign) is str and type(variant) is str):
+        return _with_utm_plain(settings, url, campaign, variant)  # Markup and the like: no memo
+    url, parts = _site_link(public, url)
+    if parts is None:
+        return url
+    head, query, fragment = parts
+    # urlunsplit appends "?" + query when the query is not empty (it never is: it holds the UTM
+    # parameters), then "#" + fragment when there is one.
+    text = head + "?" + _utm_query(query, campaign, variant)
+    return text + "#" + fragment if fragment else text
+
+
+def _with_utm_plain(settings, url: str, campaign: str, variant: str) -> str:
     url = absolute(settings, url)
     parts = urlsplit(url)
     if parts.netloc != urlsplit(settings["PUBLIC_URL"]).netloc:
@@ -37,6 +58,23 @@ def with_utm(settings, url: str, campaign: str, variant: str) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith("utm_")]
     query += [("utm_source", UTM_SOURCE), ("utm_medium", UTM_MEDIUM), ("utm_campaign", campaign), ("utm_content", variant)]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+@lru_cache(maxsize=1 << 16)
+def _site_link(public: str, url: str) -> tuple[str, tuple | None]:
+    """(absolute URL, None) for another site; (absolute URL, (scheme://netloc/path, kept query, fragment)) for ours."""
+    url = absolute({"PUBLIC_URL": public}, url)
+    parts = urlsplit(url)
+    if parts.netloc != urlsplit(public).netloc:
+        return url, None
+    query = tuple((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not k.startswith("utm_"))
+    return url, (urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), query, parts.fragment)
+
+
+@lru_cache(maxsize=1 << 12)
+def _utm_query(query: tuple, campaign: str, variant: str) -> str:
+    return urlencode(list(query) + [("utm_source", UTM_SOURCE), ("utm_medium", UTM_MEDIUM),
+                                    ("utm_campaign", campaign), ("utm_content", variant)])
 
 
 # --- Formatting --------------------------------------------------------------------
@@ -157,15 +195,27 @@ def strip_tags(fragment: str) -> str:
 # --- Items -------------------------------------------------------------------------
 
 
-def job_item(settings, job, strings, lang, campaign, variant) -> dict:
+def job_item(settings, job, strings, lang, campaign, variant, shared: tuple | None = None) -> dict:
+    """A candidate card's data; `shared` = `job_shared(…)` when already computed for another variant."""
+    meta, salary, facts = shared if shared is not None else job_shared(job, strings, lang)
     return {
         "reference": str(getattr(job, "reference", "")),
         "title": job.title,
         "url": with_utm(settings, job.url, campaign, variant),
-        "meta": job_meta(job, strings),
-        "salary": job_salary(job, strings, lang),
-        "facts": JobFacts.from_job(job).to_dict(),
+        "meta": meta,
+        "salary": salary,
+        "facts": facts,
     }
+
+
+def job_shared(job, strings, lang) -> tuple[str, str, dict]:
+    """What a job's card holds whatever the campaign and variant: place line, salary line, facts."""
+    return job_meta(job, strings), job_salary(job, strings, lang), JobFacts.from_job(job).to_dict()
+
+
+def facts_key(facts: dict) -> tuple:
+    """Where a memo (`cards` of build_view, `memo` of compile_variant) keeps the JobFacts of a facts dict."""
+    return ("facts", id(facts))
 
 
 def event_item(settings, event, lang, campaign, variant, strings) -> dict:
@@ -211,16 +261,48 @@ def ambassador_item(settings, person, campaign, variant) -> dict:
     }
 
 
-def _candidate_items(settings, jobs, strings, lang, slug, variant, cards: dict | None) -> list[dict]:
+def _candidate_items(settings, jobs, strings, lang, slug, variant, cards: dict | None,
+                     known: dict | None = None) -> list[dict]:
+    """The candidates' items; with `cards` (one dict per campaign and language), shared by its
+    segments and, but for the URL, by its variants; with `known` (one dict per build), each job's
+    facts are read once and its place and salary lines written once per language."""
     if cards is None:
         return [job_item(settings, j, strings, lang, slug, variant) for j in jobs]
+    if known is None:
+        known = {}
     result = []
     for j in jobs:
         key = (id(j), variant)
-        if key not in cards:
-            cards[key] = (j, job_item(settings, j, strings, lang, slug, variant))  # the job keeps its id alive
-        result.append(cards[key][1])
+        entry = cards.get(key)
+        if entry is None:
+            shared = cards.get(id(j))  # the variants of a language share the place, salary and facts
+            if shared is None:
+                facts, data = _known_facts(known, j)
+                meta, salary = _known_lines(known, j, strings, lang)
+                shared = cards[id(j)] = (j, (meta, salary, data))
+                # The same JobFacts for compile_variant (sharing `cards` as its memo): to_dict/from_dict round-trip.
+                cards[facts_key(data)] = (data, facts)
+            entry = cards[key] = (j, job_item(settings, j, strings, lang, slug, variant, shared[1]))  # the job keeps its id alive
+        result.append(entry[1])
     return result
+
+
+def _known_facts(known: dict, job) -> tuple[JobFacts, dict]:
+    """(JobFacts, its dict) of a job, once per build; the entry keeps the job (and its id) alive."""
+    entry = known.get(("facts", id(job)))
+    if entry is None:
+        facts = JobFacts.from_job(job)
+        entry = known[("facts", id(job))] = (job, facts, facts.to_dict())
+    return entry[1], entry[2]
+
+
+def _known_lines(known: dict, job, strings: dict, lang: str) -> tuple[str, str]:
+    """(place line, salary line) of a job in a language (its strings), once per build."""
+    key = ("lines", id(job), id(strings), lang)
+    entry = known.get(key)
+    if entry is None:
+        entry = known[key] = (job, strings, job_meta(job, strings), job_salary(job, strings, lang))
+    return entry[2], entry[3]
 
 
 def lang_url(settings, mapping: dict, lang: str) -> str:
@@ -239,11 +321,14 @@ def archive_path(settings, slug: str, segment: str, lang: str) -> str:
 
 
 def build_view(settings, campaign, segment: str, variant: str, items: dict, strings: dict,
-               cards: dict | None = None) -> dict:
+               cards: dict | None = None, known: dict | None = None) -> dict:
     """Everything the templates show for one variant; `items` holds the resolved selections.
 
     `cards` (optional, one dict per campaign and language) keeps the candidates'
-    items by job and variant: they do not depend on the segment.
+    items by job and variant: they do not depend on the segment; their place
+    line, salary line and facts (the same dict) depend on neither. `known`
+    (optional, one dict per build) keeps each job's facts and lines for the
+    other campaigns.
     """
     slug, lang = campaign.slug, campaign.lang
     subject = campaign.subject_b if variant == "b" and campaign.subject_b else campaign.subject
@@ -265,7 +350,7 @@ def build_view(settings, campaign, segment: str, variant: str, items: dict, stri
         "articles": [article_item(settings, a, slug, variant) for a in items["articles"]],
         "events": [event_item(settings, e, lang, slug, variant, strings) for e in items["events"]],
         "ambassador": ambassador_item(settings, items["ambassador"], slug, variant) if items.get("ambassador") else None,
-        "candidates": _candidate_items(settings, items["candidates"], strings, lang, slug, variant, cards),
+        "candidates": _candidate_items(settings, items["candidates"], strings, lang, slug, variant, cards, known),
         "matches_enabled": campaign.matches > 0,
         "matches": campaign.matches,
         "if_nothing": campaign.if_nothing,

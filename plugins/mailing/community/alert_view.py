@@ -10,16 +10,22 @@ from __future__ import annotations
 
 from careers.i18n import translator
 
+from .. import memo
 from ..invitation_views import OverlayTheme
 from ..pipeline import CompiledVariant, MailTheme, compile_variant
-from ..views import job_item, lang_url, privacy_url, with_utm
+from ..views import _candidate_items, lang_url, privacy_url, with_utm
 
 SEGMENT = "alert"
 VARIANT = "a"
 
 
-def alert_view(settings, jobs: list, lang: str, plan_id: str, strings: dict, t) -> dict:
-    """Everything the alert templates show in one language; `jobs` are job objects, one per reference."""
+def alert_view(settings, jobs: list, lang: str, plan_id: str, strings: dict, t, shared: dict | None = None,
+               known: dict | None = None) -> dict:
+    """Everything the alert templates show in one language; `jobs` are job objects, one per reference.
+
+    `shared` (optional) receives the candidates' facts for `compile_variant(…, memo=shared)`;
+    `known` (optional, shared by the languages) keeps each job's facts.
+    """
     s = lambda key: t(f"community.mail.{key}", lang)  # noqa: E731
     utm = lambda url: with_utm(settings, url, plan_id, SEGMENT)  # noqa: E731
     prefix = "" if lang == settings["DEFAULT_LANG"] else f"{lang}/"
@@ -30,7 +36,7 @@ def alert_view(settings, jobs: list, lang: str, plan_id: str, strings: dict, t) 
         "intro": s("alert_intro"),
         "labels": {"all_jobs": s("alert_all_jobs"), "rhythm_note": s("alert_rhythm_note")},
         "company": settings["CAREERS_COMPANY"],
-        "candidates": [job_item(settings, job, strings, lang, plan_id, SEGMENT) for job in jobs],
+        "candidates": _candidate_items(settings, jobs, strings, lang, plan_id, SEGMENT, shared, known),
         "links": {"archive": jobs_url, "site": utm(prefix), "jobs": jobs_url, "privacy": privacy_url(settings, lang)},
         "matches": settings["COMMUNITY_ALERT_MAX_JOBS"], "if_nothing": "skip",
     }
@@ -41,7 +47,9 @@ def alert_theme(settings, path: str) -> OverlayTheme:
     overrides = {lang: {"view_in_browser": t("community.mail.alert_view", lang),
                         "footer_why": t("community.mail.alert_footer_why", lang)}
                  for lang in settings["CAREERS_LANGUAGES"]}
-    return OverlayTheme(path, overrides)
+    theme = OverlayTheme(path, overrides)
+    theme.cache = memo.for_settings(settings)
+    return theme
 
 
 def versions_in(group: dict, lang: str, default_lang: str):
@@ -53,9 +61,11 @@ def compile_alerts(theme: MailTheme, settings, groups: dict[str, dict], plan_id:
     """The digest in every language, compiled once; `groups` maps a reference to {lang: job}."""
     t = translator(settings["THEME"], settings["DEFAULT_LANG"])
     result = {}
+    known: dict = {}  # a job shown in both languages (no translation) is read once
     for lang in settings["CAREERS_LANGUAGES"]:
         jobs = [versions_in(groups[ref], lang, settings["DEFAULT_LANG"]) for ref in sorted(groups)]
-        view = alert_view(settings, jobs, lang, plan_id, theme.strings(lang), t)
-        result[(SEGMENT, lang, VARIANT)] = compile_variant(theme, view, template="alert")
+        shared: dict = {}  # the candidates' facts, read once (views._candidate_items)
+        view = alert_view(settings, jobs, lang, plan_id, theme.strings(lang), t, shared, known)
+        result[(SEGMENT, lang, VARIANT)] = compile_variant(theme, view, template="alert", memo=shared)
     return result
 

@@ -23,6 +23,7 @@ class JobCards:
         self._generator = generator
         self._template = None
         self._cards: dict[tuple, str] = {}
+        self._lists: dict[tuple, tuple] = {}
 
     def card(self, job, siteurl: str = "", level: int = LEVEL) -> Markup:
         """The HTML of `partials/job_card.html` for one job (what the include wrote)."""
@@ -40,8 +41,22 @@ class JobCards:
     def listing(self, all_jobs, listed_jobs, siteurl: str = "", level: int = LEVEL) -> Markup:
         """The `<li>` of every job of the listing, those not in `listed_jobs` hidden."""
         shown = {job.slug for job in listed_jobs}
-        parts = []
+        slugs, visible, hidden = self._items(all_jobs, siteurl, level)
+        return Markup("".join([v if slug in shown else h for slug, v, h in zip(slugs, visible, hidden)]))
+
+    def _items(self, all_jobs, siteurl: str, level: int) -> tuple[list, list, list]:
+        """Each job's `<li>`, shown and hidden, made once per list of jobs (a language's listing and its facet pages)."""
+        ids = tuple(map(id, all_jobs))
+        key = (siteurl, level, ids)
+        known = self._lists.get(key)
+        if known is not None:
+            return known[1]
+        slugs, visible, hidden = [], [], []
         for job in all_jobs:
-            hidden = "" if job.slug in shown else " hidden"
-            parts.append(f'    <li class="card" data-id="{job.slug}"{hidden}>{self.card(job, siteurl, level)}</li>')
-        return Markup("".join(parts))
+            card = self.card(job, siteurl, level)
+            slugs.append(job.slug)
+            visible.append(f'    <li class="card" data-id="{job.slug}">{card}</li>')
+            hidden.append(f'    <li class="card" data-id="{job.slug}" hidden>{card}</li>')
+        items = (slugs, visible, hidden)
+        self._lists[key] = (list(all_jobs), items)  # the jobs are kept alive, so that their ids stay theirs
+        return items

@@ -7,6 +7,7 @@ computed once here and used by templates, feeds and the JSON index alike.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from pelican.utils import slugify
 
@@ -24,6 +25,7 @@ def country_name(code: str, lang: str) -> str:
     return COUNTRIES.get(lang, COUNTRIES["en"]).get(code, code)
 
 
+@lru_cache(maxsize=1024)  # a handful of distinct values (contracts, remote, working time) for thousands of jobs
 def key_of(value: str) -> str:
     """'intérim' → 'interim', 'on-site' → 'on_site' (string-table keys)."""
     return slugify(value, regex_subs=[(r"[^\w\s-]", ""), (r"[-\s]+", "_")])

@@ -7,10 +7,14 @@ Only open jobs appear anywhere here; the output depends on content and
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
+from dataclasses import dataclass
 from html import escape
 
+from feedgen.entry import FeedEntry
+from lxml import etree
+
+from . import jsontext
 from .dates import site_zone
 from .feeds import aware, new_feed, write_feed
 from .jsonld import applicant_countries, employment_type, valid_through
@@ -35,31 +39,134 @@ def facts(job) -> str:
     return " · ".join(p for p in parts if p)
 
 
+def _fill_entry(entry, job, settings, zone):
+    """The Atom/RSS entry of one job (the same in every feed that lists it)."""
+    link = absolute(settings, job.url)
+    entry.id(link)
+    entry.guid(link, permalink=True)
+    entry.title(job.title)
+    entry.link(href=link)
+    entry.published(aware(job.date, zone))
+    entry.updated(aware(getattr(job, "modified", None) or job.date, zone))
+    entry.summary(f"<p>{escape(facts(job))}</p>{job.summary or ''}", type="html")
+    entry.content(job.content, type="html")
+    entry.category(term=job.department, label=job.department_label)
+    entry.author({"name": settings["CAREERS_COMPANY"]["name"]})
+    return entry
+
+
 def write_job_feeds(output_path, settings, paths: dict[str, str], *, title, subtitle, page_url, lang, jobs) -> None:
     """One Atom and one RSS file over the same entries."""
     zone = site_zone(settings)
     feed = new_feed(settings, feed_url=paths["atom"], page_url=page_url, title=title, subtitle=subtitle, lang=lang)
     newest = None
     for job in jobs:
-        entry = feed.add_entry(order="append")
-        link = absolute(settings, job.url)
-        entry.id(link)
-        entry.guid(link, permalink=True)
-        entry.title(job.title)
-        entry.link(href=link)
-        published = aware(job.date, zone)
+        _fill_entry(feed.add_entry(order="append"), job, settings, zone)
         updated = aware(getattr(job, "modified", None) or job.date, zone)
-        entry.published(published)
-        entry.updated(updated)
         newest = updated if newest is None or updated > newest else newest
-        entry.summary(f"<p>{escape(facts(job))}</p>{job.summary or ''}", type="html")
-        entry.content(job.content, type="html")
-        entry.category(term=job.department, label=job.department_label)
-        entry.author({"name": settings["CAREERS_COMPANY"]["name"]})
     feed.updated(newest or dt.datetime(2000, 1, 1, tzinfo=zone))
     write_feed(output_path, paths["atom"], feed)
     feed.link(href=absolute(settings, paths["rss"]), rel="self", replace=True)
     write_feed(output_path, paths["rss"], feed, rss=True)
+
+
+@dataclass
+class FeedSpec:
+    """One feed of a language, as `write_job_feeds` takes it."""
+
+    paths: dict[str, str]
+    title: str
+    subtitle: str
+    page_url: str
+    jobs: list
+
+
+_ATOM_END = b"</feed>\n"
+_RSS_END = b"  </channel>\n</rss>\n"
+_RSS_NAMESPACES = {"atom": "http://www.w3.org/2005/Atom", "content": "http://purl.org/rss/1.0/modules/content/"}
+
+
+def _atom_entry_bytes(entry) -> bytes:
+    """The bytes of this entry in feedgen's pretty-printed Atom file (serialised as a child of <feed>, as there)."""
+    root = etree.Element("feed", xmlns="http://www.w3.org/2005/Atom")
+    root.append(entry.atom_entry())
+    text = etree.tostring(root, pretty_print=True, encoding="UTF-8")
+    return text[text.index(b"\n") + 1:-len(_ATOM_END)]
+
+
+def _rss_item_bytes(entry) -> bytes:
+    """The bytes of this item in feedgen's pretty-printed RSS file (serialised as a child of <channel>, as there)."""
+    root = etree.Element("rss", version="2.0", nsmap=_RSS_NAMESPACES)
+    etree.SubElement(root, "channel").append(entry.rss_entry())
+    text = etree.tostring(root, pretty_print=True, encoding="UTF-8")
+    head = text.index(b"\n", text.index(b"\n") + 1) + 1  # after "<rss …>" and "  <channel>"
+    return text[head:-len(_RSS_END)]
+
+
+def write_job_feed_set(output_path, settings, lang: str, jobs: list, feeds: list[FeedSpec]) -> None:
+    """The feeds of one language (all its jobs, each department, each place), each job's entry made once.
+
+    `write_job_feeds`, feed by feed, made and serialised a job's entry again
+    for every feed listing it (three on average: all jobs, its department,
+    its places). Here each feed's head is written by feedgen as before (the
+    feed without entries, cut before its closing tags); then the jobs are
+    walked once, in listing order: a job's entry is serialised once, as the
+    child of an empty feed (which gives it the indentation and namespaces it
+    has in a feed), and those bytes go to every feed that lists the job.
+    Nothing is kept from one job to the next. A feed whose jobs do not follow
+    the listing's order (facet subsets always do), or that writes a file an
+    earlier feed of the set writes, is written by `write_job_feeds` after the
+    others, as it would have been.
+    """
+    zone = site_zone(settings)
+    position = {id(job): n for n, job in enumerate(jobs)}
+    members: dict[int, list] = {}
+    streams, claimed, later = [], set(), []
+    try:
+        for spec in feeds:
+            places = [position.get(id(job)) for job in spec.jobs]
+            files = set(spec.paths.values())
+            if None in places or any(a >= b for a, b in zip(places, places[1:])) or files & claimed:
+                later.append(spec)  # out of order, or a file an earlier feed writes too: written after, in order
+                claimed |= files
+                continue
+            claimed |= files
+            feed = new_feed(settings, feed_url=spec.paths["atom"], page_url=spec.page_url, title=spec.title,
+                            subtitle=spec.subtitle, lang=lang)
+            newest = max((aware(getattr(job, "modified", None) or job.date, zone) for job in spec.jobs), default=None)
+            feed.updated(newest or dt.datetime(2000, 1, 1, tzinfo=zone))
+            atom = feed.atom_str(pretty=True)
+            feed.link(href=absolute(settings, spec.paths["rss"]), rel="self", replace=True)
+            rss = feed.rss_str(pretty=True)
+            pair = []
+            for kind, text, end in (("atom", atom, _ATOM_END), ("rss", rss, _RSS_END)):
+                if spec.jobs and not text.endswith(end):
+                    raise ValueError(f"unexpected end of the empty feed {spec.paths[kind]}: {text[-40:]!r}")
+                path = os.path.join(output_path, spec.paths[kind])
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                handle = open(path, "wb")
+                streams.append((handle, end if spec.jobs else b""))
+                handle.write(text[:-len(end)] if spec.jobs else text)
+                pair.append(handle)
+            for job in spec.jobs:
+                members.setdefault(id(job), []).append(pair)
+        for job in jobs:
+            targets = members.get(id(job))
+            if not targets:
+                continue
+            entry = _fill_entry(FeedEntry(), job, settings, zone)
+            atom, rss = _atom_entry_bytes(entry), _rss_item_bytes(entry)
+            for atom_file, rss_file in targets:
+                atom_file.write(atom)
+                rss_file.write(rss)
+        for handle, end in streams:
+            handle.write(end)
+    finally:
+        for handle, _ in streams:
+            handle.close()
+    for spec in later:
+        write_job_feeds(output_path, settings, spec.paths, title=spec.title, subtitle=spec.subtitle,
+                        page_url=spec.page_url, lang=lang, jobs=spec.jobs)
 
 
 def _decimal(value):
@@ -169,4 +276,4 @@ def write_text(output_path, rel_path, text) -> None:
 
 
 def write_json(output_path, rel_path, data) -> None:
-    write_text(output_path, rel_path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    write_text(output_path, rel_path, jsontext.dumps(data) + "\n")  # = json.dumps(data, ensure_ascii=False, indent=2)

@@ -7,9 +7,10 @@ rules come from a data file (`data/job_rules.yml`) so HR can review them.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import yaml
@@ -32,18 +33,78 @@ class WordingRule:
     instead: str
 
 
+def screen_of(patterns) -> re.Pattern | None:
+    """One expression that finds something in a text exactly when one of `patterns` does.
+
+    `(?:p1)|(?:p2)|…` has a match at a position when one of the alternatives
+    matches there, so its `search` succeeds on the very texts where some
+    `pi.search` does. None (test every pattern) when the alternation could
+    mean something else: a pattern with groups (a numbered back-reference
+    would point elsewhere), differing flags, or global flags inside a pattern.
+    """
+    patterns = list(patterns)
+    if not patterns or any(p.groups for p in patterns) or len({p.flags for p in patterns}) != 1:
+        return None
+    try:
+        screen = re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
+    except re.error:
+        return None
+    return screen if screen.flags == patterns[0].flags else None
+
+
+class WordList:
+    """The words of a title rule, each searched as a whole word (a plural "s" allowed), any case."""
+
+    def __init__(self, words):
+        self.words = tuple(words)
+        self.patterns = tuple(re.compile(rf"\b{re.escape(w)}s?\b", re.I) for w in self.words)
+        self.screen = screen_of(self.patterns)
+
+    def first(self, text: str) -> str | None:
+        """`_words(words, text)[0]` (the first word of the list found, at its first place), or None."""
+        if self.screen is not None and self.screen.search(text) is None:
+            return None
+        for pattern in self.patterns:
+            match = pattern.search(text)
+            if match is not None:
+                return match.group(0)
+        return None
+
+
 @dataclass(frozen=True)
 class TitleRule:
     masculine: tuple[str, ...]
     feminine: tuple[str, ...]
     neutral: tuple[re.Pattern, ...]
     instead: str
+    masculine_words: WordList = field(init=False, repr=False, compare=False)
+    feminine_words: WordList = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "masculine_words", WordList(self.masculine))
+        object.__setattr__(self, "feminine_words", WordList(self.feminine))
+
+
+@dataclass(frozen=True)
+class LanguageRules:
+    """The wording rules of one language, in file order, and their screen."""
+
+    rules: tuple[WordingRule, ...]
+    screen: re.Pattern | None
 
 
 @dataclass(frozen=True)
 class Rules:
     wording: tuple[WordingRule, ...]
     titles: dict
+    _by_language: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def for_language(self, lang: str) -> LanguageRules:
+        chosen = self._by_language.get(lang)
+        if chosen is None:
+            rules = tuple(r for r in self.wording if not r.languages or lang in r.languages)
+            chosen = self._by_language[lang] = LanguageRules(rules, screen_of(r.pattern for r in rules))
+        return chosen
 
 
 def rules_path(settings) -> str:
@@ -83,6 +144,7 @@ def _load(path: str, _mtime: float) -> Rules:
 
 
 def _words(words, text):
+    """Every match of every word, word by word (the straightforward form of `WordList.first`)."""
     return [m.group(0) for w in words for m in re.finditer(rf"\b{re.escape(w)}s?\b", text, re.I)]
 
 
@@ -91,19 +153,25 @@ def check_title(path, title: str, lang: str, rules: Rules, report) -> None:
     rule = rules.titles.get(lang)
     if not rule or not title:
         return
-    masculine, feminine = _words(rule.masculine, title), _words(rule.feminine, title)
-    gendered = masculine or feminine
-    if not gendered or (masculine and feminine) or any(p.search(title) for p in rule.neutral):
+    masculine, feminine = rule.masculine_words.first(title), rule.feminine_words.first(title)
+    gendered = masculine if masculine is not None else feminine
+    if gendered is None or (masculine is not None and feminine is not None) or any(p.search(title) for p in rule.neutral):
         return
     hint = "write both forms or add (H/F)" if rule.neutral else "use a gender-neutral word"
-    report.error(path, "title", f"gendered title {gendered[0]!r} without a neutral form; {hint}", rule.instead, field_line(path, "title"))
+    report.error(path, "title", f"gendered title {gendered!r} without a neutral form; {hint}", rule.instead, field_line(path, "title"))
 
 
-def _scannable_lines(path: str):
-    """(line number, text) of the header values and the body, comments blanked."""
-    with open(path, encoding="utf-8-sig") as handle:
-        text = handle.read()
-    text = _COMMENT_RE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+def _scannable_lines(path: str, text: str | None = None):
+    """(line number, text) of the header values and the body, comments blanked.
+
+    `text` is the file's text when the caller already read it (as
+    `open(path, encoding="utf-8-sig").read()` gives it); else it is read here.
+    """
+    if text is None:
+        with open(path, encoding="utf-8-sig") as handle:
+            text = handle.read()
+    if "<!--" in text:
+        text = _COMMENT_RE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
     in_header = True
     for number, line in enumerate(text.split("\n"), start=1):
         if in_header:
@@ -117,16 +185,81 @@ def _scannable_lines(path: str):
         yield number, line
 
 
-def check_wording(path: str, lang: str, rules: Rules, report) -> None:
-    """Every discriminatory expression, reported with its line."""
-    for number, line in _scannable_lines(path):
-        for rule in rules.wording:
-            if rule.languages and lang not in rule.languages:
-                continue
+def check_wording(path: str, lang: str, rules: Rules, report, text: str | None = None) -> None:
+    """Every discriminatory expression, reported with its line.
+
+    Lines where the language's screen finds nothing are skipped (no rule can
+    match them); the others go through every rule, in file order, as before.
+    """
+    chosen = rules.for_language(lang)
+    screen = chosen.screen
+    for number, line in _scannable_lines(path, text):
+        if screen is not None and screen.search(line) is None:
+            continue
+        for rule in chosen.rules:
             for match in rule.pattern.finditer(line):
                 message = f"discriminatory wording {match.group(0)!r} ({rule.message}); remove it"
                 add = report.error if rule.severity == "error" else report.warning
                 add(path, "wording", message, rule.instead, number)
+
+
+class _Recorder:
+    """Stands in for the report while a check runs, so its problems can be kept and replayed."""
+
+    def __init__(self):
+        self.problems: list[tuple] = []
+
+    def error(self, path, field, message, example="", line=None):
+        self.problems.append(("error", field, message, example, line))
+
+    def warning(self, path, field, message, example="", line=None):
+        self.problems.append(("warning", field, message, example, line))
+
+
+class WordingChecks:
+    """`check_wording`, remembered per job file with Pelican's content cache (same settings, same folder).
+
+    A warm build finds most ads unchanged: their problems (usually none) are
+    replayed in the same order, with the same messages and lines, instead of
+    reading and scanning the file again. A result is used only for the same
+    file stamp (Pelican's own test: `CHECK_MODIFIED_METHOD`), the same
+    language, the same rules file and the same version of this module.
+    """
+
+    CACHE_NAME = "JobsGenerator-Wording"
+
+    def __init__(self, settings, rules_file: str):
+        from pelican.cache import FileStampDataCacher
+
+        self._cache = FileStampDataCacher(settings, self.CACHE_NAME, settings.get("CACHE_CONTENT", False),
+                                          settings.get("LOAD_CONTENT_CACHE", False))
+        digest = hashlib.sha256()
+        for part in (rules_file, __file__):
+            with open(part, "rb") as handle:
+                digest.update(handle.read())
+            digest.update(b"\0")
+        self._version = digest.hexdigest()
+        self._changed = False
+
+    def check(self, path: str, lang: str, rules: Rules, report, text: str | None = None) -> None:
+        key = (self._version, lang)
+        cached = self._cache.get_cached_data(path, None)
+        if cached is not None and cached[0] == key:
+            problems = cached[1]
+        else:
+            recorder = _Recorder()
+            check_wording(path, lang, rules, recorder, text)
+            problems = tuple(recorder.problems)
+            self._cache.cache_data(path, (key, problems))
+            self._changed = True
+        for severity, field_name, message, example, line in problems:
+            add = report.error if severity == "error" else report.warning
+            add(path, field_name, message, example, line)
+
+    def save(self) -> None:
+        if self._changed:
+            self._cache.save_cache()
+            self._changed = False
 
 
 def check_job(job, settings, report) -> None:
@@ -144,16 +277,21 @@ def check_job(job, settings, report) -> None:
                 field_line(path, "salary_min") or field_line(path, "salary_max"))
     elif low > high:
         report.error(path, "salary_min", f"{low} is above Salary_max ({high}); write the lowest pay first", "Salary_min: 42000", field_line(path, "salary_min"))
-    line = field_line(path, "locations") or field_line(path, "location")
-    for place in job.locations:
+    for place in job.locations:  # the line is looked up only for a problem (it re-reads the file)
         if place.country is None:
-            report.error(path, "locations", f"{place.raw!r} has no country; add its two-letter ISO code", f"{place.raw}, FR", line)
+            report.error(path, "locations", f"{place.raw!r} has no country; add its two-letter ISO code", f"{place.raw}, FR",
+                         _locations_line(path))
         elif place.city is None and job.remote != "remote":
-            report.error(path, "locations", f"{place.raw!r} has no city; only fully remote jobs may give a country alone", "Lyon, FR", line)
+            report.error(path, "locations", f"{place.raw!r} has no city; only fully remote jobs may give a country alone", "Lyon, FR",
+                         _locations_line(path))
     if not (job.apply_url or job.apply_email):
         report.error(path, "apply_url", "says nowhere how to apply; add Apply_url or Apply_email", "Apply_email: recrutement@cardamome.example")
     if job.date is not None and job.valid_through is not None and job.valid_through < job.date.date():
         report.error(path, "valid_through", f"{job.valid_through} is before the date posted ({job.date.date()})", "Valid_through: 2027-01-31", field_line(path, "valid_through"))
+
+
+def _locations_line(path):
+    return field_line(path, "locations") or field_line(path, "location")
 
 
 def check_translations(groups: dict[str, list], settings, report) -> None:

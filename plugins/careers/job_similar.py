@@ -3,15 +3,13 @@
 The score of another open job in the same language is 2 for the same
 department, plus one per shared must-have skill (case-insensitive), plus one
 per shared place; the closest come first, then the newest. Open jobs are
-indexed once by department, skill and place, so each job only counts the
-postings it shares (in C, with a Counter) instead of scoring all n jobs:
-the site build stays near-linear at thousands of ads.
+indexed once by department, skill and place as bit sets (one Python integer
+each, bit i for the job at position i); a job's scores against every other
+are added up as a binary counter whose digits are bit sets, a few big-integer
+operations (in C) per shared posting instead of scoring all n jobs one by one.
 """
 
 from __future__ import annotations
-
-from collections import Counter
-from itertools import chain
 
 
 def skills_of(job) -> set[str]:
@@ -23,21 +21,51 @@ def places_of(job) -> set[str]:
 
 
 class _Language:
-    """The open jobs of one language, in listing order (newest first), with their postings."""
+    """The open jobs of one language, in listing order (newest first), as bit sets.
+
+    Bit `i` of each set stands for the job at position `i`: one integer per
+    department, skill, place and reference holds the jobs that have it.
+    """
 
     def __init__(self, jobs: list):
         self.jobs = jobs
-        self.by_department: dict[str, list[int]] = {}
-        self.by_skill: dict[str, list[int]] = {}
-        self.by_place: dict[str, list[int]] = {}
-        self.by_reference: dict[str, list[int]] = {}
+        self.everyone = (1 << len(jobs)) - 1
+        self.by_department: dict[str, int] = {}
+        self.by_skill: dict[str, int] = {}
+        self.by_place: dict[str, int] = {}
+        self.by_reference: dict[str, int] = {}
         for position, job in enumerate(jobs):
-            self.by_department.setdefault(job.department, []).append(position)
-            self.by_reference.setdefault(job.reference, []).append(position)
+            bit = 1 << position
+            self.by_department[job.department] = self.by_department.get(job.department, 0) | bit
+            self.by_reference[job.reference] = self.by_reference.get(job.reference, 0) | bit
             for skill in skills_of(job):
-                self.by_skill.setdefault(skill, []).append(position)
+                self.by_skill[skill] = self.by_skill.get(skill, 0) | bit
             for place in places_of(job):
-                self.by_place.setdefault(place, []).append(position)
+                self.by_place[place] = self.by_place.get(place, 0) | bit
+
+
+def _add(digits: list[int], jobs: int, weight_bit: int) -> None:
+    """Add 2**weight_bit to the score of every job in `jobs`; scores are kept as binary digits, one bit set per digit."""
+    while len(digits) < weight_bit:
+        digits.append(0)
+    carry, i = jobs, weight_bit
+    while carry:
+        if i == len(digits):
+            digits.append(carry)
+            return
+        digit = digits[i]
+        digits[i] = digit ^ carry
+        carry &= digit
+        i += 1
+
+
+def _lowest(jobs: int, count: int, out: list[int]) -> None:
+    """Append the positions of the `count` lowest bits of `jobs` (the newest jobs) to `out`."""
+    while jobs and count > 0:
+        low = jobs & -jobs
+        out.append(low.bit_length() - 1)
+        jobs ^= low
+        count -= 1
 
 
 class SimilarJobs:
@@ -55,25 +83,28 @@ class SimilarJobs:
         index = self.languages.get(job.lang)
         if index is None or limit <= 0:
             return []
-        department = index.by_department.get(job.department, [])
-        counts = Counter(chain(
-            chain.from_iterable(index.by_skill.get(s, ()) for s in skills_of(job)),
-            chain.from_iterable(index.by_place.get(p, ()) for p in places_of(job)),
-            department, department,  # the same department weighs 2
-        ))
-        for position in index.by_reference.get(job.reference, ()):
-            counts.pop(position, None)
+        # Every score at once: each shared posting is added to a binary counter whose
+        # digits are bit sets (the same department weighs 2: added at the second digit).
+        digits: list[int] = []
+        _add(digits, index.by_department.get(job.department, 0), 1)
+        for skill in skills_of(job):
+            _add(digits, index.by_skill.get(skill, 0), 0)
+        for place in places_of(job):
+            _add(digits, index.by_place.get(place, 0), 0)
+        others = index.everyone & ~index.by_reference.get(job.reference, 0)
+        digits = [digit & others for digit in digits]
         chosen: list[int] = []
-        if counts:
-            scores = sorted(counts.values(), reverse=True)
-            threshold = scores[min(limit, len(scores)) - 1]
-            best = [(-score, position) for position, score in counts.items() if score >= threshold]
-            chosen = [position for _, position in sorted(best)[:limit]]
+        # The closest first (highest score), then the newest (lowest position) within a score.
+        for score in range((1 << len(digits)) - 1, 0, -1):
+            jobs = others
+            for i, digit in enumerate(digits):
+                jobs &= digit if score >> i & 1 else ~digit
+            _lowest(jobs, limit - len(chosen), chosen)
+            if len(chosen) >= limit:
+                break
         if len(chosen) < limit:  # not enough in common: the newest others, as the full ranking would give
-            taken = set(chosen) | set(index.by_reference.get(job.reference, ()))
-            for position in range(len(index.jobs)):
-                if len(chosen) >= limit:
-                    break
-                if position not in taken and position not in counts:
-                    chosen.append(position)
+            shared = 0
+            for digit in digits:
+                shared |= digit
+            _lowest(others & ~shared, limit - len(chosen), chosen)
         return [index.jobs[position] for position in chosen]

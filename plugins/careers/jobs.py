@@ -23,11 +23,11 @@ from .i18n import translator
 from .job_display import labels
 from .job_cards import JobCards
 from .job_facets import FACETS, FacetIndex, build as build_facets, index_document
-from .job_feeds import (INDEED_FEED, JSON_FEED, feed_paths, indeed_feed, json_feed, write_job_feeds, write_json,
-                        write_text)
+from .job_feeds import (INDEED_FEED, JSON_FEED, FeedSpec, feed_paths, indeed_feed, json_feed, write_job_feed_set,
+                        write_json, write_text)
 from .job_fields import job_schema
 from .job_similar import SimilarJobs
-from .job_rules import check_job, check_title, check_translations, check_wording, load_rules, rules_path
+from .job_rules import WordingChecks, check_job, check_title, check_translations, load_rules, rules_path
 from .jsonld import applicant_countries, job_posting, to_script
 from .report import get_report
 from .urls import lang_prefix
@@ -94,6 +94,7 @@ class JobsGenerator(Generator):
         self.t = translator(settings["THEME"], settings["DEFAULT_LANG"])
         schema = job_schema(settings)
         rules = load_rules(rules_path(settings))
+        wording = WordingChecks(settings, rules_path(settings))  # unchanged ads: their problems replayed from the cache
         read, valid = [], []
         for path in sorted(self.get_files(settings["JOBS_CONTENT_PATHS"])):
             job = self._read(path, report)
@@ -104,7 +105,7 @@ class JobsGenerator(Generator):
             raw = {k: v for k, v in job.metadata.items() if v is not None}
             values = schema.parse(raw, source, report, already_reported=before)
             self._apply(job, values)
-            check_wording(source, job.lang, rules, report)
+            wording.check(source, job.lang, rules, report, self._text_just_read(source))
             check_title(source, job.title, job.lang, rules, report)
             if job.locations is not None and job.remote:
                 check_job(job, settings, report)
@@ -144,6 +145,7 @@ class JobsGenerator(Generator):
         self.context["jobs_list_urls"] = {lang: job_settings.paths(settings, lang)["list"] for lang in languages}
         self._register_sitemap()
         self.readers.save_cache()
+        wording.save()
 
     def _read(self, path, report):
         try:
@@ -153,6 +155,15 @@ class JobsGenerator(Generator):
             return None
         self.add_source_path(job)
         return job
+
+    def _text_just_read(self, source):
+        """The text of `source` if our reader converted it just now (not served from the cache), else None."""
+        for reader in self.readers.readers.values():
+            last = getattr(reader, "last_text", None)
+            if last is not None and last[0] == source:
+                reader.last_text = None
+                return last[1]
+        return None
 
     def _apply(self, job, values):
         """Typed values onto the job; missing ones get neutral defaults."""
@@ -236,8 +247,8 @@ class JobsGenerator(Generator):
         common = dict(facets=facets, index_url=urls["index"], list_url=urls["list"], all_count=len(jobs), all_jobs=jobs,
                       job_cards=cards)
         self._write(writer, urls["list"], "job_list", lang, list_alts, listed_jobs=jobs, feeds=feeds, **common)
-        write_job_feeds(self.output_path, settings, feeds, title=f"{company} — {t('jobs.title', lang)}",
-                        subtitle=t("jobs.feed_subtitle", lang), page_url=urls["list"], lang=lang, jobs=jobs)
+        # Written together once the pages are: each job's entry is made once for all the feeds listing it.
+        feed_set = [FeedSpec(feeds, f"{company} — {t('jobs.title', lang)}", t("jobs.feed_subtitle", lang), urls["list"], jobs)]
         for facet in facets:
             for option in facet.options:
                 subset = self.facet_index[lang].matching(facet.name, option.key)
@@ -247,11 +258,9 @@ class JobsGenerator(Generator):
                     listed_jobs=subset, active_facet=facet.name, active_option=option, feeds=facet_feeds, **common,
                 )
                 if facet_feeds:
-                    write_job_feeds(
-                        self.output_path, settings, facet_feeds,
-                        title=f"{company} — {t('jobs.title', lang)} — {option.label}",
-                        subtitle=t("jobs.feed_subtitle", lang), page_url=option.url, lang=lang, jobs=subset,
-                    )
+                    feed_set.append(FeedSpec(facet_feeds, f"{company} — {t('jobs.title', lang)} — {option.label}",
+                                             t("jobs.feed_subtitle", lang), option.url, subset))
+        write_job_feed_set(self.output_path, settings, lang, jobs, feed_set)
         write_json(self.output_path, urls["index"], index_document(jobs))
 
 

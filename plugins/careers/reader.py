@@ -12,7 +12,10 @@ import datetime as dt
 import os
 import re
 
+from markdown import Markdown
+from markdown.extensions.footnotes import FootnoteExtension
 from pelican.readers import MarkdownReader
+from pelican.utils import pelican_open
 
 from . import fields as f
 from .dates import today
@@ -64,8 +67,112 @@ def content_kind(settings, source_path: str) -> str | None:
     return None
 
 
+# Extensions whose whole per-document state `Markdown.reset()` clears (checked in
+# Python-Markdown 3.x: meta, toc, footnotes, abbr and md_in_html have `reset`;
+# the others keep none between documents). Named as Pelican settings name them.
+_REUSABLE_EXTENSIONS = frozenset(
+    form
+    for name in ("extra", "abbr", "attr_list", "def_list", "fenced_code", "footnotes", "md_in_html", "tables",
+                 "toc", "meta", "codehilite")
+    for form in (name, "markdown.extensions." + name)
+)
+
+
+def reusable_markdown(markdown_settings) -> bool:
+    """Whether one `Markdown` reset between documents converts them as fresh instances do.
+
+    Only extensions named by string and known to keep no state past `reset()`
+    qualify; an extension instance in the settings (shared by Pelican between
+    its per-file instances) or any other extension keeps Pelican's behaviour.
+    """
+    extensions = list(markdown_settings.get("extensions", [])) + list(markdown_settings.get("extension_configs", {}))
+    return all(isinstance(e, str) and e in _REUSABLE_EXTENSIONS for e in extensions)
+
+
+class _SharedMarkdown:
+    """One `Markdown` instance per reader, put back in a fresh instance's state before each document.
+
+    Pelican builds a `Markdown` per file (registering every extension again:
+    a fifth of the reading time) and, for the formatted fields (`Summary`),
+    deregisters the `meta` preprocessor of that instance and resets it. Here
+    the same instance is reset before each document, with `meta` registered
+    again at its place and the footnotes' id prefix set back to a fresh
+    instance's (it grows at every reset and shows in ids with UNIQUE_IDS).
+    """
+
+    def __init__(self, markdown_settings):
+        self.md = Markdown(**markdown_settings)
+        self.preprocessors = list(self.md.preprocessors)
+        self.meta = self._meta_entry()
+        self.footnotes = [(ext, ext.unique_prefix) for ext in self.md.registeredExtensions
+                          if isinstance(ext, FootnoteExtension)]
+
+    def _meta_entry(self):
+        """The `meta` preprocessor and its priority (None if unknown: then `fresh` builds new instances)."""
+        registry = self.md.preprocessors
+        if "meta" not in registry:
+            return None
+        for entry in getattr(registry, "_priority", ()):  # Registry keeps (name, priority) pairs there
+            if entry.name == "meta":
+                return registry["meta"], entry.priority
+        return None
+
+    def fresh(self) -> Markdown | None:
+        """The instance, as a new one would be; None if it cannot be made so."""
+        md = self.md
+        if self.meta is not None and "meta" not in md.preprocessors:
+            md.preprocessors.register(self.meta[0], "meta", self.meta[1])
+        if list(md.preprocessors) != self.preprocessors:
+            return None
+        md.reset()
+        for ext, prefix in self.footnotes:
+            ext.unique_prefix = prefix
+        return md
+
+
 class VivierMarkdownReader(MarkdownReader):
-    """Pelican's Markdown reader, with every problem collected, not raised."""
+    """Pelican's Markdown reader, with every problem collected, not raised.
+
+    It also converts every file with one `Markdown` instance (see
+    `_SharedMarkdown`) instead of building one per file; the HTML and the
+    metadata are the same (tests/careers/test_reader_markdown.py).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._shared = None
+        self._reuse = reusable_markdown(self.settings["MARKDOWN"])
+        self.last_text = None  # (source path, text) of the last file converted, for the job rules
+
+    def _markdown(self) -> Markdown:
+        if self._reuse:
+            if self._shared is None:
+                self._shared = _SharedMarkdown(self.settings["MARKDOWN"])
+                return self._shared.md
+            md = self._shared.fresh()
+            if md is not None:
+                return md
+            self._shared = _SharedMarkdown(self.settings["MARKDOWN"])
+            return self._shared.md
+        return Markdown(**self.settings["MARKDOWN"])
+
+    def _read_markdown(self, source_path):
+        """`MarkdownReader.read`, with the reader's instance instead of a new one per file."""
+        self._source_path = source_path
+        self.last_text = None
+        self._md = self._markdown()
+        try:
+            with pelican_open(source_path) as text:
+                content = self._md.convert(text)
+            if hasattr(self._md, "Meta"):
+                metadata = self._parse_metadata(self._md.Meta)
+            else:
+                metadata = {}
+        except BaseException:
+            self._shared = None  # a conversion that failed half-way may leave state behind
+            raise
+        self.last_text = (source_path, text)
+        return content, metadata
 
     def process_metadata(self, name, value):
         try:
@@ -85,7 +192,7 @@ class VivierMarkdownReader(MarkdownReader):
 
     def read(self, source_path):
         self._failed_fields = set()
-        content, metadata = super().read(source_path)
+        content, metadata = self._read_markdown(source_path)
         content = _COMMENT_RE.sub("", content)
         kind = content_kind(self.settings, source_path)
         if kind:

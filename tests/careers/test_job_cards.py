@@ -103,3 +103,16 @@ def test_facet_pages_list_every_job_with_the_listing_cards(site):
         for li in items:
             assert li.xpath("string(.//a/@href)") == cards[li.get("data-id")].xpath("string(.//a/@href)")
             assert li.xpath("string(.)") == cards[li.get("data-id")].xpath("string(.)")
+
+
+def test_listings_of_several_job_lists_reuse_only_their_own_items():
+    """Items are kept per list of jobs (a language's listing and its facet pages): another list, or the same
+    list changed, gets its own."""
+    rng = random.Random(12)
+    generator = _Generator()
+    french, english = [_job(rng, i) for i in range(30)], [_job(rng, i) for i in range(30, 50)]
+    option = Option("data", "Data", 0, "emplois/metier/data/")
+    cards = JobCards(generator)
+    for jobs in (french, english, french, english[:-3], list(reversed(french))):
+        for listed in (jobs, [j for j in jobs if j.department == "data"], jobs[:1]):
+            assert _listing(generator, jobs, listed, option, "", cards) == _listing(generator, jobs, listed, option, "", None)

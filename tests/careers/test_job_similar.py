@@ -59,3 +59,42 @@ def test_too_few_jobs_in_common_falls_back_to_the_newest():
         other.lang = "fr"
     chosen = SimilarJobs(others + [lonely]).similar(lonely, 3)
     assert chosen == others[:3] and lonely not in chosen
+
+
+def test_department_only_matches_and_shared_references_rank_as_pairwise():
+    """Many jobs sharing only the department (2 points each): only the first few of them can be chosen."""
+    rng = random.Random(21)
+    jobs = []
+    for i in range(400):
+        job = _job(rng, i)
+        job.department = rng.choice(["data", "data", "data", "cloud"])
+        job.must_have = rng.sample(SKILLS, rng.choice([0, 0, 0, 1]))
+        job.locations = [SimpleNamespace(key=k) for k in rng.sample(PLACES + ["brest"] * 6, 1)]
+        jobs.append(job)
+    jobs.sort(key=lambda j: (j.date, j.reference), reverse=True)
+    open_jobs = [j for j in jobs if rng.random() < 0.9]
+    index = SimilarJobs(open_jobs)
+    for job in jobs:
+        for limit in (1, 2, 3, 5, 12):
+            assert index.similar(job, limit) == _pairwise(job, open_jobs, limit), (job.reference, limit)
+
+
+def test_the_newest_others_fill_up_after_the_few_in_common():
+    rng = random.Random(4)
+    jobs = sorted((_job(rng, i) for i in range(2, 14)), key=lambda j: (j.date, j.reference), reverse=True)
+    for job in jobs:
+        job.lang, job.department, job.must_have = "fr", "dev", []
+        job.locations = [SimpleNamespace(key="lyon")]
+    lonely, friend, twin = _job(rng, 100), _job(rng, 101), _job(rng, 102)
+    for job in (lonely, friend, twin):
+        job.lang, job.department, job.locations = "fr", "rh", [SimpleNamespace(key="brest")]
+    lonely.must_have, friend.must_have, twin.must_have = ["paie"], [], ["paie"]
+    friend.date = max(j.date for j in jobs) + dt.timedelta(hours=1)  # the newest: first of the fill-up too
+    twin.reference = lonely.reference  # another version of the same job: never its own similar job
+    open_jobs = sorted(jobs + [friend, twin, lonely], key=lambda j: (j.date, j.reference), reverse=True)
+    index = SimilarJobs(open_jobs)
+    for limit in (1, 2, 3, 5):
+        assert index.similar(lonely, limit) == _pairwise(lonely, open_jobs, limit), limit
+    assert index.similar(lonely, 4)[0] is friend and twin not in index.similar(lonely, 20)
+    everyone = index.similar(lonely, 20)  # every other job, each once
+    assert len(everyone) == len(set(map(id, everyone))) == len(open_jobs) - 2

@@ -7,8 +7,6 @@ their offset, place and/or online link, organizer, free registration.
 
 from __future__ import annotations
 
-import json
-
 from .event_display import plain_text
 from .urls import absolute
 
@@ -76,8 +74,3 @@ def event_json_ld(event, settings) -> dict:
             offer["url"] = event.registration_url
         data["offers"] = offer
     return data
-
-
-def script_json(data: dict) -> str:
-    """JSON safe inside <script>: no '</' can close the element early."""
-    return json.dumps(data, ensure_ascii=False, indent=2).replace("</", "<\\/")

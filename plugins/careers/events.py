@@ -26,10 +26,11 @@ from . import sitemap
 from .calendar import event_to_ical, feed_to_ical, organizer
 from .dates import now, site_zone, today
 from .event_display import google_link, in_site_zone, plain_text, outlook_link, when, zone_label
-from .event_jsonld import event_json_ld, script_json
+from .event_jsonld import event_json_ld
 from .event_schema import check_event, event_schema
 from .fields import field_line
 from .i18n import translator
+from .jsonld import to_script
 from .report import get_report
 from .urls import lang_prefix
 
@@ -218,7 +219,7 @@ class EventsGenerator(Generator):
         event.previous_when = when(t, event.lang, event.previous_start, event.previous_start)["start"] if event.previous_start else None
         event.google_url = google_link(event, settings)
         event.outlook_url = outlook_link(event, settings)
-        event.json_ld = None if event.is_past else script_json(event_json_ld(event, settings))
+        event.json_ld = None if event.is_past else to_script(event_json_ld(event, settings))
         event.alternates = {event.lang: event.url} | {other.lang: other.url for other in event.translations}
 
     def _pick(self, events, lang):

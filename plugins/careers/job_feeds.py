@@ -7,6 +7,7 @@ Only open jobs appear anywhere here; the output depends on content and
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from dataclasses import dataclass
 from html import escape
@@ -14,7 +15,6 @@ from html import escape
 from feedgen.entry import FeedEntry
 from lxml import etree
 
-from . import jsontext
 from .dates import site_zone
 from .feeds import aware, new_feed, write_feed
 from .jsonld import applicant_countries, employment_type, valid_through
@@ -276,4 +276,5 @@ def write_text(output_path, rel_path, text) -> None:
 
 
 def write_json(output_path, rel_path, data) -> None:
-    write_text(output_path, rel_path, jsontext.dumps(data) + "\n")  # = json.dumps(data, ensure_ascii=False, indent=2)
+    # Compact: read by facets.js and feed readers, and json's C encoder writes it (with indent, json is pure Python).
+    write_text(output_path, rel_path, json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")

@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from email.utils import format_datetime
 from urllib.parse import quote
 
-from .matching import Match, reason
-from .personalise import clean_name
+from .matching import Match
+from .personalise import candidate_index, clean_name, member_values
 from .pipeline import CompiledVariant
 from .tokens import Signer
 
@@ -180,7 +180,7 @@ def _memo_qp_html(value: str, memo: dict[str, bytes] = _HTML_MEMO) -> bytes:
     return encoded
 
 
-# The values of `personalise.member_values`; the two links are unique to each member.
+# The names of `personalise.member_values`; the two links are unique to each member.
 _VALUES = frozenset(("first_name", "greeting", "unsubscribe_url", "preferences_url"))
 _LINKS = ("unsubscribe_url", "preferences_url")
 _REASON = -1  # in an item's program: the match's reason
@@ -320,8 +320,7 @@ class Composer:
             program.part(compiled.html, True, with_items)
             program.literal(self.closing)
             self._programs.append((program.ops, sorted(program.slots, key=program.slots.get)))
-        self._index = {job.reference: i for i, job in enumerate(compiled.candidates)}
-        self._strings = compiled.strings
+        self._index = candidate_index(compiled)
         self._unsubscribe_base = f"{config.unsubscribe_url}?t="
         self._preferences_base = f"{config.preferences_url}?t="
         # Tokens are base64url and ".": HTML escaping leaves a link unchanged when its base has nothing to escape.
@@ -371,14 +370,9 @@ class Composer:
             f"To: {to}\r\nMessage-ID: {mid}\r\n"
             f"List-Unsubscribe: <{unsubscribe}>,\r\n <{self._mailto}{subject}>\r\n"
         ).encode("utf-8")
-        # The values of personalise.member_values; only those the parts use are encoded.
-        first = clean_name(first_name)
-        strings = self._strings
-        greeting = strings["greeting_named"].format(name=first) if first else strings["greeting"]
-        raw = {"first_name": first, "greeting": greeting, "unsubscribe_url": unsubscribe,
-               "preferences_url": preferences}
-        index = self._index
-        items = [(index[m.reference], reason(m, strings)) for m in matches if m.reference in index]
+        # Only the values the parts use are encoded.
+        mine = member_values(self.compiled, member, matches, unsubscribe, preferences, self._index)
+        raw, items = mine.values, mine.matches
         ops, slots = self._programs[1 if items else 0]
         encoded = []
         links: dict[str, bytes] = {}

@@ -38,12 +38,18 @@ class MemberValues:
     matches: tuple[tuple[int, str], ...]  # (candidate index, reason text)
 
 
+def candidate_index(compiled: CompiledVariant) -> dict[str, int]:
+    """Position of each candidate job by reference (a sender builds it once per variant)."""
+    return {job.reference: i for i, job in enumerate(compiled.candidates)}
+
+
 def member_values(compiled: CompiledVariant, member, matches: list[Match], unsubscribe_url: str,
-                  preferences_url: str) -> MemberValues:
+                  preferences_url: str, index: dict[str, int] | None = None) -> MemberValues:
     first = clean_name(getattr(member, "first_name", ""))
     strings = compiled.strings
     greeting = strings["greeting_named"].format(name=first) if first else strings["greeting"]
-    index = {job.reference: i for i, job in enumerate(compiled.candidates)}
+    if index is None:
+        index = candidate_index(compiled)
     chosen = tuple((index[m.reference], reason(m, strings)) for m in matches if m.reference in index)
     return MemberValues(
         {"first_name": first, "greeting": greeting, "unsubscribe_url": unsubscribe_url,

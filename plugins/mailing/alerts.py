@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .community import criteria as alert_criteria
+from .delivery import choices as member_choices
 from .invitation_budget import Planned
 from .matching import JobFacts, MemberProfile, norm, score
 
@@ -150,7 +151,7 @@ def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs:
     if not jobs:
         return day
     done = alerted(store)
-    prefs = alert_criteria.all_preferences(store)
+    prefs = member_choices.all_preferences(store)
     recent = store.messages_by_member(policy.window_start(today))
     suppressed = store.suppressed_hashes("erased")
     oldest = today - dt.timedelta(days=max_age_days)
@@ -173,7 +174,7 @@ def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs:
             continue
         erased = bool(suppressed) and store.suppression_hash(member.email) in suppressed
         decision = policy.decide(member, KIND, today, recent.get(member.id, ()), planned=planned.of(member.id), erased=erased)
-        reason = decision.reason if not decision.allowed else alert_criteria.objection(mine, KIND, today)
+        reason = decision.reason if not decision.allowed else member_choices.objection(mine, KIND, today)
         if reason:
             day.waiting[reason] += 1
             continue

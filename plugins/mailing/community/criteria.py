@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 from talentpool.policy import add_months
 
-from ..delivery import choices as member_choices
 from ..matching import JobFacts, norm
 from . import signups
 
@@ -76,12 +75,3 @@ def next_digest(rhythm: str, last: dt.date | None) -> dt.date | None:
         return add_months(last, 1)
     return last + dt.timedelta(days=RHYTHM_DAYS.get(rhythm, 1))
 
-
-def all_preferences(store) -> dict[str, dict[str, str]]:
-    """Every member's preferences in one query."""
-    return member_choices.all_preferences(store)
-
-
-def objection(prefs: dict[str, str], kind: str, today: dt.date) -> str | None:
-    """The member's own choices (pause, newsletter only) that forbid a message today."""
-    return member_choices.objection(prefs, kind, today)

@@ -185,7 +185,7 @@ def plan_event(store, event, segments, policy, today: dt.date, planned: Planned,
         round_ = Round(event, "invite", event.sequence, today)
         done = _done(rows, "invite", event.sequence) | set(invited)
         found = pool_audience.evaluate(store, names, KIND, today, segments=segments, policy=policy, planned=planned.by_member)
-        member_choices.honour(found, store, today)
+        member_choices.honour(found, prefs, today)
         for member, segment in found.eligible:
             if member.id in done:
                 continue

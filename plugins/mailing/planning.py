@@ -52,7 +52,7 @@ def plan_audience(settings, segment_names: list[str], today: dt.date, *, planned
     policy = pool_config.load_policy(settings) if policy_path.exists() else None
     with pool_config.open_store(settings) as store:
         audience = pool_audience.evaluate(store, segment_names, KIND, today, segments=segments, policy=policy, planned=planned)
-        member_choices.honour(audience, store, today)  # paused, digest only
+        member_choices.honour(audience, member_choices.all_preferences(store), today)  # paused, digest only
     return audience
 
 

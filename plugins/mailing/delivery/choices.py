@@ -76,9 +76,8 @@ def objection(choices: dict[str, str], kind: str, today: dt.date) -> str | None:
     return None
 
 
-def honour(audience, store, today: dt.date) -> None:
-    """Move the eligible members of a `talentpool` audience whose own choices object to its kind into `excluded`."""
-    prefs = all_preferences(store)
+def honour(audience, prefs: dict[str, dict[str, str]], today: dt.date) -> None:
+    """Move the eligible members of a `talentpool` audience whose own choices (`all_preferences`) object to its kind into `excluded`."""
     if not prefs:
         return
     kept = []

@@ -76,7 +76,7 @@ TRANSLATION_FEED_RSS = None
 # --- Build -------------------------------------------------------------------
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = ["careers", "mailing"]
-DELETE_OUTPUT_DIRECTORY = True
+DELETE_OUTPUT_DIRECTORY = False  # the careers plugin removes what a build no longer produces (careers/output.py)
 OUTPUT_RETENTION = [".nojekyll", "CNAME"]
 CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True

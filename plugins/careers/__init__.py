@@ -11,6 +11,7 @@ import logging
 
 from pelican import signals
 
+from . import output
 from . import settings as careers_settings
 from .ambassadors import AmbassadorsGenerator
 from .content_cache import forget_files_with_problems
@@ -84,10 +85,14 @@ def register():
     signals.generator_init.connect(install_template_helpers)
     signals.get_generators.connect(get_generators)
     signals.all_generators_finalized.connect(validate_build)
+    signals.get_writer.connect(output.get_writer)
+    signals.static_generator_finalized.connect(output.record_static)
+    signals.finalized.connect(output.sweep)
 
 
 def get_generators(pelican):
     reset_report(pelican.settings)
+    output.reset(pelican.settings)
     # Content generators first; the site (home pages) and the sitemap read
     # what they put in the context, so they come last.
     return [

@@ -14,6 +14,7 @@ import os
 from . import ambassador_fields as af
 from . import sitemap
 from .ambassador_booking import booking_config, booking_url, texts
+from .output import open_output
 from .urls import absolute
 
 
@@ -170,7 +171,6 @@ class ListingWriter:
                         current_facet=facet, current_option=option, **common,
                     )
             path = os.path.join(gen.output_path, af.index_url(lang))
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "w", encoding="utf-8") as handle:
+            with open_output(gen.settings, path) as handle:
                 json.dump(self.index(lang), handle, ensure_ascii=False, indent=1, sort_keys=True)
                 handle.write("\n")

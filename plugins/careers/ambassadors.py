@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,6 +23,7 @@ from . import ambassador_fields as af
 from . import sitemap
 from .ambassador_pages import ListingWriter, person_jsonld, profile_extras
 from .dates import today
+from .output import store
 from .report import get_report
 
 
@@ -193,9 +193,8 @@ class AmbassadorsGenerator(Generator):
         copied = set()
         for amb in self.profiles:
             if amb.photo_source and amb.photo_source not in copied:
-                target = Path(self.output_path) / amb.photo_source
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(Path(self.path) / amb.photo_source, target)
+                store(self.settings, os.path.join(self.output_path, amb.photo_source),
+                      (Path(self.path) / amb.photo_source).read_bytes())
                 copied.add(amb.photo_source)
             writer.write_file(
                 amb.save_as,

@@ -147,7 +147,7 @@ def check_event(values: dict, path: str, report: ContentReport, site_zone: ZoneI
     if values.get("venue"):
         for name, example in (("city", "Lyon"), ("country", "FR")):
             if not values.get(name):
-                report.error(path, name, f"is required when the event has a Venue (used by calendars and search engines)",
+                report.error(path, name, "is required when the event has a Venue (used by calendars and search engines)",
                              f"{name[:1].upper() + name[1:]}: {example}", field_line(path, name))
 
     status = values.get("status")

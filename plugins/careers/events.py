@@ -31,6 +31,7 @@ from .event_schema import check_event, event_schema
 from .fields import field_line
 from .i18n import translator
 from .jsonld import to_script
+from .output import write_output
 from .report import get_report
 from .urls import lang_prefix
 
@@ -279,10 +280,7 @@ class EventsGenerator(Generator):
             ))
 
     def _write_bytes(self, rel_path, data: bytes):
-        path = os.path.join(self.output_path, rel_path)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as handle:
-            handle.write(data)
+        write_output(self.settings, self.output_path, rel_path, data)
 
 
 def _rel(root, event) -> str:

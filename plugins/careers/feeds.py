@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Iterable
 
 from feedgen.feed import FeedGenerator
 
+from .output import write_output
 from .urls import absolute
 
 
@@ -30,13 +30,8 @@ def new_feed(settings, *, feed_url: str, page_url: str, title: str, subtitle: st
     return feed
 
 
-def write_feed(output_path: str, rel_path: str, feed: FeedGenerator, *, rss: bool = False) -> None:
-    path = os.path.join(output_path, rel_path)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    if rss:
-        feed.rss_file(path, pretty=True)
-    else:
-        feed.atom_file(path, pretty=True)
+def write_feed(settings, output_path: str, rel_path: str, feed: FeedGenerator, *, rss: bool = False) -> None:
+    write_output(settings, output_path, rel_path, feed.rss_str(pretty=True) if rss else feed.atom_str(pretty=True))
 
 
 def add_entries(feed: FeedGenerator, settings, items: Iterable, zone) -> None:

@@ -17,6 +17,7 @@ from lxml import etree
 
 from .dates import site_zone
 from .feeds import aware, new_feed, write_feed
+from .output import open_output, write_output
 from .jsonld import applicant_countries, employment_type, valid_through
 from .urls import absolute
 
@@ -65,9 +66,9 @@ def write_job_feeds(output_path, settings, paths: dict[str, str], *, title, subt
         updated = aware(getattr(job, "modified", None) or job.date, zone)
         newest = updated if newest is None or updated > newest else newest
     feed.updated(newest or dt.datetime(2000, 1, 1, tzinfo=zone))
-    write_feed(output_path, paths["atom"], feed)
+    write_feed(settings, output_path, paths["atom"], feed)
     feed.link(href=absolute(settings, paths["rss"]), rel="self", replace=True)
-    write_feed(output_path, paths["rss"], feed, rss=True)
+    write_feed(settings, output_path, paths["rss"], feed, rss=True)
 
 
 @dataclass
@@ -143,8 +144,7 @@ def write_job_feed_set(output_path, settings, lang: str, jobs: list, feeds: list
                 if spec.jobs and not text.endswith(end):
                     raise ValueError(f"unexpected end of the empty feed {spec.paths[kind]}: {text[-40:]!r}")
                 path = os.path.join(output_path, spec.paths[kind])
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                handle = open(path, "wb")
+                handle = open_output(settings, path, "wb")
                 streams.append((handle, end if spec.jobs else b""))
                 handle.write(text[:-len(end)] if spec.jobs else text)
                 pair.append(handle)
@@ -268,13 +268,6 @@ def indeed_feed(settings, jobs) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_text(output_path, rel_path, text) -> None:
-    path = os.path.join(output_path, rel_path)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text)
-
-
-def write_json(output_path, rel_path, data) -> None:
+def write_json(settings, output_path, rel_path, data) -> None:
     # Compact: read by facets.js and feed readers, and json's C encoder writes it (with indent, json is pure Python).
-    write_text(output_path, rel_path, json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+    write_output(settings, output_path, rel_path, json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")

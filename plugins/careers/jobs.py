@@ -24,11 +24,12 @@ from .job_display import labels
 from .job_cards import JobCards
 from .job_facets import FACETS, FacetIndex, build as build_facets, index_document
 from .job_feeds import (INDEED_FEED, JSON_FEED, FeedSpec, feed_paths, indeed_feed, json_feed, write_job_feed_set,
-                        write_json, write_text)
+                        write_json)
 from .job_fields import job_schema
 from .job_similar import SimilarJobs
 from .job_rules import WordingChecks, check_job, check_title, check_translations, load_rules, rules_path
 from .jsonld import applicant_countries, job_posting, to_script
+from .output import write_output
 from .report import get_report
 from .urls import lang_prefix
 from .writing import write_page
@@ -223,8 +224,8 @@ class JobsGenerator(Generator):
             )
         for lang, jobs in self.open_by_lang.items():
             self._write_listings(writer, lang, jobs, cards)
-        write_json(self.output_path, JSON_FEED, json_feed(self.settings, self.open_jobs))
-        write_text(self.output_path, INDEED_FEED, indeed_feed(self.settings, self._one_version_per_job()))
+        write_json(self.settings, self.output_path, JSON_FEED, json_feed(self.settings, self.open_jobs))
+        write_output(self.settings, self.output_path, INDEED_FEED, indeed_feed(self.settings, self._one_version_per_job()))
 
     def _one_version_per_job(self) -> list[Job]:
         """The default-language version of each open job (or its only one)."""
@@ -261,7 +262,7 @@ class JobsGenerator(Generator):
                     feed_set.append(FeedSpec(facet_feeds, f"{company} — {t('jobs.title', lang)} — {option.label}",
                                              t("jobs.feed_subtitle", lang), option.url, subset))
         write_job_feed_set(self.output_path, settings, lang, jobs, feed_set)
-        write_json(self.output_path, urls["index"], index_document(jobs))
+        write_json(self.settings, self.output_path, urls["index"], index_document(jobs))
 
 
 # "(H/F)" and "·e" endings make no sense in an address: "ingenieur-cloud", not "ingenieure-cloud-hf".

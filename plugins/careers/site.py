@@ -122,4 +122,4 @@ class SiteGenerator(Generator):
         title = self.settings["CAREERS_COMPANY"]["name"] + " — " + (name or t("articles.title", lang))
         feed = new_feed(self.settings, feed_url=feed_path, page_url=page_url, title=title, subtitle=t("articles.feed_subtitle", lang), lang=lang)
         add_entries(feed, self.settings, items[:50], zone)
-        write_feed(self.output_path, feed_path, feed)
+        write_feed(self.settings, self.output_path, feed_path, feed)

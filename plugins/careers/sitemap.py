@@ -8,11 +8,11 @@ sitemap is written once all contexts are known.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from xml.sax.saxutils import escape, quoteattr
 
 from pelican.generators import Generator
 
+from .output import write_output
 from .urls import absolute
 
 KEY = "sitemap_entries"
@@ -60,18 +60,13 @@ class SitemapGenerator(Generator):
 
     def generate_output(self, writer):
         entries = self.context.get(KEY, {})
-        _write(self.output_path, "sitemap.xml", render(self.settings, entries))
+        write_output(self.settings, self.output_path, "sitemap.xml", render(self.settings, entries))
         robots = (
             "User-agent: *\n"
             "Disallow: /brouillons/\n"
             "Disallow: /newsletters/\n"
             f"Sitemap: {absolute(self.settings, 'sitemap.xml')}\n"
         )
-        _write(self.output_path, "robots.txt", robots)
+        write_output(self.settings, self.output_path, "robots.txt", robots)
 
 
-def _write(root, name, text):
-    path = os.path.join(root, name)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text)

@@ -23,7 +23,7 @@ from types import SimpleNamespace
 from careers.calendar import event_to_ical
 from careers.dates import now
 
-from . import invitation_records, invitations, sequence_records, sequences
+from . import invitation_records, sequence_records, sequences
 from .compose import AddressError, Composer, MailConfig
 from .invitation_mime import CALENDAR_FOLDER, PLACEHOLDER_ATTENDEE, InvitationComposer
 from .invitation_views import versions_of

@@ -1,0 +1,202 @@
+"""The site's output folder, brought up to date instead of rebuilt from nothing.
+
+With `DELETE_OUTPUT_DIRECTORY`, Pelican deletes the whole output folder before
+every build, so a rebuild after one edited job ad writes all of the site's
+files again (over 200 MB at 5,000 jobs, on a disk that must also free what
+was deleted). Here every file the build produces goes through this module:
+
+- a file whose bytes did not change is left alone (its date too), so a
+  rebuild writes only what changed, and a static server or an rsync deploy
+  sees only those files as new;
+- every produced path is recorded, and once the build has succeeded
+  (`sweep`, on Pelican's `finalized` signal) every other file of the output
+  folder is removed: a closed job's page, a renamed facet, a feed of a
+  department that no longer hires. A file written by a step that does not
+  go through this module would be removed by the same build that wrote it,
+  so a missed step shows at once instead of leaving stale pages behind.
+
+`Writer` is Pelican's writer on the same terms (pages, Pelican's own feeds,
+the newsletter archive); `open_output` and `write_output` serve the
+plugins' own files (JSON, feeds, calendars, sitemap, photos). Pelican's
+static files and the theme's are recorded from the static generator and the
+theme folder. Names in `OUTPUT_RETENTION` at the top of the folder are kept,
+as Pelican keeps them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import io
+import logging
+import os
+
+from pelican.writers import FileOverwriteFailedError
+from pelican.writers import Writer as PelicanWriter
+
+logger = logging.getLogger(__name__)
+
+OUTPUT_KEY = "CAREERS_OUTPUT_FILES"
+
+
+class Produced:
+    """The absolute paths this build produced, and the static generators whose files it copies."""
+
+    def __init__(self):
+        self.paths: set[str] = set()
+        self.static_generators: list = []
+        self.written = 0
+        self.unchanged = 0
+
+    def __reduce__(self):
+        # Pelican pickles settings into its content cache: an old build's paths must not come back.
+        return (Produced, ())
+
+
+def produced(settings) -> Produced:
+    record = settings.get(OUTPUT_KEY)
+    if record is None:
+        record = settings[OUTPUT_KEY] = Produced()
+    return record
+
+
+def reset(settings) -> Produced:
+    settings[OUTPUT_KEY] = Produced()
+    return settings[OUTPUT_KEY]
+
+
+def store(settings, path: str, data: bytes) -> bool:
+    """Record `path` as produced; write `data` unless the file already holds exactly these bytes.
+
+    Returns True when the file was written.
+    """
+    path = os.path.abspath(path)
+    record = produced(settings)
+    record.paths.add(path)
+    try:
+        if os.path.getsize(path) == len(data) and not os.path.islink(path):
+            with open(path, "rb") as handle:
+                if handle.read() == data:
+                    record.unchanged += 1
+                    return False
+    except OSError:  # not there yet
+        pass
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as handle:
+        handle.write(data)
+    record.written += 1
+    return True
+
+
+class _Collected(io.BytesIO):
+    """A file being produced: its bytes are kept until it is closed, then stored."""
+
+    def __init__(self, settings, path):
+        super().__init__()
+        self._settings, self._path = settings, path
+
+    def close(self):
+        if not self.closed:
+            data = self.getvalue()
+            super().close()
+            store(self._settings, self._path, data)
+        else:
+            super().close()
+
+
+def open_output(settings, path: str, mode: str = "w", encoding: str = "utf-8"):
+    """Like `open(path, mode)` for writing ("w" or "wb"), but stored through `store` on close."""
+    if mode not in ("w", "wb"):
+        raise ValueError(f"open_output writes whole files ('w' or 'wb'), not {mode!r}")
+    raw = _Collected(settings, path)
+    return raw if mode == "wb" else io.TextIOWrapper(raw, encoding=encoding)
+
+
+def write_output(settings, output_path: str, rel_path: str, data: str | bytes) -> bool:
+    """Store one whole file of the site, `rel_path` inside `output_path`."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return store(settings, os.path.join(output_path, rel_path), data)
+
+
+class Writer(PelicanWriter):
+    """Pelican's writer, storing each page and feed through `store` (unchanged files left alone)."""
+
+    def _open_w(self, filename, encoding, override=False):
+        # Pelican's rules for a file written twice in one build, then our file instead of open(…, "w").
+        if filename in self._overridden_files:
+            if override:
+                raise FileOverwriteFailedError(f'Failed to overwrite "{filename}" a second time (was previously overwritten)')
+            logger.info('Skipping "%s", not overwriting', filename)
+            return open(os.devnull, "w", encoding=encoding)
+        if filename in self._written_files and not override:
+            raise FileOverwriteFailedError(f'Failed to overwrite "{filename}" as Pelican has already '
+                                           "written to it previously (set `override=True` if intended)")
+        if override:
+            self._overridden_files.add(filename)
+        self._written_files.add(filename)
+        return io.TextIOWrapper(_Collected(self.settings, filename), encoding=encoding)
+
+
+def get_writer(pelican):
+    return Writer
+
+
+def record_static(generator):
+    """Pelican's static generator copies its files itself: remember it, to keep what it copies."""
+    produced(generator.settings).static_generators.append(generator)
+
+
+def _theme_static_files(settings, output_path) -> set[str]:
+    """What Pelican copies from THEME_STATIC_PATHS into THEME_STATIC_DIR (its `_copy_paths`)."""
+    files = set()
+    theme, ignores = settings["THEME"], settings.get("IGNORE_FILES") or []
+    target = os.path.join(output_path, settings["THEME_STATIC_DIR"])
+    for name in settings["THEME_STATIC_PATHS"]:
+        source = os.path.join(theme, name)
+        if os.path.isfile(source):
+            files.add(os.path.abspath(os.path.join(target, os.path.basename(name))))
+            continue
+        for folder, subfolders, names in os.walk(source, followlinks=True):
+            subfolders[:] = [s for s in subfolders if not any(fnmatch.fnmatch(s, i) for i in ignores)]
+            for file_name in names:
+                if not any(fnmatch.fnmatch(file_name, i) for i in ignores):
+                    files.add(os.path.abspath(os.path.join(target, os.path.relpath(folder, source), file_name)))
+    return files
+
+
+def sweep(pelican) -> int:
+    """After a successful build: remove from the output folder every file the build did not produce.
+
+    Returns the number of files removed. Does nothing when the output folder
+    holds the content (Pelican's own guard for DELETE_OUTPUT_DIRECTORY).
+    """
+    settings = pelican.settings
+    output_path = os.path.abspath(pelican.output_path)
+    if not os.path.isdir(output_path):
+        return 0
+    content = os.path.realpath(pelican.path)
+    if os.path.commonpath([os.path.realpath(output_path), content]) == os.path.realpath(output_path):
+        logger.warning("output folder %s holds the content: stale files are not removed", output_path)
+        return 0
+    record = produced(settings)
+    keep = set(record.paths) | _theme_static_files(settings, output_path)
+    for generator in record.static_generators:
+        keep.update(os.path.abspath(os.path.join(output_path, sc.save_as)) for sc in generator.staticfiles)
+    retention = set(settings.get("OUTPUT_RETENTION") or ())
+    removed = 0
+    for folder, subfolders, names in os.walk(output_path):
+        if folder == output_path:
+            subfolders[:] = [s for s in subfolders if s not in retention]
+            names = [n for n in names if n not in retention]
+        for name in names:
+            path = os.path.join(folder, name)
+            if path not in keep:
+                os.remove(path)
+                removed += 1
+    for folder, subfolders, names in os.walk(output_path, topdown=False):
+        top = os.path.relpath(folder, output_path).split(os.sep)[0]
+        if folder != output_path and top not in retention and not os.listdir(folder):
+            os.rmdir(folder)
+    logger.info("output: %d file(s) written, %d unchanged, %d no longer produced removed",
+                record.written, record.unchanged, removed)
+    return removed

@@ -1,0 +1,148 @@
+"""The output folder is brought up to date, not rebuilt: same bytes as a fresh build, fewer writes.
+
+`careers/output.py` replaces DELETE_OUTPUT_DIRECTORY: files whose bytes did
+not change are left alone, and once a build has succeeded every file it did
+not produce is removed. The decisive check is that a rebuild after edits
+gives exactly the folder a build into an empty folder gives.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from jinja2 import Environment
+from pelican.writers import FileOverwriteFailedError
+
+from careers import output
+from tests.conftest import copy_content, run_pelican
+
+OLD = 1_000_000_000  # 2001: a date no build of today writes
+
+
+def _build(content: Path, out: Path):
+    result = run_pelican(content, out)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def _files(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+
+
+def _same_tree(left: Path, right: Path) -> list[str]:
+    """Paths that differ between two folders (missing on either side, or other bytes)."""
+    a, b = _files(left), _files(right)
+    differ = sorted(a ^ b)
+    differ += [p for p in sorted(a & b) if not filecmp.cmp(left / p, right / p, shallow=False)]
+    return differ
+
+
+@pytest.fixture(scope="module")
+def rebuilt(tmp_path_factory):
+    """A site built, its files dated 2001, then edited (one ad changed, one removed) and rebuilt in place."""
+    base = tmp_path_factory.mktemp("incremental")
+    content = copy_content(base)
+    out = base / "out"
+    _build(content, out)
+    first = _files(out)
+    for path in out.rglob("*"):
+        if path.is_file():
+            os.utime(path, (OLD, OLD))
+    (out / "CNAME").write_text("carrieres.example.org\n")  # kept: OUTPUT_RETENTION
+    (out / "emplois" / "poste-ferme-en-2025").mkdir(parents=True)
+    (out / "emplois" / "poste-ferme-en-2025" / "index.html").write_text("<p>old</p>")  # a page no build makes
+    edited = content / "jobs" / "developpeur-python-nantes.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nLe poste est ouvert aux personnes en reconversion.\n",
+                      encoding="utf-8")
+    (content / "jobs" / "chef-de-projet-digital.md").unlink()
+    result = _build(content, out)
+    fresh = base / "fresh"
+    _build(content, fresh)
+    return SimpleNamespace(out=out, fresh=fresh, first=first, result=result)
+
+
+def test_a_rebuild_in_place_gives_exactly_what_a_fresh_build_gives(rebuilt):
+    assert _same_tree(rebuilt.out, rebuilt.fresh) == ["CNAME"]  # the retained file only, every byte alike
+
+
+def test_the_removed_job_s_page_and_folder_are_gone_and_stray_files_removed(rebuilt):
+    gone = [p for p in rebuilt.first if "chef-de-projet-digital" in p]
+    assert gone, "the first build wrote the job's page"
+    for rel in gone:
+        assert not (rebuilt.out / rel).exists(), rel
+    assert not (rebuilt.out / "emplois" / "poste-ferme-en-2025").exists()  # its file removed, then the empty folder
+    assert (rebuilt.out / "CNAME").read_text() == "carrieres.example.org\n"
+    listing = (rebuilt.out / "emplois" / "index.html").read_text(encoding="utf-8")
+    assert "chef-de-projet-digital" not in listing and "developpeur-python-nantes" in listing
+
+
+def test_only_the_files_that_changed_are_written_again(rebuilt):
+    def rewritten(rel):
+        return (rebuilt.out / rel).stat().st_mtime != OLD
+
+    page = next(p for p in _files(rebuilt.out) if p.endswith("developpeur-python-nantes/index.html") and not p.startswith("en/"))
+    assert rewritten(page) and "personnes en reconversion" in (rebuilt.out / page).read_text(encoding="utf-8")
+    untouched = [p for p in _files(rebuilt.out) if not rewritten(p)]
+    # An event's calendar and an article do not depend on the edited jobs (Pelican copies the theme's
+    # static files again on every build, which is its own doing and cheap).
+    assert any(p.endswith(".ics") for p in untouched)
+    assert any(p.startswith("articles/") and p.endswith("index.html") for p in untouched)
+    assert len(untouched) > len(_files(rebuilt.out)) / 2
+
+
+def test_a_file_no_step_records_is_removed_by_the_build_that_wrote_it(tmp_path):
+    """The safe failure: output written behind the module's back does not survive, so it cannot go stale."""
+    out, content = tmp_path / "out", tmp_path / "content"
+    content.mkdir()
+    settings = {"THEME": str(tmp_path / "theme"), "THEME_STATIC_PATHS": [], "THEME_STATIC_DIR": "theme",
+                "OUTPUT_RETENTION": ["CNAME"]}
+    output.reset(settings)
+    output.write_output(settings, str(out), "a/index.html", "<p>a</p>")
+    (out / "b").mkdir()
+    (out / "b" / "index.html").write_text("<p>b</p>")  # behind the module's back
+    (out / "CNAME").write_text("x")
+    pelican = SimpleNamespace(settings=settings, output_path=str(out), path=str(content))
+    assert output.sweep(pelican) == 1
+    assert _files(out) == {"a/index.html", "CNAME"}
+
+
+def test_an_output_folder_that_holds_the_content_is_never_swept(tmp_path):
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "job.md").write_text("Title: x\n")
+    settings = {"THEME": str(tmp_path), "THEME_STATIC_PATHS": [], "THEME_STATIC_DIR": "theme"}
+    output.reset(settings)
+    pelican = SimpleNamespace(settings=settings, output_path=str(tmp_path), path=str(tmp_path / "content"))
+    assert output.sweep(pelican) == 0
+    assert (tmp_path / "content" / "job.md").exists()
+
+
+def test_unchanged_bytes_are_not_written_and_changed_ones_are(tmp_path):
+    settings = {}
+    output.reset(settings)
+    assert output.write_output(settings, str(tmp_path), "x/feed.xml", "<feed/>") is True
+    os.utime(tmp_path / "x" / "feed.xml", (OLD, OLD))
+    assert output.write_output(settings, str(tmp_path), "x/feed.xml", b"<feed/>") is False
+    assert (tmp_path / "x" / "feed.xml").stat().st_mtime == OLD
+    assert output.write_output(settings, str(tmp_path), "x/feed.xml", "<feed>é</feed>") is True
+    assert (tmp_path / "x" / "feed.xml").read_text(encoding="utf-8") == "<feed>é</feed>"
+    record = output.produced(settings)
+    assert (record.written, record.unchanged) == (2, 1)
+
+
+def test_the_writer_keeps_pelican_s_rule_on_files_written_twice(tmp_path):
+    settings = {"RELATIVE_URLS": False, "SITEURL": "", "FEED_DOMAIN": "", "PAGINATED_TEMPLATES": {}}
+    output.reset(settings)
+    writer = output.Writer(str(tmp_path), settings=settings)
+    template = Environment().from_string("<p>{{ word }}</p>")
+    context = {"localsiteurl": "", "SITEURL": ""}
+    writer.write_file("page.html", template, context, word="un")
+    assert (tmp_path / "page.html").read_text() == "<p>un</p>"
+    with pytest.raises(FileOverwriteFailedError):
+        writer.write_file("page.html", template, context, word="deux")
+    writer.write_file("page.html", template, context, override_output=True, word="trois")
+    assert (tmp_path / "page.html").read_text() == "<p>trois</p>"
+    assert str(tmp_path / "page.html") in output.produced(settings).paths

@@ -15,9 +15,12 @@ def read_all(settings: dict) -> list:
     pelican = Pelican(settings)
     context = settings.copy()
     context.update(generated_content={}, static_links=set(), static_content={}, localsiteurl=settings["SITEURL"])
+    # A generator that runs others (the mailing plugin's `MailGenerators`) names them in `parts`:
+    # they run here, in this process, so that callers find each of them after reading.
     generators = [
         cls(context=context, settings=settings, path=pelican.path, theme=pelican.theme, output_path=pelican.output_path)
-        for cls in pelican._get_generator_classes()
+        for composite in pelican._get_generator_classes()
+        for cls in getattr(composite, "parts", (composite,))
     ]
     for generator in generators:
         if hasattr(generator, "generate_context"):

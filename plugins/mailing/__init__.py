@@ -24,13 +24,11 @@ def initialize(pelican):
 
 
 def get_generators(pelican):
-    from .generator import NewsletterGenerator
-    from .alert_generator import AlertsGenerator
-    from .invitation_generator import InvitationsGenerator
+    from .background import MailGenerators
 
-    # In this order: invitations and alerts share the newsletters' frequency
-    # budget and may take a newsletter back from a member over budget.
-    return [NewsletterGenerator, InvitationsGenerator, AlertsGenerator]
+    # Newsletters, invitations and alerts, in that order, in a child process
+    # while the site is written when it can (see background.py).
+    return [MailGenerators]
 
 
 def finalized(pelican):

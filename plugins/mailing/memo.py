@@ -287,5 +287,14 @@ def finish_build(settings) -> None:
     logger.debug("mail memo: %d hit(s), %d miss(es), %d unused entr(ies) removed", memo.hits, memo.misses, removed)
 
 
+def handed_over(settings) -> None:
+    """Forget this process's memo of a build whose mail steps ran in another process (`background`).
+
+    That process used the memo and removed the entries it did not use; this
+    one used none, and must not remove them all at `finalized`.
+    """
+    _OPEN.pop(id(settings), None)
+
+
 def on_finalized(pelican) -> None:
     finish_build(pelican.settings)

@@ -21,6 +21,11 @@ DEFAULTS = {
     "JOBS_RULES_FILE": None,
     "JOBS_SIMILAR": 3,
     "JOBS_HOME_COUNT": 4,
+    # Newest open jobs in each Atom/RSS feed (Pelican's FEED_MAX_ITEMS is 100 too); None: every open job.
+    # The Indeed and JSON feeds always list every open job.
+    "JOBS_FEED_MAX_ITEMS": 100,
+    # Convert the job ads on two cores when many are not in Pelican's cache (careers/prefetch.py).
+    "JOBS_PARALLEL_READING": True,
     "JOBS_REFERENCE_PREFIX": "JOB",
 }
 
@@ -72,5 +77,8 @@ def validate(settings: dict) -> None:
         value = settings.get(key)
         if not isinstance(value, int) or value < 0:
             problems.append(f"{key} must be a whole number, not {value!r}")
+    cap = settings.get("JOBS_FEED_MAX_ITEMS")
+    if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 1):
+        problems.append(f"JOBS_FEED_MAX_ITEMS must be a whole number of entries (at least 1) or None, not {cap!r}")
     if problems:
         raise SettingsError("Invalid settings in pelicanconf.py:\n  " + "\n  ".join(problems))

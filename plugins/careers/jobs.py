@@ -30,6 +30,7 @@ from .job_similar import SimilarJobs
 from .job_rules import WordingChecks, check_job, check_title, check_translations, load_rules, rules_path
 from .jsonld import applicant_countries, job_posting, to_script
 from .output import write_output
+from .prefetch import prefetched
 from .report import get_report
 from .urls import lang_prefix
 from .writing import write_page
@@ -97,22 +98,24 @@ class JobsGenerator(Generator):
         rules = load_rules(rules_path(settings))
         wording = WordingChecks(settings, rules_path(settings))  # unchanged ads: their problems replayed from the cache
         read, valid = [], []
-        for path in sorted(self.get_files(settings["JOBS_CONTENT_PATHS"])):
-            job = self._read(path, report)
-            if job is None:
-                continue
-            source = job.source_path
-            before = {p.field for p in report.problems if p.path == source}
-            raw = {k: v for k, v in job.metadata.items() if v is not None}
-            values = schema.parse(raw, source, report, already_reported=before)
-            self._apply(job, values)
-            wording.check(source, job.lang, rules, report, self._text_just_read(source))
-            check_title(source, job.title, job.lang, rules, report)
-            if job.locations is not None and job.remote:
-                check_job(job, settings, report)
-            read.append(job)
-            if not report.has_errors_for(source):
-                valid.append(job)
+        files = sorted(self.get_files(settings["JOBS_CONTENT_PATHS"]))
+        with prefetched(self.readers, self.path, files, settings):  # the second half converted by a child
+            for path in files:
+                job = self._read(path, report)
+                if job is None:
+                    continue
+                source = job.source_path
+                before = {p.field for p in report.problems if p.path == source}
+                raw = {k: v for k, v in job.metadata.items() if v is not None}
+                values = schema.parse(raw, source, report, already_reported=before)
+                self._apply(job, values)
+                wording.check(source, job.lang, rules, report, self._text_just_read(source))
+                check_title(source, job.title, job.lang, rules, report)
+                if job.locations is not None and job.remote:
+                    check_job(job, settings, report)
+                read.append(job)
+                if not report.has_errors_for(source):
+                    valid.append(job)
         groups: dict[str, list[Job]] = {}
         for job in read:
             if job.reference:
@@ -245,11 +248,12 @@ class JobsGenerator(Generator):
         list_alts = {other: job_settings.paths(settings, other)["list"] for other in settings["CAREERS_LANGUAGES"]}
         company = settings["CAREERS_COMPANY"]["name"]
         feeds = feed_paths(prefix)
+        cap = settings["JOBS_FEED_MAX_ITEMS"]  # feeds list the newest jobs first: a prefix keeps the newest
         common = dict(facets=facets, index_url=urls["index"], list_url=urls["list"], all_count=len(jobs), all_jobs=jobs,
                       job_cards=cards)
         self._write(writer, urls["list"], "job_list", lang, list_alts, listed_jobs=jobs, feeds=feeds, **common)
         # Written together once the pages are: each job's entry is made once for all the feeds listing it.
-        feed_set = [FeedSpec(feeds, f"{company} — {t('jobs.title', lang)}", t("jobs.feed_subtitle", lang), urls["list"], jobs)]
+        feed_set = [FeedSpec(feeds, f"{company} — {t('jobs.title', lang)}", t("jobs.feed_subtitle", lang), urls["list"], jobs[:cap])]
         for facet in facets:
             for option in facet.options:
                 subset = self.facet_index[lang].matching(facet.name, option.key)
@@ -260,7 +264,7 @@ class JobsGenerator(Generator):
                 )
                 if facet_feeds:
                     feed_set.append(FeedSpec(facet_feeds, f"{company} — {t('jobs.title', lang)} — {option.label}",
-                                             t("jobs.feed_subtitle", lang), option.url, subset))
+                                             t("jobs.feed_subtitle", lang), option.url, subset[:cap]))
         write_job_feed_set(self.output_path, settings, lang, jobs, feed_set)
         write_json(self.settings, self.output_path, urls["index"], index_document(jobs))
 

@@ -143,6 +143,7 @@ class VivierMarkdownReader(MarkdownReader):
         self._shared = None
         self._reuse = reusable_markdown(self.settings["MARKDOWN"])
         self.last_text = None  # (source path, text) of the last file converted, for the job rules
+        self.prefetch = None  # files converted by another process (careers.prefetch), taken instead of converting
 
     def _markdown(self) -> Markdown:
         if self._reuse:
@@ -191,6 +192,11 @@ class VivierMarkdownReader(MarkdownReader):
             return None
 
     def read(self, source_path):
+        taken = self.prefetch.take(source_path, self.settings) if self.prefetch is not None else None
+        if taken is not None:
+            content, metadata, text = taken
+            self.last_text = (source_path, text) if text is not None else None
+            return content, metadata
         self._failed_fields = set()
         content, metadata = self._read_markdown(source_path)
         content = _COMMENT_RE.sub("", content)

@@ -102,3 +102,32 @@ def test_json_feed_lists_open_jobs_of_every_language(site):
     assert job["salary"] == {"min": 45000, "max": 55000, "currency": "EUR", "period": "year", "text": "45\u202f000\u00a0€ – 55\u202f000\u00a0€ brut par an"}
     assert job["translations"] == {"en": f"{PUBLIC}/en/jobs/ingenieur-data-nantes/"}
     assert job["locations"][0]["country"] == "FR"
+
+
+def test_atom_and_rss_feeds_keep_the_newest_jobs_and_job_board_feeds_keep_all(content_copy, tmp_path):
+    """JOBS_FEED_MAX_ITEMS caps the Atom/RSS feeds (newest first); Indeed and JSON feeds stay complete."""
+    from tests.conftest import run_pelican
+
+    out = tmp_path / "out"
+    result = run_pelican(content_copy, out, "-e", "JOBS_FEED_MAX_ITEMS=2")
+    assert result.returncode == 0, result.stderr[-2000:]
+    listed = json.loads((out / "emplois" / "index.json").read_text())["items"]
+    assert len(listed) > 2
+    for kind in ("atom", "rss"):
+        feed = parse(out / "feeds" / f"jobs.{kind}.xml")
+        # The listing is newest first: the feed holds its first two jobs.
+        assert [e.link for e in feed.entries] == [f"{PUBLIC}/{item['url']}" for item in listed[:2]]
+    department = parse(out / "feeds" / "jobs-department-data.atom.xml")
+    assert len(department.entries) <= 2
+    indeed = etree.parse(str(out / "feeds" / "jobs-indeed.xml"))
+    assert {job.findtext("url") for job in indeed.iter("job")} == {f"{PUBLIC}/{item['url']}" for item in listed}
+    embedded = {job["url"] for job in json.loads((out / "feeds" / "jobs.json").read_text())["jobs"]}
+    assert {f"{PUBLIC}/{item['url']}" for item in listed} <= embedded
+
+
+def test_a_feed_cap_that_is_not_a_positive_number_is_refused(content_copy, tmp_path):
+    from tests.conftest import run_pelican
+
+    result = run_pelican(content_copy, tmp_path / "out", "-e", "JOBS_FEED_MAX_ITEMS=0")
+    assert result.returncode != 0
+    assert "JOBS_FEED_MAX_ITEMS must be a whole number of entries (at least 1) or None, not 0" in " ".join((result.stdout + result.stderr).split())

@@ -99,7 +99,7 @@ class JobsGenerator(Generator):
         wording = WordingChecks(settings, rules_path(settings))  # unchanged ads: their problems replayed from the cache
         read, valid = [], []
         files = sorted(self.get_files(settings["JOBS_CONTENT_PATHS"]))
-        with prefetched(self.readers, self.path, files, settings):  # the second half converted by a child
+        with prefetched(self.readers, self.path, files, settings):  # the last files converted by a child
             for path in files:
                 job = self._read(path, report)
                 if job is None:

@@ -146,3 +146,29 @@ def test_the_writer_keeps_pelican_s_rule_on_files_written_twice(tmp_path):
     writer.write_file("page.html", template, context, override_output=True, word="trois")
     assert (tmp_path / "page.html").read_text() == "<p>trois</p>"
     assert str(tmp_path / "page.html") in output.produced(settings).paths
+
+
+def test_the_writer_thread_writes_in_order_and_reports_a_failed_write_at_the_end(tmp_path):
+    settings = {}
+    record = output.reset(settings)
+    record.start_writer()
+    assert output.write_output(settings, str(tmp_path), "a/x.html", "one") is None  # the thread decides
+    output.write_output(settings, str(tmp_path), "a/x.html", "two")  # the same file again: the last one wins
+    (tmp_path / "blocked").write_text("a file where a folder should be")
+    output.write_output(settings, str(tmp_path), "blocked/y.html", "three")
+    output.write_output(settings, str(tmp_path), "b/z.html", "four")
+    with pytest.raises(NotADirectoryError):
+        record.finish()
+    assert (tmp_path / "a" / "x.html").read_text() == "two"
+    assert record.writer is None and record.written == 2
+
+
+def test_a_new_build_stops_the_writer_a_failed_build_left_running(tmp_path):
+    settings = {}
+    record = output.reset(settings)
+    record.start_writer()
+    thread = record.writer
+    output.write_output(settings, str(tmp_path), "page.html", "x")
+    output.reset(settings)  # as the next build of `make serve` does
+    assert not thread.is_alive()
+    assert (tmp_path / "page.html").read_text() == "x"

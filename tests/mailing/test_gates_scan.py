@@ -44,3 +44,21 @@ def test_the_remembered_pieces_stay_bounded(monkeypatch):
     gates._SCANS.clear()
     assert gates.check(compiled, s) == []
     assert len(gates._SCANS) <= 3
+
+
+def test_the_quick_scan_finds_what_every_pattern_over_the_whole_text_finds():
+    """`_scan_text` skips a pattern when its fixed part is absent; it must never miss a finding."""
+    compiled, _ = compiled_sample()
+    texts = [compiled.html.skeleton(), compiled.text.skeleton()]
+    for rendered in (compiled.html, compiled.text):
+        for region in rendered.regions.values():
+            texts += ["".join(region.prefix), "".join(region.suffix)] + ["".join(item) for item in region.items]
+    texts += [
+        '<IMG SRC="https://x.example/a.png">', "<Img alt='' src=\"https://x.example/b.svg\">",
+        '<a HREF = "http://x.example/">x</a>', "<p>no link</p>", "see https://x.example/ and ftp://y.example/f",
+        "%%VIVIER:first_name%% and %%VIVIER:Bad%%", '<mj-text>left</mj-text>', '<style inline="inline">',
+        "line\r\nbreak", "plain text, no tag", "", "a=b src", "<a\thref='https://x.example/?a=1&amp;b=2'>",
+    ]
+    assert len(texts) > 20
+    for text in texts:
+        assert gates._scan_text(text) == gates._scan_text_fully(text), text

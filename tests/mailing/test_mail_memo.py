@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from mailing import gates, memo, pipeline
-from mailing.pipeline import MailTheme, compile_mjml, compile_variant
+from mailing.pipeline import compile_mjml
 
 from tests.conftest import ROOT, TODAY, copy_content, run_pelican
 from tests.mailing.fixtures import campaign, compiled_sample, settings, theme

@@ -14,10 +14,8 @@ from types import SimpleNamespace
 import pytest
 from markupsafe import Markup, escape
 
-from mailing import cards as cards_module
-from mailing import views
 from mailing.cards import _Filler, _card_and_glue, _expand, _html_value, _shape
-from mailing.matching import CandidateIndex, JobFacts, MemberProfile
+from mailing.matching import CandidateIndex, MemberProfile
 from mailing.outbox import CompiledEncoder, load_compiled, write_all_compiled, write_compiled
 from mailing.pipeline import PLACEHOLDER, Region, Rendered, compile_variant, split_placeholders
 from mailing.planning import build_plan

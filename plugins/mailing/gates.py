@@ -54,24 +54,33 @@ class _Scan(NamedTuple):
     carriage_return: bool
 
 
-_SCANS: dict[int, tuple[list, tuple, _Scan]] = {}
+_SCANS: dict[tuple[int, str], tuple[list, tuple, _Scan]] = {}
 _SCANS_MAX = 50_000  # filled cards remembered (each entry holds references, not copies)
 
 
-def _scan_text(text: str) -> _Scan:
+# What the gates read of each part's scans (`_check`): images, links and MJML left-overs of the
+# HTML part, the URLs of the plain-text part, placeholders and carriage returns of both.
+HTML_FIELDS = ("images", "links", "placeholders", "mjml_left", "carriage_return")
+TEXT_FIELDS = ("text_urls", "placeholders", "carriage_return")
+
+
+def _scan_text(text: str, part: str | None = None) -> _Scan:
     """What the gates look for in `text`: each pattern runs only where its fixed part occurs.
 
     Most filled cards hold no image, plain-text cards no tag, none any MJML:
     a substring test (C speed) spares the regular expression, with the same
-    findings (`_scan_text_fully` is the reference, tests compare them).
+    findings (`_scan_text_fully` is the reference, tests compare them). With
+    `part` ("html" or "text") the patterns whose findings the gates do not
+    read for that part (HTML_FIELDS, TEXT_FIELDS) are not run either.
     """
-    low = text.lower() if "<" in text or "=" in text else ""  # _IMG needs "<", _LINK "=" (both ignore case)
+    html, plain = part != "text", part != "html"
+    low = text.lower() if html and ("<" in text or "=" in text) else ""  # _IMG needs "<", _LINK "="
     return _Scan(
         tuple(_IMG.findall(text)) if "<img" in low else (),
         tuple(_links(text)) if "href" in low or "src" in low else (),
-        tuple(_TEXT_URL.findall(text)) if "://" in text else (),
+        tuple(_TEXT_URL.findall(text)) if plain and "://" in text else (),
         tuple(PLACEHOLDER_RE.findall(text)) if "%%VIVIER:" in text else (),
-        ("<mj-" in text or 'inline="inline"' in text) and bool(_MJML_LEFT.search(text)),
+        html and ("<mj-" in text or 'inline="inline"' in text) and bool(_MJML_LEFT.search(text)),
         "\r" in text,
     )
 
@@ -84,27 +93,27 @@ def _scan_text_fully(text: str) -> _Scan:
     )
 
 
-def _scan_item(item: list[str]) -> _Scan:
+def _scan_item(item: list[str], part: str) -> _Scan:
     """The findings of one filled card, remembered: the segments and variants of a campaign share
     their filled cards (the same lists, see cards.py), so each is scanned once per build, not per variant.
     A remembered card is reused only while it is the same list with the same pieces."""
     pieces = tuple(item)
-    entry = _SCANS.get(id(item))
+    entry = _SCANS.get((id(item), part))
     if entry is not None and entry[0] is item and entry[1] == pieces:
         return entry[2]
     if len(_SCANS) >= _SCANS_MAX:
         _SCANS.clear()
-    found = _scan_text(_join(item))
-    _SCANS[id(item)] = (item, pieces, found)
+    found = _scan_text(_join(item), part)
+    _SCANS[(id(item), part)] = (item, pieces, found)
     return found
 
 
-def _scans(rendered) -> list[_Scan]:
+def _scans(rendered, part: str) -> list[_Scan]:
     """The skeleton, then each region's prefix, suffix and items (the order of `all_texts`)."""
-    scans = [_scan_text(rendered.skeleton())]
+    scans = [_scan_text(rendered.skeleton(), part)]
     for region in rendered.regions.values():
-        scans += [_scan_text(_join(region.prefix)), _scan_text(_join(region.suffix))]
-        scans += [_scan_item(item) for item in region.items]
+        scans += [_scan_text(_join(region.prefix), part), _scan_text(_join(region.suffix), part)]
+        scans += [_scan_item(item, part) for item in region.items]
     return scans
 
 
@@ -191,8 +200,8 @@ def variant_digest(compiled: CompiledVariant) -> bytes:
 
 def _check(compiled: CompiledVariant, settings) -> list[str]:
     problems = list(compiled.problems)
-    html_scans = _scans(compiled.html)
-    text_scans = _scans(compiled.text)
+    html_scans = _scans(compiled.html, "html")
+    text_scans = _scans(compiled.text, "text")
     html_links = [link for scan in html_scans for link in scan.links]
 
     limit = settings["MAILING_MAX_HTML_BYTES"]

@@ -61,4 +61,26 @@ def test_the_quick_scan_finds_what_every_pattern_over_the_whole_text_finds():
     ]
     assert len(texts) > 20
     for text in texts:
-        assert gates._scan_text(text) == gates._scan_text_fully(text), text
+        full = gates._scan_text_fully(text)
+        assert gates._scan_text(text) == full, text
+        for part, fields in (("html", gates.HTML_FIELDS), ("text", gates.TEXT_FIELDS)):
+            scan = gates._scan_text(text, part)
+            assert [getattr(scan, f) for f in fields] == [getattr(full, f) for f in fields], (part, text)
+
+
+def test_the_gates_find_the_same_problems_with_part_scans_as_with_full_scans(monkeypatch):
+    """`_check` reads only HTML_FIELDS of the HTML part and TEXT_FIELDS of the text part."""
+    compiled, s = compiled_sample()
+    bad = _with_bad_card(compiled)
+    text_card = bad.text.regions["matched"].items[0]
+    text_card[0] = "ftp://x.example/ %%VIVIER:nope%% " + text_card[0]
+    html_card = bad.html.regions["matched"].items[0]
+    html_card[0] = '<img src="https://x.example/a.svg"><mj-text>' + html_card[0]
+    found = {}
+    for mode in ("part", "full"):
+        if mode == "full":
+            monkeypatch.setattr(gates, "_scan_text", lambda text, part=None: gates._scan_text_fully(text))
+        gates._SCANS.clear()
+        found[mode] = [gates._check(variant, s) for variant in (compiled, bad)]
+    assert found["part"] == found["full"]
+    assert found["part"][0] == [] and len(found["part"][1]) >= 4

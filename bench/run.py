@@ -101,28 +101,55 @@ def edit_one_job(content: Path) -> Path:
     return path
 
 
-def site_builds(work: Path, sizes: list[int], articles: int, env: dict) -> list[dict]:
+def _fresh(*folders: Path) -> None:
+    """Remove a previous round's output and cache, and let the disk finish freeing them.
+
+    On this machine's disk (ext4 mounted with `discard`) deleting 200 MB slows
+    the writes that follow by seconds; the rounds alternate who builds first.
+    """
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    os.sync()
+    time.sleep(2)
+
+
+def _median(runs: list[Run]) -> Run:
+    return sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
+
+
+def site_builds(work: Path, sizes: list[int], articles: int, env: dict, rounds: int = 3) -> list[dict]:
+    """Per size, `rounds` rounds of: cold, warm, after one edit (ours), cold and warm (bare); medians kept."""
     rows = []
     for jobs in sizes:
         base = work / f"site-{jobs}"
         counts = synth_content.write_site(base / "content", jobs, articles)
         bare_files = synth_content.write_bare(base / "content", base / "bare")
-        print(f"  {jobs} jobs: {counts['markdown']} Markdown files ({counts['jobs']} jobs, {counts['articles']} articles)…", flush=True)
+        print(f"  {jobs} jobs: {counts['markdown']} Markdown files ({counts['jobs']} jobs, {counts['articles']} articles), "
+              f"{rounds} round(s)…", flush=True)
         ours = dict(content=base / "content", output=base / "out", cache=base / "cache", env=env, conf=ROOT / "pelicanconf.py")
         bare = dict(content=base / "bare", output=base / "out-bare", cache=base / "cache-bare", env=env, conf=HERE / "bareconf.py")
-        cold = pelican(**ours)
-        warm = pelican(**ours)
-        edit_one_job(base / "content")
-        incremental = pelican(**ours)
-        bare_cold = pelican(**bare)
-        bare_warm = pelican(**bare)
+        runs: dict[str, list[Run]] = {k: [] for k in ("cold", "warm", "incremental", "bare_cold", "bare_warm")}
+        for round_ in range(rounds):
+            _fresh(base / "out", base / "cache", base / "out-bare", base / "cache-bare")
+            first, second = (("", ours), ("bare_", bare)) if round_ % 2 == 0 else (("bare_", bare), ("", ours))
+            for prefix, conf in (first, second):
+                runs[prefix + "cold"].append(pelican(**conf))
+            runs["warm"].append(pelican(**ours))
+            edit_one_job(base / "content")
+            runs["incremental"].append(pelican(**ours))
+            runs["bare_warm"].append(pelican(**bare))
         pages = sum(1 for _ in (base / "out").rglob("*.html"))
         bare_pages = sum(1 for _ in (base / "out-bare").rglob("*.html"))
-        rows.append(dict(jobs=jobs, files=counts["markdown"], bare_files=bare_files, cold=cold, warm=warm,
-                         incremental=incremental, bare_cold=bare_cold, bare_warm=bare_warm, pages=pages,
-                         bare_pages=bare_pages))
+        rows.append(dict(jobs=jobs, files=counts["markdown"], bare_files=bare_files, pages=pages, bare_pages=bare_pages,
+                         cold_range=_range(runs["cold"]), bare_cold_range=_range(runs["bare_cold"]),
+                         **{name: _median(found) for name, found in runs.items()}))
         shutil.rmtree(base / "out-bare", ignore_errors=True)
     return rows
+
+
+def _range(runs: list[Run]) -> str:
+    times = sorted(r.seconds for r in runs)
+    return f"{times[0]:.1f}–{times[-1]:.1f} s" if len(times) > 1 else f"{times[0]:.1f} s"
 
 
 # --- main -----------------------------------------------------------------------------------
@@ -137,6 +164,7 @@ def main() -> None:
     parser.add_argument("--only", choices=["site", "pool", "mail", "compose"], action="append",
                         help="run only these parts (compose: only composition alone, on the largest pool)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of composition alone (one row each; default 1)")
+    parser.add_argument("--rounds", type=int, help="rounds of site builds per size, medians kept (default 3; 1 with --quick)")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temporary folder)")
     args = parser.parse_args()
     sizes = [int(x) for x in (args.jobs or ("100,500" if args.quick else "100,1000,5000")).split(",")]
@@ -155,15 +183,18 @@ def main() -> None:
         if "site" in parts:
             run([PY, "-m", "vivier", "pool", "load-sample"], env)
             print("\nSite builds (real pelican, sample pool loaded; wall clock including start-up)…", flush=True)
-            rows = site_builds(work, sizes, articles, env)
+            rounds = args.rounds or (1 if args.quick else 3)
+            rows = site_builds(work, sizes, articles, env, rounds)
             table(
-                "Site build: ours (careers + mailing plugins, full theme) vs bare Pelican (same Markdown as plain articles, default theme)",
+                "Site build: ours (careers + mailing plugins, full theme) vs bare Pelican (same Markdown as plain articles, "
+                f"default theme); medians of {rounds} round(s)",
                 ["jobs", "files", "ours cold", "ours warm", "after 1 edit", "edit/cold", "bare cold", "bare warm",
-                 "ratio cold", "ratio warm", "pages", "bare pages", "peak RSS", "bare RSS"],
+                 "ratio cold", "ratio warm", "ours cold, all", "bare cold, all", "pages", "bare pages", "peak RSS", "bare RSS"],
                 [[r["jobs"], r["files"], f"{r['cold'].seconds:.1f} s", f"{r['warm'].seconds:.1f} s",
                   f"{r['incremental'].seconds:.1f} s", f"{r['incremental'].seconds / r['cold'].seconds:.2f}",
                   f"{r['bare_cold'].seconds:.1f} s", f"{r['bare_warm'].seconds:.1f} s",
                   f"{r['cold'].seconds / r['bare_cold'].seconds:.2f}", f"{r['warm'].seconds / r['bare_warm'].seconds:.2f}",
+                  r["cold_range"], r["bare_cold_range"],
                   r["pages"], r["bare_pages"], f"{r['cold'].peak_mb:.0f} MB", f"{r['bare_cold'].peak_mb:.0f} MB"]
                  for r in rows],
             )

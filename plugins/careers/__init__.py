@@ -7,6 +7,7 @@ nothing of the mailing plugin.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 
@@ -91,6 +92,25 @@ def format_date(t, value, lang=None):
     return t("dates.long", lang, day=value.day, month=months[value.month - 1].strip(), year=value.year)
 
 
+def freeze_contexts(generators_):
+    """Every generator has read its content: what exists now lives until the build ends.
+
+    Rendering and writing thousands of pages allocates millions of short-lived
+    objects; each collection of the oldest generation walked the whole
+    context (hundreds of MB at 5,000 jobs). `gc.freeze()` moves what exists to
+    a generation the collector never walks (a warm 5,000-job rebuild:
+    4.7-4.8 s -> 4.2-4.3 s in alternating runs, the collection Python runs at exit included).
+    The next build of the same process (`make serve`) starts with `thaw`, so
+    the cycles of earlier builds are still freed.
+    """
+    gc.freeze()
+
+
+def thaw(*_):
+    """A new build starts: the collector walks everything again, the previous build's objects included."""
+    gc.unfreeze()
+
+
 def use_our_reader(readers):
     for extension in VivierMarkdownReader.file_extensions:
         readers.reader_classes[extension] = VivierMarkdownReader
@@ -113,6 +133,7 @@ def register():
     signals.generator_init.connect(install_template_helpers)
     signals.get_generators.connect(get_generators)
     signals.all_generators_finalized.connect(validate_build)
+    signals.all_generators_finalized.connect(freeze_contexts)  # after validate_build: only if the build goes on
     signals.get_writer.connect(output.get_writer)
     signals.static_generator_finalized.connect(output.record_static)
     signals.finalized.connect(output.sweep)
@@ -121,6 +142,7 @@ def register():
 def get_generators(pelican):
     reset_report(pelican.settings)
     output.reset(pelican.settings)
+    thaw()
     # Content generators first; the site (home pages) and the sitemap read
     # what they put in the context, so they come last.
     return [

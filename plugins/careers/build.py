@@ -7,6 +7,8 @@ end-of-reading validation runs; only Pelican's writing half is left out.
 
 from __future__ import annotations
 
+import gc
+
 from pelican import Pelican, signals
 
 
@@ -26,4 +28,5 @@ def read_all(settings: dict) -> list:
         if hasattr(generator, "generate_context"):
             generator.generate_context()
     signals.all_generators_finalized.send(generators)
+    gc.unfreeze()  # no writing half follows: the collector may walk everything again (careers.freeze_contexts)
     return generators

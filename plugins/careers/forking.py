@@ -18,6 +18,7 @@ every line as if the work had been done in the process.
 from __future__ import annotations
 
 import copy
+import gc
 import logging
 import os
 import pickle
@@ -81,6 +82,9 @@ class Child:
     @classmethod
     def start(cls, function) -> "Child":
         reader, writer = os.pipe()
+        # What exists now is shared by both processes: frozen, no collector walks it (and writes to its
+        # pages) in either; the build thaws it when it ends (careers.thaw).
+        gc.freeze()
         pid = os.fork()
         if pid:
             os.close(writer)

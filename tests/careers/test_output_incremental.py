@@ -172,3 +172,15 @@ def test_a_new_build_stops_the_writer_a_failed_build_left_running(tmp_path):
     output.reset(settings)  # as the next build of `make serve` does
     assert not thread.is_alive()
     assert (tmp_path / "page.html").read_text() == "x"
+
+
+def test_the_context_is_frozen_for_the_output_phase_and_thawed_when_the_next_build_starts():
+    import gc
+
+    import careers
+
+    gc.unfreeze()
+    careers.freeze_contexts([])
+    assert gc.get_freeze_count() > 0  # the collector no longer walks what the build read
+    careers.get_generators(SimpleNamespace(settings={"PATH": "content"}))  # the next build of `make serve`
+    assert gc.get_freeze_count() == 0

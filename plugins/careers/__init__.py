@@ -8,13 +8,15 @@ nothing of the mailing plugin.
 from __future__ import annotations
 
 import gc
+import hashlib
 import logging
 import os
 
+import jinja2
 from jinja2 import FileSystemBytecodeCache
 from pelican import signals
 
-from . import output
+from . import forking, output
 from . import settings as careers_settings
 from .ambassadors import AmbassadorsGenerator
 from .content_cache import forget_files_with_problems
@@ -73,12 +75,30 @@ def template_cache(settings):
     """
     if not (settings.get("CACHE_CONTENT") and settings.get("LOAD_CONTENT_CACHE") and settings.get("CACHE_PATH")):
         return None
-    folder = os.path.join(os.path.abspath(settings["CACHE_PATH"]), "templates")
+    # Compiled code depends on the environment's options too (JINJA_ENVIRONMENT: delimiters, trim_blocks,
+    # extensions) and on Jinja's version: each combination gets its own folder.
+    options = hashlib.sha256(repr((jinja2.__version__, sorted((str(k), repr(v)) for k, v in
+                                   (settings.get("JINJA_ENVIRONMENT") or {}).items()))).encode()).hexdigest()[:16]
+    folder = os.path.join(os.path.abspath(settings["CACHE_PATH"]), "templates", options)
     cache = _TEMPLATE_CACHES.get(folder)
     if cache is None:
-        os.makedirs(folder, exist_ok=True)
-        cache = _TEMPLATE_CACHES[folder] = FileSystemBytecodeCache(folder)
+        cache = _TEMPLATE_CACHES[folder] = _TemplateCache(folder)
     return cache
+
+
+class _TemplateCache(FileSystemBytecodeCache):
+    """Jinja's file cache that survives its folder being deleted (`make clean` during `make serve`)."""
+
+    def __init__(self, folder):
+        os.makedirs(folder, exist_ok=True)
+        super().__init__(folder)
+
+    def dump_bytecode(self, bucket):
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:  # only costs a compilation next time
+            pass
 
 
 _TEMPLATE_CACHES: dict = {}
@@ -108,7 +128,9 @@ def freeze_contexts(generators_):
 
 def thaw(*_):
     """A new build starts: the collector walks everything again, the previous build's objects included."""
-    gc.unfreeze()
+    if gc.get_freeze_count():
+        gc.unfreeze()
+        gc.collect()  # the previous build's cycles, before this build freezes its own
 
 
 def use_our_reader(readers):
@@ -142,6 +164,7 @@ def register():
 def get_generators(pelican):
     reset_report(pelican.settings)
     output.reset(pelican.settings)
+    forking.reap()  # children of a failed build of this process (`make serve`)
     thaw()
     # Content generators first; the site (home pages) and the sitemap read
     # what they put in the context, so they come last.

@@ -27,6 +27,8 @@ def read_all(settings: dict) -> list:
     for generator in generators:
         if hasattr(generator, "generate_context"):
             generator.generate_context()
-    signals.all_generators_finalized.send(generators)
-    gc.unfreeze()  # no writing half follows: the collector may walk everything again (careers.freeze_contexts)
+    try:
+        signals.all_generators_finalized.send(generators)
+    finally:
+        gc.unfreeze()  # no writing half follows: the collector may walk everything again (careers.freeze_contexts)
     return generators

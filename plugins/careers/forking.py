@@ -23,6 +23,7 @@ import logging
 import os
 import pickle
 import sys
+import tempfile
 import threading
 import traceback
 
@@ -66,68 +67,127 @@ class Capture(logging.Handler):
 
 
 def replay(records) -> None:
-    """Hand records logged elsewhere to this process's logging, as if logged here."""
+    """Hand records logged elsewhere to this process's logging, as if logged here.
+
+    Pelican's loggers raise `FilteredMessage` from their filter when a line
+    is a duplicate or over its group's limit; `Logger.handle` does not catch
+    it (Pelican's `_log` does), so it is caught here: the line is dropped,
+    as it would have been in this process.
+    """
+    try:
+        from pelican.log import FilteredMessage
+    except ImportError:  # pragma: no cover — Pelican always has it
+        FilteredMessage = ()  # noqa: N806
     for record in records:
-        logging.getLogger(record.name).handle(record)
+        try:
+            logging.getLogger(record.name).handle(record)
+        except FilteredMessage:
+            pass
+
+
+# Children started and not joined yet: a build that failed before joining its child leaves it here,
+# and the next build of the process (`make serve`) reaps it (`reap`).
+_LIVE: list["Child"] = []
 
 
 class Child:
-    """A forked process running one function; `join` gives {"records", "result", "error"}."""
+    """A forked process running one function; `join` gives {"records", "result", "error"}.
+
+    The answer goes to an unnamed temporary file, not a pipe: a child never
+    waits for its parent to read, so one whose build failed before `join`
+    still ends, and `reap` collects it.
+    """
 
     capture: Capture | None = None  # in the child: the handler collecting its records
 
-    def __init__(self, pid: int, reader: int):
-        self.pid, self.reader = pid, reader
+    def __init__(self, pid: int, answer):
+        self.pid, self.answer = pid, answer
 
     @classmethod
-    def start(cls, function) -> "Child":
-        reader, writer = os.pipe()
+    def start(cls, function) -> "Child | None":
+        """Fork and run `function` in the child; None if the system refuses the fork (the caller does the work)."""
+        answer = tempfile.TemporaryFile()  # noqa: SIM115 — closed by join or reap
         # What exists now is shared by both processes: frozen, no collector walks it (and writes to its
-        # pages) in either; the build thaws it when it ends (careers.thaw).
+        # pages) in either; the next build of this process thaws it (careers.thaw).
         gc.freeze()
-        pid = os.fork()
-        if pid:
-            os.close(writer)
-            return cls(pid, reader)
-        # The child: never returns, never runs the parent's exit handlers.
-        status = 0
         try:
-            os.close(reader)
-            sys.stdout = open(os.dup(1), "w", encoding="utf-8", errors="replace")  # noqa: SIM115
-            sys.stderr = open(os.dup(2), "w", encoding="utf-8", errors="replace")  # noqa: SIM115
-            Child.capture = Capture()
-            logging.getLogger().handlers = [Child.capture]
-            logging.captureWarnings(True)
-            answer = {"records": Child.capture.records, "result": None, "error": None}
-            try:
-                answer["result"] = function()
-            except BaseException as exc:  # noqa: BLE001 — every failure goes back to the parent
-                answer["error"] = portable_error(exc)
-            data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(writer, "wb") as pipe:
-                pipe.write(data)
-        except BaseException:  # noqa: BLE001
-            status = 70
-        finally:
-            os._exit(status)
+            pid = os.fork()
+        except OSError:  # out of memory or processes: the work is done here instead
+            answer.close()
+            return None
+        if pid:
+            child = cls(pid, answer)
+            _LIVE.append(child)
+            return child
+        _run_child(function, answer)  # never returns
 
     def join(self) -> dict:
-        chunks = []
-        with os.fdopen(self.reader, "rb") as pipe:
-            while chunk := pipe.read(1 << 20):
-                chunks.append(chunk)
-        _, status = os.waitpid(self.pid, 0)
         try:
-            return pickle.loads(b"".join(chunks))
+            _, status = os.waitpid(self.pid, 0)
+            self.answer.seek(0)
+            data = self.answer.read()
+        finally:
+            self.answer.close()
+            if self in _LIVE:
+                _LIVE.remove(self)
+        try:
+            return pickle.loads(data)
         except Exception:
             raise ChildFailed(f"exit status {os.waitstatus_to_exitcode(status)}") from None
 
 
-def portable_error(exc: BaseException) -> BaseException:
-    """The exception itself if it can be pickled back, else a RuntimeError with its text and traceback."""
+def _run_child(function, answer_file) -> None:
+    """In the child: run `function`, write the pickled answer, leave without the parent's exit handlers."""
+    status = 0
     try:
+        sys.stdout = open(os.dup(1), "w", encoding="utf-8", errors="replace")  # noqa: SIM115
+        sys.stderr = open(os.dup(2), "w", encoding="utf-8", errors="replace")  # noqa: SIM115
+        Child.capture = Capture()
+        logging.getLogger().handlers = [Child.capture]
+        answer = {"records": Child.capture.records, "result": None, "error": None}
+        try:
+            answer["result"] = function()
+        except BaseException as exc:  # noqa: BLE001 — every failure goes back to the parent
+            answer["error"] = portable_error(exc)
+        try:
+            data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 — a result that cannot cross: say so, with the log
+            data = pickle.dumps({"records": answer["records"], "result": None,
+                                 "error": RuntimeError(f"the child's answer could not be sent back: {exc!r}")})
+        answer_file.write(data)
+        answer_file.flush()
+    except BaseException:  # noqa: BLE001
+        status = 70
+        try:
+            traceback.print_exc(file=sys.__stderr__)
+        except BaseException:  # noqa: BLE001
+            pass
+    finally:
+        os._exit(status)
+
+
+def reap() -> int:
+    """Wait for the children of a build that failed before joining them; returns how many."""
+    count = 0
+    while _LIVE:
+        child = _LIVE.pop()
+        try:
+            os.waitpid(child.pid, 0)
+        except ChildProcessError:
+            pass
+        child.answer.close()
+        count += 1
+    return count
+
+
+def portable_error(exc: BaseException) -> BaseException:
+    """The exception itself, its traceback as a note, if it can be pickled back; else a RuntimeError saying it."""
+    trace = "".join(traceback.format_tb(exc.__traceback__))
+    try:
+        if trace and hasattr(exc, "add_note"):
+            exc.add_note("in the child process:\n" + trace.rstrip())
         pickle.loads(pickle.dumps(exc))
         return exc
     except Exception:
         text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return RuntimeError(f"{text}\n{''.join(traceback.format_tb(exc.__traceback__))}")
+        return RuntimeError(f"{text}\n{trace}")

@@ -55,19 +55,31 @@ class Produced:
         return (Produced, ())
 
     def start_writer(self) -> None:
-        """From now on, files are written by a thread while the build renders the next ones."""
-        if self.writer is None:
+        """From now on, files are written by a thread while the build renders the next ones.
+
+        Not when a plugin listens to Pelican's `content_written` or
+        `feed_written` signals: it may read or rewrite the file as soon as the
+        signal comes, so the file must be there already.
+        """
+        from pelican import signals
+
+        if self.writer is None and not (signals.content_written.receivers or signals.feed_written.receivers):
             self.writer = _WriterThread(self)
+            _WRITERS.add(self)
             self.writer.start()
 
     def finish(self) -> None:
         """Wait until every file is written; raise the first error a write met."""
         writer, self.writer = self.writer, None
+        _WRITERS.discard(self)
         if writer is not None:
             writer.queue.put(None)
             writer.join()
             if writer.error is not None:
                 raise writer.error
+
+
+_WRITERS: set = set()  # records whose writer runs: a failed build's is stopped by the next build
 
 
 class _WriterThread(threading.Thread):
@@ -105,9 +117,8 @@ def produced(settings) -> Produced:
 
 
 def reset(settings) -> Produced:
-    previous = settings.get(OUTPUT_KEY)
-    if isinstance(previous, Produced) and previous.writer is not None:
-        try:  # a failed build of this process (`make serve`) left its writer running
+    for previous in list(_WRITERS):  # a failed build of this process (`make serve`) left its writer running
+        try:
             previous.finish()
         except Exception:  # noqa: BLE001 — that build already failed and said why
             pass
@@ -139,13 +150,25 @@ def _write(record: Produced, path: str, data: bytes) -> bool:
                     return False
     except OSError:  # not there yet
         pass
+    # A new file under a temporary name, then renamed: a server never sees half a page, and a file
+    # hard-linked into an earlier deploy's snapshot (rsync --link-dest, cp -al) is replaced, not changed.
+    folder = os.path.dirname(path)
+    temporary = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
     try:
-        handle = open(path, "wb")
+        handle = open(temporary, "wb")
     except FileNotFoundError:  # its folder is new
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        handle = open(path, "wb")
-    with handle:
-        handle.write(data)
+        os.makedirs(folder, exist_ok=True)
+        handle = open(temporary, "wb")
+    try:
+        with handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise
     record.written += 1
     return True
 
@@ -232,14 +255,17 @@ def _theme_static_files(settings, output_path) -> set[str]:
 def sweep(pelican) -> int:
     """After a successful build: remove from the output folder every file the build did not produce.
 
-    Returns the number of files removed. Does nothing when the output folder
-    holds the content (Pelican's own guard for DELETE_OUTPUT_DIRECTORY).
+    Returns the number of files removed. Names in OUTPUT_RETENTION at the
+    top and hidden folders anywhere (a deploy's .git, .well-known) are left
+    alone; a file that cannot be removed is reported, not fatal. Does nothing
+    with `CAREERS_SWEEP_OUTPUT = False`, or when the output folder holds the
+    content (Pelican's own guard for DELETE_OUTPUT_DIRECTORY).
     """
     settings = pelican.settings
     record = produced(settings)
     record.finish()  # every file written (or the first error raised) before looking at the folder
     output_path = os.path.abspath(pelican.output_path)
-    if not os.path.isdir(output_path):
+    if not settings.get("CAREERS_SWEEP_OUTPUT", True) or not os.path.isdir(output_path):
         return 0
     content = os.path.realpath(pelican.path)
     if os.path.commonpath([os.path.realpath(output_path), content]) == os.path.realpath(output_path):
@@ -251,18 +277,27 @@ def sweep(pelican) -> int:
     retention = set(settings.get("OUTPUT_RETENTION") or ())
     removed = 0
     for folder, subfolders, names in os.walk(output_path):
+        # Hidden folders (.git of a deploy checkout, .well-known) are never walked: not ours to clean.
+        subfolders[:] = [s for s in subfolders if not s.startswith(".") and not (folder == output_path and s in retention)]
         if folder == output_path:
-            subfolders[:] = [s for s in subfolders if s not in retention]
             names = [n for n in names if n not in retention]
         for name in names:
             path = os.path.join(folder, name)
             if path not in keep:
-                os.remove(path)
-                removed += 1
+                try:
+                    os.remove(path)
+                    removed += 1
+                except OSError as exc:  # read-only or locked: say so, the build itself succeeded
+                    logger.warning("output: cannot remove %s, which the build no longer produces: %s", path, exc)
     for folder, subfolders, names in os.walk(output_path, topdown=False):
-        top = os.path.relpath(folder, output_path).split(os.sep)[0]
-        if folder != output_path and top not in retention and not os.listdir(folder):
-            os.rmdir(folder)
+        parts = os.path.relpath(folder, output_path).split(os.sep)
+        if folder == output_path or parts[0] in retention or any(p.startswith(".") for p in parts):
+            continue
+        try:
+            if not os.listdir(folder):
+                os.rmdir(folder)
+        except OSError:
+            pass
     logger.info("output: %d file(s) written, %d unchanged, %d no longer produced removed",
                 record.written, record.unchanged, removed)
     return removed

@@ -120,7 +120,8 @@ def start(readers, base_path: str, paths: list[str], settings) -> Prefetch | Non
                              forking.Child.capture.records[logged:], text)
         return results
 
-    return Prefetch([full for full, _ in mine], forking.Child.start(convert))
+    child = forking.Child.start(convert)
+    return Prefetch([full for full, _ in mine], child) if child is not None else None
 
 
 @contextlib.contextmanager

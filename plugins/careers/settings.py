@@ -28,6 +28,9 @@ DEFAULTS = {
         ("footer.values", {"fr": "nos-valeurs/", "en": "en/nos-valeurs/"}),
     ],
     "CAREERS_HOME_ARTICLES": 3,
+    # Remove from the output folder, after a successful build, what the build no longer produces
+    # (careers/output.py); False keeps every file it does not write (DELETE_OUTPUT_DIRECTORY is off).
+    "CAREERS_SWEEP_OUTPUT": True,
     "VIVIER_TODAY": None,
 }
 

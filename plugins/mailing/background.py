@@ -22,7 +22,12 @@ Without `os.fork`, with other threads running (forking them is unsafe; Rich's
 refresh thread of Pelican's status line is the one known exception), with
 errors already found in the content (every problem must be listed at once),
 or with `MAILING_BACKGROUND = False`, the three generators run in the
-process, in Pelican's order, exactly as before. `vivier check` and the CLI's
+process, in Pelican's order, exactly as before; so they do, after the site's
+output, if the system refuses the fork or the child ends without an answer
+(killed). A file both the site and the child write fails the build, as
+Pelican's writer does in one process. What the child wrote stands even if the
+site's output fails afterwards (a broken page template): the emails were
+checked, and a build that fails is not published. `vivier check` and the CLI's
 plans use the three generators directly (`careers.build.read_all` takes
 `parts`). The one difference a user can see: when only an email is wrong,
 the career site's pages are written before the build fails.
@@ -31,6 +36,8 @@ the career site's pages are written before the build fails.
 from __future__ import annotations
 
 import logging
+
+from pelican.writers import FileOverwriteFailedError
 
 from careers import forking, output
 from careers.report import ContentReport, get_report
@@ -59,7 +66,8 @@ class MailGenerators:
     def generate_context(self):
         if self._can_fork():
             self._child = forking.Child.start(self._run_in_child)
-            return
+            if self._child is not None:
+                return
         for generator in self.generators:
             generator.generate_context()
 
@@ -71,14 +79,20 @@ class MailGenerators:
         child, self._child = self._child, None
         try:
             answer = child.join()
-        except forking.ChildFailed as exc:
-            raise forking.ChildFailed(f"the newsletters, invitations and job alerts process ended without an answer "
-                                      f"({exc}); run the build again with MAILING_BACKGROUND = False "
-                                      "to see the error in this process") from None
+        except forking.ChildFailed as exc:  # killed (out of memory?): the emails are made here instead
+            logger.warning("the newsletters, invitations and job alerts process ended without an answer (%s); "
+                           "making them again in this process", exc)
+            self._run_here(writer)
+            return
         forking.replay(answer["records"])
         if answer["error"] is not None:
             raise answer["error"]
         answer = answer["result"]
+        written_here = set(getattr(writer, "_written_files", ()))
+        overlap = sorted(written_here & set(answer["written_files"]))
+        if overlap:  # what Pelican's writer refuses in one process: two steps writing the same file
+            raise FileOverwriteFailedError(f'Failed to overwrite "{overlap[0]}": the site and the newsletter '
+                                           "archive both write it; give the archive another MAILING_ARCHIVE_URL")
         record = output.produced(self.settings)
         record.paths.update(answer["paths"])
         record.written += answer["written"]
@@ -87,6 +101,20 @@ class MailGenerators:
         report = get_report(self.settings)
         report.problems.extend(answer["problems"])
         ContentReport(report.root, list(answer["problems"])).raise_if_errors()
+
+    def _run_here(self, writer):
+        """The three generators in this process, after validation: their own problems fail the build here."""
+        from careers.content_cache import forget_files_with_problems
+
+        report = get_report(self.settings)
+        known = len(report.problems)
+        for generator in self.generators:
+            generator.generate_context()
+        mine = ContentReport(report.root, report.problems[known:])
+        forget_files_with_problems(self.generators, mine)
+        mine.raise_if_errors()
+        for generator in self.generators:
+            generator.generate_output(writer)
 
     def _can_fork(self) -> bool:
         return (bool(self.settings.get("MAILING_BACKGROUND", True)) and forking.can_fork()
@@ -106,10 +134,10 @@ class MailGenerators:
             generator.generate_context()
         mine = ContentReport(report.root, report.problems[known:])
         forget_files_with_problems(self.generators, mine)
+        writer = output.Writer(self.output_path, settings=self.settings)
         if not report.errors:
-            writer = output.Writer(self.output_path, settings=self.settings)
             for generator in self.generators:
                 generator.generate_output(writer)
             memo.finish_build(self.settings)
-        return {"problems": report.problems[known:], "paths": record.paths,
+        return {"problems": report.problems[known:], "paths": record.paths, "written_files": writer._written_files,
                 "written": record.written - written, "unchanged": record.unchanged - unchanged}

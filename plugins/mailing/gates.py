@@ -64,6 +64,11 @@ HTML_FIELDS = ("images", "links", "placeholders", "mjml_left", "carriage_return"
 TEXT_FIELDS = ("text_urls", "placeholders", "carriage_return")
 
 
+# Letters that `re.I` matches with an ASCII letter of "<img", "href" or "src" although `str.lower()`
+# does not turn them into it: dotless ı and dotted İ (i), long ſ (s).
+_FOLDS_TO_ASCII = "ıİſ"
+
+
 def _scan_text(text: str, part: str | None = None) -> _Scan:
     """What the gates look for in `text`: each pattern runs only where its fixed part occurs.
 
@@ -75,6 +80,8 @@ def _scan_text(text: str, part: str | None = None) -> _Scan:
     """
     html, plain = part != "text", part != "html"
     low = text.lower() if html and ("<" in text or "=" in text) else ""  # _IMG needs "<", _LINK "="
+    if low and not text.isascii() and any(c in text for c in _FOLDS_TO_ASCII):
+        low = "<img href src"  # `re.I` matches these letters where `lower()` does not: run both patterns
     return _Scan(
         tuple(_IMG.findall(text)) if "<img" in low else (),
         tuple(_links(text)) if "href" in low or "src" in low else (),

@@ -152,21 +152,26 @@ def _frozen(jobs) -> bool:
         return False
 
 
-def write_compiled(folder: Path, compiled: CompiledVariant, encoder: CompiledEncoder | None = None) -> None:
+def write_compiled(folder: Path, compiled: CompiledVariant, encoder: CompiledEncoder | None = None) -> list[Path]:
+    """The variant's three files (skeletons and regions); returns their paths."""
     base = folder / "compiled"
-    _write(base / f"{compiled.key}.html", compiled.html.skeleton())
-    _write(base / f"{compiled.key}.txt", compiled.text.skeleton())
+    paths = [base / f"{compiled.key}.html", base / f"{compiled.key}.txt", base / f"{compiled.key}.json"]
+    _write(paths[0], compiled.html.skeleton())
+    _write(paths[1], compiled.text.skeleton())
     if encoder is None:
-        _write(base / f"{compiled.key}.json", json.dumps(compiled.to_json(), ensure_ascii=False))
+        _write(paths[2], json.dumps(compiled.to_json(), ensure_ascii=False))
     else:
-        _write(base / f"{compiled.key}.json", encoder.chunks(compiled))
+        _write(paths[2], encoder.chunks(compiled))
+    return paths
 
 
-def write_all_compiled(folder: Path, variants) -> None:
+def write_all_compiled(folder: Path, variants) -> set[Path]:
     """Every variant's files, those sharing lists (same language and variant) one after the other."""
     encoder = CompiledEncoder()
+    written: set[Path] = set()
     for compiled in sorted(variants, key=lambda c: (str(c.lang), str(c.variant), str(c.segment))):
-        write_compiled(folder, compiled, encoder)
+        written.update(write_compiled(folder, compiled, encoder))
+    return written
 
 
 def plan_summary(build) -> dict:
@@ -188,9 +193,13 @@ def plan_summary(build) -> dict:
 def write_plan(settings, build) -> Path:
     """Write one campaign's plan; returns its folder."""
     folder = campaign_dir(settings, build.slug)
-    for sub in ("compiled", "previews"):
-        shutil.rmtree(folder / sub, ignore_errors=True)
-    write_all_compiled(folder, build.compiled.values())
+    shutil.rmtree(folder / "previews", ignore_errors=True)
+    # Compiled variants are compared with what is there (a rebuild that changed no email writes none of
+    # its 200 MB at 5,000 jobs); those of variants the campaign no longer has are removed.
+    written = write_all_compiled(folder, build.compiled.values())
+    for stale in (folder / "compiled").iterdir():
+        if stale not in written:
+            stale.unlink()
     lines = "".join(json.dumps(e.to_json(), ensure_ascii=False) + "\n" for e in build.plan.entries)
     _write(folder / "manifest.jsonl", lines)
     _write(folder / "plan.json", json.dumps(plan_summary(build), ensure_ascii=False, indent=2))

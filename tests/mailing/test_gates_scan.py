@@ -58,6 +58,7 @@ def test_the_quick_scan_finds_what_every_pattern_over_the_whole_text_finds():
         '<a HREF = "http://x.example/">x</a>', "<p>no link</p>", "see https://x.example/ and ftp://y.example/f",
         "%%VIVIER:first_name%% and %%VIVIER:Bad%%", '<mj-text>left</mj-text>', '<style inline="inline">',
         "line\r\nbreak", "plain text, no tag", "", "a=b src", "<a\thref='https://x.example/?a=1&amp;b=2'>",
+        '<a ſrc="http://x.example/">é</a>', '<İmg alt="" src="https://x.example/c.png">', "<a hreſ='x'>",
     ]
     assert len(texts) > 20
     for text in texts:

@@ -101,14 +101,19 @@ def edit_one_job(content: Path) -> Path:
     return path
 
 
-def _fresh(*folders: Path) -> None:
-    """Remove a previous round's output and cache, and let the disk finish freeing them.
+def _fresh(env: dict, pristine_pool: Path, *folders: Path) -> None:
+    """Put a round back at the start: no output, cache or outbox, the member store as loaded.
 
-    On this machine's disk (ext4 mounted with `discard`) deleting 200 MB slows
-    the writes that follow by seconds; the rounds alternate who builds first.
+    A cold build must find nothing of the previous round: not its output and
+    cache, not its outbox (whose unchanged compiled emails a build leaves
+    alone), not the invitations it recorded in the store. Then the disk is
+    left to finish freeing what was deleted: on this machine's disk (ext4
+    mounted with `discard`) deleting 200 MB slows the writes that follow by
+    seconds; the rounds also alternate who builds first.
     """
-    for folder in folders:
+    for folder in (*folders, Path(env["VIVIER_OUTBOX"])):
         shutil.rmtree(folder, ignore_errors=True)
+    shutil.copyfile(pristine_pool, env["VIVIER_POOL"])
     os.sync()
     time.sleep(2)
 
@@ -129,8 +134,11 @@ def site_builds(work: Path, sizes: list[int], articles: int, env: dict, rounds: 
         ours = dict(content=base / "content", output=base / "out", cache=base / "cache", env=env, conf=ROOT / "pelicanconf.py")
         bare = dict(content=base / "bare", output=base / "out-bare", cache=base / "cache-bare", env=env, conf=HERE / "bareconf.py")
         runs: dict[str, list[Run]] = {k: [] for k in ("cold", "warm", "incremental", "bare_cold", "bare_warm")}
+        pristine = work / "sample-pool.pristine.sqlite3"
+        if not pristine.exists():
+            shutil.copyfile(env["VIVIER_POOL"], pristine)
         for round_ in range(rounds):
-            _fresh(base / "out", base / "cache", base / "out-bare", base / "cache-bare")
+            _fresh(env, pristine, base / "out", base / "cache", base / "out-bare", base / "cache-bare")
             first, second = (("", ours), ("bare_", bare)) if round_ % 2 == 0 else (("bare_", bare), ("", ours))
             for prefix, conf in (first, second):
                 runs[prefix + "cold"].append(pelican(**conf))

@@ -142,16 +142,29 @@ def store(settings, path: str, data: bytes) -> bool | None:
 
 
 def _write(record: Produced, path: str, data: bytes) -> bool:
+    if replace_if_changed(path, data):
+        record.written += 1
+        return True
+    record.unchanged += 1
+    return False
+
+
+def replace_if_changed(path, data: bytes) -> bool:
+    """Write `data` to `path` unless the file already holds exactly these bytes; True when written.
+
+    A new file goes under a temporary name in the same folder, then is
+    renamed: a reader never sees half a file (a server, `vivier send`), and a
+    file hard-linked into an earlier deploy's snapshot (rsync --link-dest,
+    cp -al) is replaced, not changed. Shared by the site and the outbox.
+    """
+    path = os.fspath(path)
     try:
         if os.path.getsize(path) == len(data) and not os.path.islink(path):
             with open(path, "rb") as handle:
                 if handle.read() == data:
-                    record.unchanged += 1
                     return False
     except OSError:  # not there yet
         pass
-    # A new file under a temporary name, then renamed: a server never sees half a page, and a file
-    # hard-linked into an earlier deploy's snapshot (rsync --link-dest, cp -al) is replaced, not changed.
     folder = os.path.dirname(path)
     temporary = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
     try:
@@ -169,7 +182,6 @@ def _write(record: Produced, path: str, data: bytes) -> bool:
         except OSError:
             pass
         raise
-    record.written += 1
     return True
 
 

@@ -118,6 +118,7 @@ def start(readers, base_path: str, paths: list[str], settings) -> Prefetch | Non
             text = reader.last_text[1] if reader.last_text and reader.last_text[0] == full else None
             results[full] = (stamp, content, metadata, report.problems[before:],
                              forking.Child.capture.records[logged:], text)
+        del forking.Child.capture.records[:]  # each file carries its own: not sent twice
         return results
 
     child = forking.Child.start(convert)

@@ -102,8 +102,8 @@ class MailGenerators:
         report.problems.extend(answer["problems"])
         ContentReport(report.root, list(answer["problems"])).raise_if_errors()
 
-    def _run_here(self, writer):
-        """The three generators in this process, after validation: their own problems fail the build here."""
+    def _read_and_check(self) -> ContentReport:
+        """The three generators' `generate_context`; the problems they found (their files leave the cache)."""
         from careers.content_cache import forget_files_with_problems
 
         report = get_report(self.settings)
@@ -112,7 +112,11 @@ class MailGenerators:
             generator.generate_context()
         mine = ContentReport(report.root, report.problems[known:])
         forget_files_with_problems(self.generators, mine)
-        mine.raise_if_errors()
+        return mine
+
+    def _run_here(self, writer):
+        """The three generators in this process, after validation: their own problems fail the build here."""
+        self._read_and_check().raise_if_errors()
         for generator in self.generators:
             generator.generate_output(writer)
 
@@ -124,20 +128,14 @@ class MailGenerators:
 
     def _run_in_child(self) -> dict:
         """Everything the three generators did in a build, then what the parent needs back."""
-        from careers.content_cache import forget_files_with_problems
-
         report = get_report(self.settings)
-        known = len(report.problems)
         record = output.produced(self.settings)
         written, unchanged = record.written, record.unchanged
-        for generator in self.generators:
-            generator.generate_context()
-        mine = ContentReport(report.root, report.problems[known:])
-        forget_files_with_problems(self.generators, mine)
+        mine = self._read_and_check()
         writer = output.Writer(self.output_path, settings=self.settings)
         if not report.errors:
             for generator in self.generators:
                 generator.generate_output(writer)
             memo.finish_build(self.settings)
-        return {"problems": report.problems[known:], "paths": record.paths, "written_files": writer._written_files,
+        return {"problems": mine.problems, "paths": record.paths, "written_files": writer._written_files,
                 "written": record.written - written, "unchanged": record.unchanged - unchanged}

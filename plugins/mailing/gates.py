@@ -74,7 +74,7 @@ def _scan_text(text: str, part: str | None = None) -> _Scan:
 
     Most filled cards hold no image, plain-text cards no tag, none any MJML:
     a substring test (C speed) spares the regular expression, with the same
-    findings (`_scan_text_fully` is the reference, tests compare them). With
+    findings (tests/mailing/test_gates_scan.py compares it with every pattern over the whole text). With
     `part` ("html" or "text") the patterns whose findings the gates do not
     read for that part (HTML_FIELDS, TEXT_FIELDS) are not run either.
     """
@@ -89,14 +89,6 @@ def _scan_text(text: str, part: str | None = None) -> _Scan:
         tuple(PLACEHOLDER_RE.findall(text)) if "%%VIVIER:" in text else (),
         html and ("<mj-" in text or 'inline="inline"' in text) and bool(_MJML_LEFT.search(text)),
         "\r" in text,
-    )
-
-
-def _scan_text_fully(text: str) -> _Scan:
-    """Every pattern over the whole text: what `_scan_text` must find."""
-    return _Scan(
-        tuple(_IMG.findall(text)), tuple(_links(text)), tuple(_TEXT_URL.findall(text)),
-        tuple(PLACEHOLDER_RE.findall(text)), bool(_MJML_LEFT.search(text)), "\r" in text,
     )
 
 

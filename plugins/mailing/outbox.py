@@ -17,11 +17,11 @@ import logging
 import os
 import secrets
 import shutil
-import tempfile
 from collections import OrderedDict
 from pathlib import Path
 
 from careers.dates import now
+from careers.output import replace_if_changed
 
 from .compose import AddressError, Composer, MailConfig
 from .matching import JobFacts
@@ -53,17 +53,7 @@ def _write(path: Path, data: str | bytes | list[bytes]) -> bool:
         data = data.encode("utf-8")
     elif isinstance(data, list):
         data = b"".join(data)
-    try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
-    except OSError:  # not there yet
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
-    return True
+    return replace_if_changed(path, data)
 
 
 def signer_for(settings) -> Signer:

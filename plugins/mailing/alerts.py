@@ -18,15 +18,13 @@ messages (newsletter, follow-ups) that an alert pushes over the budget.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from .community import criteria as alert_criteria
 from .delivery import choices as member_choices
-from .invitation_budget import Planned
+from .engine.budget import Budget as Planned
 from .matching import JobFacts, MemberProfile, norm, score
 
 log = logging.getLogger(__name__)
@@ -185,49 +183,13 @@ def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs:
     return day
 
 
-def take_back(newsletters, sequence_day, alert_day: AlertDay, planned: Planned, policy, recent) -> dict[str, int]:
-    """Follow-ups, then newsletters, of members that today's alerts pushed over budget wait (lower priority).
-
-    `planned` holds every message of the build (newsletters, invitations,
-    follow-ups and the alerts just planned), as (kind, plan id, day) per member.
-    """
-    from .invitation_budget import reconcile_newsletters
-
-    taken: dict[str, int] = {}
-    alerted_ids = {d.member.id for d in alert_day.digests}
-    if sequence_day is not None and sequence_day.planned:
-        kept = []
-        for step in sequence_day.planned:
-            if step.member.id in alerted_ids and policy.priority(step.sequence.kind) > policy.priority(KIND):
-                others = [p for p in planned.of(step.member.id) if p[1] != sequence_day.plan_id]
-                decision = policy.decide(step.member, step.sequence.kind, alert_day.today, recent.get(step.member.id, ()),
-                                         planned=others)
-                if not decision.allowed and "over_budget" in decision.reasons:
-                    taken["follow-up"] = taken.get("follow-up", 0) + 1
-                    planned.by_member[step.member.id] = others
-                    continue
-            kept.append(step)
-        sequence_day.planned[:] = kept
-    more_important = Planned()  # everything but newsletters, for the newsletters' reconciliation
-    for member_id in alerted_ids:
-        for item in planned.of(member_id):
-            if item[0] != "newsletter":
-                more_important.add(member_id, *item)
-    for slug, ids in reconcile_newsletters(newsletters, more_important, policy, alert_day.today, recent).items():
-        taken[f"newsletter {slug}"] = len(ids)
-    return taken
-
-
 # --- the plan folder -----------------------------------------------------------------------
 
 
-def write_plan(settings, store, day: AlertDay, compiled: dict, open_refs: set[str]) -> Path | None:
-    """Write today's alert plan folder (digests planned earlier today kept), then remember its rows."""
-    from careers.dates import now
-
-    from .compose import AddressError, Composer, MailConfig
+def alert_draft(settings, store, day: AlertDay, compiled: dict, open_refs: set[str]):
+    """Today's alert plan (digests planned earlier today kept, closed jobs left out), or None."""
     from .community.alert_view import SEGMENT, VARIANT
-    from .outbox import _write, outbox_root, signer_for, write_compiled
+    from .plan.writer import PlanDraft
 
     languages = {key[1] for key in compiled}
     fresh = {d.member.id: d for d in day.digests}
@@ -243,29 +205,9 @@ def write_plan(settings, store, day: AlertDay, compiled: dict, open_refs: set[st
         entries.append({"member": member_id, "segment": SEGMENT, "lang": lang, "variant": VARIANT, "kind": KIND, "jobs": refs})
     if not entries:
         return None
-    folder = outbox_root(settings) / day.plan_id
-    for variant in compiled.values():
-        write_compiled(folder, variant)
-    meta = {
-        "plan_id": day.plan_id, "kind": KIND, "day": day.today.isoformat(), "recipients": len(entries),
-        "new_today": len(fresh), "jobs": sum(len(e["jobs"]) for e in entries),
+    summary = {
+        "day": day.today.isoformat(), "recipients": len(entries), "new_today": len(entries),
+        "jobs": sum(len(e["jobs"]) for e in entries),
         "counts": [{"lang": lang, "members": n} for lang, n in sorted(Counter(e["lang"] for e in entries).items())],
-        "waiting": dict(day.waiting),
     }
-    _write(folder / "manifest.jsonl", "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries))
-    _write(folder / "plan.json", json.dumps(meta, ensure_ascii=False, indent=2))
-    config, signer, when = MailConfig.from_settings(settings), signer_for(settings), now(settings)
-    for entry in entries[: settings.get("MAILING_PREVIEWS", 3)]:
-        variant = compiled[(SEGMENT, entry["lang"], VARIANT)]
-        jobs = {job.reference: job for job in variant.candidates}
-        profile = MemberProfile.of(members[entry["member"]])
-        try:
-            _, message = Composer(variant, config, signer, day.plan_id).compose(
-                members[entry["member"]], [score(jobs[ref], profile) for ref in entry["jobs"] if ref in jobs], when)
-        except AddressError as exc:
-            log.warning("preview for member %s skipped: %s", entry["member"], exc)
-            continue
-        _write(folder / "previews" / f"{entry['member']}.eml", message)
-    record(store, day)
-    log.info("%s: %d digest(s), %d new", day.plan_id, len(entries), len(fresh))
-    return folder
+    return PlanDraft(day.plan_id, KIND, "job_alert", entries, compiled, summary=summary, members=members)

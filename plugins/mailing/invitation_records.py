@@ -46,10 +46,10 @@ def rows_for_event(store, event_uid: str) -> list[InvitationRow]:
     return [_row(row) for row in rows]
 
 
-def rows_of_plan(store, plan_id: str) -> list[InvitationRow]:
-    """The planned rows of one plan folder (a round), in the order they were planned."""
+def rows_of_plan(store, plan_id: str, status: str = PLANNED) -> list[InvitationRow]:
+    """The planned (or skipped) rows of one plan folder (a round), in the order they were planned."""
     with store.transaction() as conn:
-        rows = conn.execute(_SELECT + " WHERE plan_id = ? AND status = ? ORDER BY planned, member_id", (plan_id, PLANNED)).fetchall()
+        rows = conn.execute(_SELECT + " WHERE plan_id = ? AND status = ? ORDER BY planned, member_id", (plan_id, status)).fetchall()
     return [_row(row) for row in rows]
 
 

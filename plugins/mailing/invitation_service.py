@@ -7,15 +7,22 @@ newsletters…) and plan with the same pool, so `vivier invitations plan` and
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from careers.build import read_all
 
-from .invitation_generator import InvitationsGenerator
+from .kinds.follow_up import FollowUpKind
+from .kinds.invitation import InvitationsGenerator
 
 
-def plan_without_writing(settings: dict) -> InvitationsGenerator:
-    """The invitations generator after `generate_context`; raises ContentError on content problems."""
+def plan_without_writing(settings: dict) -> SimpleNamespace:
+    """Today's event rounds and follow-ups (`event_plans`, `sequence_day`, `sequences`) as a build plans
+    them; raises ContentError on content problems."""
     generators = read_all(settings)
-    return next(g for g in generators if isinstance(g, InvitationsGenerator))
+    invitations = next(g for g in generators if isinstance(g, InvitationsGenerator))
+    follow_ups = next(g for g in generators if isinstance(g, FollowUpKind))
+    return SimpleNamespace(event_plans=invitations.event_plans, sequence_day=follow_ups.sequence_day,
+                           sequences=follow_ups.sequences)
 
 
 def find_event(plans, events, name: str):

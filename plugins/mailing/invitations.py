@@ -4,11 +4,16 @@ For each upcoming event naming segments, one round per action and SEQUENCE:
 
 - `invite` (METHOD:REQUEST): members of the event's segments the policy
   allows (kind `invitation`), from `open_days` before the start, never twice;
-- `update` (REQUEST, same UID, higher SEQUENCE): only to members already
-  invited at a lower SEQUENCE;
-- `cancel` (METHOD:CANCEL, STATUS:CANCELLED): only to members invited;
+- `update` (REQUEST, same UID, higher SEQUENCE): only to members who
+  received an invitation at a lower SEQUENCE (the send ledger says so);
+- `cancel` (METHOD:CANCEL, STATUS:CANCELLED): only to members who received
+  an invitation;
 - `reminder` (no calendar part), `reminder_days` before the start: only to
-  members invited.
+  members who received an invitation.
+
+A member planned in a round but not sent when the event changes is not
+"invited": the round is withdrawn (mailing.kinds.invitation) and they are
+invited afresh at the new SEQUENCE.
 
 A member over budget is skipped for that round, with the reason remembered
 (not retried); other refusals (consent, unsubscription, the member's own pause…) are reported and
@@ -26,7 +31,7 @@ from talentpool import audience as pool_audience
 
 from . import invitation_records as records
 from .delivery import choices as member_choices
-from .invitation_budget import OVER_BUDGET, Planned
+from .engine.budget import OVER_BUDGET, RECEIVED_STATES, Budget as Planned, delivered
 
 KIND = "invitation"
 # Updates and cancellations go only to those already invited; the policy
@@ -117,10 +122,12 @@ def group_events(events, default_lang: str) -> list:
     return sorted(chosen.values(), key=lambda e: (e.start, e.uid))
 
 
-def _invited(rows) -> dict[str, records.InvitationRow]:
-    """Members with a planned invite or update, with their latest such row."""
+def _invited(rows, received: set[tuple[str, str]] | None = None) -> dict[str, records.InvitationRow]:
+    """Members sent an invite or update (the ledger's `received` pairs), with their latest such row."""
     result = {}
     for row in rows:
+        if received is not None and (row.plan_id, row.member_id) not in received:
+            continue
         if row.status == records.PLANNED and row.action in ("invite", "update"):
             if row.member_id not in result or row.sequence >= result[row.member_id].sequence:
                 result[row.member_id] = row
@@ -146,7 +153,10 @@ def plan_event(store, event, segments, policy, today: dt.date, planned: Planned,
         result.notes.append("the event has started or is past: nothing more is sent")
         return result
     rows = records.rows_for_event(store, event.uid)
-    invited = _invited(rows)
+    # Updates, cancellations and reminders go to those who received an invitation (the ledger says so),
+    # never to members planned but not sent (their round is withdrawn when the event changes).
+    received = delivered(store, {row.plan_id for row in rows}, RECEIVED_STATES)
+    invited = _invited(rows, received)
     suppressed = store.suppressed_hashes("erased")
     prefs = member_choices.all_preferences(store)
 
@@ -183,7 +193,7 @@ def plan_event(store, event, segments, policy, today: dt.date, planned: Planned,
         result.notes.append(f"invitations open on {opens.isoformat()} ({options.open_days} days before the start)")
     else:
         round_ = Round(event, "invite", event.sequence, today)
-        done = _done(rows, "invite", event.sequence) | set(invited)
+        done = _done(rows, "invite", event.sequence) | set(invited)  # planned in this round, or invited before
         found = pool_audience.evaluate(store, names, KIND, today, segments=segments, policy=policy, planned=planned.by_member)
         member_choices.honour(found, prefs, today)
         for member, segment in found.eligible:

@@ -19,7 +19,7 @@ from talentpool.segments import member_view
 
 from . import sequence_records
 from .delivery import choices as member_choices
-from .invitation_budget import Planned
+from .engine.budget import Budget as Planned
 from .sequence_rules import Sequence, Step
 
 # Outcomes other than the policy's own reasons.

@@ -10,7 +10,7 @@ import datetime as dt
 
 from careers.build import read_all
 
-from .generator import CampaignBuild, NewsletterGenerator
+from .kinds.newsletter import CampaignBuild, NewsletterGenerator
 from .planning import PlanEntry, assign_variant
 from .matching import MemberProfile, top_matches
 

@@ -46,6 +46,8 @@ def load_segments(settings: dict | None = None):
 
 
 def load_policy(settings: dict | None = None):
-    from .policy import load_policy as load
+    """The policy file (POOL_POLICY_PATH), or the built-in defaults when there is none: the one way to load it."""
+    from .policy import Policy, load_policy as load
 
-    return load(path(settings, "POOL_POLICY_PATH"))
+    found = path(settings, "POOL_POLICY_PATH")
+    return load(found) if found.exists() else Policy()

@@ -29,6 +29,7 @@ from mailing.delivery import choices
 from mailing.delivery.config import load_config
 from mailing.delivery.ledger import Ledger
 from mailing.delivery.plan import PlanMessages, open_plan
+from mailing.plan.writer import write_plan
 from mailing.delivery.ratelimit import RateLimiter
 from mailing.delivery.sender import Sender
 from mailing.delivery.smtp import SmtpTransport
@@ -136,7 +137,10 @@ def build(settings, theme, opened, day):
         compiled = compile_alerts(theme, settings, groups, plan.plan_id)
         for variant in compiled.values():
             assert gates.check(variant, settings) == []
-        alerts.write_plan(settings, store, plan, compiled, set(opened))
+        draft = alerts.alert_draft(settings, store, plan, compiled, set(opened))
+        if draft is not None:
+            write_plan(settings, draft)
+        alerts.record(store, plan)
 
 
 def deliver(settings, plan_name, day):

@@ -20,7 +20,7 @@ import pytest
 from mailing import invitations, sequences
 from mailing.delivery import choices
 from mailing.delivery.ledger import Ledger
-from mailing.invitation_budget import Planned
+from mailing.engine.budget import Budget as Planned
 from mailing.planning import plan_audience
 from mailing.sequence_rules import load_sequences
 from talentpool.models import Member

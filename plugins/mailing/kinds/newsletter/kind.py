@@ -1,10 +1,12 @@
-"""The Pelican generator of newsletters: read, compile, check, plan; then write.
+"""The newsletter kind: read, compile, check; plan on the shared budget; then write.
 
-`generate_context` reads `content/newsletters/`, compiles every campaign ×
-segment × language × variant once, runs the quality gates (problems go to
-the build's ContentReport, so a bad email fails the build before anything is
-written) and plans each campaign's audience with the talent pool.
-`generate_output` writes the public archive pages and the private plan.
+`read` reads `content/newsletters/`, compiles every campaign × segment ×
+language × variant once and runs the quality gates (problems go to the
+build's ContentReport, so a bad email fails the build before anything is
+written); `plan` plans each campaign's audience with the talent pool (the
+newsletter is the policy's least important kind: it plans last, on what the
+other kinds left); `drafts` hands the engine one plan per campaign and
+`write_public` writes the public archive pages.
 """
 
 from __future__ import annotations
@@ -13,20 +15,21 @@ import logging
 import os
 from dataclasses import dataclass, field
 
-from careers.dates import today
 from careers.report import get_report
 from jinja2 import ChoiceLoader, FileSystemLoader
-from pelican.generators import Generator
 from pelican.utils import process_translations
 
-from .settings import mail_theme_path
-from . import archive, gates, memo, outbox
-from .collector import paused
-from .campaigns import CAMPAIGN_WIDE, Campaign, apply_schema, line
-from .pipeline import CompiledVariant, MailTheme, compile_variant
-from .planning import CampaignPlan, build_plan, known_segments, plan_audience
-from .selections import resolve
-from .views import build_view
+from ...settings import mail_theme_path
+from ... import archive, gates, memo
+from ...collector import paused
+from ...campaigns import CAMPAIGN_WIDE, Campaign, apply_schema, line
+from ...pipeline import CompiledVariant, MailTheme, compile_variant
+from ...planning import CampaignPlan, build_plan, known_segments, plan_audience
+from ...plan.writer import PlanDraft
+from ...selections import resolve
+from ...views import build_view
+from ..base import MessageKind
+from ..registry import register
 
 logger = logging.getLogger(__name__)
 FOLDER = "newsletters"
@@ -49,8 +52,12 @@ class CampaignBuild:
         return next(iter(self.versions.values()))
 
 
-class NewsletterGenerator(Generator):
+@register
+class NewsletterGenerator(MessageKind):
     """Reads campaigns and turns them into compiled, checked, planned emails."""
+
+    name = "newsletter"
+    policy_kinds = ("newsletter",)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,7 +66,7 @@ class NewsletterGenerator(Generator):
         self.builds: list[CampaignBuild] = []
 
     @paused
-    def generate_context(self):
+    def read(self):
         settings = self.settings
         report = get_report(settings)
         default_lang = settings["DEFAULT_LANG"]
@@ -88,8 +95,22 @@ class NewsletterGenerator(Generator):
             if build is not None:
                 self._compile(build, theme, report, known)
                 self.builds.append(build)
-        self._plan(report)
         self.context["newsletters"] = self.builds
+
+    def wants_store(self) -> bool:
+        return any(not build.draft for build in self.builds)
+
+    def plan(self, budget, store, policy, day):
+        self._plan(get_report(self.settings), budget, store, policy, day)
+
+    def replaces(self, meta: dict) -> bool:
+        return any(build.slug == meta.get("plan_id") for build in self.builds if not build.draft)
+
+    def withdraw_reason(self, meta: dict) -> str | None:
+        if not any(build.slug == meta.get("plan_id") for build in self.builds):
+            sources = ", ".join(s.get("path", "") for s in meta.get("sources") or ()) or meta.get("plan_id")
+            return f"its campaign ({sources}) is no longer in content/newsletters/"
+        return super().withdraw_reason(meta)
 
     def _check_versions(self, original, report, default_lang, segment_names):
         versions = {original.lang: original}
@@ -156,10 +177,8 @@ class NewsletterGenerator(Generator):
                         report.error(campaign.source_path, f"variant {segment}/{lang}/{variant}", problem)
                     build.compiled[(segment, lang, variant)] = compiled
 
-    def _plan(self, report):
+    def _plan(self, report, budget, store, policy, day):
         """Each campaign's audience from the talent pool, in date order, sharing one budget."""
-        day = today(self.settings)
-        planned: dict[str, list] = {}
         default_lang = self.settings["DEFAULT_LANG"]
         for build in self.builds:
             if build.draft or report.errors:
@@ -169,20 +188,40 @@ class NewsletterGenerator(Generator):
                 continue
             main = build.versions.get(default_lang, build.original)
             try:
-                audience = plan_audience(self.settings, build.segments, day, planned=planned)
+                audience = plan_audience(self.settings, build.segments, day, store=store, policy=policy,
+                                         planned=budget.by_member)
             except Exception as exc:
                 report.error(main.source_path, "segments", f"the talent pool could not evaluate the audience: {exc}", line=line(main, "segments"))
                 continue
             build.plan = build_plan(build.slug, audience, build.compiled, list(build.versions), main.lang,
                                     build.variants, main.holdout, main.matches, main.if_nothing)
             for entry in build.plan.entries:
-                planned.setdefault(entry.member_id, []).append(("newsletter", build.slug, main.date))
+                budget.add(entry.member_id, "newsletter", build.slug, day)
             logger.info("newsletter %s: %d recipients planned", build.slug, len(build.plan.entries))
 
     @paused
-    def generate_output(self, writer):
+    def write_public(self, writer):
         for build in self.builds:
             if not build.draft:
                 archive.write_pages(self, writer, build)
-            if build.plan is not None:
-                outbox.write_plan(self.settings, build)
+
+    def drafts(self, store) -> list[PlanDraft]:
+        return [draft_of(build) for build in self.builds if build.plan is not None]
+
+
+def draft_of(build: CampaignBuild) -> PlanDraft:
+    """One campaign's plan folder: its entries, compiled variants and summary."""
+    plan = build.plan
+    summary = {
+        "campaign": build.slug,
+        "segments": build.segments,
+        "languages": list(build.versions),
+        "variants": build.variants,
+        "recipients": len(plan.entries),
+        "counts": [{"segment": s, "lang": l, "variant": v, "members": n} for (s, l, v), n in plan.counts().items()],
+        "excluded": {reason: len(ids) for reason, ids in plan.excluded.items()},
+        "subjects": {f"{c.lang}.{c.variant}": c.subject for c in build.compiled.values()},
+    }
+    return PlanDraft(build.slug, "newsletter", "newsletter", [entry.to_json() for entry in plan.entries],
+                     build.compiled, sources=[v.source_path for v in build.versions.values()],
+                     summary=summary, members=plan.members)

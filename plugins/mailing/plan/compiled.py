@@ -1,48 +1,24 @@
-"""The private plan of each campaign, in the outbox (never under output/).
+"""Compiled variants in a plan folder: `compiled/<segment>.<lang>.<variant>.html|.txt|.json`.
 
-    <outbox>/<slug>/plan.json          counts per segment, language, variant; exclusions by reason
-    <outbox>/<slug>/manifest.jsonl     one line per eligible member (id, segment, language,
-                                       variant, matched jobs) — no name, no address
-    <outbox>/<slug>/compiled/<segment>.<lang>.<variant>.html|.txt|.json
-    <outbox>/<slug>/previews/<member id>.eml   the exact email of a few members
-
-The sender streams the manifest, looks each member up in the store, and
-composes with the compiled JSON (`CompiledVariant.from_json`).
+The JSON is `CompiledVariant.to_json`; the sender reads it back with
+`CompiledVariant.from_json`. Files are replaced only when their bytes change.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import os
 import secrets
-import shutil
 from collections import OrderedDict
 from pathlib import Path
 
-from careers.dates import now
 from careers.output import replace_if_changed
 
-from .compose import AddressError, Composer, MailConfig
-from .matching import JobFacts
-from .pipeline import CompiledVariant
-from .tokens import Signer, secret_from_env
-
-logger = logging.getLogger(__name__)
+from ..matching import JobFacts
+from ..pipeline import CompiledVariant
+from .format import COMPILED
 
 
-def outbox_root(settings) -> Path:
-    path = Path(str(settings["MAILING_OUTBOX"])).expanduser()
-    if not path.is_absolute():
-        path = Path(settings.get("PROJECT_ROOT") or os.getcwd()) / path
-    return path
-
-
-def campaign_dir(settings, slug: str) -> Path:
-    return outbox_root(settings) / slug
-
-
-def _write(path: Path, data: str | bytes | list[bytes]) -> bool:
+def write_file(path: Path, data: str | bytes | list[bytes]) -> bool:
     """Atomic write: a crash never leaves half a manifest. `data` may be text, bytes or pieces of bytes.
 
     A file that already holds exactly these bytes is left alone (returns
@@ -54,10 +30,6 @@ def _write(path: Path, data: str | bytes | list[bytes]) -> bool:
     elif isinstance(data, list):
         data = b"".join(data)
     return replace_if_changed(path, data)
-
-
-def signer_for(settings) -> Signer:
-    return Signer(secret_from_env(required=bool(settings.get("MAILING_REQUIRE_SECRET"))))
 
 
 class CompiledEncoder:
@@ -144,14 +116,14 @@ def _frozen(jobs) -> bool:
 
 def write_compiled(folder: Path, compiled: CompiledVariant, encoder: CompiledEncoder | None = None) -> list[Path]:
     """The variant's three files (skeletons and regions); returns their paths."""
-    base = folder / "compiled"
+    base = folder / COMPILED
     paths = [base / f"{compiled.key}.html", base / f"{compiled.key}.txt", base / f"{compiled.key}.json"]
-    _write(paths[0], compiled.html.skeleton())
-    _write(paths[1], compiled.text.skeleton())
+    write_file(paths[0], compiled.html.skeleton())
+    write_file(paths[1], compiled.text.skeleton())
     if encoder is None:
-        _write(paths[2], json.dumps(compiled.to_json(), ensure_ascii=False))
+        write_file(paths[2], json.dumps(compiled.to_json(), ensure_ascii=False))
     else:
-        _write(paths[2], encoder.chunks(compiled))
+        write_file(paths[2], encoder.chunks(compiled))
     return paths
 
 
@@ -164,84 +136,10 @@ def write_all_compiled(folder: Path, variants) -> set[Path]:
     return written
 
 
-def plan_summary(build) -> dict:
-    plan = build.plan
-    return {
-        "plan_id": build.slug,
-        "kind": "newsletter",
-        "campaign": build.slug,
-        "segments": build.segments,
-        "languages": list(build.versions),
-        "variants": build.variants,
-        "recipients": len(plan.entries),
-        "counts": [{"segment": s, "lang": l, "variant": v, "members": n} for (s, l, v), n in plan.counts().items()],
-        "excluded": {reason: len(ids) for reason, ids in plan.excluded.items()},
-        "subjects": {f"{c.lang}.{c.variant}": c.subject for c in build.compiled.values()},
-    }
-
-
-def write_plan(settings, build) -> Path:
-    """Write one campaign's plan; returns its folder."""
-    folder = campaign_dir(settings, build.slug)
-    shutil.rmtree(folder / "previews", ignore_errors=True)
-    # Compiled variants are compared with what is there (a rebuild that changed no email writes none of
-    # its 200 MB at 5,000 jobs); those of variants the campaign no longer has are removed.
-    written = write_all_compiled(folder, build.compiled.values())
-    for stale in (folder / "compiled").iterdir():
-        if stale not in written:
-            stale.unlink()
-    lines = "".join(json.dumps(e.to_json(), ensure_ascii=False) + "\n" for e in build.plan.entries)
-    _write(folder / "manifest.jsonl", lines)
-    _write(folder / "plan.json", json.dumps(plan_summary(build), ensure_ascii=False, indent=2))
-    write_previews(settings, build, folder, settings.get("MAILING_PREVIEWS", 3))
-    return folder
-
-
-def write_previews(settings, build, folder: Path, count: int) -> list[Path]:
-    """The exact emails of the first `count` planned members, one per variant where possible."""
-    if count <= 0 or not build.plan.entries:
-        return []
-    config = MailConfig.from_settings(settings)
-    signer = signer_for(settings)
-    when = now(settings)
-    chosen, seen = [], set()
-    for entry in build.plan.entries:  # first, one per (segment, lang, variant)
-        key = (entry.segment, entry.lang, entry.variant)
-        if key not in seen:
-            seen.add(key)
-            chosen.append(entry)
-    for entry in build.plan.entries:
-        if len(chosen) >= count:
-            break
-        if entry not in chosen:
-            chosen.append(entry)
-    paths = []
-    for entry in chosen[:count]:
-        compiled = build.compiled[(entry.segment, entry.lang, entry.variant)]
-        member = build.plan.members[entry.member_id]
-        try:
-            _, message = Composer(compiled, config, signer, build.slug).compose(member, entry.matches, when)
-        except AddressError as exc:
-            logger.warning("preview for member %s skipped: %s", entry.member_id, exc)
-            continue
-        path = folder / "previews" / f"{entry.member_id}.eml"
-        _write(path, message)
-        paths.append(path)
-    return paths
-
-
-def load_compiled(settings, slug: str) -> dict[tuple[str, str, str], CompiledVariant]:
-    """The compiled variants of a planned campaign, as the sender reads them."""
+def load_compiled(folder: Path) -> dict[tuple[str, str, str], CompiledVariant]:
+    """The compiled variants of a plan folder, as the sender reads them."""
     result = {}
-    for path in sorted((campaign_dir(settings, slug) / "compiled").glob("*.json")):
+    for path in sorted((Path(folder) / COMPILED).glob("*.json")):
         compiled = CompiledVariant.from_json(json.loads(path.read_text(encoding="utf-8")))
         result[(compiled.segment, compiled.lang, compiled.variant)] = compiled
     return result
-
-
-def read_manifest(settings, slug: str):
-    """Stream the manifest, one dict per recipient, in constant memory."""
-    with open(campaign_dir(settings, slug) / "manifest.jsonl", encoding="utf-8") as handle:
-        for text in handle:
-            if text.strip():
-                yield json.loads(text)

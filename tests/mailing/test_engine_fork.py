@@ -1,4 +1,4 @@
-"""The mail generators in a child process while the site is written (mailing/background.py).
+"""The mail generators in a child process while the site is written (mailing/engine/generator.py).
 
 The child must change nothing a build produces or reports: same site, same
 outbox, same problems and log lines, same failures. These tests compare a
@@ -18,7 +18,7 @@ from pathlib import Path
 from pelican.settings import read_settings
 
 from careers.report import get_report
-from mailing import background
+from mailing.engine import generator as engine_generator
 from tests.conftest import ROOT, copy_content, run_pelican, settings_file
 
 
@@ -77,11 +77,11 @@ SCRIPT = """
 import logging, os, sys
 from pelican import Pelican
 from pelican.settings import read_settings
-from mailing.generator import NewsletterGenerator
+from mailing.kinds.newsletter.kind import NewsletterGenerator
 
 mode, conf = sys.argv[1], sys.argv[2]
 settings = read_settings(conf, override={"VIVIER_TODAY": "2026-11-22"})
-original = NewsletterGenerator.generate_context
+original = NewsletterGenerator.read
 
 def patched(self):
     if mode == "raise":
@@ -89,7 +89,7 @@ def patched(self):
     logging.getLogger("mailing.generator").warning("planned in process %d", os.getpid())
     return original(self)
 
-NewsletterGenerator.generate_context = patched
+NewsletterGenerator.read = patched
 logging.basicConfig(level=logging.WARNING, format="LOG %(message)s")
 print("PARENT", os.getpid(), flush=True)
 try:
@@ -144,7 +144,7 @@ def test_no_child_when_content_has_errors_other_threads_run_or_the_setting_says_
 
     content = copy_content(tmp_path)
     settings = read_settings(str(settings_file(tmp_path, content, tmp_path / "out")))
-    generators = background.MailGenerators(context=settings.copy(), settings=settings, path=settings["PATH"],
+    generators = engine_generator.MailEngine(context=settings.copy(), settings=settings, path=settings["PATH"],
                                            theme=settings["THEME"], output_path=settings["OUTPUT_PATH"])
     alone = [threading.current_thread()]
     monkeypatch.setattr(threading, "enumerate", lambda: alone)

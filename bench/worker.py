@@ -64,7 +64,7 @@ def plan(content: str, pool: str, outbox: str) -> dict:
     """Newsletter planning through the real generators: compile every variant, plan, write the outbox."""
     from mailing.kinds.newsletter.kind import NewsletterGenerator, draft_of
     from mailing.plan.writer import write_plan
-    from mailing.service import build_newsletters
+    from mailing.kinds.newsletter.service import build_newsletters
 
     timings = {"compile_s": 0.0, "plan_s": 0.0}
 

@@ -1,6 +1,6 @@
 """A simulated month of builds: jobs open and close, "today" moves day by day, digests are planned and sent.
 
-Each day runs the real planner (`mailing.alerts`), writes the real plan folder,
+Each day runs the real planner (`mailing.kinds.job_alert.digests`), writes the real plan folder,
 and delivers it with the real sender (`mailing.delivery`: policy re-checked,
 ledger, budget recorded) to an SMTP server on 127.0.0.1. The delivered
 messages then prove: each member receives each matching job at most once, at
@@ -20,10 +20,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailing import alerts, gates
+from mailing.kinds.job_alert import digests as alerts
+from mailing import gates
 from mailing import settings as mailing_settings
 from mailing.community import settings as community_settings
-from mailing.community.alert_view import alert_theme, compile_alerts
+from mailing.kinds.job_alert.views import alert_theme
+from mailing.kinds.job_alert.views import compile_alerts
 from mailing.community.criteria import next_digest
 from mailing.delivery import choices
 from mailing.delivery.config import load_config

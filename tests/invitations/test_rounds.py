@@ -13,10 +13,9 @@ from pathlib import Path
 
 import pytest
 from icalendar import Calendar
-
 from mailing.delivery.ledger import Ledger
 from mailing.delivery.plan import PlanError
-from mailing.invitation_records import rows_for_event
+from mailing.kinds.invitation.records import rows_for_event
 from talentpool.models import Member
 from talentpool.store import Store
 from tests.conftest import ROOT, run_pelican

@@ -166,7 +166,8 @@ class Anniversary(MessageKind):
 
     def finish(self):
         from mailing.pipeline import compile_variant
-        from mailing.sequence_views import sequence_theme, step_view
+        from mailing.kinds.follow_up.views import sequence_theme
+        from mailing.kinds.follow_up.views import step_view
         from mailing.settings import mail_theme_path
 
         step = SimpleNamespace(id="one", subject={"fr": "Un an déjà !"}, preheader={"fr": "Merci d'être resté·e en contact avec nous toute cette année."},

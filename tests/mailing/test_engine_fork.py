@@ -86,7 +86,7 @@ original = NewsletterGenerator.read
 def patched(self):
     if mode == "raise":
         raise ValueError(f"mail step broken in process {os.getpid()}")
-    logging.getLogger("mailing.generator").warning("planned in process %d", os.getpid())
+    logging.getLogger("mailing.kinds.newsletter").warning("planned in process %d", os.getpid())
     return original(self)
 
 NewsletterGenerator.read = patched

@@ -13,14 +13,12 @@ from types import SimpleNamespace
 
 import pytest
 from markupsafe import Markup, escape
-
 from mailing.cards import _Filler, _card_and_glue, _expand, _html_value, _shape
 from mailing.matching import CandidateIndex, MemberProfile
 from mailing.plan.compiled import CompiledEncoder, load_compiled, write_all_compiled, write_compiled
 from mailing.pipeline import PLACEHOLDER, Region, Rendered, compile_variant, split_placeholders
-from mailing.planning import build_plan
+from mailing.kinds.newsletter.planning import build_plan
 from mailing.views import _with_utm_plain, build_view, with_utm
-
 from tests.mailing.fixtures import campaign, member, settings, theme
 from tests.mailing.test_card_prototypes import many_jobs, tricky_jobs
 

@@ -16,13 +16,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailing import invitations, sequences
+from mailing.kinds.invitation import rounds as invitations
+from mailing.kinds.follow_up import due as sequences
 from mailing.delivery.ledger import Ledger
-from mailing.invitation_records import rows_for_event
+from mailing.kinds.invitation.records import rows_for_event
 from mailing.engine.budget import Budget
-from mailing.planning import CampaignPlan, PlanEntry
-from mailing.sequence_records import all_rows
-from mailing.sequence_rules import load_sequences
+from mailing.kinds.newsletter.planning import CampaignPlan
+from mailing.kinds.newsletter.planning import PlanEntry
+from mailing.kinds.follow_up.records import all_rows
+from mailing.kinds.follow_up.rules import load_sequences
 from talentpool.audience import evaluate
 from talentpool.models import Member
 from talentpool.policy import load_policy

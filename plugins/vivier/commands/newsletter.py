@@ -15,8 +15,7 @@ def _builds(ctx):
     from careers.report import ContentError
     from careers.settings import SettingsError
     from mailing import settings as mailing_settings
-    from mailing.service import build_newsletters
-
+    from mailing.kinds.newsletter.service import build_newsletters
     from ..cli import settings_from
 
     settings = settings_from(ctx)
@@ -86,7 +85,8 @@ def preview(ctx, slug, email, segment, open_it):
     from mailing.plan.format import outbox_root
     from mailing.plan.writer import signer_for
     from mailing.personalise import member_values, render
-    from mailing.service import entry_for, now_for
+    from mailing.kinds.newsletter.service import entry_for
+    from mailing.kinds.newsletter.service import now_for
     from talentpool import config as pool_config
 
     settings, builds = _builds(ctx)
@@ -133,8 +133,7 @@ def preview(ctx, slug, email, segment, open_it):
 @click.pass_context
 def new(ctx, title, lang):
     """Write a new campaign file in content/newsletters/ with every field and a guide."""
-    from mailing.campaigns import new_file
-
+    from mailing.kinds.newsletter.campaigns import new_file
     from ..cli import settings_from
 
     settings = settings_from(ctx)

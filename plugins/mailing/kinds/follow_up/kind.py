@@ -17,12 +17,13 @@ from collections import Counter
 from careers.dates import today
 from careers.report import get_report
 
-from ... import gates, sequences
-from ... import sequence_records
+from ... import gates
+from . import due as sequences
+from . import records as sequence_records
 from ...collector import paused
 from ...plan.writer import PlanDraft
-from ...sequence_rules import SequenceError, load_sequences
-from ...sequence_views import compile_steps, sequence_theme
+from .rules import SequenceError, load_sequences
+from .views import compile_steps, sequence_theme
 from ...settings import mail_theme_path, project_path
 from ..base import MessageKind
 from ..registry import register
@@ -51,7 +52,7 @@ class FollowUpKind(MessageKind):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from ... import invitation_settings
+        from ..invitation import settings as invitation_settings
 
         invitation_settings.apply_defaults(self.settings)
         self.sequences = {}

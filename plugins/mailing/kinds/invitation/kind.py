@@ -20,14 +20,15 @@ from careers.calendar import event_to_ical
 from careers.fields import field_line
 from careers.report import get_report
 
-from ... import gates, invitation_records
+from ... import gates
+from . import records as invitation_records
 from ...collector import paused
-from ...invitation_mime import CALENDAR_FOLDER, PLACEHOLDER_ATTENDEE, InvitationComposer
-from ...invitation_views import compile_round, invitation_theme, versions_of
-from ...invitations import InvitationSettings, group_events, plan_invitations
+from .mime import CALENDAR_FOLDER, PLACEHOLDER_ATTENDEE, InvitationComposer
+from .views import compile_round, invitation_theme, versions_of
+from .rounds import InvitationSettings, group_events, plan_invitations
 from ...plan.writer import PlanDraft
 from ...settings import mail_theme_path
-from ... import invitation_settings
+from . import settings as invitation_settings
 from ..base import MessageKind
 from ..registry import register
 

@@ -14,7 +14,8 @@ import os
 
 from careers.report import get_report
 
-from ... import alerts, gates
+from . import digests as alerts
+from ... import gates
 from ...collector import paused
 from ... import settings as mailing_settings
 from ...community import settings as community_settings
@@ -65,7 +66,7 @@ class AlertsGenerator(MessageKind):
 
     @paused
     def finish(self):
-        from ...community.alert_view import alert_theme, compile_alerts
+        from .views import alert_theme, compile_alerts
 
         settings = self.settings
         report = get_report(settings)

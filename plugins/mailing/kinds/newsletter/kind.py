@@ -20,13 +20,15 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from pelican.utils import process_translations
 
 from ...settings import mail_theme_path
-from ... import archive, gates, memo
+from . import archive
+from ... import gates
+from ... import memo
 from ...collector import paused
-from ...campaigns import CAMPAIGN_WIDE, Campaign, apply_schema, line
+from .campaigns import CAMPAIGN_WIDE, Campaign, apply_schema, line
 from ...pipeline import CompiledVariant, MailTheme, compile_variant
-from ...planning import CampaignPlan, build_plan, known_segments, plan_audience
+from .planning import CampaignPlan, build_plan, known_segments, plan_audience
 from ...plan.writer import PlanDraft
-from ...selections import resolve
+from .selections import resolve
 from ...views import build_view
 from ..base import MessageKind
 from ..registry import register

@@ -14,9 +14,9 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 
-from .delivery import choices as member_choices
-from .matching import CandidateIndex, Match, MemberProfile
-from .pipeline import CompiledVariant
+from ...delivery import choices as member_choices
+from ...matching import CandidateIndex, Match, MemberProfile
+from ...pipeline import CompiledVariant
 
 logger = logging.getLogger(__name__)
 

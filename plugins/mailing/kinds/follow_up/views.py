@@ -5,10 +5,10 @@ from __future__ import annotations
 import markdown
 from careers.i18n import translator
 
-from . import memo
-from .invitation_views import OverlayTheme
-from .pipeline import CompiledVariant, MailTheme, compile_variant, markup
-from .views import absolutise_links, html_to_text, lang_url, privacy_url, with_utm
+from ... import memo
+from ..invitation.views import OverlayTheme
+from ...pipeline import CompiledVariant, MailTheme, compile_variant, markup
+from ...views import absolutise_links, html_to_text, lang_url, privacy_url, with_utm
 
 
 def render_markdown(text: str) -> str:

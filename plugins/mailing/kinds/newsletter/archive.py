@@ -7,8 +7,8 @@ matched jobs — nothing about any member.
 
 from __future__ import annotations
 
-from .personalise import public_values, render
-from .views import archive_path
+from ...personalise import public_values, render
+from ...views import archive_path
 
 BASE_TARGET = '<base target="_top">'
 

@@ -13,9 +13,9 @@ from urllib.parse import quote
 from careers.event_display import location_text, plain_text
 from careers.i18n import translator
 
-from . import memo
-from .pipeline import CompiledVariant, MailTheme, compile_variant
-from .views import absolute, lang_url, privacy_url, with_utm
+from ... import memo
+from ...pipeline import CompiledVariant, MailTheme, compile_variant
+from ...views import absolute, lang_url, privacy_url, with_utm
 
 MAP = "https://www.openstreetmap.org/search?query="
 

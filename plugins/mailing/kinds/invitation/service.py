@@ -11,8 +11,8 @@ from types import SimpleNamespace
 
 from careers.build import read_all
 
-from .kinds.follow_up import FollowUpKind
-from .kinds.invitation import InvitationsGenerator
+from ..follow_up import FollowUpKind
+from . import InvitationsGenerator
 
 
 def plan_without_writing(settings: dict) -> SimpleNamespace:

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 from talentpool.segments import member_view
 
-from . import sequence_records
-from .delivery import choices as member_choices
-from .engine.budget import Budget as Planned
-from .sequence_rules import Sequence, Step
+from . import records as sequence_records
+from ...delivery import choices as member_choices
+from ...engine.budget import Budget as Planned
+from .rules import Sequence, Step
 
 # Outcomes other than the policy's own reasons.
 DUE = "due"

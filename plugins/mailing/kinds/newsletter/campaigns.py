@@ -114,7 +114,7 @@ class Campaign(Content):
 
     @property
     def save_as(self):
-        return ""  # written by mailing.archive, not by Pelican
+        return ""  # written by mailing.kinds.newsletter.archive, not by Pelican
 
 
 def apply_schema(campaign: Campaign, settings, report: ContentReport) -> bool:
@@ -143,7 +143,6 @@ def line(campaign: Campaign, name: str):
 def new_file(settings, title: str, lang: str):
     """A new campaign under content/newsletters/, for `vivier newsletter new`."""
     from pathlib import Path
-
     from careers.dates import now
     from pelican.utils import slugify
 

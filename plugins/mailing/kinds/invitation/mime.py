@@ -23,7 +23,7 @@ from pathlib import Path
 
 from icalendar import Calendar, vCalAddress, vText
 
-from .personalise import clean_name
+from ...personalise import clean_name
 
 _BOUNDARY = re.compile(rb'boundary="?([^";\r\n]+)"?', re.I)
 # The one attendee a plan's template carries, replaced per member at send time.
@@ -113,7 +113,7 @@ class InvitationComposer:
     """Composes one round's messages: the newsletter composer's message, plus the member's calendar."""
 
     def __init__(self, compiled, *, config, signer, plan_id: str, settings=None, plan=None):
-        from .compose import Composer
+        from ...compose import Composer
 
         self.composer = Composer(compiled, config, signer, plan_id)
         meta = getattr(plan, "meta", None) or {}
@@ -132,5 +132,5 @@ class InvitationComposer:
 
 
 def invitation_composer(compiled, **kwargs) -> InvitationComposer:
-    """The factory named in invitation plans' plan.json (`mailing.invitation_mime:invitation_composer`)."""
+    """The factory named in invitation plans' plan.json (`mailing.kinds.invitation.mime:invitation_composer`)."""
     return InvitationComposer(compiled, **kwargs)

@@ -10,9 +10,9 @@ import datetime as dt
 
 from careers.build import read_all
 
-from .kinds.newsletter import CampaignBuild, NewsletterGenerator
+from . import CampaignBuild, NewsletterGenerator
 from .planning import PlanEntry, assign_variant
-from .matching import MemberProfile, top_matches
+from ...matching import MemberProfile, top_matches
 
 
 def build_newsletters(settings: dict) -> list[CampaignBuild]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from careers.i18n import translator
 
-from .. import memo
-from ..invitation_views import OverlayTheme
-from ..pipeline import CompiledVariant, MailTheme, compile_variant
-from ..views import candidate_items, lang_url, privacy_url, with_utm
+from ... import memo
+from ..invitation.views import OverlayTheme
+from ...pipeline import CompiledVariant, MailTheme, compile_variant
+from ...views import candidate_items, lang_url, privacy_url, with_utm
 
 SEGMENT = "alert"
 VARIANT = "a"

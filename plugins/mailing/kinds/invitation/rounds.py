@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 
 from talentpool import audience as pool_audience
 
-from . import invitation_records as records
-from .delivery import choices as member_choices
-from .engine.budget import OVER_BUDGET, RECEIVED_STATES, Budget as Planned, delivered
+from . import records
+from ...delivery import choices as member_choices
+from ...engine.budget import OVER_BUDGET, RECEIVED_STATES, Budget as Planned, delivered
 
 KIND = "invitation"
 # Updates and cancellations go only to those already invited; the policy

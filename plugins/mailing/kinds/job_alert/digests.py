@@ -22,10 +22,10 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .community import criteria as alert_criteria
-from .delivery import choices as member_choices
-from .engine.budget import Budget as Planned
-from .matching import JobFacts, MemberProfile, norm, score
+from ...community import criteria as alert_criteria
+from ...delivery import choices as member_choices
+from ...engine.budget import Budget as Planned
+from ...matching import JobFacts, MemberProfile, norm, score
 
 log = logging.getLogger(__name__)
 
@@ -188,8 +188,8 @@ def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs:
 
 def alert_draft(settings, store, day: AlertDay, compiled: dict, open_refs: set[str]):
     """Today's alert plan (digests planned earlier today kept, closed jobs left out), or None."""
-    from .community.alert_view import SEGMENT, VARIANT
-    from .plan.writer import PlanDraft
+    from .views import SEGMENT, VARIANT
+    from ...plan.writer import PlanDraft
 
     languages = {key[1] for key in compiled}
     fresh = {d.member.id: d for d in day.digests}

@@ -25,6 +25,7 @@ from mailing.delivery.plan import PlanError, PlanMessages, open_plan
 from mailing.delivery.ratelimit import RateLimiter
 from mailing.delivery.sender import Outgoing, Sender, Skip
 from mailing.delivery.smtp import SmtpTransport
+from mailing.engine.budget import pending
 from mailing.kinds import registry
 from mailing.kinds.base import MessageKind
 from mailing.plan.writer import PlanDraft
@@ -126,11 +127,13 @@ def test_invitations_keep_their_priority_over_newsletters_across_rebuilds(world)
         assert "over_budget" not in skips(world, name), name
 
 
-def test_a_deleted_events_plan_is_withdrawn_and_its_send_refused(world):
+def test_deleted_content_withdraws_its_plans_and_their_send_is_refused(world):
     world.build()
     name = next(n for n in world.plans() if world.meta(n)["message_kind"] == "invitation")
-    source = world.meta(name)["sources"][0]["path"]
-    Path(source if os.path.isabs(source) else ROOT / source).unlink()
+    campaign = next(n for n in world.plans() if world.meta(n)["message_kind"] == "newsletter")
+    for plan in (name, campaign):  # an event (its French file) and a whole campaign (every language)
+        for source in world.meta(plan)["sources"][: 1 if plan == name else None]:
+            Path(source["path"] if os.path.isabs(source["path"]) else ROOT / source["path"]).unlink()
     dry = world.vivier("send", name, "--dry-run")  # before any rebuild: the source is gone
     assert dry.returncode != 0 and "no longer exists" in dry.stderr + dry.stdout, dry.stdout + dry.stderr
     world.build()
@@ -140,6 +143,11 @@ def test_a_deleted_events_plan_is_withdrawn_and_its_send_refused(world):
     assert refused.returncode != 0 and "withdrawn" in refused.stderr + refused.stdout
     with pytest.raises(PlanError, match="withdrawn"):
         open_plan(world.settings, name)
+    with pytest.raises(PlanError, match="withdrawn .*no longer in content/newsletters/"):
+        open_plan(world.settings, campaign)
+    # and none of their messages still counts as waiting in the budget
+    with Store(world.pool) as store:
+        assert not any(item[1] in (name, campaign) for items in pending(store, world.outbox, DAY).values() for item in items)
 
 
 # --- a new kind, registered by a test, through the whole engine -------------------------------------------

@@ -109,9 +109,12 @@ class NewsletterGenerator(MessageKind):
         return any(build.slug == meta.get("plan_id") for build in self.builds if not build.draft)
 
     def withdraw_reason(self, meta: dict) -> str | None:
-        if not any(build.slug == meta.get("plan_id") for build in self.builds):
+        build = next((b for b in self.builds if b.slug == meta.get("plan_id")), None)
+        if build is None:
             sources = ", ".join(s.get("path", "") for s in meta.get("sources") or ()) or meta.get("plan_id")
             return f"its campaign ({sources}) is no longer in content/newsletters/"
+        if build.draft:
+            return f"its campaign {build.slug} is a draft again (Status: draft)"
         return super().withdraw_reason(meta)
 
     def _check_versions(self, original, report, default_lang, segment_names):

@@ -173,6 +173,7 @@ POOL_POLICY_PATH = os.path.join(PROJECT_ROOT, "audiences/policy.yml")
 POOL_MAPPINGS_PATH = os.path.join(PROJECT_ROOT, "audiences/mappings")
 POOL_SAMPLE_PATH = os.path.join(PROJECT_ROOT, "audiences/sample/members.csv")
 POOL_SAMPLE_MESSAGES_PATH = os.path.join(PROJECT_ROOT, "audiences/sample/messages.csv")
+POOL_SKILLS_PATH = os.path.join(PROJECT_ROOT, "audiences/skills.yml")
 
 # --- Mailing (talent-pool newsletters; defaults in plugins/mailing/settings.py) ---
 # Campaigns live in content/newsletters/; the plan (manifest, compiled emails,

@@ -71,6 +71,10 @@ class FitReport:
     by_city: dict[str, FitCounts]
     fitting: list[tuple] = field(default_factory=list, repr=False)  # (member, missing) for all / all but one
 
+    def by_city_named(self, city: str) -> FitCounts | None:
+        """The counts of one city, however its name is cased or accented."""
+        return next((counts for name, counts in self.by_city.items() if fold(name) == fold(city)), None)
+
 
 def missing_skills(must_have, member, vocabulary: Vocabulary) -> list[str]:
     """The must-haves `member` lacks, in the ad's order."""
@@ -85,20 +89,24 @@ def eligible_members(store, kind: str, today: dt.date, *, policy=None):
     return [member for member, _ in audience.eligible] + list(audience.excluded["over_budget"])
 
 
-def pool_fit(settings: dict, must_have, today: dt.date, *, store=None, kind: str | None = None, place: str | None = None) -> FitReport:
-    """The fit of `must_have` in the pool of `settings` (or `store`); `place` keeps one city's members."""
+def pool_fit(settings: dict, must_have, today: dt.date, *, store=None, kind: str | None = None,
+             place: str | None = None, members=None) -> FitReport:
+    """The fit of `must_have` in the pool of `settings` (or `store`, or already `eligible_members`);
+    `place` keeps one city's members."""
     kind = kind or staffing_settings.value(settings, "STAFFING_FIT_KIND")
-    must_have = tuple(must_have)
-    vocabulary = config.load_vocabulary(settings)
-    segments = config.load_segments(settings)
-    policy = config.load_policy(settings) if config.path(settings, "POOL_POLICY_PATH").exists() else None
-    if store is None:
-        with config.open_store(settings) as opened:
-            members = eligible_members(opened, kind, today, policy=policy)
-    else:
-        members = eligible_members(store, kind, today, policy=policy)
+    if members is None:
+        policy = config.load_policy(settings) if config.path(settings, "POOL_POLICY_PATH").exists() else None
+        if store is None:
+            with config.open_store(settings) as opened:
+                members = eligible_members(opened, kind, today, policy=policy)
+        else:
+            members = eligible_members(store, kind, today, policy=policy)
     if place:
         members = [m for m in members if fold(m.city) == fold(place)]
+    return _count(tuple(must_have), kind, today, members, config.load_vocabulary(settings), config.load_segments(settings))
+
+
+def _count(must_have, kind, today, members, vocabulary, segments) -> FitReport:
     total = FitCounts(must_have)
     by_segment = {name: FitCounts(must_have) for name in segments}
     by_city: dict[str, FitCounts] = {}
@@ -110,8 +118,7 @@ def pool_fit(settings: dict, must_have, today: dt.date, *, store=None, kind: str
         for name, segment in segments.items():
             if segment.matches(member, today):
                 by_segment[name].add(missing)
-        key = fold(member.city) or "—"
-        city = city_names.setdefault(key, member.city or "—")
+        city = city_names.setdefault(fold(member.city), member.city or "—")
         by_city.setdefault(city, FitCounts(must_have)).add(missing)
         if len(missing) <= 1:
             fitting.append((member, missing))

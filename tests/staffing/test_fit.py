@@ -113,3 +113,21 @@ def test_member_lists_never_go_to_output_or_git(tmp_path):
     with pytest.raises(StaffingSettingsError, match="git work tree and not ignored"):
         private_folder({"PROJECT_ROOT": str(ROOT), "STAFFING_LISTS_PATH": "content/fit"}, "STAFFING_LISTS_PATH")
     assert private_folder({"PROJECT_ROOT": str(ROOT)}, "STAFFING_LISTS_PATH") == ROOT / "var" / "fit"
+
+
+def test_the_build_report_shows_each_open_jobs_fit_in_counts_only(tmp_path, pool, capsys):
+    from vivier.commands.build import print_pool_fit
+    from vivier.config import load_settings
+
+    settings = load_settings(str(ROOT / "pelicanconf.py"))
+    print_pool_fit(settings)
+    shown = capsys.readouterr().err
+    assert "Pool fit of open jobs (private: counts only, not published)" in shown
+    assert "jobs/stage-data-analyst-lyon.md" in shown or "jobs/stage-data-an" in shown
+    for row in csv.DictReader(open(ROOT / "audiences/sample/members.csv", encoding="utf-8")):
+        assert row["email"].casefold() not in shown.casefold() and row["last_name"] not in shown
+
+    settings["POOL_PATH"] = str(tmp_path / "no-store.sqlite3")  # as in CI: no personal data there
+    print_pool_fit(settings)
+    assert "pool fit: no member store here" in capsys.readouterr().err
+    assert not (tmp_path / "no-store.sqlite3").exists()

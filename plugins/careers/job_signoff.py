@@ -76,23 +76,23 @@ def check_must_haves(job, settings, vocabulary, report) -> None:
     """At most JOBS_MUST_HAVE_MAX must-haves, each one short skill of the pool's vocabulary."""
     path = job.source_path
     skills = list(job.must_have or [])
-    line = field_line(path, "must_have")
+    line = lambda: field_line(path, "must_have")  # noqa: E731 - read again only for a problem
     most = settings["JOBS_MUST_HAVE_MAX"]
     if len(skills) > most:
         report.error(path, "must_have", f"lists {len(skills)} must-haves; keep at most {most} (JOBS_MUST_HAVE_MAX) "
-                     "and move the others to Nice_to_have", "Must_have: Python, SQL, dbt", line)
+                     "and move the others to Nice_to_have", "Must_have: Python, SQL, dbt", line())
     words = settings["JOBS_MUST_HAVE_MAX_WORDS"]
     for skill in skills:
         if _ALTERNATIVES.search(skill) or len(skill.split()) > words:
             report.error(path, "must_have", f"{skill!r} is not one skill; write each must-have as a short skill "
                          f"(at most {words} words, no alternatives or parentheses) and put choices in Nice_to_have",
-                         "Must_have: SQL, Power BI", line)
+                         "Must_have: SQL, Power BI", line())
         elif vocabulary.skills and not vocabulary.known(skill):
             close = vocabulary.suggest(skill)
             hint = f"did you mean {close!r}? " if close else ""
             where = vocabulary.path.name if vocabulary.path else "the skill vocabulary"
             report.error(path, "must_have", f"{skill!r} is not in the pool's skill vocabulary, so no member can match it; "
-                         f"{hint}use a skill of {where} or add it there", f"Must_have: {close or 'Python'}", line)
+                         f"{hint}use a skill of {where} or add it there", f"Must_have: {close or 'Python'}", line())
 
 
 def check_sign_off(job, settings, today: dt.date, report) -> None:

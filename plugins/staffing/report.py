@@ -15,7 +15,7 @@ from pathlib import Path
 from talentpool import config
 
 from . import settings as staffing_settings
-from .fit import FitReport, eligible_members, pool_fit
+from .fit import FitReport, pool_index
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +40,7 @@ def open_job_fits(settings: dict, today: dt.date) -> list[JobFit] | None:
 
     if not config.path(settings, "POOL_PATH").exists():
         return None
-    kind = staffing_settings.value(settings, "STAFFING_FIT_KIND")
-    policy = config.load_policy(settings) if config.path(settings, "POOL_POLICY_PATH").exists() else None
-    with config.open_store(settings) as store:
-        members = eligible_members(store, kind, today, policy=policy)
+    index = pool_index(settings, today, kind=staffing_settings.value(settings, "STAFFING_FIT_KIND"))
     fits = []
     for path in job_files(settings):
         header = read_header(path)
@@ -51,6 +48,5 @@ def open_job_fits(settings: dict, today: dt.date) -> list[JobFit] | None:
         must = skills(header["must_have"][0]) if header.get("must_have") else []
         if status not in ("open", "ouverte", "ouvert") or not must:
             continue
-        fit = pool_fit(settings, must, today, kind=kind, members=members)
-        fits.append(JobFit(str(path.relative_to(settings["PATH"])), header.get("reference", ("", 0))[0], fit))
+        fits.append(JobFit(str(path.relative_to(settings["PATH"])), header.get("reference", ("", 0))[0], index.fit(must)))
     return fits

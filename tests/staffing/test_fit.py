@@ -43,6 +43,7 @@ def independent_counts(must):
 
     today = dt.date.fromisoformat(TODAY)
     policy = default_policy()
+    segments = config.load_segments({"PROJECT_ROOT": str(ROOT)})
     wanted = [_fold(s) for s in must]
     rows = {r["email"].casefold(): r for r in csv.DictReader(open(ROOT / "audiences/sample/members.csv", encoding="utf-8"))}
     counts = Counter()
@@ -55,7 +56,8 @@ def independent_counts(must):
             row = rows[member.email.casefold()]
             have = {_fold(s) for s in row["skills"].split("|")}
             missing = [s for s in wanted if s not in have]
-            for group in ("*", row["city"]):
+            named = [name for name, segment in segments.items() if segment.matches(member, today)]
+            for group in ("*", row["city"], *named):
                 counts[group, "eligible"] += 1
                 counts[group, "all"] += not missing
                 counts[group, "one"] += len(missing) == 1
@@ -75,9 +77,9 @@ def test_job_fit_counts_match_an_independent_count(tmp_path, pool):
     assert expected["*", "all"] > 0 and expected["*", "one"] > expected["*", "all"]
     summary = re.search(r"(\d+) eligible member\(s\).*?: (\d+) fit every must-have, (\d+) all but one", result.stdout)
     assert tuple(map(int, summary.groups())) == (expected["*", "eligible"], expected["*", "all"], expected["*", "one"])
-    for city in ("Lyon", "Nantes"):
-        row = re.search(rf"│ {city} +│ +(\d+) │ +(\d+) │ +(\d+) │", result.stdout)
-        assert tuple(map(int, row.groups())) == (expected[city, "eligible"], expected[city, "all"], expected[city, "one"]), city
+    for group in ("Lyon", "Nantes", "lyon", "data-lyon", "juniors"):  # two cities, three segments
+        row = re.search(rf"│ {group} +│ +(\d+) │ +(\d+) │ +(\d+) │", result.stdout)
+        assert tuple(map(int, row.groups())) == (expected[group, "eligible"], expected[group, "all"], expected[group, "one"]), group
 
     # Counts only on the terminal; the names go to a private 0600 file outside the repository.
     sample = list(csv.DictReader(open(ROOT / "audiences/sample/members.csv", encoding="utf-8")))

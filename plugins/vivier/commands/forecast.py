@@ -78,8 +78,7 @@ def list_command(ctx, today):
 def fit_command(ctx, threshold, today):
     """For each open forecast at or above the threshold: consenting members who fit its must-haves."""
     from staffing import settings as staffing_settings
-    from staffing.fit import eligible_members, pool_fit
-    from talentpool import config
+    from staffing.fit import pool_index
 
     settings, day = settings_and_today(ctx, today)
     threshold = _threshold(settings, threshold)
@@ -87,10 +86,8 @@ def fit_command(ctx, threshold, today):
     chosen = [f for f in forecasts if f.status == "open" and f.probability >= threshold]
     kind = staffing_settings.value(settings, "STAFFING_FORECAST_KIND")
     try:
-        policy = config.load_policy(settings) if config.path(settings, "POOL_POLICY_PATH").exists() else None
-        with config.open_store(settings) as store:
-            members = eligible_members(store, kind, day, policy=policy)
-    except ValueError as exc:
+        index = pool_index(settings, day, kind=kind)
+    except ValueError as exc:  # an unknown kind, an invalid policy, segment or vocabulary file
         fail(str(exc))
     table = Table(title=f"Forecasts at or above {threshold} % — members with the {kind} consent who fit, on {day}")
     for column, justify in (("id", "left"), ("profile", "left"), ("place", "left"), ("start", "left"),
@@ -98,7 +95,7 @@ def fit_command(ctx, threshold, today):
                             ("all but one: anywhere", "right")):
         table.add_column(column, justify=justify)
     for item in chosen:
-        anywhere = pool_fit(settings, item.must_have, day, kind=kind, members=members)
+        anywhere = index.fit(item.must_have)
         here = anywhere.by_city_named(item.city)
         table.add_row(item.id, item.profile, item.place, item.start.isoformat(), f"{item.probability} %",
                       str(here.fit_all if here else 0), str(anywhere.total.fit_all), str(anywhere.total.all_but_one))

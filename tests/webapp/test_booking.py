@@ -44,6 +44,8 @@ def test_the_cap_refuses_the_booking_after_the_last_place_of_the_month(booking_a
     client, recorder, _ = booking_app
     page = client.get(PATH, params={"ambassador": "julien-moreau"})
     assert page.status_code == 200 and "<form" in text(page) and FIREWALL_FR in text(page)
+    english = client.get(PATH, params={"ambassador": "julien-moreau", "lang": "en"})
+    assert "Talk with Julien Moreau" in text(english) and "This conversation is not part of the assessment" in text(english)
 
     for n in (1, 2):
         answer = client.post(PATH, data=candidate(n))

@@ -118,3 +118,12 @@ def test_the_forecasts_folder_is_private_by_default():
     assert ignored.returncode == 0
     refused = vivier("forecast", "list", env={"VIVIER_FORECASTS": str(ROOT / "content" / "forecasts")})
     assert refused.returncode == 1 and "not ignored" in refused.stderr
+
+
+def test_every_staffing_and_must_have_setting_is_documented():
+    from careers import job_settings
+    from staffing.settings import DEFAULTS
+
+    docs = (ROOT / "docs" / "jobs.md").read_text() + (ROOT / "docs" / "forecasts.md").read_text()
+    for name in [*DEFAULTS, *(k for k in job_settings.DEFAULTS if "MUST_HAVE" in k or "SIGN_OFF" in k), "POOL_SKILLS_PATH"]:
+        assert f"`{name}`" in docs, name

@@ -28,6 +28,7 @@ from .job_feeds import (INDEED_FEED, JSON_FEED, FeedSpec, feed_paths, indeed_fee
 from .job_fields import job_schema
 from .job_similar import SimilarJobs
 from .job_rules import WordingChecks, check_job, check_title, check_translations, load_rules, rules_path
+from .job_signoff import check_must_haves, check_sign_off
 from .jsonld import applicant_countries, job_posting, to_script
 from .output import write_output
 from .prefetch import prefetched
@@ -42,7 +43,7 @@ ATTRIBUTES = {
     "contract": None, "working_time": "full-time", "salary_min": None, "salary_max": None, "salary_currency": None,
     "salary_period": "year", "experience": None, "must_have": list, "nice_to_have": list, "hiring_manager": None,
     "apply_url": None, "apply_email": None, "date": None, "valid_through": None, "interview_steps": list,
-    "applicant_countries": list,
+    "applicant_countries": list, "signed_off": None,
 }
 
 
@@ -97,6 +98,7 @@ class JobsGenerator(Generator):
         schema = job_schema(settings)
         rules = load_rules(rules_path(settings))
         wording = WordingChecks(settings, rules_path(settings))  # unchanged ads: their problems replayed from the cache
+        vocabulary = self._vocabulary(report)
         read, valid = [], []
         files = sorted(self.get_files(settings["JOBS_CONTENT_PATHS"]))
         with prefetched(self.readers, self.path, files, settings):  # the last files converted by a child
@@ -113,6 +115,8 @@ class JobsGenerator(Generator):
                 check_title(source, job.title, job.lang, rules, report)
                 if job.locations is not None and job.remote:
                     check_job(job, settings, report)
+                check_must_haves(job, settings, vocabulary, report)
+                check_sign_off(job, settings, self.today, report)
                 read.append(job)
                 if not report.has_errors_for(source):
                     valid.append(job)
@@ -150,6 +154,18 @@ class JobsGenerator(Generator):
         self._register_sitemap()
         self.readers.save_cache()
         wording.save()
+
+    def _vocabulary(self, report):
+        """The pool's skill vocabulary that must-haves are written in (an invalid file is a content error)."""
+        from talentpool import config
+        from talentpool.skills import EMPTY, VocabularyError
+
+        try:
+            return config.load_vocabulary(self.settings)
+        except VocabularyError as exc:
+            for problem in exc.problems:
+                report.error(str(exc.path), "skills", problem)
+            return EMPTY
 
     def _read(self, path, report):
         try:

@@ -15,6 +15,7 @@ DEFAULTS = {
     "POOL_SEGMENTS_PATH": "audiences/segments",
     "POOL_POLICY_PATH": "audiences/policy.yml",
     "POOL_MAPPINGS_PATH": "audiences/mappings",
+    "POOL_SKILLS_PATH": "audiences/skills.yml",
     "POOL_SAMPLE_PATH": "audiences/sample/members.csv",
     "POOL_SAMPLE_MESSAGES_PATH": "audiences/sample/messages.csv",
 }
@@ -43,6 +44,12 @@ def load_segments(settings: dict | None = None):
     from .segments import load_segments as load
 
     return load(path(settings, "POOL_SEGMENTS_PATH"))
+
+
+def load_vocabulary(settings: dict | None = None):
+    from .skills import load_vocabulary as load
+
+    return load(path(settings, "POOL_SKILLS_PATH"))
 
 
 def load_policy(settings: dict | None = None):

@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.browser
 SETTINGS = {"THEME": str(ROOT / "theme"), "DEFAULT_LANG": "fr"}
 QUESTIONS = "Quel équilibre entre télétravail & bureau ?\nComment se passe l'intégration, concrètement ?"
-FORM_ENDPOINT = "https://formulaires.cardamome.example/entretien-inverse"
+FORM_ENDPOINT = "https://api.carrieres.cardamome.example/entretien-inverse"
 
 
 def _config(page):

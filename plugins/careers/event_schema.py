@@ -59,7 +59,7 @@ def event_schema(languages) -> f.Schema:
     return f.Schema(
         "event",
         [
-            f.Field("title", f.text(max_length=120), required=True, example="Portes ouvertes à Lyon",
+            f.Field("title", f.text(max_length=120, plain=True), required=True, example="Portes ouvertes à Lyon",
                     help="the event's name, as candidates will see it"),
             f.Field("lang", f.language(languages), example="fr", help="language of this file: fr or en"),
             f.Field("reference", _key("reference", "portes-ouvertes-lyon-2027"), example="portes-ouvertes-lyon-2027",

@@ -168,7 +168,7 @@ def _scannable_lines(path: str, text: str | None = None):
     `open(path, encoding="utf-8-sig").read()` gives it); else it is read here.
     """
     if text is None:
-        with open(path, encoding="utf-8-sig") as handle:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
             text = handle.read()
     if "<!--" in text:
         text = _COMMENT_RE.sub(lambda m: "\n" * m.group(0).count("\n"), text)

@@ -32,6 +32,7 @@ from .jsonld import applicant_countries, job_posting, to_script
 from .output import write_output
 from .prefetch import prefetched
 from .report import get_report
+from .sources import header_broken
 from .urls import lang_prefix
 from .writing import write_page
 
@@ -111,7 +112,7 @@ class JobsGenerator(Generator):
                 self._apply(job, values)
                 wording.check(source, job.lang, rules, report, self._text_just_read(source))
                 check_title(source, job.title, job.lang, rules, report)
-                if job.locations is not None and job.remote:
+                if job.locations is not None and job.remote and not header_broken(report, source):
                     check_job(job, settings, report)
                 read.append(job)
                 if not report.has_errors_for(source):

@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 
 import yaml
@@ -277,6 +278,11 @@ def check_job(job, settings, report) -> None:
                 field_line(path, "salary_min") or field_line(path, "salary_max"))
     elif low > high:
         report.error(path, "salary_min", f"{low} is above Salary_max ({high}); write the lowest pay first", "Salary_min: 42000", field_line(path, "salary_min"))
+    elif high > low * Decimal(str(settings.get("JOBS_SALARY_MAX_RATIO", 2))):
+        ratio = settings.get("JOBS_SALARY_MAX_RATIO", 2)
+        report.error(path, "salary_max", f"the range {low} – {high} is too wide to tell candidates their pay (the top is more "
+                     f"than {ratio} times the bottom, JOBS_SALARY_MAX_RATIO); give the range you would really pay",
+                     "Salary_min: 42000, Salary_max: 50000", field_line(path, "salary_max"))
     for place in job.locations:  # the line is looked up only for a problem (it re-reads the file)
         if place.country is None:
             report.error(path, "locations", f"{place.raw!r} has no country; add its two-letter ISO code", f"{place.raw}, FR",

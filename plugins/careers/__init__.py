@@ -149,6 +149,7 @@ def validate_build(generators_):
     check_stray_files(settings, get_report(settings))
     forget_files_with_problems(inner, get_report(settings))
     get_report(settings).raise_if_errors()
+    get_report(settings).site_validated = True
 
 
 def register():

@@ -88,3 +88,25 @@ def test_an_apply_link_with_another_jobs_reference_fails(content_copy, tmp_path)
     found = rows(result, "jobs/data-scientist-lyon.md")
     assert len(found) == 1 and "apply_url" in found[0]
     assert "carries the reference 'CC-2026-009' of another job" in found[0]
+
+
+def test_the_docs_list_every_rule_and_setting_an_editor_can_hit():
+    from careers.job_settings import DEFAULTS as JOBS
+    from careers.settings import DEFAULTS as CAREERS
+
+    jobs = (ROOT / "docs" / "jobs.md").read_text(encoding="utf-8")
+    publishing = (ROOT / "docs" / "publishing.md").read_text(encoding="utf-8")
+    for name in JOBS:
+        assert f"`{name}`" in jobs, name
+    for name in ("CAREERS_CONTENT_SECURITY_POLICY", "CAREERS_MAX_PAGE_KB", "CAREERS_MAX_FEED_KB"):
+        assert name in CAREERS and f"`{name}`" in publishing, name
+    for start in ("header: 'Remote hybrid' is not 'Field: value'", "header: a blank line inside the header",
+                  "encoding: is not UTF-8", "image: image without a text alternative",
+                  "file: is outside the folders the build reads", "title: contains HTML markup",
+                  "is written like a YAML list", "salary_max: the range … is too wide",
+                  "the same job …", "summary: still holds the example", "apply_url: carries the reference",
+                  "masculine word for the person hired"):
+        assert start in jobs, start
+    assert "`output/` keeps the last good build" in publishing
+    assert "leaves `output/` empty" not in publishing
+    assert "the site's pages were updated; no email was planned" in publishing

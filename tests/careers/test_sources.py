@@ -123,3 +123,14 @@ def test_header_rules_leave_ordinary_texts_alone():
     assert sources.header_problem("Title: x\nMust_have: Python,\n    SQL\nDate: 2026-01-01\n\nTexte.") is None
     line, message, example = sources.header_problem("Titre du poste\nTitle: x\nDate: 2026-01-01\n\nTexte.")
     assert line == 1 and "the fields Title, Date below it are not read" in message and example == "Field: value"
+
+
+def test_every_content_type_gets_one_header_error_not_a_list_of_missing_fields(content_copy, tmp_path):
+    edit(content_copy / "events" / "meetup-data-nantes-decembre-2026.md", "Timezone: Europe/Paris", "Timezone Europe/Paris")
+    edit(content_copy / "articles" / "vivier-sans-spam.md", "\nCategory:", "\nCategory")
+    edit(content_copy / "ambassadors" / "lea-martin.md", "\nRole:", "\n\nRole:")
+    result, rows = vivier_check(content_copy, tmp_path)
+    assert result.returncode == 1
+    for name in ("meetup-data-nantes-decembre-2026.md", "vivier-sans-spam.md", "lea-martin.md"):
+        mine = rows_for(rows, name)
+        assert len(mine) == 1 and "│ header" in mine[0], mine

@@ -170,10 +170,10 @@ def schema(settings, *, translation: bool = False) -> f.Schema:
     required = not translation
     depts = sorted(departments(settings))
     fields = [
-        f.Field("name", f.text(max_length=80), required=required, example="Léa Martin",
+        f.Field("name", f.text(max_length=80, plain=True), required=required, example="Léa Martin",
                 help="first name and last name, as the person wants it shown"),
         f.Field("lang", f.language(languages), example="fr", help="language of this file: " + ", ".join(languages)),
-        f.Field("role", f.text(max_length=100), required=required, example="Consultante data senior",
+        f.Field("role", f.text(max_length=100, plain=True), required=required, example="Consultante data senior",
                 help="job title, in the file's language", aliases=("poste",)),
         f.Field("department", f.choice(depts), required=required, example="data",
                 help="team key: " + ", ".join(depts), aliases=("team", "equipe", "équipe")),

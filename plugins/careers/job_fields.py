@@ -123,6 +123,7 @@ def skills(value) -> list[str]:
     """Comma-separated skills; commas inside parentheses stay ('observabilité (Prometheus, Grafana)')."""
     value = f._raw(value)
     text = ", ".join(f._text(v) for v in value) if isinstance(value, (list, tuple)) else f._text(value)
+    f.no_brackets(text)
     return [p.strip() for p in re.split(r",(?![^()]*\))", text) if p.strip()]
 
 
@@ -144,7 +145,7 @@ def job_schema(settings) -> f.Schema:
     languages = settings.get("CAREERS_LANGUAGES", ["fr", "en"])
     departments = ", ".join(settings.get("JOBS_DEPARTMENTS") or {}) or "any key"
     fields = [
-        f.Field("title", f.text(max_length=110), required=True, example="Ingénieur·e data (H/F)",
+        f.Field("title", f.text(max_length=110, plain=True), required=True, example="Ingénieur·e data (H/F)",
                 help="job title, gender-neutral (both forms, a middle dot or H/F)"),
         f.Field("slug", f.text(), example="ingenieur-data-nantes",
                 help="the page address; translations keep the same slug"),

@@ -36,7 +36,11 @@ def build(ctx, publish, today, output):
     try:
         Pelican(settings).run()
     except ContentError as exc:
-        print_problems(console, exc.problems, settings["PATH"], f"{len(exc.problems)} content problem(s): nothing was published")
+        if get_report(settings).site_validated:  # found in an email while the site's pages were written
+            outcome = "the site's pages were updated; no email was planned or archived"
+        else:
+            outcome = "nothing was published (output/ keeps the last good build)"
+        print_problems(console, exc.problems, settings["PATH"], f"{len(exc.problems)} content problem(s): {outcome}")
         sys.exit(1)
     except settings_errors() as exc:  # e.g. a production build without VIVIER_SECRET
         console.print(f"[bold red]✗[/] {exc}", highlight=False)

@@ -118,8 +118,9 @@ class JobsGenerator(Generator):
                 check_title(source, job.title, job.lang, rules, report)
                 if job.locations is not None and job.remote and not header_broken(report, source):
                     check_job(job, settings, report)
-                check_must_haves(job, settings, vocabulary, report)
-                check_sign_off(job, settings, self.today, report)
+                if not header_broken(report, source):  # a broken header or encoding is that one problem
+                    check_must_haves(job, settings, vocabulary, report)
+                    check_sign_off(job, settings, self.today, report)
                 check_placeholders(job, examples, report)
                 read.append(job)
                 if not report.has_errors_for(source):

@@ -33,7 +33,7 @@ KNOWN_FIELDS = frozenset({
     "bureau", "consentement_jusqu_au", "equipe", "équipe", "free", "langues", "monthly_cap", "plafond_mensuel",
     "poste", "previous_start", "reservation", "réservation", "revision", "sujets", "visibility",
     "ambassador", "articles", "cta", "cta-url", "cta_url", "events", "holdout", "if-nothing", "if_nothing", "jobs",
-    "matches", "subject-b", "subject_b",
+    "matches", "subject-b", "subject_b", "signed_off",
 })
 HEADER = "header"
 
@@ -146,9 +146,10 @@ def check_text(path: str, text: str, report) -> None:
 
 
 def header_broken(report, path) -> bool:
-    """Whether `path`'s header stopped early: its "missing" fields are that one problem, not others."""
+    """Whether `path`'s header stopped early or its bytes are not UTF-8: its "missing" fields are that one
+    problem, not others."""
     path = str(path)
-    return any(p.path == path and p.field == HEADER for p in getattr(report, "problems", ()))
+    return any(p.path == path and p.field in (HEADER, "encoding") for p in getattr(report, "problems", ()))
 
 
 def read_folders(settings) -> list[str]:

@@ -29,6 +29,13 @@ DEFAULTS = {
     # Convert the job ads on two cores when many are not in Pelican's cache (careers/prefetch.py).
     "JOBS_PARALLEL_READING": True,
     "JOBS_REFERENCE_PREFIX": "JOB",
+    # Must-haves: at most this many per ad, each a skill of the pool's vocabulary
+    # (POOL_SKILLS_PATH) written in at most this many words.
+    "JOBS_MUST_HAVE_MAX": 5,
+    "JOBS_MUST_HAVE_MAX_WORDS": 4,
+    # An ad without the hiring manager's sign-off (Signed_off) fails the check
+    # when True, else it is a warning. Must-haves changed after a sign-off always fail.
+    "JOBS_REQUIRE_SIGN_OFF": False,
 }
 
 # URL patterns per language, relative to the site root. Facet names (the keys
@@ -79,6 +86,10 @@ def validate(settings: dict) -> None:
         value = settings.get(key)
         if not isinstance(value, int) or value < 0:
             problems.append(f"{key} must be a whole number, not {value!r}")
+    for key in ("JOBS_MUST_HAVE_MAX", "JOBS_MUST_HAVE_MAX_WORDS"):
+        value = settings.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            problems.append(f"{key} must be a whole number (at least 1), not {value!r}")
     ratio = settings.get("JOBS_SALARY_MAX_RATIO")
     if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or ratio < 1:
         problems.append(f"JOBS_SALARY_MAX_RATIO must be a number of at least 1 (Salary_max / Salary_min), not {ratio!r}")

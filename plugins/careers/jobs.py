@@ -29,6 +29,7 @@ from .job_fields import job_schema
 from .job_similar import SimilarJobs
 from .job_template import ENGLISH_VALUES, body as new_job_body, check_apply_references, check_placeholders, placeholders
 from .job_rules import WordingChecks, check_job, check_title, check_translations, load_rules, rules_path
+from .job_signoff import check_must_haves, check_sign_off
 from .jsonld import applicant_countries, job_posting, to_script
 from .output import write_output
 from .prefetch import prefetched
@@ -44,7 +45,7 @@ ATTRIBUTES = {
     "contract": None, "working_time": "full-time", "salary_min": None, "salary_max": None, "salary_currency": None,
     "salary_period": "year", "experience": None, "must_have": list, "nice_to_have": list, "hiring_manager": None,
     "apply_url": None, "apply_email": None, "date": None, "valid_through": None, "interview_steps": list,
-    "applicant_countries": list,
+    "applicant_countries": list, "signed_off": None,
 }
 
 
@@ -99,6 +100,7 @@ class JobsGenerator(Generator):
         schema = job_schema(settings)
         rules = load_rules(rules_path(settings))
         wording = WordingChecks(settings, rules_path(settings))  # unchanged ads: their problems replayed from the cache
+        vocabulary = self._vocabulary(report)
         examples = placeholders(schema)  # what `vivier new job` writes, never to be published as is
         read, valid = [], []
         files = sorted(self.get_files(settings["JOBS_CONTENT_PATHS"]))
@@ -116,6 +118,8 @@ class JobsGenerator(Generator):
                 check_title(source, job.title, job.lang, rules, report)
                 if job.locations is not None and job.remote and not header_broken(report, source):
                     check_job(job, settings, report)
+                check_must_haves(job, settings, vocabulary, report)
+                check_sign_off(job, settings, self.today, report)
                 check_placeholders(job, examples, report)
                 read.append(job)
                 if not report.has_errors_for(source):
@@ -155,6 +159,18 @@ class JobsGenerator(Generator):
         self._register_sitemap()
         self.readers.save_cache()
         wording.save()
+
+    def _vocabulary(self, report):
+        """The pool's skill vocabulary that must-haves are written in (an invalid file is a content error)."""
+        from talentpool import config
+        from talentpool.skills import EMPTY, VocabularyError
+
+        try:
+            return config.load_vocabulary(self.settings)
+        except VocabularyError as exc:
+            for problem in exc.problems:
+                report.error(str(exc.path), "skills", problem)
+            return EMPTY
 
     def _read(self, path, report):
         try:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from careers.job_signoff import must_have_digest
 from tests.conftest import run_pelican, settings_file
 
 HEADER = {
@@ -23,6 +24,8 @@ HEADER = {
     "Experience": "confirmed",
     "Must_have": "Python, SQL",
     "Hiring_manager": "Claire Vasseur",
+    # The hiring manager agreed to "Python, SQL" (an ad with other must-haves is reported for it too).
+    "Signed_off": "Claire Vasseur, responsable data, 2026-10-30, sha256:" + must_have_digest(["Python", "SQL"]),
     "Apply_email": "recrutement@cardamome.example",
     "Date": "2026-11-02 09:00",
     "Valid_through": "2027-01-31",

@@ -116,9 +116,9 @@ class JobsGenerator(Generator):
                 self._apply(job, values)
                 wording.check(source, job.lang, rules, report, self._text_just_read(source))
                 check_title(source, job.title, job.lang, rules, report)
-                if job.locations is not None and job.remote and not header_broken(report, source):
-                    check_job(job, settings, report)
-                if not header_broken(report, source):  # a broken header or encoding is that one problem
+                if not header_broken(report, source):  # else what follows would list that one problem again
+                    if job.locations is not None and job.remote:
+                        check_job(job, settings, report)
                     check_must_haves(job, settings, vocabulary, report)
                     check_sign_off(job, settings, self.today, report)
                 check_placeholders(job, examples, report)

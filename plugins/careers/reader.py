@@ -166,7 +166,7 @@ class VivierMarkdownReader(MarkdownReader):
             with open(source_path, "rb") as handle:
                 text, problem = sources.decode(handle.read())  # as Pelican's pelican_open, with a readable error
             if problem:
-                get_report(self.settings).error(source_path, "encoding", problem[1], problem[2], problem[0])
+                get_report(self.settings).error(source_path, sources.ENCODING, problem[1], problem[2], problem[0])
             content = self._md.convert(text)
             if hasattr(self._md, "Meta"):
                 metadata = self._parse_metadata(self._md.Meta)

@@ -36,6 +36,7 @@ KNOWN_FIELDS = frozenset({
     "matches", "subject-b", "subject_b", "signed_off",
 })
 HEADER = "header"
+ENCODING = "encoding"
 
 
 def header_problem(text: str) -> tuple[int, str, str] | None:
@@ -82,14 +83,16 @@ def _field_lines(lines, start, whole_paragraph=False) -> list[str]:
     With `whole_paragraph`, every line of the paragraph must be one (a body
     paragraph that happens to start with `Date: …` is text).
     """
-    names = []
+    names, fields = [], 0
     for line in lines[start:]:
         if not line.strip():
             break
         match = _FIELD_RE.match(line)
         if match and match.group("key").lower() in KNOWN_FIELDS:
             names.append(match.group("key"))
-        elif whole_paragraph and not (names and _MORE_RE.match(line)):
+        elif match and match.group("key")[:1].isupper():  # a field of a type added since (`Signed_off: …`)
+            fields += 1
+        elif whole_paragraph and not ((names or fields) and _MORE_RE.match(line)):
             return []
     return names
 
@@ -146,10 +149,10 @@ def check_text(path: str, text: str, report) -> None:
 
 
 def header_broken(report, path) -> bool:
-    """Whether `path`'s header stopped early or its bytes are not UTF-8: its "missing" fields are that one
-    problem, not others."""
+    """Whether `path`'s header stopped early or its text could not be decoded: its "missing" or garbled
+    fields are that one problem, not others."""
     path = str(path)
-    return any(p.path == path and p.field in (HEADER, "encoding") for p in getattr(report, "problems", ()))
+    return any(p.path == path and p.field in (HEADER, ENCODING) for p in getattr(report, "problems", ()))
 
 
 def read_folders(settings) -> list[str]:

@@ -19,7 +19,7 @@ def _retitle(path, title):
 
 def test_markup_in_a_title_fails_the_build_with_file_line_and_fix(content_copy, tmp_path):
     _retitle(content_copy / "jobs" / "ingenieur-data-nantes.md", f"Ingénieur·e data {SCRIPT} (H/F)")
-    _retitle(content_copy / "articles" / "equipe-data-nantes.md", f"Portrait <b>data</b>")
+    _retitle(content_copy / "articles" / "equipe-data-nantes.md", "Portrait <b>data</b>")
     _retitle(content_copy / "events" / "portes-ouvertes-lyon-2026.md", f"Portes ouvertes {SCRIPT}")
     _retitle(content_copy / "pages" / "a-propos.md", "<em>À propos</em>")
 

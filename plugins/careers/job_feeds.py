@@ -18,7 +18,7 @@ from lxml import etree
 from .dates import site_zone
 from .feeds import aware, new_feed, write_feed
 from .output import open_output, write_output
-from .jsonld import applicant_countries, employment_type, valid_through
+from .jsonld import applicant_countries, description, employment_type, valid_through
 from .urls import absolute
 
 ALL = "feeds/jobs"
@@ -218,11 +218,15 @@ def _cdata(value) -> str:
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
-def indeed_feed(settings, jobs) -> str:
+def indeed_feed(settings, jobs, changed=None) -> str:
     """Indeed's XML conventions: one complete list, CDATA values, a stable
-    reference per job and location (`{reference}-{city}`)."""
+    reference per job and location (`{reference}-{city}`).
+
+    `lastBuildDate` is the newest change: a job posted, or one that closed
+    (`changed`), so job boards fetch the feed again and drop it.
+    """
     company = settings["CAREERS_COMPANY"]
-    newest = max((j.date for j in jobs), default=None)
+    newest = max([j.date for j in jobs] + ([changed] if changed is not None else []), default=None)
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         "<source>",
@@ -248,7 +252,7 @@ def indeed_feed(settings, jobs) -> str:
                 ("country", place.country),
                 ("postalcode", place.postal_code or ""),
                 ("email", job.apply_email or ""),
-                ("description", job.content),
+                ("description", description(job)),
                 ("salary", job.salary_text),
                 ("jobtype", ", ".join(INDEED_JOBTYPE.get(t, "other") for t in employment_type(job.contract, job.working_time))),
                 ("category", job.department_label),

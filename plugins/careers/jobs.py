@@ -24,8 +24,8 @@ from .i18n import translator
 from .job_display import labels
 from .job_cards import JobCards
 from .job_facets import FACETS, FacetIndex, build as build_facets, index_document
-from .job_feeds import (INDEED_FEED, JSON_FEED, FeedSpec, feed_paths, indeed_feed, json_feed, write_job_feed_set,
-                        write_json)
+from .job_feeds import (INDEED_FEED, JSON_FEED, JSON_FEED_11, FeedSpec, feed_paths, indeed_feed, json_feed, json_feed_11,
+                        write_job_feed_set, write_json)
 from .job_fields import job_schema
 from .job_similar import SimilarJobs
 from .job_rules import WordingChecks, check_job, check_title, check_translations, load_rules, rules_path
@@ -286,7 +286,8 @@ class JobsGenerator(Generator):
         cap = settings["JOBS_FEED_MAX_ITEMS"]  # feeds list the newest jobs first: a prefix keeps the newest
         common = dict(facets=facets, index_url=urls["index"], list_url=urls["list"], all_count=len(jobs), all_jobs=jobs,
                       job_cards=cards)
-        self._write(writer, urls["list"], "job_list", lang, list_alts, listed_jobs=jobs, feeds=feeds, **common)
+        self._write(writer, urls["list"], "job_list", lang, list_alts, listed_jobs=jobs, feeds={**feeds, "json": prefix + JSON_FEED_11},
+                    **common)
         # Written together once the pages are: each job's entry is made once for all the feeds listing it.
         feed_set = [FeedSpec(feeds, f"{company} — {t('jobs.title', lang)}", t("jobs.feed_subtitle", lang), urls["list"], jobs[:cap])]
         for facet in facets:
@@ -301,6 +302,7 @@ class JobsGenerator(Generator):
                     feed_set.append(FeedSpec(facet_feeds, f"{company} — {t('jobs.title', lang)} — {option.label}",
                                              t("jobs.feed_subtitle", lang), option.url, subset[:cap]))
         write_job_feed_set(self.output_path, settings, lang, jobs, feed_set)
+        write_json(settings, self.output_path, prefix + JSON_FEED_11, json_feed_11(settings, feed_set[0], lang, prefix + JSON_FEED_11))
         write_json(self.settings, self.output_path, urls["index"], index_document(jobs))
 
 

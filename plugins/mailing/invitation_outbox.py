@@ -90,8 +90,14 @@ def write_round(settings, store, round_, compiled: dict) -> Path | None:
         "excluded": {reason: len(found) for reason, found in round_.skipped.items() if found},
     }
     if round_.method:
+        # DTSTAMP: when this message is made; LAST-MODIFIED moves with an update or a cancellation;
+        # ORGANIZER carries SENT-BY when the email comes from another address (RFC 5545 §3.2.18).
+        stamp = now(settings)
+        changed = stamp if round_.action in ("update", "cancel") else None
         for lang, version in versions.items():
-            _write(folder / CALENDAR_FOLDER / f"{lang}.ics", event_to_ical(version, settings, method=round_.method, attendee=PLACEHOLDER_ATTENDEE))
+            _write(folder / CALENDAR_FOLDER / f"{lang}.ics", event_to_ical(
+                version, settings, method=round_.method, attendee=PLACEHOLDER_ATTENDEE,
+                sent_by=settings.get("MAILING_FROM_ADDRESS"), stamp=stamp, changed=changed))
     _write(folder / "manifest.jsonl", _manifest(entries))
     _write(folder / "plan.json", json.dumps(meta, ensure_ascii=False, indent=2))
     plan = SimpleNamespace(folder=folder, meta=meta)

@@ -190,3 +190,29 @@ def test_a_cancellation_goes_to_everyone_invited_with_method_cancel(site):
     # chloe (never invited) hears of no change at all
     with Store(site.pool) as store:
         assert not [r for r in rows_for_event(store, UID) if r.member_id == "chloe"]
+
+
+def test_organizer_names_the_sender_and_stamps_move_with_every_message(site):
+    """RFC 5545/5546: ORGANIZER is the sender or says SENT-BY; DTSTAMP is when each message was made,
+    LAST-MODIFIED moves with the update and the cancellation."""
+    from email.utils import parseaddr
+
+    rounds = [("invitation-forum-nantes-2026-invite-0", "2026-11-22"), ("invitation-forum-nantes-2026-update-1", "2026-11-25"),
+              ("invitation-forum-nantes-2026-cancel-2", "2026-12-03")]
+    stamps, modified = [], []
+    for plan, day in rounds:
+        messages = site.messages(plan, day)
+        assert messages
+        for message in messages:
+            event = vevent(invitation(message)[1])
+            sender = parseaddr(str(message["From"]))[1].lower()
+            organizer = event["ORGANIZER"]
+            own = str(organizer).lower().removeprefix("mailto:")
+            assert own == sender or str(organizer.params.get("SENT-BY", "")).lower() == f"mailto:{sender}", (plan, organizer.params)
+            assert event["DTSTAMP"].dt.tzinfo is not None
+            assert event["DTSTAMP"].dt.astimezone(dt.timezone.utc).date().isoformat() == day  # made that day
+        stamps.append(event["DTSTAMP"].dt)
+        modified.append(event["LAST-MODIFIED"].dt)
+    assert stamps == sorted(stamps) and len(set(stamps)) == 3
+    assert modified[0] < modified[1] < modified[2]
+    assert modified[1] >= stamps[1] and modified[2] >= stamps[2]  # the change is known when the message is made

@@ -23,7 +23,7 @@ from .fields import field_line
 from .i18n import translator
 from .job_display import labels
 from .job_cards import JobCards
-from .job_facets import FACETS, FacetIndex, build as build_facets, index_document
+from .job_facets import FACETS, FacetIndex, build as build_facets, filter_css, index_document
 from .job_feeds import (INDEED_FEED, JSON_FEED, JSON_FEED_11, FeedSpec, feed_paths, indeed_feed, json_feed, json_feed_11,
                         write_job_feed_set, write_json)
 from .job_fields import job_schema
@@ -38,6 +38,7 @@ from .urls import lang_prefix
 from .writing import write_page
 
 logger = logging.getLogger(__name__)
+FILTER_CSS = "filters.css"  # next to each language's listing: the filters that work without JavaScript
 
 ATTRIBUTES = {
     "title": None, "reference": None, "status": "open", "department": None, "locations": list, "remote": None,
@@ -285,7 +286,7 @@ class JobsGenerator(Generator):
         feeds = feed_paths(prefix)
         cap = settings["JOBS_FEED_MAX_ITEMS"]  # feeds list the newest jobs first: a prefix keeps the newest
         common = dict(facets=facets, index_url=urls["index"], list_url=urls["list"], all_count=len(jobs), all_jobs=jobs,
-                      job_cards=cards)
+                      job_cards=cards, filter_css_url=urls["list"] + FILTER_CSS)
         self._write(writer, urls["list"], "job_list", lang, list_alts, listed_jobs=jobs, feeds={**feeds, "json": prefix + JSON_FEED_11},
                     **common)
         # Written together once the pages are: each job's entry is made once for all the feeds listing it.
@@ -304,6 +305,7 @@ class JobsGenerator(Generator):
         write_job_feed_set(self.output_path, settings, lang, jobs, feed_set)
         write_json(settings, self.output_path, prefix + JSON_FEED_11, json_feed_11(settings, feed_set[0], lang, prefix + JSON_FEED_11))
         write_json(self.settings, self.output_path, urls["index"], index_document(jobs))
+        write_output(settings, self.output_path, urls["list"] + FILTER_CSS, filter_css(facets))
 
 
 # "(H/F)" and "·e" endings make no sense in an address: "ingenieur-cloud", not "ingenieure-cloud-hf".

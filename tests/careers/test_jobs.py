@@ -37,8 +37,25 @@ def test_listing_shows_open_jobs_of_its_language_only(site):
     assert fr.xpath("//nav[contains(@class,'lang-switch')]//a[@hreflang='en']/@href") == ["/en/jobs/"]
     assert fr.xpath("//nav[@class='main-nav']//li[2]/a/@href") == ["/emplois/"]
     assert fr.xpath("//nav[@class='main-nav']//li[2]/a/@aria-current") == ["page"]
-    # The JavaScript filter form is hidden until the script runs.
-    assert fr.xpath("//form[@data-facets]/@hidden") == [""] and fr.xpath("//script[@src='/theme/js/facets.js']")
+    # The filter form works without JavaScript (its checkboxes, through filters.css); the text search waits for the script.
+    assert fr.xpath("//form[@data-facets]/@hidden") == [] and fr.xpath("//script[@src='/theme/js/facets.js']")
+    assert fr.xpath("//p[@data-js-only]/@hidden") == [""] and fr.xpath("//link[@href='/emplois/filters.css']")
+    # Jobs first: the filter panel is folded, the results come before the static facet links.
+    assert fr.xpath("//details[@class='filter-panel']/@open") == []
+    order = [e.get("id") or e.tag for e in fr.xpath("//*[@id='job-results'] | //nav[@data-facets-fallback]")]
+    assert order == ["job-results", "nav"]
+
+
+def test_filters_css_combines_facets_for_browsers_without_javascript(site):
+    """Each card carries its facet values; filters.css hides the cards no checked box of a facet names."""
+    fr = page(site / "emplois" / "index.html")
+    card = fr.xpath("//li[@data-id='chef-de-projet-digital']")[0]
+    assert card.get("data-location") == "lyon nantes" and card.get("data-department") and card.get("data-contract") == "cdi"
+    css = (site / "emplois" / "filters.css").read_text()
+    for facet in ("department", "location", "remote", "contract", "experience"):
+        assert f'.job-list:has([data-facet="{facet}"] input:checked) .job-cards > li:not(' in css
+    assert '.job-list:has(#jf-location-nantes:checked) .job-cards > li[data-location~="nantes"]' in css
+    assert fr.xpath("//input[@id='jf-location-nantes'][@name='location'][@value='nantes']")
 
 
 def test_static_facet_pages_filter_and_count(site):

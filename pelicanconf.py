@@ -112,7 +112,7 @@ CAREERS_COMPANY = {
     "name": "Cardamome Conseil",
     "legal_name": "Cardamome Conseil SAS",
     "url": "https://www.cardamome.example",
-    "logo": "/theme/img/logo.svg",
+    "logo": "/theme/img/logo.png",  # raster, at least 112×112 (Google for Jobs); tools/logo_png.py makes it from logo.svg
     "postal_address": "18 rue des Tisserands, 69002 Lyon, France",
     "privacy_email": "dpo@cardamome.example",
 }

@@ -14,6 +14,7 @@ import os
 
 import jinja2
 from jinja2 import FileSystemBytecodeCache
+from markupsafe import Markup
 from pelican import signals
 
 from . import forking, output
@@ -23,6 +24,7 @@ from .content_cache import forget_files_with_problems
 from .dates import today
 from .events import EventsGenerator
 from .i18n import translator
+from .job_facets import data_attributes
 from .jobs import JobsGenerator
 from .reader import VivierMarkdownReader
 from .report import get_report, reset_report
@@ -58,6 +60,7 @@ def install_template_helpers(generator):
         t=t,
         absolute_url=lambda url: absolute(settings, url),
         format_date=lambda value, lang=None: format_date(t, value, lang),
+        facet_data=lambda job: Markup(data_attributes(job)),  # a job card's data-<facet> attributes
     )
     env.globals.update(
         lang_prefix=lambda lang: lang_prefix(settings, lang),

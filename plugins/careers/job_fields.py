@@ -61,6 +61,7 @@ class Location:
     region: str | None = None
     postal_code: str | None = None
     raw: str = ""
+    street_address: str | None = None  # from the job's Street_address field (careers/places.py)
 
     @property
     def key(self) -> str:
@@ -157,6 +158,8 @@ def job_schema(settings) -> f.Schema:
         f.Field("department", department(settings), required=True, example="data", help=f"one of: {departments}"),
         f.Field("locations", f.list_of(location, separator=";"), required=True, example="Nantes, 44000, FR",
                 aliases=("location",), help="'City, postal code, country' separated by ';' — the country as a two-letter code"),
+        f.Field("street_address", f.list_of(separator=";"), default=list, example="18 rue des Tisserands",
+                help="optional: the street address of each city of Locations, in the same order, separated by ';'"),
         f.Field("remote", f.choice(REMOTE, REMOTE_ALIASES), required=True, example="hybrid",
                 help="on-site, hybrid or remote (remote = fully remote)"),
         f.Field("contract", f.choice(CONTRACTS, CONTRACT_ALIASES), required=True, example="CDI",

@@ -36,6 +36,8 @@ DEFAULTS = {
     # An ad without the hiring manager's sign-off (Signed_off) fails the check
     # when True, else it is a warning. Must-haves changed after a sign-off always fail.
     "JOBS_REQUIRE_SIGN_OFF": False,
+    # Days a closed or expired job stays in the sitemap (lastmod: the day it closed) so search engines recrawl it.
+    "JOBS_RECRAWL_DAYS": 30,
 }
 
 # URL patterns per language, relative to the site root. Facet names (the keys
@@ -82,7 +84,7 @@ def validate(settings: dict) -> None:
     steps = settings.get("JOBS_INTERVIEW_STEPS")
     if not isinstance(steps, dict):
         problems.append("JOBS_INTERVIEW_STEPS must be {lang: [step, …]}")
-    for key in ("JOBS_SIMILAR", "JOBS_HOME_COUNT"):
+    for key in ("JOBS_SIMILAR", "JOBS_HOME_COUNT", "JOBS_RECRAWL_DAYS"):
         value = settings.get(key)
         if not isinstance(value, int) or value < 0:
             problems.append(f"{key} must be a whole number, not {value!r}")

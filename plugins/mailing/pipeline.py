@@ -218,6 +218,15 @@ def compile_mjml(source: str, cache=None) -> tuple[str, list[str]]:
     return html, problems
 
 
+_VERTICAL_ALIGN_ATTRIBUTE = re.compile(r'(<td\b[^>]*?)\s+vertical-align="[^"]*"')
+
+
+def drop_invalid_attributes(html: str) -> str:
+    """MRML writes `vertical-align="middle"` on every button's cell: no such attribute exists in HTML
+    (validators refuse it, clients ignore it), so it goes; the layout does not change."""
+    return _VERTICAL_ALIGN_ATTRIBUTE.sub(r"\1", html)
+
+
 def _compile_mjml(source: str) -> tuple[str, list[str]]:
     from mjml import mjml2html
 
@@ -228,6 +237,7 @@ def _compile_mjml(source: str) -> tuple[str, list[str]]:
         html = mjml2html(source, fonts={})
     except Exception as exc:  # MRML raises plain exceptions with its parser message
         return "", problems + [f"mjml-python could not compile the template: {exc}"]
+    html = drop_invalid_attributes(html)
     try:
         html = inline_css(html, css)
     except CSSError as exc:

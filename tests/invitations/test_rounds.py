@@ -223,3 +223,28 @@ def test_a_cancellation_reaches_exactly_those_who_received_the_invitation(site):
     with pytest.raises(PlanError, match="withdrawn .*forum-nantes-2026 is cancelled"):
         site.messages("invitation-forum-nantes-2026-invite-1", "2026-12-03")
     assert not (site.outbox / "invitation-forum-nantes-2026-invite-1" / "previews").exists()
+
+
+def test_organizer_names_the_sender_and_stamps_move_with_every_message(site):
+    """RFC 5545/5546: ORGANIZER is the sender or says SENT-BY; DTSTAMP is when each message was made,
+    LAST-MODIFIED moves with the update and the cancellation."""
+    from email.utils import parseaddr
+
+    rounds = [("invite-0", site.invites, "2026-11-22"), ("update-1", site.updates, "2026-11-25"),
+              ("cancel-2", site.cancels, "2026-12-03")]  # each composed on its day, as `vivier send` would
+    stamps, modified = [], []
+    for plan, messages, day in rounds:
+        assert messages
+        for message in messages:
+            event = vevent(invitation(message)[1])
+            sender = parseaddr(str(message["From"]))[1].lower()
+            organizer = event["ORGANIZER"]
+            own = str(organizer).lower().removeprefix("mailto:")
+            assert own == sender or str(organizer.params.get("SENT-BY", "")).lower() == f"mailto:{sender}", (plan, organizer.params)
+            assert event["DTSTAMP"].dt.tzinfo is not None
+            assert event["DTSTAMP"].dt.astimezone(dt.timezone.utc).date().isoformat() == day  # made that day
+        stamps.append(event["DTSTAMP"].dt)
+        modified.append(event["LAST-MODIFIED"].dt)
+    assert stamps == sorted(stamps) and len(set(stamps)) == 3
+    assert modified[0] < modified[1] < modified[2]
+    assert modified[1] >= stamps[1] and modified[2] >= stamps[2]  # the change is known when the message is made

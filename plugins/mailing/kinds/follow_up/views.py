@@ -18,8 +18,11 @@ def render_markdown(text: str) -> str:
 def step_view(settings, sequence, step, lang: str, plan_id: str) -> dict:
     """Everything the follow-up templates show for one step in one language."""
     key = f"{sequence.name}__{step.id}"
-    utm = lambda url: with_utm(settings, url, plan_id, key)  # noqa: E731
-    body = absolutise_links(settings, render_markdown(step.body[lang]), plan_id, key)
+    # utm_content names the step by its place only: a forwarded link must not say which sequence
+    # (so which stage or segment: "finalistes") the member is in.
+    content = f"step-{sequence.steps.index(step) + 1}"
+    utm = lambda url: with_utm(settings, url, plan_id, content)  # noqa: E731
+    body = absolutise_links(settings, render_markdown(step.body[lang]), plan_id, content)
     prefix = "" if lang == settings["DEFAULT_LANG"] else f"{lang}/"
     cta = None
     if step.cta:

@@ -17,6 +17,7 @@ import logging
 from collections import Counter
 
 from careers.calendar import event_to_ical
+from careers.dates import now
 from careers.fields import field_line
 from careers.report import get_report
 
@@ -173,7 +174,13 @@ def round_draft(settings, store, round_, compiled: dict) -> PlanDraft | None:
     }
     files = {}
     if round_.method:
+        # DTSTAMP: when this message is made; LAST-MODIFIED moves with an update or a cancellation;
+        # ORGANIZER carries SENT-BY when the email comes from another address (RFC 5545 §3.2.18).
+        stamp = now(settings)
+        changed = stamp if round_.action in ("update", "cancel") else None
         for lang, version in versions.items():
-            files[f"{CALENDAR_FOLDER}/{lang}.ics"] = event_to_ical(version, settings, method=round_.method, attendee=PLACEHOLDER_ATTENDEE)
+            files[f"{CALENDAR_FOLDER}/{lang}.ics"] = event_to_ical(
+                version, settings, method=round_.method, attendee=PLACEHOLDER_ATTENDEE,
+                sent_by=settings.get("MAILING_FROM_ADDRESS"), stamp=stamp, changed=changed)
     return PlanDraft(round_.plan_id, round_.kind, "invitation", entries, compiled,
                      sources=[v.source_path for v in versions.values()], summary=summary, files=files, members=members)

@@ -59,11 +59,11 @@ def where_text(event, online_label: str) -> str:
     return online_label if event.online_url else ""
 
 
-def _site_link(settings, url: str | None, plan_id: str, segment: str) -> str:
+def _site_link(settings, url: str | None, plan_id: str, content: str) -> str:
     """Our site's links get UTM parameters; mailto: and other hosts stay as written."""
     if not url:
         return ""
-    return with_utm(settings, url, plan_id, segment) if not url.startswith("mailto:") else url
+    return with_utm(settings, url, plan_id, content) if not url.startswith("mailto:") else url
 
 
 def invitation_view(settings, event, action: str, segment: str, plan_id: str, *, days_left: int, has_calendar: bool) -> dict:
@@ -77,7 +77,9 @@ def invitation_view(settings, event, action: str, segment: str, plan_id: str, *,
         "subject_reminder_days" if action == "reminder" else f"subject_{action}")
     prefix = s(subject_key, title="", days=days_left)
     subject = prefix + fit(event.title, settings["MAILING_SUBJECT_MAX"] - len(prefix))
-    page = with_utm(settings, event.url, plan_id, segment)
+    # utm_content is the action (invite, update, reminder, cancel), never the segment: a forwarded
+    # link must not say which segment ("silver-medalists") the member is in.
+    page = with_utm(settings, event.url, plan_id, action)
     prefix_lang = "" if lang == settings["DEFAULT_LANG"] else f"{lang}/"
     summary = plain_text(getattr(event, "summary", ""))
     return {
@@ -105,15 +107,15 @@ def invitation_view(settings, event, action: str, segment: str, plan_id: str, *,
             "summary": summary,
             "cancelled": action == "cancel",
             "url": page,
-            "registration_url": _site_link(settings, event.registration_url, plan_id, segment),
+            "registration_url": _site_link(settings, event.registration_url, plan_id, action),
             "google_url": event.google_url,
             "outlook_url": event.outlook_url,
             "ics_url": absolute(settings, event.ics_url),
         },
         "links": {
             "archive": page,
-            "site": with_utm(settings, prefix_lang, plan_id, segment),
-            "jobs": with_utm(settings, lang_url(settings, settings["MAILING_JOBS_URL"], lang), plan_id, segment),
+            "site": with_utm(settings, prefix_lang, plan_id, action),
+            "jobs": with_utm(settings, lang_url(settings, settings["MAILING_JOBS_URL"], lang), plan_id, action),
             "privacy": privacy_url(settings, lang),
         },
         "matches": 0,

@@ -154,3 +154,8 @@ def test_the_editors_file_format_reads_every_file_as_the_build_and_writes_it_bac
         for name in ("salary_min", "salary_max"):
             assert (data.get(name) is None and python[name] is None) or data[name] == float(python[name]), (path, name)
         assert data.get("interview_steps", []) == python["interview_steps"], path
+
+
+def test_every_editor_setting_is_documented():
+    docs = (ROOT / "docs" / "editors.md").read_text(encoding="utf-8")
+    assert [name for name in editor_settings.DEFAULTS if f"`{name}`" not in docs] == []

@@ -51,10 +51,16 @@ def page(browser, editor):
     assert not problems, problems
 
 
-def vivier_check(editor):
+def checked_and_built(editor, tmp_path):
+    """`vivier check` accepts the content the editor saved, and the real build publishes it."""
     conf = settings_file(editor.tmp, editor.content)
-    return subprocess.run([sys.executable, "-m", "vivier", "-s", str(conf), "check"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    checked = subprocess.run([sys.executable, "-m", "vivier", "-s", str(conf), "check"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=300)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    output = tmp_path / "output"
+    built = run_pelican(editor.content, output)
+    assert built.returncode == 0, built.stdout + built.stderr
+    return output
 
 
 def fill_job(page, **values):
@@ -89,17 +95,12 @@ def test_a_job_created_in_the_form_is_a_file_the_check_accepts_and_the_build_pub
     drive.saved(page)
     path = editor.content / "jobs" / "ingenieur-qualite-lyon.md"
     text = path.read_text(encoding="utf-8")
-    print(text)
     assert text.startswith("Title: Ingénieur·e qualité logicielle (H/F)\nSlug: ingenieur-qualite-lyon\nReference: CC-2026-099\n")
     assert "Locations: Lyon, 69002, FR\n" in text
     assert "Must_have: Python, tests automatisés (pytest, Playwright)\n" in text
     assert "Salary_min: 42000\nSalary_max: 50000\n" in text
     assert "\n\n## Votre mission\n\nVous écrivez des tests.\n" in text
-    checked = vivier_check(editor)
-    assert checked.returncode == 0, checked.stdout + checked.stderr
-    output = tmp_path / "output"
-    built = run_pelican(editor.content, output)
-    assert built.returncode == 0, built.stdout + built.stderr
+    output = checked_and_built(editor, tmp_path)
     published = (output / "emplois" / "ingenieur-qualite-lyon" / "index.html").read_text(encoding="utf-8")
     assert "Ingénieur·e qualité logicielle (H/F)" in published and "CC-2026-099" in published
 
@@ -169,11 +170,7 @@ def test_an_english_version_made_in_the_editor_links_to_its_french_original(page
     text = (editor.content / "jobs" / "en" / "developpeur-python-nantes.md").read_text(encoding="utf-8")
     assert "\nSlug: developpeur-python-nantes\n" in text and f"\nReference: {reference}\n" in text
     assert "\nLang: en\n" in text
-    checked = vivier_check(editor)
-    assert checked.returncode == 0, checked.stdout + checked.stderr
-    output = tmp_path / "output"
-    built = run_pelican(editor.content, output)
-    assert built.returncode == 0, built.stdout + built.stderr
+    output = checked_and_built(editor, tmp_path)
     english = (output / "en" / "jobs" / "developpeur-python-nantes" / "index.html").read_text(encoding="utf-8")
     assert 'hreflang="fr"' in english and "/emplois/developpeur-python-nantes/" in english
 

@@ -118,7 +118,7 @@ CAREERS_COMPANY = {
 }
 
 # --- Private artefacts (never under output/, never in git) -------------------
-POOL_PATH = os.environ.get("VIVIER_POOL", "var/pool.sqlite3")
+POOL_PATH = os.environ.get("VIVIER_POOL", "var/sample-pool.sqlite3")
 MAILING_OUTBOX = os.environ.get("VIVIER_OUTBOX", "var/outbox")
 
 # --- Events (careers.events; see docs/events.md) ------------------------------

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .migrations import MIGRATIONS
 from .models import Member, normalise_email
+from .private import FILE_MODE, make_private_dir, private_umask, restrict
 
 log = logging.getLogger(__name__)
 
@@ -130,15 +131,22 @@ class Store:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
+        self._conn = None
         self._depth = 0
         self._salt_value: str | None = None
-        self._migrate()
+        # Personal data: the file is 0600 in a 0700 folder; SQLite gives its -wal, -shm and
+        # -journal files the database file's permissions.
+        with private_umask():
+            make_private_dir(self.path.parent)
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                restrict(f"{self.path}{suffix}")
+            self._conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> Store:
@@ -149,6 +157,11 @@ class Store:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open SQLite connection (for the store's neighbours: sample mark, backups)."""
+        return self._conn
 
     def close(self) -> None:
         if self._conn is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from talentpool import config
 from talentpool.importers import ImportFailed, import_file
 from talentpool.mappings import MappingError, load_mapping
 from talentpool.policy import PolicyError
+from talentpool.private import PrivatePathError, check_outside_git, write_private
 from talentpool.segments import SegmentError
 
 
@@ -69,20 +72,38 @@ def pool():
 @click.option("--keep-valid", is_flag=True, help="Import the valid rows even if some are bad (needs --rejects).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the rejected rows and reasons (CSV).")
 @click.option("--dry-run", is_flag=True, help="Validate and count; the store is left unchanged (with --keep-valid, the --rejects file is still written).")
+@click.option("--undated", type=click.Choice(["refuse", "not-eligible"]), default="refuse", show_default=True,
+              help="Rows without a creation/last-contact date or with a consent not dated: refuse the import, "
+                   "or import those members as not eligible until a real date is known.")
 @today_option
 @click.pass_context
-def import_command(ctx, file, mapping_name, keep_valid, rejects, dry_run, today):
+def import_command(ctx, file, mapping_name, keep_valid, rejects, dry_run, undated, today):
     """Import FILE (CSV or JSON export of an ATS/CRM) into the pool, all or nothing."""
     if keep_valid and rejects is None:
         raise click.UsageError("--keep-valid needs --rejects FILE, so that no bad row is silently dropped")
+    from talentpool.sample import is_sample_store
+
     settings, day = settings_and_today(ctx, today)
     try:
         mapping = load_mapping(mapping_name, config.path(settings, "POOL_MAPPINGS_PATH"))
     except MappingError as exc:
         fail(str(exc))
-    with config.open_store(settings) as store:
+    if rejects is not None:
         try:
-            result = import_file(store, file, mapping, day, keep_valid=keep_valid, rejects=rejects, dry_run=dry_run)
+            rejects = check_outside_git(rejects, "rejects file")
+        except PrivatePathError as exc:
+            fail(str(exc))
+    store_path = config.path(settings, "POOL_PATH")
+    if store_path == config.sample_path(settings):
+        fail(f"{store_path} is the fictional sample store: a real export never goes there. Choose your real store "
+             "explicitly, e.g. `export VIVIER_POOL=/srv/vivier/pool.sqlite3` (outside the repository), then import again")
+    with config.open_store(settings) as store:
+        if is_sample_store(store):
+            fail(f"{store_path} is marked as the fictional sample store: a real export never goes there. "
+                 "Point VIVIER_POOL at your real store (a new file is created on the first import)")
+        try:
+            result = import_file(store, file, mapping, day, keep_valid=keep_valid, rejects=rejects, dry_run=dry_run,
+                                 undated=undated)
         except ImportFailed as exc:
             fail(str(exc))
     console = out()
@@ -98,7 +119,7 @@ def import_command(ctx, file, mapping_name, keep_valid, rejects, dry_run, today)
 @click.pass_context
 def load_sample_command(ctx, today):
     """Load the fictional sample pool (audiences/sample/) into the store; safe to re-run."""
-    from talentpool.sample import REFERENCE_DAY, load_sample
+    from talentpool.sample import REFERENCE_DAY, SampleRefused, load_sample
 
     settings, day = settings_and_today(ctx, today)
     try:
@@ -112,9 +133,39 @@ def load_sample_command(ctx, today):
         try:
             # The sample is dated relative to its reference day; never reject it for being "in the future".
             result, recorded = load_sample(store, members, messages, mapping, max(day, REFERENCE_DAY))
-        except ImportFailed as exc:
+        except (ImportFailed, SampleRefused) as exc:
             fail(str(exc))
-    click.echo(f"sample pool → {store_path}: {result.summary()}, {recorded} new sample message(s)")
+    if result is None:
+        click.echo(f"sample pool → {store_path}: already loaded, nothing changed (erased and purged members stay gone)")
+    else:
+        click.echo(f"sample pool → {store_path}: {result.summary()}, {recorded} new sample message(s)")
+
+
+@pool.command("site-env")
+@click.pass_context
+def site_env_command(ctx):
+    """Print the shell exports `make site` builds with: a sample store only, never a real one."""
+    from talentpool.sample import is_sample_store
+    from talentpool.store import Store
+
+    settings = settings_and_today(ctx, None)[0]
+    sample = config.sample_path(settings)
+    chosen = os.environ.get("VIVIER_POOL")
+    exports = {"VIVIER_POOL": str(sample)}
+    if chosen and Path(chosen).expanduser().absolute() != sample:
+        path = Path(chosen).expanduser().absolute()
+        marked = False
+        if path.exists():
+            with Store(path) as store:
+                marked = is_sample_store(store)
+        if marked:
+            exports["VIVIER_POOL"] = str(path)
+        else:
+            # A real store (or one not made by load-sample): left alone, and so is its outbox.
+            exports["VIVIER_OUTBOX"] = str(sample.parent / "sample-outbox")
+            click.echo(f"make site: VIVIER_POOL={path} is not a sample store; it is left untouched. "
+                       f"Building the sample from {sample} into {exports['VIVIER_OUTBOX']}", err=True)
+    click.echo("; ".join(f"export {key}={shlex.quote(value)}" for key, value in exports.items()))
 
 
 @pool.command("erase")
@@ -129,12 +180,22 @@ def erase_command(ctx, email, yes, today):
     settings, day = settings_and_today(ctx, today)
     if not yes:
         click.confirm(f"Erase everything held on {email}? This cannot be undone", abort=True)
+    from mailing.outbox import outbox_root
+    from mailing.outbox_erase import erase_from_outbox
+
     with config.open_store(settings) as store:
         member = erase(store, email, day)
+    outbox = outbox_root(settings)
+    removed = erase_from_outbox(outbox, member.id if member else None, email)
     if member is None:
         click.echo(f"{email} was not in the pool; the address is now on the suppression list, so no import will add it.")
     else:
         click.echo(f"erased {email} (member {member.id}) and their message history; the address is on the suppression list.")
+    for line in removed:
+        click.echo(f"  outbox {outbox}: {line}")
+    if not removed:
+        click.echo(f"  outbox {outbox}: nothing about them")
+    click.echo("Exports or rejects files you wrote yourself (vivier pool export -o, --rejects) are not tracked: delete them.")
 
 
 @pool.command("export")
@@ -154,7 +215,10 @@ def export_command(ctx, email, output):
         fail(f"{email} is not in the pool" + (f" (the address is suppressed: {suppressed})" if suppressed else ""))
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
     if output:
-        output.write_text(text + "\n", encoding="utf-8")
+        try:
+            write_private(check_outside_git(output, "export"), text + "\n")
+        except PrivatePathError as exc:
+            fail(str(exc))
         click.echo(f"wrote {output} (personal data: send it to the person, then delete it)")
     else:
         click.echo(text)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from careers.dates import now
 from careers.output import replace_if_changed
+from talentpool.private import DIR_MODE, FILE_MODE, make_private_dir, restrict
 
 from .compose import AddressError, Composer, MailConfig
 from .matching import JobFacts
@@ -32,9 +33,12 @@ logger = logging.getLogger(__name__)
 
 
 def outbox_root(settings) -> Path:
+    """The outbox folder: personal data (previews, manifests), so 0700 once it exists."""
     path = Path(str(settings["MAILING_OUTBOX"])).expanduser()
     if not path.is_absolute():
         path = Path(settings.get("PROJECT_ROOT") or os.getcwd()) / path
+    if path.is_dir():
+        restrict(path, DIR_MODE)
     return path
 
 
@@ -53,7 +57,9 @@ def _write(path: Path, data: str | bytes | list[bytes]) -> bool:
         data = data.encode("utf-8")
     elif isinstance(data, list):
         data = b"".join(data)
-    return replace_if_changed(path, data)
+    if not path.parent.is_dir():
+        make_private_dir(path.parent)  # the outbox holds personal data: 0700 folders, 0600 files
+    return replace_if_changed(path, data, mode=FILE_MODE)
 
 
 def signer_for(settings) -> Signer:

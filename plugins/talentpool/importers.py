@@ -323,7 +323,10 @@ def import_file(store, path, mapping: Mapping, today: dt.date, *, keep_valid: bo
     if errors and not keep_valid:
         raise ImportFailed(path, errors)
     if errors and rejects is not None:
+        from .privacy import remember_file
+
         write_rejects(Path(rejects), rows, errors)
+        remember_file(store, rejects, "rejects", today)  # an erasure cleans it
     with store.transaction():
         for _row, incoming, present in valid:
             if store.suppression_reason(incoming.email):

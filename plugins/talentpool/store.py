@@ -146,6 +146,8 @@ class Store:
             self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
+            # Deleted rows are overwritten, not left in free pages: an erasure leaves no byte behind.
+            self._conn.execute("PRAGMA secure_delete = ON")
             self._migrate()
 
     @classmethod

@@ -182,20 +182,26 @@ def erase_command(ctx, email, yes, today):
         click.confirm(f"Erase everything held on {email}? This cannot be undone", abort=True)
     from mailing.outbox import outbox_root
     from mailing.outbox_erase import erase_from_outbox
+    from talentpool.privacy import erase_from_files
 
     with config.open_store(settings) as store:
         member = erase(store, email, day)
+        files = erase_from_files(store, email, member.id if member else None, day)
     outbox = outbox_root(settings)
     removed = erase_from_outbox(outbox, member.id if member else None, email)
     if member is None:
         click.echo(f"{email} was not in the pool; the address is now on the suppression list, so no import will add it.")
     else:
         click.echo(f"erased {email} (member {member.id}) and their message history; the address is on the suppression list.")
+    click.echo(f"  store {config.path(settings, 'POOL_PATH')}: member row, history and records deleted, write-ahead log emptied")
     for line in removed:
         click.echo(f"  outbox {outbox}: {line}")
     if not removed:
         click.echo(f"  outbox {outbox}: nothing about them")
-    click.echo("Exports or rejects files you wrote yourself (vivier pool export -o, --rejects) are not tracked: delete them.")
+    for line in files:
+        click.echo(f"  {line}")
+    click.echo("Copies made outside Vivier (a file you moved or mailed, a backup not made by `vivier pool backup`) "
+               "are not known to it: delete the person from them too.")
 
 
 @pool.command("export")
@@ -204,21 +210,25 @@ def erase_command(ctx, email, yes, today):
 @click.pass_context
 def export_command(ctx, email, output):
     """Everything held on EMAIL's person, as JSON (right of access)."""
-    from talentpool.privacy import export
+    from talentpool.privacy import export, remember_file
 
-    settings = settings_and_today(ctx, None)[0]
+    settings, day = settings_and_today(ctx, None)
     _segments, policy = load_rules(settings)
+    if output:
+        try:
+            output = check_outside_git(output, "export")
+        except PrivatePathError as exc:
+            fail(str(exc))
     with config.open_store(settings) as store:
         data = export(store, email, policy)
         suppressed = store.suppression_reason(email)
+        if data is not None and output:
+            write_private(output, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+            remember_file(store, output, "export", day)  # an erasure deletes it
     if data is None:
         fail(f"{email} is not in the pool" + (f" (the address is suppressed: {suppressed})" if suppressed else ""))
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
     if output:
-        try:
-            write_private(check_outside_git(output, "export"), text + "\n")
-        except PrivatePathError as exc:
-            fail(str(exc))
         click.echo(f"wrote {output} (personal data: send it to the person, then delete it)")
     else:
         click.echo(text)
@@ -268,6 +278,51 @@ def renewals_command(ctx, days, today):
     if items:
         console.print(_expiry_table(f"Retention ending within {days} days", items, "retention ends"))
     console.print(f"{len(items)} member(s) to ask for renewal before their retention ends")
+
+
+@pool.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@today_option
+@click.pass_context
+def backup_command(ctx, file, today):
+    """Copy the store into FILE (SQLite's online backup: safe while the store is in use), private (0600)."""
+    from talentpool.backup import BackupError, backup
+
+    settings, day = settings_and_today(ctx, today)
+    try:
+        target = check_outside_git(file, "backup")
+        with config.open_store(settings) as store:
+            target = backup(store, target, day)
+            members = store.count()
+    except (BackupError, PrivatePathError) as exc:
+        fail(str(exc))
+    click.echo(f"backed up {config.path(settings, 'POOL_PATH')} ({members} member(s)) to {target}")
+
+
+@pool.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def restore_command(ctx, file, yes):
+    """Replace the whole store by the backup FILE (made by `vivier pool backup`)."""
+    from talentpool.backup import BackupError, check_backup, restore
+
+    settings = settings_and_today(ctx, None)[0]
+    store_path = config.path(settings, "POOL_PATH")
+    try:
+        members = check_backup(file)
+    except BackupError as exc:
+        fail(str(exc))
+    if not yes:
+        click.confirm(f"Replace everything in {store_path} by {file} ({members} member(s))?", abort=True)
+    try:
+        with config.open_store(settings) as store:
+            restore(store, file)
+    except BackupError as exc:
+        fail(str(exc))
+    with config.open_store(settings) as store:  # reopened: an older backup's schema is brought up to date
+        count = store.count()
+    click.echo(f"restored {store_path} from {file}: {count} member(s)")
 
 
 commands = [pool]

@@ -29,6 +29,7 @@ def backup(store, target: str | os.PathLike, today: dt.date) -> Path:
     if target == store.path.absolute():
         raise BackupError(f"{target}: a backup cannot overwrite the store it copies; choose another file")
     make_private_dir(target.parent)
+    remember_file(store, target, "backup", today)  # noted first: a backup an erasure does not know of never exists
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     with private_umask():
         os.close(os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_TRUNC, FILE_MODE))
@@ -39,7 +40,6 @@ def backup(store, target: str | os.PathLike, today: dt.date) -> Path:
         finally:
             copy.close()
     os.replace(temporary, target)
-    remember_file(store, target, "backup", today)
     return target
 
 

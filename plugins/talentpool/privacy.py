@@ -66,9 +66,11 @@ def remember_file(store, path, kind: str, today: dt.date) -> None:
     """Note a private file the project wrote, so that an erasure can clean it."""
     if kind not in FILE_KINDS:
         raise ValueError(f"unknown private file kind {kind!r}; known: {', '.join(FILE_KINDS)}")
+    path = str(Path(path).absolute())
+    if store.connection.execute("SELECT 1 FROM private_files WHERE path = ? AND kind = ?", (path, kind)).fetchone():
+        return  # known already (a rotating daily backup): no write lock needed
     with store.transaction() as conn:
-        conn.execute("INSERT OR REPLACE INTO private_files(path, kind, written) VALUES (?, ?, ?)",
-                     (str(Path(path).absolute()), kind, today.isoformat()))
+        conn.execute("INSERT OR REPLACE INTO private_files(path, kind, written) VALUES (?, ?, ?)", (path, kind, today.isoformat()))
 
 
 def known_files(store) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ import sqlite3
 from pathlib import Path
 
 from .migrations import MIGRATIONS
-from .private import FILE_MODE, make_private_dir, private_umask
+from .private import FILE_MODE, make_private_dir
 from .privacy import remember_file
 
 
@@ -31,14 +31,14 @@ def backup(store, target: str | os.PathLike, today: dt.date) -> Path:
     make_private_dir(target.parent)
     remember_file(store, target, "backup", today)  # noted first: a backup an erasure does not know of never exists
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    with private_umask():
-        os.close(os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_TRUNC, FILE_MODE))
-        copy = sqlite3.connect(str(temporary))
-        try:
-            store.connection.backup(copy)
-            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
-        finally:
-            copy.close()
+    os.close(os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_TRUNC, FILE_MODE))  # SQLite's own files follow its mode
+    os.chmod(temporary, FILE_MODE)
+    copy = sqlite3.connect(str(temporary))
+    try:
+        store.connection.backup(copy)
+        copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+    finally:
+        copy.close()
     os.replace(temporary, target)
     return target
 

@@ -1,8 +1,10 @@
 """Private files: personal data is written 0600 in 0700 folders, and never inside the repository by mistake.
 
-Every writer of the private area (the store and its -wal/-shm/-journal files,
-exports, rejects, backups, the outbox) uses these helpers, so a person's data
-is readable by the account that runs Vivier only.
+Every writer of the private area (the store, exports, rejects, backups, the
+outbox) uses these helpers, so a person's data is readable by the account
+that runs Vivier only. SQLite's -wal, -shm and -journal files take the
+database file's permissions, so a store created 0600 keeps them private; the
+process umask is never changed (other threads write the public site).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from pathlib import Path
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
-PRIVATE_UMASK = 0o077
 
 
 class PrivatePathError(ValueError):
@@ -45,16 +46,6 @@ def restrict(path: str | os.PathLike, mode: int = FILE_MODE) -> None:
     with contextlib.suppress(FileNotFoundError):
         if os.stat(path).st_mode & 0o777 != mode:
             os.chmod(path, mode)
-
-
-@contextlib.contextmanager
-def private_umask():
-    """Files created inside the block are 0600 and folders 0700 (SQLite creates -wal/-shm/-journal itself)."""
-    old = os.umask(PRIVATE_UMASK)
-    try:
-        yield
-    finally:
-        os.umask(old)
 
 
 def write_private(path: str | os.PathLike, data: bytes | str) -> Path:

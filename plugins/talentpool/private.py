@@ -43,7 +43,7 @@ def make_private_dir(path: str | os.PathLike) -> Path:
 
 def restrict(path: str | os.PathLike, mode: int = FILE_MODE) -> None:
     """Bring an existing file or folder down to `mode` if it is more open (0644 from an older Vivier)."""
-    with contextlib.suppress(FileNotFoundError):
+    with contextlib.suppress(FileNotFoundError, PermissionError):  # gone, or not ours to change
         if os.stat(path).st_mode & 0o777 != mode:
             os.chmod(path, mode)
 

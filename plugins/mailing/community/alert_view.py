@@ -13,7 +13,7 @@ from careers.i18n import translator
 from .. import memo
 from ..invitation_views import OverlayTheme
 from ..pipeline import CompiledVariant, MailTheme, compile_variant
-from ..views import _candidate_items, lang_url, privacy_url, with_utm
+from ..views import candidate_items, lang_url, privacy_url, with_utm
 
 SEGMENT = "alert"
 VARIANT = "a"
@@ -36,7 +36,7 @@ def alert_view(settings, jobs: list, lang: str, plan_id: str, strings: dict, t, 
         "intro": s("alert_intro"),
         "labels": {"all_jobs": s("alert_all_jobs"), "rhythm_note": s("alert_rhythm_note")},
         "company": settings["CAREERS_COMPANY"],
-        "candidates": _candidate_items(settings, jobs, strings, lang, plan_id, SEGMENT, shared, known),
+        "candidates": candidate_items(settings, jobs, strings, lang, plan_id, SEGMENT, shared, known),
         "links": {"archive": jobs_url, "site": utm(prefix), "jobs": jobs_url, "privacy": privacy_url(settings, lang)},
         "matches": settings["COMMUNITY_ALERT_MAX_JOBS"], "if_nothing": "skip",
     }
@@ -64,7 +64,7 @@ def compile_alerts(theme: MailTheme, settings, groups: dict[str, dict], plan_id:
     known: dict = {}  # a job shown in both languages (no translation) is read once
     for lang in settings["CAREERS_LANGUAGES"]:
         jobs = [versions_in(groups[ref], lang, settings["DEFAULT_LANG"]) for ref in sorted(groups)]
-        shared: dict = {}  # the candidates' facts, read once (views._candidate_items)
+        shared: dict = {}  # the candidates' facts, read once (views.candidate_items)
         view = alert_view(settings, jobs, lang, plan_id, theme.strings(lang), t, shared, known)
         result[(SEGMENT, lang, VARIANT)] = compile_variant(theme, view, template="alert", memo=shared)
     return result

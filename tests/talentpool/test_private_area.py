@@ -100,11 +100,25 @@ def test_private_files_are_0600_in_0700_folders(area):
 def test_a_purge_is_not_undone_by_a_rebuild(area):
     base, env, _, _ = area
     sample_env = {**env, "VIVIER_POOL": env["VIVIER_SAMPLE_POOL"], "VIVIER_OUTBOX": str(base / "sample" / "sample-outbox")}
-    purged = vivier(sample_env, "pool", "purge")
+    with Store(base / "sample" / "pool.sqlite3") as sample:
+        before = {m.id for m in sample.iter_members()}
+
+    def outbox_text() -> str:
+        return "".join(p.read_text(encoding="utf-8", errors="replace") + p.name
+                       for p in (base / "sample" / "sample-outbox").rglob("*") if p.is_file())
+
+    planned = outbox_text()
+    # A year on, members planned today are past retention too.
+    purged = vivier(sample_env, "pool", "purge", "--today", "2027-12-01")
     assert purged.returncode == 0, purged.stderr
     with Store(base / "sample" / "pool.sqlite3") as sample:
         left = sample.count()
-    assert left < 320
+        gone = before - {m.id for m in sample.iter_members()}
+    assert left < 320 and len(gone) == 320 - left
+    # Nor does the outbox keep them until some later build.
+    assert len([member_id for member_id in gone if member_id in planned]) >= 1
+    assert "file(s) about them removed or rewritten" in purged.stdout
+    assert [member_id for member_id in gone if member_id in outbox_text()] == []
     rebuilt = make_site(sample_env, base)
     assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr
     assert "already loaded, nothing changed" in rebuilt.stdout

@@ -260,6 +260,13 @@ def purge_command(ctx, dry_run, today):
         console.print(_expiry_table("Would be deleted" if dry_run else "Deleted", gone, "retention ended"))
     verb = "would delete" if dry_run else "deleted"
     console.print(f"{verb} {len(gone)} member(s) past retention on {day.isoformat()}")
+    if gone and not dry_run:  # their previews and plan lines go too, not at some later build
+        from mailing.outbox import outbox_root
+        from mailing.outbox_erase import erase_people_from_outbox
+
+        outbox = outbox_root(settings)
+        changed = erase_people_from_outbox(outbox, [(item.member.id, item.member.email) for item in gone])
+        console.print(f"outbox {outbox}: {len(changed)} file(s) about them removed or rewritten")
 
 
 @pool.command("renewals")

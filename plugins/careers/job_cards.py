@@ -10,7 +10,7 @@ SITEURL) and the pages join the cached strings.
 
 from __future__ import annotations
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 CARD_TEMPLATE = "partials/job_card"
 LEVEL = 3  # the heading level of cards on job pages and listings (under the page's h2)
@@ -55,8 +55,9 @@ class JobCards:
         for job in all_jobs:
             card = self.card(job, siteurl, level)
             slugs.append(job.slug)
-            visible.append(f'    <li class="card" data-id="{job.slug}">{card}</li>')
-            hidden.append(f'    <li class="card" data-id="{job.slug}" hidden>{card}</li>')
+            slug = escape(job.slug)  # an editor's Slug is text, like every value a template writes
+            visible.append(f'    <li class="card" data-id="{slug}">{card}</li>')
+            hidden.append(f'    <li class="card" data-id="{slug}" hidden>{card}</li>')
         items = (slugs, visible, hidden)
         self._lists[key] = (list(all_jobs), items)  # the jobs are kept alive, so that their ids stay theirs
         return items

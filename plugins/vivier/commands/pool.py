@@ -180,7 +180,7 @@ def erase_command(ctx, email, yes, today):
     settings, day = settings_and_today(ctx, today)
     if not yes:
         click.confirm(f"Erase everything held on {email}? This cannot be undone", abort=True)
-    from mailing.outbox import outbox_root
+    from mailing.plan.format import outbox_root
     from mailing.outbox_erase import erase_from_outbox
     from talentpool.privacy import erase_from_files
 
@@ -261,7 +261,7 @@ def purge_command(ctx, dry_run, today):
     verb = "would delete" if dry_run else "deleted"
     console.print(f"{verb} {len(gone)} member(s) past retention on {day.isoformat()}")
     if gone and not dry_run:  # their previews and plan lines go too, not at some later build
-        from mailing.outbox import outbox_root
+        from mailing.plan.format import outbox_root
         from mailing.outbox_erase import erase_people_from_outbox
 
         outbox = outbox_root(settings)

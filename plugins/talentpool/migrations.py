@@ -159,4 +159,28 @@ MIGRATIONS: list = [
         "CREATE INDEX job_alerts_by_plan ON job_alerts(plan_id)",
         "INSERT OR IGNORE INTO meta(key, value) VALUES ('community_salt', lower(hex(randomblob(16))))",
     ),
+    # 5 (member data safety): the private files the project wrote outside the store (exports,
+    # rejects files, backups), so that an erasure finds and cleans every one of them; and
+    # one pending sign-up per submission (no longer one per address), so that a second
+    # submission for an address never changes what the first one's link confirms.
+    (
+        """CREATE TABLE private_files (
+            path TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            written TEXT NOT NULL
+        )""",
+        """CREATE TABLE community_signups_v5 (
+            id TEXT PRIMARY KEY,
+            email_key TEXT NOT NULL,
+            data TEXT NOT NULL,
+            form_version TEXT NOT NULL,
+            ip_hash TEXT NOT NULL DEFAULT '',
+            submitted TEXT NOT NULL,
+            expires TEXT NOT NULL
+        )""",
+        "INSERT INTO community_signups_v5 SELECT id, email_key, data, form_version, ip_hash, submitted, expires FROM community_signups",
+        "DROP TABLE community_signups",
+        "ALTER TABLE community_signups_v5 RENAME TO community_signups",
+        "CREATE INDEX community_signups_by_address ON community_signups(email_key)",
+    ),
 ]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .migrations import MIGRATIONS
 from .models import Member, normalise_email
+from .private import FILE_MODE, make_private_dir, restrict
 
 log = logging.getLogger(__name__)
 
@@ -130,14 +131,23 @@ class Store:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = None
+        self._depth = 0
+        self._salt_value: str | None = None
+        # Personal data: the file is 0600 in a 0700 folder. SQLite creates its -wal, -shm and
+        # -journal files with the database file's permissions (no process-wide umask change,
+        # which would also reach files other threads write, such as the public site's).
+        make_private_dir(self.path.parent)
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            restrict(f"{self.path}{suffix}")
         self._conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
         self._conn.execute("PRAGMA journal_mode = WAL")
         self._conn.execute("PRAGMA synchronous = NORMAL")
-        self._depth = 0
-        self._salt_value: str | None = None
+        # Deleted rows are overwritten, not left in free pages: an erasure leaves no byte behind.
+        self._conn.execute("PRAGMA secure_delete = ON")
         self._migrate()
 
     @classmethod
@@ -149,6 +159,11 @@ class Store:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open SQLite connection (for the store's neighbours: sample mark, backups)."""
+        return self._conn
 
     def close(self) -> None:
         if self._conn is not None:

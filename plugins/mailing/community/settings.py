@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 DEFAULTS = {
@@ -13,8 +14,12 @@ DEFAULTS = {
     # kept with every consent proof.
     "COMMUNITY_FORM_VERSION": "2026-11",
     "COMMUNITY_CONFIRM_HOURS": 72,  # a confirmation link expires after this long
-    "COMMUNITY_RATE_PER_ADDRESS": 3,  # sign-ups per address per day
+    "COMMUNITY_RATE_PER_ADDRESS": 3,  # sign-ups per mailbox per day (case and +tags ignored)
     "COMMUNITY_RATE_PER_CLIENT": 20,  # sign-ups per client (IP) per hour
+    "COMMUNITY_RATE_OVERALL": 300,  # sign-ups per hour from everyone together (caps confirmation emails)
+    # Reverse proxies (IP addresses or networks like "10.0.0.0/8") whose X-Forwarded-For is
+    # believed; from anyone else the header is ignored and the connection's address counts.
+    "COMMUNITY_TRUSTED_PROXIES": [],
     # Cities offered in the form (as written in job ads' locations).
     "COMMUNITY_LOCATIONS": ["Lyon", "Nantes"],
     "COMMUNITY_SKILLS_MAX": 15,
@@ -52,11 +57,20 @@ def validate(settings: dict) -> None:
         parts = urlsplit(str(settings.get(key) or ""))
         if parts.scheme != "https" or not parts.netloc or parts.query:
             problems.append(f"{key} must be an absolute https:// address without a query, not {settings.get(key)!r}")
-    for key in ("COMMUNITY_CONFIRM_HOURS", "COMMUNITY_RATE_PER_ADDRESS", "COMMUNITY_RATE_PER_CLIENT",
+    for key in ("COMMUNITY_CONFIRM_HOURS", "COMMUNITY_RATE_PER_ADDRESS", "COMMUNITY_RATE_PER_CLIENT", "COMMUNITY_RATE_OVERALL",
                 "COMMUNITY_SKILLS_MAX", "COMMUNITY_ALERT_MAX_JOBS", "COMMUNITY_ALERT_MAX_AGE_DAYS"):
         value = settings.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             problems.append(f"{key} must be a whole number ≥ 1, not {value!r}")
+    proxies = settings.get("COMMUNITY_TRUSTED_PROXIES")
+    if not isinstance(proxies, (list, tuple)):
+        problems.append(f"COMMUNITY_TRUSTED_PROXIES must be a list of addresses or networks like ['10.0.0.5', '10.1.0.0/16'], not {proxies!r}")
+    else:
+        for proxy in proxies:
+            try:
+                ipaddress.ip_network(str(proxy), strict=False)
+            except ValueError:
+                problems.append(f"COMMUNITY_TRUSTED_PROXIES: {proxy!r} is not an IP address or network like '10.0.0.5' or '10.1.0.0/16'")
     locations = settings.get("COMMUNITY_LOCATIONS")
     if not isinstance(locations, (list, tuple)) or not all(isinstance(c, str) and c.strip() for c in locations):
         problems.append(f"COMMUNITY_LOCATIONS must be a list of city names like ['Lyon', 'Nantes'], not {locations!r}")

@@ -152,7 +152,8 @@ def test_a_550_is_recorded_failed_and_reported(env):
         recorder.script[refused] = ["550"]
         result = send(env, port)
     assert result.exit_code == 0
-    assert "failed (5xx, not retried)" in result.output and "550 5.1.1" in result.output
+    assert "failed (refused for this recipient" in result.output and "550 5.1.1" in result.output
+    assert "addresses suppressed now (bounced)" in result.output
     with Store(env["VIVIER_POOL"]) as store:
         assert Ledger(store, PLAN).status(entries[0]["member"]) == "failed"
 

@@ -149,9 +149,11 @@ def export_command(ctx, email, output):
     _segments, policy = load_rules(settings)
     with config.open_store(settings) as store:
         data = export(store, email, policy)
-        suppressed = store.suppression_reason(email)
+        suppressed = store.suppression_entry(email)
     if data is None:
-        fail(f"{email} is not in the pool" + (f" (the address is suppressed: {suppressed})" if suppressed else ""))
+        fail(f"{email} is not in the pool" + (
+            f" (the address is suppressed: {suppressed['reason']} on {suppressed['at']}"
+            + (f", {suppressed['detail']}" if suppressed["detail"] else "") + ")" if suppressed else ""))
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
     if output:
         output.write_text(text + "\n", encoding="utf-8")

@@ -232,7 +232,7 @@ def test_two_sends_of_one_plan_from_two_outbox_folders_sharing_a_store(env, tmp_
     expected = emails(env, [e["member"] for e in manifest(env)])
     with smtp_server() as (recorder, port):
         recorder.queue_delay = 0.02
-        first, second = _start(env, port), _start(env, port, other)
+        first, second = _start(env, port), _start(env, port, other, "--connections", "4")
         results = [first.communicate(timeout=120), second.communicate(timeout=120)]
         assert {first.returncode, second.returncode} <= {0, 75}, results
         recorder.queue_delay = 0

@@ -41,6 +41,7 @@ class Recorder:
 
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []  # the bytes of each kept message, as received
         self.envelopes: list[tuple[str, list[str]]] = []
         self.script: dict[str, list] = {}
         self.data_attempts: Counter = Counter()
@@ -108,6 +109,7 @@ class Recorder:
     def _keep(self, envelope):
         with self.lock:
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            self.raw.append(envelope.original_content)
             self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
 
     # --- what the tests assert on ---------------------------------------

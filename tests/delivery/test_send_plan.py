@@ -300,3 +300,35 @@ def test_exit_codes_tell_the_operator_what_to_do(env, monkeypatch):
         done = send(env, port)
         assert done.exit_code == 0
     assert recorder.recipients()[grey] == 1 and recorder.recipients()[lost] == 2  # once per run that sent it
+
+
+def test_dkim_signature_of_a_sent_newsletter_verifies_against_the_public_key(env, tmp_path, monkeypatch):
+    import base64
+
+    import dkim
+
+    from mailing.delivery import config
+
+    key = tmp_path / "dkim.pem"
+    subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
+    public = subprocess.run(["openssl", "rsa", "-in", str(key), "-pubout", "-outform", "DER"], check=True,
+                            capture_output=True).stdout
+    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+    monkeypatch.setitem(config.DEFAULTS, "MAILING_DKIM_SELECTOR", "vivier2026")
+    queried = []
+
+    def dns(name, timeout=5):
+        queried.append(name)
+        return record if name == b"vivier2026._domainkey.cardamome.example." else None
+
+    with smtp_server() as (recorder, port):
+        result = send({**env, "VIVIER_DKIM_KEY": str(key)}, port)
+    assert result.exit_code == 0, result.output
+    assert recorder.raw and all(dkim.verify(raw, dnsfunc=dns) for raw in recorder.raw)
+    assert queried and set(queried) == {b"vivier2026._domainkey.cardamome.example."}
+    signature = str(recorder.messages[0]["DKIM-Signature"]).replace("\r\n", "").replace(" ", "").lower()
+    signed = signature.split("h=")[1].split(";")[0].split(":")
+    assert {"from", "subject", "message-id", "list-unsubscribe", "list-unsubscribe-post"} <= set(signed)
+    # an altered message no longer verifies
+    tampered = recorder.raw[0].replace(b"desabonnement", b"desabonnemenX", 1)
+    assert not dkim.verify(tampered, dnsfunc=dns)

@@ -110,10 +110,10 @@ def _is_loopback(host: str) -> bool:
 
 
 def _dkim(settings, environ, problems) -> dict:
-    selector = settings.get("MAILING_DKIM_SELECTOR") or None
+    selector = settings.get("MAILING_DKIM_SELECTOR", DEFAULTS["MAILING_DKIM_SELECTOR"]) or None
     if selector is None:
         return {}
-    domain = settings.get("MAILING_DKIM_DOMAIN") or None
+    domain = settings.get("MAILING_DKIM_DOMAIN", DEFAULTS["MAILING_DKIM_DOMAIN"]) or None
     if not str(selector).replace("-", "").replace("_", "").isalnum():
         problems.append(f"MAILING_DKIM_SELECTOR must be a DNS label like 'vivier2026', not {selector!r}")
     path = environ.get(ENV_DKIM_KEY)
@@ -125,8 +125,13 @@ def _dkim(settings, environ, problems) -> dict:
     except OSError as exc:
         problems.append(f"{ENV_DKIM_KEY}: cannot read {path} ({exc.strerror})")
         return {}
-    if b"PRIVATE KEY" not in key:
-        problems.append(f"{ENV_DKIM_KEY}: {path} is not a PEM private key (-----BEGIN PRIVATE KEY-----)")
+    from dkim.crypto import UnparsableKeyError, parse_pem_private_key
+
+    try:
+        parse_pem_private_key(key)
+    except (UnparsableKeyError, ValueError, IndexError) as exc:
+        problems.append(f"{ENV_DKIM_KEY}: {path} is not an RSA private key in PEM ({exc}); "
+                        "make one with `openssl genrsa -out dkim.pem 2048`")
     return {"dkim_selector": str(selector), "dkim_domain": domain and str(domain), "dkim_key": key}
 
 

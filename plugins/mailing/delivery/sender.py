@@ -18,7 +18,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
-import queue
 import re
 import threading
 import time
@@ -31,6 +30,7 @@ from . import bounces, smtp
 from .ledger import BUSY, DEFERRED, FAILED, SENT, SKIPPED, UNKNOWN, Ledger
 from .ratelimit import DomainRates, RateLimiter, backoff_delays
 from .smtp import TransportError
+from .workers import run_parallel
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ class Sender:
             raise ValueError("several connections need open_channel (a transport and a ledger per connection)")
         self.on_result = on_result or (lambda member_id, status, detail: None)
         self.summary = Summary()
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
         self._retries: list = []  # heap of (due, seq, job)
         self._seq = itertools.count()
         self._deferred_in_a_row = 0
@@ -194,13 +194,13 @@ class Sender:
     # --- bookkeeping (thread-safe) -----------------------------------------------------
 
     def _report(self, member_id: str, status: str, detail: str = "") -> None:
-        with self._lock:
+        with self.lock:
             if status in (FAILED, DEFERRED, UNKNOWN):
                 self.summary.problems.append((member_id, status, detail))
             self.on_result(member_id, status, detail)
 
     def _count(self, name: str, key: str | None = None) -> None:
-        with self._lock:
+        with self.lock:
             if key is None:
                 setattr(self.summary, name, getattr(self.summary, name) + 1)
             else:
@@ -213,7 +213,7 @@ class Sender:
         started = time.monotonic()
         try:
             if self.connections > 1:
-                self._run_parallel(items)
+                run_parallel(self, items)
             else:
                 self._run_inline(items)
         except TransportError as exc:
@@ -226,17 +226,22 @@ class Sender:
     def _run_inline(self, items: Iterable) -> None:
         channel = Channel(self.transport, self.ledger)
         for item in items:
-            job = self._prepare(item)
+            job = self.prepare(item)
             if job is not None:
-                self._deliver(job, channel)
-            while (job := self._next_retry(wait=False)) is not None:
-                self._retry(job, lambda ready: self._deliver(ready, channel))
-        while (job := self._next_retry(wait=True)) is not None:
-            self._retry(job, lambda ready: self._deliver(ready, channel))
+                self.deliver(job, channel)
+            while (job := self.next_retry(wait=False)) is not None:
+                self.retry_job(job, lambda ready: self.deliver(ready, channel))
+        while (job := self.next_retry(wait=True)) is not None:
+            self.retry_job(job, lambda ready: self.deliver(ready, channel))
 
-    def _next_retry(self, wait: bool):
+    def retry_due_at(self) -> float | None:
+        """When the first queued retry is due (`time.monotonic()` seconds), or None when none is queued."""
+        with self.lock:
+            return self._retries[0][0] if self._retries else None
+
+    def next_retry(self, wait: bool):
         """The first queued retry that is due (waiting for it when `wait`), or None."""
-        with self._lock:
+        with self.lock:
             if not self._retries:
                 return None
             due = self._retries[0][0] - time.monotonic()
@@ -244,90 +249,19 @@ class Sender:
                 return None
         if due > 0:
             self.sleep(due)
-        with self._lock:
+        with self.lock:
             return heapq.heappop(self._retries)[2] if self._retries else None
 
-    def _retry(self, job: _Job, deliver: Callable[[_Job], None]) -> None:
+    def retry_job(self, job: _Job, deliver: Callable[[_Job], None]) -> None:
         """Decide again (the ledger, the member's choices may have changed) and send a deferred message."""
         self._count("retried")
-        ready = self._prepare(job.original, job.tries)
+        ready = self.prepare(job.original, job.tries)
         if ready is not None:
             deliver(ready)
 
-    def _run_parallel(self, items: Iterable) -> None:
-        work: queue.Queue = queue.Queue(maxsize=2 * self.connections)
-        stop = threading.Event()
-        errors: list[BaseException] = []
-        idle = threading.Condition(self._lock)
-        inflight = [0]
-
-        def worker():
-            try:
-                with self.open_channel() as channel:
-                    while (job := work.get()) is not None:
-                        try:
-                            if not stop.is_set():
-                                self._deliver(job, channel)
-                        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
-                            errors.append(exc)
-                            stop.set()
-                        finally:
-                            with idle:
-                                inflight[0] -= 1
-                                idle.notify_all()
-            except BaseException as exc:  # noqa: BLE001 - could not open its connection
-                errors.append(exc)
-                stop.set()
-                while work.get() is not None:  # keep the queue flowing so the main thread never blocks
-                    with idle:
-                        inflight[0] -= 1
-                        idle.notify_all()
-
-        def dispatch(job):
-            with idle:
-                inflight[0] += 1
-            while not stop.is_set():
-                try:
-                    work.put(job, timeout=0.2)
-                    return
-                except queue.Full:
-                    continue
-            with idle:
-                inflight[0] -= 1
-
-        threads = [threading.Thread(target=worker, name=f"smtp-{n}", daemon=True) for n in range(self.connections)]
-        for thread in threads:
-            thread.start()
-        try:
-            for item in items:
-                if stop.is_set():
-                    break
-                job = self._prepare(item)
-                if job is not None:
-                    dispatch(job)
-                while not stop.is_set() and (job := self._next_retry(wait=False)) is not None:
-                    self._retry(job, dispatch)
-            while not stop.is_set():
-                with idle:
-                    if not self._retries and inflight[0] == 0:
-                        break
-                    if not self._retries or self._retries[0][0] > time.monotonic():
-                        timeout = self._retries[0][0] - time.monotonic() if self._retries else None
-                        idle.wait(timeout)
-                        continue
-                if (job := self._next_retry(wait=False)) is not None:
-                    self._retry(job, dispatch)
-        finally:
-            for _ in threads:
-                work.put(None)
-            for thread in threads:
-                thread.join()
-        if errors:
-            raise errors[0]
-
     # --- one member --------------------------------------------------------------------
 
-    def _prepare(self, item, tries: int = 0) -> _Job | None:
+    def prepare(self, item, tries: int = 0) -> _Job | None:
         """Check the ledger, compose, check the addresses and the suppression list; a job to send, or None if done."""
         if isinstance(item, tuple):
             item = Outgoing(*item)
@@ -374,7 +308,7 @@ class Sender:
         sender = self.envelope_from or header_address(item.data, "From")
         return bounces.verp_address(sender, item.member_id, self.ledger.plan_id) if self.verp else sender
 
-    def _deliver(self, job: _Job, channel: Channel) -> None:
+    def deliver(self, job: _Job, channel: Channel) -> None:
         """One SMTP transaction, the claim taken just before DATA, the outcome recorded by `channel`'s ledger."""
         item, ledger = job.message, channel.ledger
         self.limiter.wait()
@@ -397,7 +331,7 @@ class Sender:
 
     def _record(self, job: _Job, result, ledger: Ledger) -> None:
         item, outcome = job.message, result.outcome
-        with self._lock:
+        with self.lock:
             self._deferred_in_a_row = self._deferred_in_a_row + 1 if outcome == smtp.DEFERRED else 0
             self._refused_in_a_row = self._refused_in_a_row + 1 if outcome == smtp.REFUSED else 0
             deferred_run, refused_run = self._deferred_in_a_row, self._refused_in_a_row
@@ -432,13 +366,13 @@ class Sender:
         ledger.deferred(item.member_id, result.describe(), retry_after=time.time() + delay)
         if job.tries < self.retries:
             log.info("temporary refusal for %s (try %d): %s", item.member_id, job.tries + 1, result.describe())
-            with self._lock:
+            with self.lock:
                 heapq.heappush(self._retries, (time.monotonic() + delay, next(self._seq),
                                                _Job(job.original, item if not isinstance(job.original, Lazy) else None,
                                                     job.tries + 1)))
             self.on_result(item.member_id, "retrying", result.describe())
             return
-        with self._lock:
+        with self.lock:
             self.summary.deferred += 1
             self.summary.retry_at = max(self.summary.retry_at or 0.0, time.time() + delay)
         self._report(item.member_id, DEFERRED, result.describe())

@@ -332,3 +332,42 @@ def test_dkim_signature_of_a_sent_newsletter_verifies_against_the_public_key(env
     # an altered message no longer verifies
     tampered = recorder.raw[0].replace(b"desabonnement", b"desabonnemenX", 1)
     assert not dkim.verify(tampered, dnsfunc=dns)
+
+
+def test_a_bounced_address_is_skipped_by_the_dry_run_and_the_send(env):
+    entries = manifest(env)
+    bounced = sorted(emails(env, [entries[3]["member"]]))[0]
+    with Store(env["VIVIER_POOL"]) as store:
+        store.suppress(bounced, "bounced", "2026-11-20", "5.1.1 User unknown")
+    with smtp_server() as (recorder, port):
+        dry = send(env, port, "--dry-run")
+        assert "skip: bounced" in dry.output and "would send: " + str(len(entries) - 1) in dry.output
+        result = send(env, port)
+    assert result.exit_code == 0 and "skipped: bounced" in result.output
+    assert bounced not in recorder.recipients() and len(recorder.recipients()) == len(entries) - 1
+
+
+def test_sigterm_settles_the_delivery_in_progress_as_unknown(env):
+    """`kill PID` (TERM) while the relay is queueing a message: that one is `unknown` at once, exit 130."""
+    with smtp_server() as (recorder, port):
+        recorder.queue_delay = 0.5
+        proc = _start(env, port)
+
+        def term(accepted):
+            """Runs when the 4th message has arrived: TERM the sender while the relay queues it, refuse nothing."""
+            if accepted == 3 and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+            return None
+
+        recorder.data_reply = term
+        out, err = proc.communicate(timeout=120)
+        recorder.data_reply = None
+        assert proc.returncode == 130, err
+        assert "now `unknown`" in err
+        statuses = _ledger(env)
+        assert list(statuses.values()).count("unknown") == 1 and list(statuses.values()).count("sent") == 3
+        recorder.queue_delay = 0
+        rerun = _start(env, port)
+        rerun.communicate(timeout=120)
+    assert all(count == 1 for count in recorder.recipients().values())
+    assert len(recorder.recipients()) == len(manifest(env))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import signal
 import sys
 
 import click
@@ -128,10 +129,10 @@ def send(ctx, plan_name, dry_run, rate, connections, retry_failed, resend_unknow
         except PlanError as exc:
             _fail(str(exc))
     _print_summary(summary, plan)
-    sys.exit(_exit_code(summary, plan_name))
+    sys.exit(_exit_code(summary, plan_name, settings))
 
 
-def _exit_code(summary, plan_name) -> int:
+def _exit_code(summary, plan_name, settings) -> int:
     """Say what to do next, and return the exit code that says it to a script."""
     err = _console(True)
     if summary.aborted:
@@ -140,7 +141,7 @@ def _exit_code(summary, plan_name) -> int:
                   + ("later." if summary.temporary else "once it is fixed."))
         return EX_TEMPFAIL if summary.temporary else EX_STOPPED
     if summary.deferred or summary.busy:
-        when = _local(summary.retry_at) if summary.retry_at else "a few minutes"
+        when = _local(summary.retry_at, settings) if summary.retry_at else "a few minutes"
         if summary.deferred:
             err.print(f"[yellow]{summary.deferred} message(s) deferred by the relay; run `vivier send {plan_name}` again after {when}.[/]")
         if summary.busy:
@@ -154,10 +155,13 @@ def _exit_code(summary, plan_name) -> int:
     return 0
 
 
-def _local(epoch: float) -> str:
+def _local(epoch: float, settings) -> str:
+    """A real time (retry_after is wall-clock, not the pinned today) in the site's time zone."""
     import datetime as dt
 
-    return dt.datetime.fromtimestamp(epoch).astimezone().strftime("%H:%M:%S %Z (%Y-%m-%d)")
+    from careers.dates import site_zone
+
+    return dt.datetime.fromtimestamp(epoch, site_zone(settings)).strftime("%H:%M:%S %Z (%Y-%m-%d)")
 
 
 def _channel_opener(store_path, plan_id, delivery, when, flags):
@@ -205,6 +209,7 @@ def _send(plan, messages, ledger, delivery, total, console, open_channel):
                 dkim=signer_for(delivery), domain_rate=delivery.domain_rate, connections=delivery.connections,
                 open_channel=open_channel,
             )
+            previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends it like Ctrl-C: claims settled
             try:
                 return sender.run(messages)
             except KeyboardInterrupt:
@@ -213,6 +218,12 @@ def _send(plan, messages, ledger, delivery, total, console, open_channel):
                 _print_summary(sender.summary, plan)
                 _fail("interrupted: run the same command again to carry on (nobody will receive the message twice)"
                       + (f"; {abandoned} delivery(ies) in progress are now `unknown`" if abandoned else ""), 130)
+            finally:
+                signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _print_summary(summary, plan) -> None:
@@ -244,6 +255,7 @@ def _dry_run(plan, messages, ledger, total) -> None:
     """Decide and compose each message like a send would, and print it; write nothing."""
     from collections import Counter
 
+    from mailing.delivery.bounces import suppressed
     from mailing.delivery.ledger import CLAIMED, FAILED, SENT, UNKNOWN
     from mailing.delivery.sender import Skip
 
@@ -260,6 +272,8 @@ def _dry_run(plan, messages, ledger, total) -> None:
             table.add_row(entry["member"], "", version, f"already {status}")
             continue
         item = messages.build(entry)
+        if not isinstance(item, Skip) and (stop := suppressed(ledger.store, item.recipient or "")):
+            item = Skip(entry["member"], stop["reason"])  # what the send will do: bounced or complained
         if isinstance(item, Skip):
             outcomes[f"skip: {item.reason}"] += 1
             table.add_row(entry["member"], "", version, f"[yellow]skip: {item.reason}[/]")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import re
 import smtplib
-import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass

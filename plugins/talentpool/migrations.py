@@ -183,4 +183,30 @@ MIGRATIONS: list = [
         "ALTER TABLE community_signups_v5 RENAME TO community_signups",
         "CREATE INDEX community_signups_by_address ON community_signups(email_key)",
     ),
+    # 6 (delivery you can trust, written by mailing.delivery): claims on ledger rows (the
+    # sender that owns a delivery, until when, and when a deferred one may be retried),
+    # the detail of a suppression (the DSN status, the complaint), and each bounce or
+    # complaint received per (member, plan), from which "N soft bounces in a row" is
+    # decided. A `pending` row of an older Vivier had an attempt under way that nobody
+    # saw end: the relay may have queued it, so it becomes `unknown` (never re-sent
+    # unless asked).
+    (
+        "ALTER TABLE deliveries ADD COLUMN owner TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE deliveries ADD COLUMN lease TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE deliveries ADD COLUMN retry_after TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX deliveries_by_message_id ON deliveries(message_id)",
+        "UPDATE deliveries SET status = 'unknown', last_error = 'interrupted under an older Vivier: the relay may have it'"
+        " WHERE status = 'pending' AND attempts > 0",
+        "ALTER TABLE suppression ADD COLUMN detail TEXT NOT NULL DEFAULT ''",
+        """CREATE TABLE bounces (
+            member_id TEXT NOT NULL,
+            plan_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            hash TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            PRIMARY KEY (member_id, plan_id, type)
+        )""",
+    ),
 ]

@@ -144,9 +144,13 @@ def export(store, email: str, policy: Policy | None = None) -> dict | None:
     """Everything held on a person (for an access request), JSON-ready; None if unknown."""
     member = store.find_by_email(email)
     by_address = _rows_by_address(store, email)
+    suppression = store.suppression_entry(email)  # reason, date and detail (a bounce's status, a complaint)
     if member is None:
         # Someone who only submitted the sign-up form is not a member, but we hold their address and choices.
-        return {"member": None, "messages": [], "records": by_address} if by_address else None
+        if not by_address:
+            return None
+        data = {"member": None, "messages": [], "records": by_address}
+        return {**data, "suppression": suppression} if suppression else data
     data = {"member": member.to_dict(), "messages": [
         {"kind": kind, "plan_id": plan_id, "at": at.isoformat()}
         for kind, plan_id, at in store.messages_since(member.id, dt.date.min)
@@ -154,7 +158,9 @@ def export(store, email: str, policy: Policy | None = None) -> dict | None:
     others = {table: rows for table, rows in store.rows_about(member.id).items() if table != "messages"}
     others.update(by_address)
     if others:
-        data["records"] = others  # what other parts (the send ledger, preferences) keep about the person
+        data["records"] = others  # what other parts (the send ledger, preferences, bounces) keep about the person
+    if suppression:
+        data["suppression"] = suppression
     if policy is not None:
         end, clock = policy.retention_end(member)
         data["retention"] = {"ends": end.isoformat(), "clock": clock,

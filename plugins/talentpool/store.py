@@ -394,12 +394,29 @@ class Store:
         prefix, sha256 = f"{self._salt()}:", hashlib.sha256
         return lambda email: sha256(f"{prefix}{normalise_email(email)}".encode()).hexdigest()
 
-    def suppress(self, email: str, reason: str, at) -> None:
+    def suppress(self, email: str, reason: str, at, detail: str = "") -> bool:
+        """Put an address on the list (the first reason stays); True if it was not there yet."""
         with self.transaction() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO suppression(hash, reason, at) VALUES (?, ?, ?)",
-                (self.suppression_hash(email), reason, to_date(at).isoformat()),
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO suppression(hash, reason, at, detail) VALUES (?, ?, ?, ?)",
+                (self.suppression_hash(email), reason, to_date(at).isoformat(), detail[:300]),
             )
+            return cursor.rowcount == 1
+
+    def suppression_entry(self, email: str) -> dict | None:
+        """{reason, at, detail} of a suppressed address (for an access request and the send summary), or None."""
+        row = self._conn.execute(
+            "SELECT reason, at, detail FROM suppression WHERE hash = ?", (self.suppression_hash(email),)
+        ).fetchone()
+        return {"reason": row[0], "at": row[1], "detail": row[2]} if row else None
+
+    def durable_commits(self) -> None:
+        """Make every later commit of this connection survive a power cut (`synchronous = FULL`).
+
+        WAL with NORMAL (the default here) loses the last commits on power loss;
+        the send ledger must not: a `sent` lost would be sent again.
+        """
+        self._conn.execute("PRAGMA synchronous = FULL")
 
     def suppression_reason(self, email: str) -> str | None:
         """Why this address may never be re-added (`erased`, `unsubscribed`), or None."""

@@ -221,12 +221,14 @@ def export_command(ctx, email, output):
             fail(str(exc))
     with config.open_store(settings) as store:
         data = export(store, email, policy)
-        suppressed = store.suppression_reason(email)
+        suppressed = store.suppression_entry(email)
         if data is not None and output:
             write_private(output, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
             remember_file(store, output, "export", day)  # an erasure deletes it
     if data is None:
-        fail(f"{email} is not in the pool" + (f" (the address is suppressed: {suppressed})" if suppressed else ""))
+        fail(f"{email} is not in the pool" + (
+            f" (the address is suppressed: {suppressed['reason']} on {suppressed['at']}"
+            + (f", {suppressed['detail']}" if suppressed["detail"] else "") + ")" if suppressed else ""))
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
     if output:
         click.echo(f"wrote {output} (personal data: send it to the person, then delete it)")

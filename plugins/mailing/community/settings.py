@@ -5,28 +5,10 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-DEFAULTS = {
-    # Where the sign-up form posts, and the link of the confirmation email.
-    # None: PUBLIC_URL + "/api/inscription" and "/api/confirmation".
-    "COMMUNITY_ENDPOINT": None,
-    "COMMUNITY_CONFIRM_URL": None,
-    # Changes whenever the wording of the form or its consents changes: it is
-    # kept with every consent proof.
-    "COMMUNITY_FORM_VERSION": "2026-11",
-    "COMMUNITY_CONFIRM_HOURS": 72,  # a confirmation link expires after this long
-    "COMMUNITY_RATE_PER_ADDRESS": 3,  # sign-ups per mailbox per day (case and +tags ignored)
-    "COMMUNITY_RATE_PER_CLIENT": 20,  # sign-ups per client (IP) per hour
-    "COMMUNITY_RATE_OVERALL": 300,  # sign-ups per hour from everyone together (caps confirmation emails)
-    # Reverse proxies (IP addresses or networks like "10.0.0.0/8") whose X-Forwarded-For is
-    # believed; from anyone else the header is ignored and the connection's address counts.
-    "COMMUNITY_TRUSTED_PROXIES": [],
-    # Cities offered in the form (as written in job ads' locations).
-    "COMMUNITY_LOCATIONS": ["Lyon", "Nantes"],
-    "COMMUNITY_SKILLS_MAX": 15,
-    # Job alerts: jobs per digest at most, and how old a job may be to be announced.
-    "COMMUNITY_ALERT_MAX_JOBS": 5,
-    "COMMUNITY_ALERT_MAX_AGE_DAYS": 30,
-}
+from .. import settings as mail_settings
+
+# Declared with every mail setting in mailing.settings; this is the community's view of them.
+DEFAULTS = {name: value for name, value in mail_settings.DEFAULTS.items() if name.startswith("COMMUNITY_")}
 
 RHYTHMS = ("instant", "weekly", "monthly")
 REMOTE = ("any", "on-site", "hybrid", "remote")
@@ -40,14 +22,8 @@ class CommunitySettingsError(ValueError):
 
 
 def apply_defaults(settings: dict) -> dict:
-    for key, value in DEFAULTS.items():
-        settings.setdefault(key, value)
-    public = str(settings.get("PUBLIC_URL", "")).rstrip("/")
-    if not settings.get("COMMUNITY_ENDPOINT"):
-        settings["COMMUNITY_ENDPOINT"] = public + "/api/inscription"
-    if not settings.get("COMMUNITY_CONFIRM_URL"):
-        settings["COMMUNITY_CONFIRM_URL"] = public + "/api/confirmation"
-    return settings
+    """The mail side's defaults (mailing.settings applies them all at once)."""
+    return mail_settings.apply_defaults(settings)
 
 
 def validate(settings: dict) -> None:

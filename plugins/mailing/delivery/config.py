@@ -10,34 +10,18 @@ import ipaddress
 import os
 from dataclasses import dataclass
 
+from ..settings import defaults_of
+
 SECURITY = ("starttls", "tls", "none")
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 
-DEFAULTS = {
-    "MAILING_SMTP_HOST": "localhost",
-    "MAILING_SMTP_PORT": None,  # None: 587 for starttls, 465 for tls, 25 for none
-    "MAILING_SMTP_SECURITY": "starttls",
-    "MAILING_SMTP_TIMEOUT": 30,
-    # Many relays cap the messages of one connection; reconnect after this many.
-    "MAILING_SMTP_MAX_PER_CONNECTION": 100,
-    "MAILING_RATE": 10,  # messages per second
-    "MAILING_RETRIES": 3,  # extra attempts after a temporary (4xx) failure
-    "MAILING_BACKOFF": 2.0,  # seconds before the first retry; doubles each time
-    "MAILING_BACKOFF_MAX": 60.0,
-    # Envelope sender (Return-Path, where bounces go); None: the From address.
-    "MAILING_ENVELOPE_FROM": None,
-    # VERP: bounces go to local+<member>.<plan tag>@domain of the envelope sender,
-    # so each one names its member and plan (the bounce mailbox must accept "+" addresses).
-    "MAILING_VERP": False,
-    "MAILING_SMTP_CONNECTIONS": 1,  # parallel connections to the relay
-    "MAILING_DOMAIN_RATE": None,  # messages per second to one recipient domain (None: no limit)
-    "MAILING_SOFT_BOUNCE_LIMIT": 3,  # soft bounces in a row (one per plan) that suppress an address
-    # A claim not settled after this many seconds counts as interrupted (None: 4 × timeout + 30).
-    "MAILING_CLAIM_LEASE": None,
-    # DKIM signing by Vivier itself (for a self-hosted relay that does not sign); off without a selector.
-    "MAILING_DKIM_SELECTOR": None,
-    "MAILING_DKIM_DOMAIN": None,  # d= of the signature; None: the domain of the From address
-}
+# Declared with every mail setting in mailing.settings; this is delivery's view of them.
+DEFAULTS = defaults_of(
+    "MAILING_SMTP_HOST", "MAILING_SMTP_PORT", "MAILING_SMTP_SECURITY", "MAILING_SMTP_TIMEOUT",
+    "MAILING_SMTP_MAX_PER_CONNECTION", "MAILING_RATE", "MAILING_RETRIES", "MAILING_BACKOFF", "MAILING_BACKOFF_MAX",
+    "MAILING_ENVELOPE_FROM", "MAILING_VERP", "MAILING_SMTP_CONNECTIONS", "MAILING_DOMAIN_RATE",
+    "MAILING_SOFT_BOUNCE_LIMIT", "MAILING_CLAIM_LEASE", "MAILING_DKIM_SELECTOR", "MAILING_DKIM_DOMAIN",
+)
 
 ENV_USER = "VIVIER_SMTP_USER"
 ENV_PASSWORD = "VIVIER_SMTP_PASSWORD"

@@ -78,16 +78,16 @@ def _loads(text: str):
 # roles, tags, common skill sets, empty maps) come back on many rows, so each
 # distinct text is parsed once; callers get fresh lists and dicts every time.
 @functools.lru_cache(maxsize=1 << 16)
-def _list_of(text: str) -> tuple:
+def list_of(text: str) -> tuple:
     return tuple(_loads(text))
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _dates_of(text: str) -> tuple:
+def dates_of(text: str) -> tuple:
     return tuple((kind, dt.date.fromisoformat(day)) for kind, day in _loads(text).items())
 
 
-def _day(value) -> dt.date | None:
+def day_of(value) -> dt.date | None:
     if not value:
         return None
     return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else to_date(value)
@@ -97,11 +97,11 @@ def _decode(data: dict) -> Member:
     """A Member from one row of `members` as a dict of column values."""
     data.pop("email_key", None)
     for key in _LISTS:
-        data[key] = list(_list_of(data[key]))
+        data[key] = list(list_of(data[key]))
     for key in _DICTS:
-        data[key] = dict(_dates_of(data[key]))
+        data[key] = dict(dates_of(data[key]))
     for key in _DATES:
-        data[key] = _day(data[key])
+        data[key] = day_of(data[key])
     return Member(**data)
 
 
@@ -120,9 +120,9 @@ def member_from_row(row: tuple) -> Member:
      seniority, stage, source, tags, consents, last_contact, created, stage_changed, unsubscribed, withdrawn) = row
     return Member(
         member_id, email, first_name, last_name, language, city, country,
-        [*_list_of(skills)], [*_list_of(departments)], [*_list_of(roles)], seniority, stage, source, [*_list_of(tags)],
-        dict(_dates_of(consents)), _day(last_contact), _day(created), _day(stage_changed), _day(unsubscribed),
-        dict(_dates_of(withdrawn)),
+        [*list_of(skills)], [*list_of(departments)], [*list_of(roles)], seniority, stage, source, [*list_of(tags)],
+        dict(dates_of(consents)), day_of(last_contact), day_of(created), day_of(stage_changed), day_of(unsubscribed),
+        dict(dates_of(withdrawn)),
     )
 
 

@@ -30,6 +30,7 @@ from .reader import VivierMarkdownReader
 from .report import get_report, reset_report
 from .sitemap import SitemapGenerator
 from .site import SiteGenerator, alternates_of
+from .sources import check_stray_files
 from .urls import absolute, lang_prefix
 
 logger = logging.getLogger(__name__)
@@ -148,8 +149,10 @@ def validate_build(generators_):
     settings = generators_[0].settings
     # A generator that runs others (the mailing plugin's) lists them in `generators`.
     inner = [g for generator in generators_ for g in getattr(generator, "generators", (generator,))]
+    check_stray_files(settings, get_report(settings))
     forget_files_with_problems(inner, get_report(settings))
     get_report(settings).raise_if_errors()
+    get_report(settings).site_validated = True
 
 
 def register():

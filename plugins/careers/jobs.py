@@ -28,12 +28,15 @@ from .job_feeds import (INDEED_FEED, JSON_FEED, JSON_FEED_11, FeedSpec, feed_pat
                         write_job_feed_set, write_json)
 from .job_fields import job_schema
 from .job_similar import SimilarJobs
+from .job_template import ENGLISH_VALUES, body as new_job_body, check_apply_references, check_placeholders, placeholders
 from .job_rules import WordingChecks, check_job, check_title, check_translations, load_rules, rules_path
+from .job_signoff import check_must_haves, check_sign_off
 from .jsonld import applicant_countries, description_extra, job_posting, to_script
 from .output import write_output
 from .places import complete as complete_places
 from .prefetch import prefetched
 from .report import get_report
+from .sources import header_broken
 from .urls import lang_prefix
 from .writing import write_page
 
@@ -45,7 +48,7 @@ ATTRIBUTES = {
     "contract": None, "working_time": "full-time", "salary_min": None, "salary_max": None, "salary_currency": None,
     "salary_period": "year", "experience": None, "must_have": list, "nice_to_have": list, "hiring_manager": None,
     "apply_url": None, "apply_email": None, "date": None, "valid_through": None, "interview_steps": list,
-    "applicant_countries": list, "street_address": list,
+    "applicant_countries": list, "signed_off": None, "street_address": list,
 }
 
 
@@ -100,6 +103,8 @@ class JobsGenerator(Generator):
         schema = job_schema(settings)
         rules = load_rules(rules_path(settings))
         wording = WordingChecks(settings, rules_path(settings))  # unchanged ads: their problems replayed from the cache
+        vocabulary = self._vocabulary(report)
+        examples = placeholders(schema)  # what `vivier new job` writes, never to be published as is
         read, valid = [], []
         files = sorted(self.get_files(settings["JOBS_CONTENT_PATHS"]))
         with prefetched(self.readers, self.path, files, settings):  # the last files converted by a child
@@ -119,8 +124,12 @@ class JobsGenerator(Generator):
                                      field_line(source, "street_address"))
                 wording.check(source, job.lang, rules, report, self._text_just_read(source))
                 check_title(source, job.title, job.lang, rules, report)
-                if job.locations is not None and job.remote:
-                    check_job(job, settings, report)
+                if not header_broken(report, source):  # else what follows would list that one problem again
+                    if job.locations is not None and job.remote:
+                        check_job(job, settings, report)
+                    check_must_haves(job, settings, vocabulary, report)
+                    check_sign_off(job, settings, self.today, report)
+                check_placeholders(job, examples, report)
                 read.append(job)
                 if not report.has_errors_for(source):
                     valid.append(job)
@@ -129,6 +138,7 @@ class JobsGenerator(Generator):
             if job.reference:
                 groups.setdefault(job.reference, []).append(job)
         check_translations(groups, settings, report)
+        check_apply_references(read, report, schema.by_name["reference"].example)
 
         published = [j for j in valid if j.status != "draft" and not report.has_errors_for(j.source_path)]
         for job in published:
@@ -164,6 +174,18 @@ class JobsGenerator(Generator):
         self._register_sitemap()
         self.readers.save_cache()
         wording.save()
+
+    def _vocabulary(self, report):
+        """The pool's skill vocabulary that must-haves are written in (an invalid file is a content error)."""
+        from talentpool import config
+        from talentpool.skills import EMPTY, VocabularyError
+
+        try:
+            return config.load_vocabulary(self.settings)
+        except VocabularyError as exc:
+            for problem in exc.problems:
+                report.error(str(exc.path), "skills", problem)
+            return EMPTY
 
     def _read(self, path, report):
         try:
@@ -335,21 +357,8 @@ def new_file(settings, title: str, lang: str) -> Path:
         "applicant_countries": "",
     }
     if lang != "fr":  # the field guide's examples are French; an English ad starts with English ones
-        values.update(
-            summary="One sentence that makes people want to apply.",
-            must_have="Python, SQL, data modelling",
-            interview_steps="30-minute call with the recruiter; Interview with the team; Meeting with the manager",
-            hiring_manager="Claire Vasseur, head of data in Nantes",
-        )
-    body = {
-        "fr": "## Votre mission\n\nCe que la personne fera, avec qui, pour quels clients.\n\n"
-              "## L'équipe\n\nQui elle rejoint, comment l'équipe travaille.\n\n"
-              "## Ce que nous offrons\n\nRémunération, télétravail, formation, avantages.\n",
-        "en": "## Your mission\n\nWhat the person will do, with whom, for which clients.\n\n"
-              "## The team\n\nWho they join, how the team works.\n\n"
-              "## What we offer\n\nPay, remote work, training, benefits.\n",
-    }
-    text = job_schema(settings).template(values, body=body.get(lang, body["en"]))
+        values.update(ENGLISH_VALUES)
+    text = job_schema(settings).template(values, body=new_job_body(lang))
     with open(path, "x", encoding="utf-8") as handle:
         handle.write(text)
     return path

@@ -179,6 +179,21 @@ def vivier(*args):
     return subprocess.run([sys.executable, "-m", "vivier", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
+def _filled(text: str) -> str:
+    """A new job's text once its editor replaced the examples `vivier new job` wrote."""
+    from careers.job_template import BODY
+
+    reference = re.search(r"(?m)^Reference: (.*)$", text).group(1)
+    text = re.sub(r"(?m)^Hiring_manager: .*$", "Hiring_manager: Rémi Caron, responsable cloud", text)
+    text = re.sub(r"(?m)^Summary: .*$", "Summary: Concevoir les plateformes Azure de nos clients.", text)
+    text = re.sub(r"(?m)^Interview_steps: .*$", "Interview_steps: Un appel; Un entretien", text)
+    text = text.replace("CC-2026-014", reference)
+    for sections in BODY.values():
+        for _, sentence in sections:
+            text = text.replace(sentence, "Un texte écrit pour ce poste.")
+    return text
+
+
 def test_vivier_new_job_writes_a_complete_valid_file(tmp_path):
     # Only the job ads: this test is about them, not about the rest of the content.
     content_copy = tmp_path / "content"
@@ -196,6 +211,11 @@ def test_vivier_new_job_writes_a_complete_valid_file(tmp_path):
         assert f"\n{field}: " in "\n" + text, field
     assert "Title: Ingénieur·e cloud Azure (H/F)" in text and "Field guide" in text
     assert "Reference: JOB-20261122-" in text and "Valid_through: 2027-01-21" in text
+    # Left as written, its examples would be published: the check refuses it until they are replaced.
+    check = vivier("--settings", str(conf), "check")
+    assert check.returncode == 1 and "jobs/ingenieur-cloud-azure.md:" in check.stderr, check.stdout + check.stderr
+    text = _filled(text)
+    path.write_text(text)
     check = vivier("--settings", str(conf), "check")
     assert check.returncode == 0, check.stdout + check.stderr
     again = vivier("--settings", str(conf), "new", "job", "Ingénieur·e cloud Azure (H/F)")
@@ -214,6 +234,6 @@ def test_vivier_new_job_writes_a_complete_valid_file(tmp_path):
     shared = {name: re.search(rf"(?m)^{name}: (.*)$", text).group(1) for name in ("Reference", "Slug")}
     for name, value in shared.items():
         en_text = re.sub(rf"(?m)^{name}: .*$", f"{name}: {value}", en_text)
-    en_path.write_text(en_text)
+    en_path.write_text(_filled(en_text))
     check = vivier("--settings", str(conf), "check")
     assert check.returncode == 0, check.stdout + check.stderr

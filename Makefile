@@ -9,15 +9,20 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 CONF ?= pelicanconf.py
 AXE := tools/node_modules/axe-core/axe.min.js
+# Decap CMS and decap-server for the editor at /admin/, pinned by editor/package-lock.json.
+EDITOR_DEPS := editor/node_modules/.installed
+EDIT_PORT ?= 8000
+EDIT_BACKEND_PORT ?= 8081
 # Private artefacts (member store, outbox) stay outside output/ and out of git.
 export VIVIER_POOL ?= $(CURDIR)/var/pool.sqlite3
 export VIVIER_OUTBOX ?= $(CURDIR)/var/outbox
 
-.PHONY: site build serve test check publish bench clean venv deps test-deps browser java-runtime node-tools help
+.PHONY: site build serve edit test check publish bench clean venv deps test-deps editor-deps browser java-runtime node-tools help
 
 help:
 	@echo "make site     set up .venv, load the sample pool, build the site and newsletters"
 	@echo "make serve    live preview with autoreload on http://127.0.0.1:8000"
+	@echo "make edit     the browser editor on http://127.0.0.1:8000/admin/, saving into content/"
 	@echo "make test     set up, then run the whole test suite"
 	@echo "make check    check the built output/ (links, images, feeds, JSON-LD, calendars, HTML, accessibility)"
 	@echo "make publish  production build with publishconf.py (then make check before deploying)"
@@ -39,7 +44,7 @@ $(TEST_STAMP): $(STAMP) requirements.lock
 venv deps: $(STAMP)
 # Everything the tests and `make check` need besides Chromium: Python test
 # dependencies, Java for the Nu HTML Checker, axe-core from the npm lock file.
-test-deps: $(TEST_STAMP) java-runtime $(AXE)
+test-deps: $(TEST_STAMP) java-runtime $(AXE) $(EDITOR_DEPS)
 
 # Debian's packages for a tool, installed only when its command is missing.
 APT_INSTALL = SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -58,6 +63,13 @@ $(AXE): tools/package.json tools/package-lock.json | node-tools
 	cd tools && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Decap CMS (its prebuilt bundle, copied into output/admin/ by the build) and
+# decap-server, into the git-ignored editor/node_modules/; scripts are not run.
+editor-deps: $(EDITOR_DEPS)
+$(EDITOR_DEPS): editor/package.json editor/package-lock.json | node-tools
+	cd editor && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Debian's Chromium for browser tests; installed only when missing.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -67,7 +79,7 @@ browser:
 
 # `vivier build` is the Pelican build (same settings, same plugins) that lists
 # content problems as one table instead of a traceback.
-build: $(STAMP)
+build: $(STAMP) $(EDITOR_DEPS)
 	$(BIN)/vivier pool load-sample
 	$(BIN)/vivier -s $(CONF) build -o output
 
@@ -76,7 +88,18 @@ site: build
 serve: $(STAMP)
 	$(PELICAN) content -s $(CONF) -o output --autoreload --listen --bind 127.0.0.1 --port 8000
 
-publish: $(STAMP)
+# The editor on this machine: decap-server writes what editors save into
+# content/ (this working copy), the preview server rebuilds the site as they
+# save. Both listen on 127.0.0.1 only and stop together (Ctrl-C). See docs/editors.md.
+edit: $(STAMP) $(EDITOR_DEPS)
+	@echo "Editor: http://127.0.0.1:$(EDIT_PORT)/admin/ — saves go to content/ (review them with git diff)"
+	@trap 'kill $$backend 2>/dev/null' EXIT INT TERM; \
+	PORT=$(EDIT_BACKEND_PORT) BIND_HOST=127.0.0.1 MODE=fs GIT_REPO_DIRECTORY="$(CURDIR)" \
+	  node editor/node_modules/decap-server/dist/index.js & backend=$$!; \
+	$(PELICAN) content -s $(CONF) -o output --autoreload --listen --bind 127.0.0.1 --port $(EDIT_PORT) \
+	  -e 'EDITOR_LOCAL_BACKEND="http://127.0.0.1:$(EDIT_BACKEND_PORT)/api/v1"'
+
+publish: $(STAMP) $(EDITOR_DEPS)
 	$(BIN)/vivier build --publish -o output
 
 # Checks whatever output/ holds (a preview or a production build); exits non-zero

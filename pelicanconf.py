@@ -75,7 +75,7 @@ TRANSLATION_FEED_RSS = None
 
 # --- Build -------------------------------------------------------------------
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["careers", "mailing"]
+PLUGINS = ["careers", "mailing", "editor"]
 DELETE_OUTPUT_DIRECTORY = False  # the careers plugin removes what a build no longer produces (careers/output.py)
 OUTPUT_RETENTION = [".nojekyll", "CNAME"]
 CACHE_CONTENT = True

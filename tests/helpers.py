@@ -20,4 +20,5 @@ def json_ld(path: Path) -> list[dict]:
 
 
 def html_files(root: Path) -> list[Path]:
-    return sorted(Path(root).rglob("*.html"))
+    """The site's pages; the editor's page (admin/, Decap CMS) is a tool with its own tests in tests/editor."""
+    return sorted(p for p in Path(root).rglob("*.html") if p.relative_to(root).parts[0] != "admin")

@@ -33,7 +33,7 @@ KNOWN_FIELDS = frozenset({
     "bureau", "consentement_jusqu_au", "equipe", "équipe", "free", "langues", "monthly_cap", "plafond_mensuel",
     "poste", "previous_start", "reservation", "réservation", "revision", "sujets", "visibility",
     "ambassador", "articles", "cta", "cta-url", "cta_url", "events", "holdout", "if-nothing", "if_nothing", "jobs",
-    "matches", "subject-b", "subject_b", "signed_off",
+    "matches", "subject-b", "subject_b", "signed_off", "street_address",
 })
 HEADER = "header"
 ENCODING = "encoding"

@@ -230,16 +230,17 @@ def test_organizer_names_the_sender_and_stamps_move_with_every_message(site):
     LAST-MODIFIED moves with the update and the cancellation."""
     from email.utils import parseaddr
 
-    rounds = [(site.invites, "2026-11-22"), (site.updates, "2026-11-25"), (site.cancels, "2026-12-03")]
+    rounds = [("invite-0", site.invites, "2026-11-22"), ("update-1", site.updates, "2026-11-25"),
+              ("cancel-2", site.cancels, "2026-12-03")]  # each composed on its day, as `vivier send` would
     stamps, modified = [], []
-    for messages, day in rounds:
+    for plan, messages, day in rounds:
         assert messages
         for message in messages:
             event = vevent(invitation(message)[1])
             sender = parseaddr(str(message["From"]))[1].lower()
             organizer = event["ORGANIZER"]
             own = str(organizer).lower().removeprefix("mailto:")
-            assert own == sender or str(organizer.params.get("SENT-BY", "")).lower() == f"mailto:{sender}", (day, organizer.params)
+            assert own == sender or str(organizer.params.get("SENT-BY", "")).lower() == f"mailto:{sender}", (plan, organizer.params)
             assert event["DTSTAMP"].dt.tzinfo is not None
             assert event["DTSTAMP"].dt.astimezone(dt.timezone.utc).date().isoformat() == day  # made that day
         stamps.append(event["DTSTAMP"].dt)

@@ -112,7 +112,7 @@ CAREERS_COMPANY = {
     "name": "Cardamome Conseil",
     "legal_name": "Cardamome Conseil SAS",
     "url": "https://www.cardamome.example",
-    "logo": "/theme/img/logo.svg",
+    "logo": "/theme/img/logo.png",  # raster, at least 112×112 (Google for Jobs); tools/logo_png.py makes it from logo.svg
     "postal_address": "18 rue des Tisserands, 69002 Lyon, France",
     "privacy_email": "dpo@cardamome.example",
 }
@@ -132,8 +132,12 @@ EVENTS_HOME_COUNT = 3  # upcoming events shown on the home page
 EVENTS_CURRENCY = "EUR"  # of the free "Offer" in the events' JSON-LD
 
 # --- Ambassadors: reverse interviews (careers.ambassadors; see docs/ambassadors.md)
-# Profiles with `Booking: form` send their booking form (POST) here.
-AMBASSADORS_FORM_ENDPOINT = "https://formulaires.cardamome.example/entretien-inverse"
+# Profiles with `Booking: form` send their booking form (POST) here: Vivier's
+# web application, which enforces each one's Monthly_cap and mails the role
+# mailbox (same host as COMMUNITY_API_URL below; VIVIER_API_URL overrides it).
+AMBASSADORS_FORM_ENDPOINT = os.environ.get("VIVIER_API_URL", "https://api.carrieres.cardamome.example") + "/entretien-inverse"
+# The only thing kept of a booking: a count per ambassador and month (env VIVIER_BOOKINGS).
+AMBASSADORS_BOOKINGS_PATH = os.environ.get("VIVIER_BOOKINGS", "var/bookings.sqlite3")
 AMBASSADORS_CONSENT_NOTICE_DAYS = 30  # warn HR this long before a consent ends
 # Ambassador photos are copied by the careers plugin only for published
 # profiles with photo consent; Pelican's static copy must not publish them all.
@@ -173,6 +177,7 @@ POOL_POLICY_PATH = os.path.join(PROJECT_ROOT, "audiences/policy.yml")
 POOL_MAPPINGS_PATH = os.path.join(PROJECT_ROOT, "audiences/mappings")
 POOL_SAMPLE_PATH = os.path.join(PROJECT_ROOT, "audiences/sample/members.csv")
 POOL_SAMPLE_MESSAGES_PATH = os.path.join(PROJECT_ROOT, "audiences/sample/messages.csv")
+POOL_SKILLS_PATH = os.path.join(PROJECT_ROOT, "audiences/skills.yml")
 
 # --- Mailing (talent-pool newsletters; defaults in plugins/mailing/settings.py) ---
 # Campaigns live in content/newsletters/; the plan (manifest, compiled emails,

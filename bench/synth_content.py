@@ -169,10 +169,19 @@ def _job(lang, title, city, dept, rng, **v) -> str:
         f"Department: {v['department']}\nLocations: {v['locations']}\nRemote: {v['remote']}\nContract: {v['contract']}\n"
         f"Salary_min: {v['salary_min']}\nSalary_max: {v['salary_max']}\nSalary_period: {v['period']}\n"
         f"Experience: {v['experience']}\nMust_have: {v['must']}\nNice_to_have: {v['nice']}\n"
-        f"Hiring_manager: {v['manager']}\nApply_email: recrutement@cardamome.example\n"
+        f"Hiring_manager: {v['manager']}\nSigned_off: {_signed(v['manager'], v['must'], v['date'])}\n"
+        f"Apply_email: recrutement@cardamome.example\n"
         f"Date: {v['date']}\nValid_through: {v['valid']}\nSummary: {summary}\n\n"
         f"{heads[0]}\n\n{body}\n\n{heads[1]}\n\n" + "\n".join(offer) + "\n"
     )
+
+
+def _signed(manager: str, must: str, posted: str) -> str:
+    """The hiring manager's sign-off of the must-haves, as `vivier job sign-off` writes it."""
+    from careers.job_signoff import must_have_digest
+
+    name, role = manager.split(", ", 1)
+    return f"{name}, {role}, {posted[:10]}, sha256:{must_have_digest(must.split(', '))}"
 
 
 def article_files(count: int, seed: int = 12) -> list[tuple[str, str]]:

@@ -62,9 +62,9 @@ def segments(pool: str) -> dict:
 
 def plan(content: str, pool: str, outbox: str) -> dict:
     """Newsletter planning through the real generators: compile every variant, plan, write the outbox."""
-    from mailing import outbox as outbox_mod
-    from mailing.generator import NewsletterGenerator
-    from mailing.service import build_newsletters
+    from mailing.kinds.newsletter.kind import NewsletterGenerator, draft_of
+    from mailing.plan.writer import write_plan
+    from mailing.kinds.newsletter.service import build_newsletters
 
     timings = {"compile_s": 0.0, "plan_s": 0.0}
 
@@ -87,7 +87,7 @@ def plan(content: str, pool: str, outbox: str) -> dict:
     recipients = 0
     for build in builds:
         if build.plan is not None:
-            outbox_mod.write_plan(settings, build)
+            write_plan(settings, draft_of(build))
             recipients += len(build.plan.entries)
     timings["write_s"] = time.perf_counter() - start
     variants = sum(len(b.compiled) for b in builds)

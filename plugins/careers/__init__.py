@@ -14,6 +14,7 @@ import os
 
 import jinja2
 from jinja2 import FileSystemBytecodeCache
+from markupsafe import Markup
 from pelican import signals
 
 from . import forking, output
@@ -23,11 +24,13 @@ from .content_cache import forget_files_with_problems
 from .dates import today
 from .events import EventsGenerator
 from .i18n import translator
+from .job_facets import data_attributes
 from .jobs import JobsGenerator
 from .reader import VivierMarkdownReader
 from .report import get_report, reset_report
 from .sitemap import SitemapGenerator
 from .site import SiteGenerator, alternates_of
+from .sources import check_stray_files
 from .urls import absolute, lang_prefix
 
 logger = logging.getLogger(__name__)
@@ -57,6 +60,7 @@ def install_template_helpers(generator):
         t=t,
         absolute_url=lambda url: absolute(settings, url),
         format_date=lambda value, lang=None: format_date(t, value, lang),
+        facet_data=lambda job: Markup(data_attributes(job)),  # a job card's data-<facet> attributes
     )
     env.globals.update(
         lang_prefix=lambda lang: lang_prefix(settings, lang),
@@ -145,8 +149,10 @@ def validate_build(generators_):
     settings = generators_[0].settings
     # A generator that runs others (the mailing plugin's) lists them in `generators`.
     inner = [g for generator in generators_ for g in getattr(generator, "generators", (generator,))]
+    check_stray_files(settings, get_report(settings))
     forget_files_with_problems(inner, get_report(settings))
     get_report(settings).raise_if_errors()
+    get_report(settings).site_validated = True
 
 
 def register():

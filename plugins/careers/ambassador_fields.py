@@ -20,8 +20,12 @@ PHOTO_FORMATS = (".png", ".jpg", ".jpeg", ".gif")
 DEFAULTS = {
     # Folders (under PATH) holding ambassador profiles.
     "AMBASSADORS_PATHS": ["ambassadors"],
-    # Where `Booking: form` profiles send their booking form (POST), or None.
+    # Where `Booking: form` profiles send their booking form (POST), or None:
+    # Vivier's web application serves it (docs/ambassadors.md).
     "AMBASSADORS_FORM_ENDPOINT": None,
+    # The web application's count of form bookings per ambassador and month
+    # (nothing else of a request is kept); env VIVIER_BOOKINGS.
+    "AMBASSADORS_BOOKINGS_PATH": None,
     # Warn HR this many days before a profile's consent ends.
     "AMBASSADORS_CONSENT_NOTICE_DAYS": 30,
 }
@@ -166,10 +170,10 @@ def schema(settings, *, translation: bool = False) -> f.Schema:
     required = not translation
     depts = sorted(departments(settings))
     fields = [
-        f.Field("name", f.text(max_length=80), required=required, example="Léa Martin",
+        f.Field("name", f.text(max_length=80, plain=True), required=required, example="Léa Martin",
                 help="first name and last name, as the person wants it shown"),
         f.Field("lang", f.language(languages), example="fr", help="language of this file: " + ", ".join(languages)),
-        f.Field("role", f.text(max_length=100), required=required, example="Consultante data senior",
+        f.Field("role", f.text(max_length=100, plain=True), required=required, example="Consultante data senior",
                 help="job title, in the file's language", aliases=("poste",)),
         f.Field("department", f.choice(depts), required=required, example="data",
                 help="team key: " + ", ".join(depts), aliases=("team", "equipe", "équipe")),
@@ -186,6 +190,9 @@ def schema(settings, *, translation: bool = False) -> f.Schema:
         f.Field("booking", booking, required=required, example="https://cal.com/cardamome/lea-martin",
                 help="a Cal.com or Calendly link, mailto:role-mailbox@…, or form (uses AMBASSADORS_FORM_ENDPOINT)",
                 aliases=("reservation", "réservation")),
+        f.Field("mailbox", f.email(), example="entretiens.cyber@cardamome.example",
+                help="with Booking: form, the role mailbox that receives the requests; never published",
+                aliases=("boite", "boîte")),
         f.Field("questions", f.list_of(f.text(max_length=200), separator="|"),
                 example="Comment se passe une première semaine en mission ? | Qu'est-ce qui vous a fait rester ?",
                 help="suggested questions, separated by | or one per indented line"),

@@ -144,7 +144,10 @@ class AmbassadorsGenerator(Generator):
         path = item.source_path
         if values.get("booking") == "form" and not self.settings.get("AMBASSADORS_FORM_ENDPOINT"):
             report.error(path, "booking", "is form, but AMBASSADORS_FORM_ENDPOINT is not set in pelicanconf.py",
-                         "AMBASSADORS_FORM_ENDPOINT = \"https://formulaires.cardamome.example/entretien-inverse\"")
+                         "AMBASSADORS_FORM_ENDPOINT = \"https://api.carrieres.cardamome.example/entretien-inverse\"")
+        if values.get("booking") == "form" and not values.get("mailbox"):
+            report.error(path, "mailbox", "is missing: with Booking: form, the requests go to a role mailbox; add it "
+                         "(it is not published)", "Mailbox: entretiens.cyber@cardamome.example", af.f.field_line(path, "booking"))
         if slug in af.RESERVED_SLUGS:
             report.error(path, "slug", f"{slug!r} is the name of a facet folder", f"Slug: {slug}-2")
         photo = values.get("photo")

@@ -17,16 +17,21 @@ def read_all(settings: dict) -> list:
     pelican = Pelican(settings)
     context = settings.copy()
     context.update(generated_content={}, static_links=set(), static_content={}, localsiteurl=settings["SITEURL"])
-    # A generator that runs others (the mailing plugin's `MailGenerators`) names them in `parts`:
-    # they run here, in this process, so that callers find each of them after reading.
-    generators = [
+    # A generator that runs others (the mailing plugin's engine) reads in this process with `read_here`
+    # and names them in `parts`, so that callers find each of them after reading.
+    composites = [
         cls(context=context, settings=settings, path=pelican.path, theme=pelican.theme, output_path=pelican.output_path)
-        for composite in pelican._get_generator_classes()
-        for cls in getattr(composite, "parts", (composite,))
+        for cls in pelican._get_generator_classes()
     ]
-    for generator in generators:
-        if hasattr(generator, "generate_context"):
-            generator.generate_context()
+    generators = []
+    for generator in composites:
+        if hasattr(generator, "read_here"):
+            generator.read_here()
+            generators.extend(generator.parts)
+        else:
+            if hasattr(generator, "generate_context"):
+                generator.generate_context()
+            generators.append(generator)
     try:
         signals.all_generators_finalized.send(generators)
     finally:

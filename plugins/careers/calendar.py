@@ -46,7 +46,8 @@ def _address(email: str, name: str, **params) -> vCalAddress:
     return address
 
 
-def _vevent(event, settings, method: str, attendee) -> VEvent:
+def _vevent(event, settings, method: str, attendee, *, sent_by: str | None = None, stamp: dt.datetime | None = None,
+            changed: dt.datetime | None = None) -> VEvent:
     t = translator(settings["THEME"], settings["DEFAULT_LANG"])
     cancelled = method == "CANCEL" or event.status == "cancelled"
     sequence = event.sequence
@@ -54,7 +55,7 @@ def _vevent(event, settings, method: str, attendee) -> VEvent:
         sequence += 1  # withdrawing a still-scheduled event is itself a change
     component = VEvent()
     component.add("uid", event.uid)
-    component.add("dtstamp", event.dtstamp.astimezone(UTC))
+    component.add("dtstamp", (stamp or event.dtstamp).astimezone(UTC))
     component.add("sequence", sequence)
     component.add("dtstart", event.start)
     component.add("dtend", event.end)
@@ -74,9 +75,13 @@ def _vevent(event, settings, method: str, attendee) -> VEvent:
     component.add("transp", "OPAQUE")
     component.add("class", "PUBLIC")
     component.add("created", event.date.astimezone(UTC))
-    component.add("last-modified", event.dtstamp.astimezone(UTC))
+    component.add("last-modified", max(event.dtstamp, changed or event.dtstamp).astimezone(UTC))
     name, email = organizer(settings)
-    component.add("organizer", _address(email, name))
+    if sent_by and sent_by.strip().lower() != email.lower():
+        # RFC 5545 §3.2.18: the message comes from another address than the organizer's.
+        component.add("organizer", _address(email, name, sent_by=f"mailto:{sent_by.strip()}"))
+    else:
+        component.add("organizer", _address(email, name))
     if attendee is not None:
         attendee_email, attendee_name = attendee
         component.add(
@@ -113,13 +118,20 @@ def _calendar(settings, method: str, vevents: list[VEvent], zones, **extra) -> b
     return cal.to_ical()
 
 
-def event_to_ical(event, settings, *, method: str = "PUBLISH", attendee: tuple[str, str] | None = None) -> bytes:
+def event_to_ical(event, settings, *, method: str = "PUBLISH", attendee: tuple[str, str] | None = None,
+                  sent_by: str | None = None, stamp: dt.datetime | None = None, changed: dt.datetime | None = None) -> bytes:
     """One event as RFC 5545 bytes.
 
     PUBLISH (public download): ORGANIZER, no ATTENDEE. REQUEST (an invitation)
     and CANCEL need `attendee=(email, name)`: that member is the one ATTENDEE,
     with RSVP=TRUE. CANCEL keeps the UID, carries STATUS:CANCELLED and a
     SEQUENCE above any sent for the event while it was scheduled.
+
+    For messages (RFC 5546): `sent_by`, the address the email comes from,
+    becomes ORGANIZER's SENT-BY when it is not the organizer's own; `stamp`
+    (when the message is made) is the DTSTAMP; `changed` (when an update or
+    a cancellation was decided) moves LAST-MODIFIED forward. Without them,
+    both come from the event file's `Modified` (or `Date`).
     """
     method = method.upper()
     if method not in METHODS:
@@ -131,7 +143,7 @@ def event_to_ical(event, settings, *, method: str = "PUBLISH", attendee: tuple[s
             raise ValueError(f"METHOD:{method} needs attendee=(email, name)")
         if method == "REQUEST" and event.status == "cancelled":
             raise ValueError(f"{event.title!r} is cancelled: send method='CANCEL', not an invitation")
-    vevent = _vevent(event, settings, method, attendee)
+    vevent = _vevent(event, settings, method, attendee, sent_by=sent_by, stamp=stamp, changed=changed)
     return _calendar(settings, method, [vevent], [(event.start, event.end)])
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from . import fields as f
 from .fields import FieldValueError, field_line
 from .report import ContentReport
+from .sources import header_broken
 
 STATUSES = ("scheduled", "rescheduled", "cancelled")
 STATUS_ALIASES = {
@@ -59,7 +60,7 @@ def event_schema(languages) -> f.Schema:
     return f.Schema(
         "event",
         [
-            f.Field("title", f.text(max_length=120), required=True, example="Portes ouvertes à Lyon",
+            f.Field("title", f.text(max_length=120, plain=True), required=True, example="Portes ouvertes à Lyon",
                     help="the event's name, as candidates will see it"),
             f.Field("lang", f.language(languages), example="fr", help="language of this file: fr or en"),
             f.Field("reference", _key("reference", "portes-ouvertes-lyon-2027"), example="portes-ouvertes-lyon-2027",
@@ -141,12 +142,12 @@ def check_event(values: dict, path: str, report: ContentReport, site_zone: ZoneI
         report.error(path, "end", f"the event lasts {(end - start).days} days; check End (events last at most 14 days)",
                      line=field_line(path, "end"))
 
-    if not values.get("venue") and not values.get("online_url"):
+    if not values.get("venue") and not values.get("online_url") and not header_broken(report, path):
         report.error(path, "venue", "an event needs a Venue (on site), an Online_url (online), or both",
                      "Venue: Cardamome Conseil, agence de Lyon")
     if values.get("venue"):
         for name, example in (("city", "Lyon"), ("country", "FR")):
-            if not values.get(name):
+            if not values.get(name) and not header_broken(report, path):
                 report.error(path, name, "is required when the event has a Venue (used by calendars and search engines)",
                              f"{name[:1].upper() + name[1:]}: {example}", field_line(path, name))
 

@@ -22,12 +22,19 @@ def new_feed(settings, *, feed_url: str, page_url: str, title: str, subtitle: st
     feed.id(absolute(settings, feed_url))
     feed.title(title)
     feed.subtitle(subtitle or title)
-    feed.link(href=absolute(settings, page_url), rel="alternate")
+    # feedgen gives RSS's channel <link> the last link added: the page, never the feed itself.
     feed.link(href=absolute(settings, feed_url), rel="self")
+    feed.link(href=absolute(settings, page_url), rel="alternate")
     feed.language(lang)
     company = settings["CAREERS_COMPANY"]
     feed.author({"name": company["name"]})
     return feed
+
+
+def to_rss(feed: FeedGenerator, settings, *, rss_url: str, page_url: str) -> None:
+    """Make `feed` describe its RSS file: `atom:link rel=self` to the RSS file, channel `<link>` to the page."""
+    feed.link(href=absolute(settings, rss_url), rel="self", replace=True)
+    feed.link(href=absolute(settings, page_url), rel="alternate")
 
 
 def write_feed(settings, output_path: str, rel_path: str, feed: FeedGenerator, *, rss: bool = False) -> None:

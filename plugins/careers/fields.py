@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .report import ContentReport
+from .sources import header_broken
 
 
 class FieldValueError(ValueError):
@@ -42,13 +43,23 @@ def _text(value: Any) -> str:
 # Each returns a callable(value) -> typed value, raising FieldValueError.
 
 
-def text(max_length: int | None = None, min_length: int = 1) -> Callable[[Any], str]:
+# An HTML tag or comment ('<script>', '</b>', '<!-- -->'); '3 < 5', 'a<b' and '<3' are text.
+MARKUP_RE = re.compile(r"<\s*/?\s*[A-Za-z!?][^<>]*>")
+
+
+def text(max_length: int | None = None, min_length: int = 1, plain: bool = False) -> Callable[[Any], str]:
+    """Text; `plain` refuses HTML markup (titles and names are shown as written, never as markup)."""
+
     def parse(value):
         result = _text(value)
         if len(result) < min_length:
             raise FieldValueError("is empty")
         if max_length and len(result) > max_length:
             raise FieldValueError(f"is {len(result)} characters long; keep it under {max_length}")
+        markup = MARKUP_RE.search(result) if plain else None
+        if markup:
+            raise FieldValueError(f"contains HTML markup {markup.group(0)!r}; it is plain text, shown exactly "
+                                  "as written: remove the tags")
         return result
 
     return parse
@@ -127,11 +138,22 @@ def choice(choices: Iterable[str], aliases: dict[str, str] | None = None) -> Cal
     return parse
 
 
+def no_brackets(raw: str, separator: str = ",") -> None:
+    """A YAML-style list ('[Nantes, FR]', '- Python') is not how a header lists things: say how to write it."""
+    stripped = raw.strip()
+    if stripped[:1] in "[{" or stripped[-1:] in "]}" or stripped.startswith("- "):
+        shown = re.sub(r"[\[\]{}]", "", stripped).strip().lstrip("-").strip()
+        several = f"several items separated by {'commas' if separator == ',' else repr(separator)}"
+        raise FieldValueError(f"{raw!r} is written like a YAML list; a header value has no brackets or dashes "
+                              f"({several}): write {shown!r}")
+
+
 def list_of(item: Callable[[Any], Any] | None = None, separator: str = ",") -> Callable[[Any], list]:
     """A comma-separated list (or repeated lines); empty items are dropped."""
 
     def parse(value):
         value = _raw(value)
+        no_brackets(_text(value), separator)
         if isinstance(value, (list, tuple)):
             parts = [p for v in value for p in _text(v).split(separator)]
         else:
@@ -280,10 +302,11 @@ class Schema:
                 result[spec.name] = spec.parse(value)
             except FieldValueError as exc:
                 report.error(path, spec.name, str(exc), spec.example, field_line(path, name))
+        broken = header_broken(report, path)  # the fields after the break are that one problem
         for spec in self.fields:
             if spec.name in seen:
                 continue
-            if spec.required:
+            if spec.required and not broken:
                 report.error(path, spec.name, f"is missing; every {self.kind} needs it", f"{_label(spec.name)}: {spec.example}" if spec.example else "")
             else:
                 result[spec.name] = _default(spec)
@@ -322,7 +345,7 @@ def _label(name: str) -> str:
 def field_line(path: str, name: str) -> int | None:
     """The line of `name:` in the file's header, so editors land on it."""
     try:
-        with open(path, encoding="utf-8-sig") as handle:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
             for number, line in enumerate(handle, start=1):
                 if not line.strip():
                     return None

@@ -3,7 +3,7 @@
 Pelican builds in one process; on a 2-core machine the second core sat idle
 through the two long steps of a build, which need nothing from each other
 half of the time: Markdown conversion of the job ads (`careers.prefetch`)
-and the mail side beside the site's output (`mailing.background`). Both use
+and the mail side beside the site's output (`mailing.engine.generator`). Both use
 this module, and both fall back to doing the work in the process when
 forking is not safe.
 

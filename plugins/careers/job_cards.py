@@ -10,7 +10,9 @@ SITEURL) and the pages join the cached strings.
 
 from __future__ import annotations
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
+
+from .job_facets import data_attributes
 
 CARD_TEMPLATE = "partials/job_card"
 LEVEL = 3  # the heading level of cards on job pages and listings (under the page's h2)
@@ -55,8 +57,10 @@ class JobCards:
         for job in all_jobs:
             card = self.card(job, siteurl, level)
             slugs.append(job.slug)
-            visible.append(f'    <li class="card" data-id="{job.slug}">{card}</li>')
-            hidden.append(f'    <li class="card" data-id="{job.slug}" hidden>{card}</li>')
+            slug = escape(job.slug)  # an editor's Slug is text, like every value a template writes
+            data = data_attributes(job)
+            visible.append(f'    <li class="card" data-id="{slug}"{data}>{card}</li>')
+            hidden.append(f'    <li class="card" data-id="{slug}"{data} hidden>{card}</li>')
         items = (slugs, visible, hidden)
         self._lists[key] = (list(all_jobs), items)  # the jobs are kept alive, so that their ids stay theirs
         return items

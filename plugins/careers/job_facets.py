@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html import escape
 
 from .job_settings import FACET_SEGMENTS, facet_url
 
@@ -40,6 +41,37 @@ def job_facets(job) -> dict[str, list[tuple[str, str]]]:
         "contract": [(job.contract_key, job.contract_label)],
         "experience": [(job.experience, job.experience_label)],
     }
+
+
+def data_attributes(job) -> str:
+    """` data-department="data" data-location="lyon nantes" …` for a job's `<li>`: what the
+    no-JavaScript filters (`filter_css`) match against."""
+    return "".join(f' data-{name}="{escape(" ".join(dict.fromkeys(k for k, _ in pairs)))}"'
+                   for name, pairs in job_facets(job).items())
+
+
+def checkbox_id(name: str, key: str) -> str:
+    return f"jf-{name}-{key}"
+
+
+def filter_css(facets: list[Facet]) -> str:
+    """Filters without JavaScript: a stylesheet hiding the cards that no checked box of a facet matches.
+
+    OR inside a facet, AND across facets, as facets.js: for each facet with a
+    checked box, a card is hidden unless one checked box of that facet names
+    one of its values (`:has()`, in every current browser). With JavaScript,
+    facets.js does the same, plus the text search and the address.
+    """
+    rules = ["/* Written by the build (careers/job_facets.py): one rule per facet. */"]
+    for facet in facets:
+        if not facet.options:
+            continue
+        kept = ", ".join(
+            f'.job-list:has(#{checkbox_id(facet.name, o.key)}:checked) .job-cards > li[data-{facet.name}~="{o.key}"]'
+            for o in facet.options
+        )
+        rules.append(f'.job-list:has([data-facet="{facet.name}"] input:checked) .job-cards > li:not({kept}) {{ display: none; }}')
+    return "\n".join(rules) + "\n"
 
 
 def build(settings, jobs, lang: str) -> list[Facet]:

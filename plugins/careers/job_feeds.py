@@ -16,14 +16,15 @@ from feedgen.entry import FeedEntry
 from lxml import etree
 
 from .dates import site_zone
-from .feeds import aware, new_feed, write_feed
+from .feeds import aware, new_feed, to_rss, write_feed
 from .output import open_output, write_output
-from .jsonld import applicant_countries, employment_type, valid_through
+from .jsonld import applicant_countries, description, employment_type, valid_through
 from .urls import absolute
 
 ALL = "feeds/jobs"
 BY = "feeds/jobs-{facet}-{key}"
-JSON_FEED = "feeds/jobs.json"
+JSON_FEED = "feeds/jobs.json"  # our own format, for embedding on other sites (docs/jobs.md)
+JSON_FEED_11 = "feeds/jobs.feed.json"  # JSON Feed 1.1 (jsonfeed.org), per language like the Atom and RSS feeds
 INDEED_FEED = "feeds/jobs-indeed.xml"
 INDEED_JOBTYPE = {"FULL_TIME": "fulltime", "PART_TIME": "parttime", "CONTRACTOR": "contract", "TEMPORARY": "temporary", "INTERN": "internship"}
 
@@ -67,7 +68,7 @@ def write_job_feeds(output_path, settings, paths: dict[str, str], *, title, subt
         newest = updated if newest is None or updated > newest else newest
     feed.updated(newest or dt.datetime(2000, 1, 1, tzinfo=zone))
     write_feed(settings, output_path, paths["atom"], feed)
-    feed.link(href=absolute(settings, paths["rss"]), rel="self", replace=True)
+    to_rss(feed, settings, rss_url=paths["rss"], page_url=page_url)
     write_feed(settings, output_path, paths["rss"], feed, rss=True)
 
 
@@ -137,7 +138,7 @@ def write_job_feed_set(output_path, settings, lang: str, jobs: list, feeds: list
             newest = max((aware(getattr(job, "modified", None) or job.date, zone) for job in spec.jobs), default=None)
             feed.updated(newest or dt.datetime(2000, 1, 1, tzinfo=zone))
             atom = feed.atom_str(pretty=True)
-            feed.link(href=absolute(settings, spec.paths["rss"]), rel="self", replace=True)
+            to_rss(feed, settings, rss_url=spec.paths["rss"], page_url=spec.page_url)
             rss = feed.rss_str(pretty=True)
             pair = []
             for kind, text, end in (("atom", atom, _ATOM_END), ("rss", rss, _RSS_END)):
@@ -213,16 +214,52 @@ def json_feed(settings, jobs) -> dict:
     }
 
 
+def json_feed_11(settings, spec: FeedSpec, lang: str, feed_url: str) -> dict:
+    """The jobs of one feed as JSON Feed 1.1 (https://jsonfeed.org/version/1.1): what feed readers
+    expect of a JSON feed, where `feeds/jobs.json` is our embedding format."""
+    company = settings["CAREERS_COMPANY"]
+    zone = site_zone(settings)
+    items = []
+    for job in spec.jobs:
+        url = absolute(settings, job.url)
+        modified = aware(getattr(job, "modified", None) or job.date, zone)
+        items.append({
+            "id": url,
+            "url": url,
+            "title": job.title,
+            "content_html": description(job),
+            "summary": facts(job),
+            "date_published": aware(job.date, zone).isoformat(timespec="seconds"),
+            "date_modified": modified.isoformat(timespec="seconds"),
+            "tags": [job.department_label, job.contract_label, job.remote_label],
+            "language": job.lang,
+        })
+    return {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": spec.title,
+        "home_page_url": absolute(settings, spec.page_url),
+        "feed_url": absolute(settings, feed_url),
+        "description": spec.subtitle,
+        "language": lang,
+        "authors": [{"name": company["name"], "url": company["url"]}],
+        "items": items,
+    }
+
+
 def _cdata(value) -> str:
     text = "" if value is None else str(value)
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
-def indeed_feed(settings, jobs) -> str:
+def indeed_feed(settings, jobs, changed=None) -> str:
     """Indeed's XML conventions: one complete list, CDATA values, a stable
-    reference per job and location (`{reference}-{city}`)."""
+    reference per job and location (`{reference}-{city}`).
+
+    `lastBuildDate` is the newest change: a job posted, or one that closed
+    (`changed`), so job boards fetch the feed again and drop it.
+    """
     company = settings["CAREERS_COMPANY"]
-    newest = max((j.date for j in jobs), default=None)
+    newest = max([j.date for j in jobs] + ([changed] if changed is not None else []), default=None)
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         "<source>",
@@ -248,7 +285,7 @@ def indeed_feed(settings, jobs) -> str:
                 ("country", place.country),
                 ("postalcode", place.postal_code or ""),
                 ("email", job.apply_email or ""),
-                ("description", job.content),
+                ("description", description(job)),
                 ("salary", job.salary_text),
                 ("jobtype", ", ".join(INDEED_JOBTYPE.get(t, "other") for t in employment_type(job.contract, job.working_time))),
                 ("category", job.department_label),

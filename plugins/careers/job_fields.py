@@ -10,6 +10,7 @@ from functools import lru_cache
 from pelican.utils import slugify
 
 from . import fields as f
+from .job_signoff import parse_sign_off
 
 REMOTE = ["on-site", "hybrid", "remote"]
 REMOTE_ALIASES = {
@@ -60,6 +61,7 @@ class Location:
     region: str | None = None
     postal_code: str | None = None
     raw: str = ""
+    street_address: str | None = None  # from the job's Street_address field (careers/places.py)
 
     @property
     def key(self) -> str:
@@ -122,6 +124,7 @@ def skills(value) -> list[str]:
     """Comma-separated skills; commas inside parentheses stay ('observabilité (Prometheus, Grafana)')."""
     value = f._raw(value)
     text = ", ".join(f._text(v) for v in value) if isinstance(value, (list, tuple)) else f._text(value)
+    f.no_brackets(text)
     return [p.strip() for p in re.split(r",(?![^()]*\))", text) if p.strip()]
 
 
@@ -143,7 +146,7 @@ def job_schema(settings) -> f.Schema:
     languages = settings.get("CAREERS_LANGUAGES", ["fr", "en"])
     departments = ", ".join(settings.get("JOBS_DEPARTMENTS") or {}) or "any key"
     fields = [
-        f.Field("title", f.text(max_length=110), required=True, example="Ingénieur·e data (H/F)",
+        f.Field("title", f.text(max_length=110, plain=True), required=True, example="Ingénieur·e data (H/F)",
                 help="job title, gender-neutral (both forms, a middle dot or H/F)"),
         f.Field("slug", f.text(), example="ingenieur-data-nantes",
                 help="the page address; translations keep the same slug"),
@@ -155,6 +158,8 @@ def job_schema(settings) -> f.Schema:
         f.Field("department", department(settings), required=True, example="data", help=f"one of: {departments}"),
         f.Field("locations", f.list_of(location, separator=";"), required=True, example="Nantes, 44000, FR",
                 aliases=("location",), help="'City, postal code, country' separated by ';' — the country as a two-letter code"),
+        f.Field("street_address", f.list_of(separator=";"), default=list, example="18 rue des Tisserands",
+                help="optional: the street address of each city of Locations, in the same order, separated by ';'"),
         f.Field("remote", f.choice(REMOTE, REMOTE_ALIASES), required=True, example="hybrid",
                 help="on-site, hybrid or remote (remote = fully remote)"),
         f.Field("contract", f.choice(CONTRACTS, CONTRACT_ALIASES), required=True, example="CDI",
@@ -173,6 +178,9 @@ def job_schema(settings) -> f.Schema:
         f.Field("nice_to_have", skills, default=list, example="dbt, Airflow",
                 help="skills that are a plus, never a reason to reject"),
         f.Field("hiring_manager", f.text(max_length=80), required=True, example="Claire Vasseur, responsable data Nantes"),
+        f.Field("signed_off", parse_sign_off, example="",
+                help="who agreed to the must-haves, as what, when, and their hash; never published. "
+                     "Written by `vivier job sign-off FILE --by NAME --as ROLE`, not by hand"),
         f.Field("apply_url", f.url(), example="https://recrutement.cardamome.example/candidature/CC-2026-014",
                 help="where to apply (or Apply_email)"),
         f.Field("apply_email", f.email(), example="recrutement@cardamome.example", help="where to apply (or Apply_url)"),

@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 
 import yaml
@@ -168,7 +169,7 @@ def _scannable_lines(path: str, text: str | None = None):
     `open(path, encoding="utf-8-sig").read()` gives it); else it is read here.
     """
     if text is None:
-        with open(path, encoding="utf-8-sig") as handle:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
             text = handle.read()
     if "<!--" in text:
         text = _COMMENT_RE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
@@ -277,6 +278,11 @@ def check_job(job, settings, report) -> None:
                 field_line(path, "salary_min") or field_line(path, "salary_max"))
     elif low > high:
         report.error(path, "salary_min", f"{low} is above Salary_max ({high}); write the lowest pay first", "Salary_min: 42000", field_line(path, "salary_min"))
+    elif high > low * Decimal(str(settings.get("JOBS_SALARY_MAX_RATIO", 2))):
+        ratio = settings.get("JOBS_SALARY_MAX_RATIO", 2)
+        report.error(path, "salary_max", f"the range {low} – {high} is too wide to tell candidates their pay (the top is more "
+                     f"than {ratio} times the bottom, JOBS_SALARY_MAX_RATIO); give the range you would really pay",
+                     "Salary_min: 42000, Salary_max: 50000", field_line(path, "salary_max"))
     for place in job.locations:  # the line is looked up only for a problem (it re-reads the file)
         if place.country is None:
             report.error(path, "locations", f"{place.raw!r} has no country; add its two-letter ISO code", f"{place.raw}, FR",
@@ -306,6 +312,7 @@ def check_translations(groups: dict[str, list], settings, report) -> None:
                     "Reference: CC-2026-015", field_line(job.source_path, "reference"),
                 )
             seen.setdefault(job.lang, job)
+        check_agreement(reference, versions, settings, report)
         if "fr" in seen or not any(p.country == "FR" for job in versions for p in job.locations):
             continue
         for job in versions:
@@ -313,6 +320,61 @@ def check_translations(groups: dict[str, list], settings, report) -> None:
                 job.source_path, "lang",
                 f"job {reference} is located in France but has no French version; add a file with Lang: fr and Reference: {reference}",
                 "Lang: fr", field_line(job.source_path, "lang"),
+            )
+
+
+# What every language version of a job must say alike (the wording may differ): (field, label, value of a job).
+AGREEING = (
+    ("salary_min", "Salary_min", lambda j: j.salary_min),
+    ("salary_max", "Salary_max", lambda j: j.salary_max),
+    ("salary_currency", "Salary_currency", lambda j: j.salary_currency),
+    ("salary_period", "Salary_period", lambda j: j.salary_period),
+    ("locations", "Locations", lambda j: _places(j.locations)),
+    ("remote", "Remote", lambda j: j.remote),
+    ("contract", "Contract", lambda j: j.contract),
+    ("working_time", "Working_time", lambda j: j.working_time),
+    ("date", "Date", lambda j: j.date.date() if j.date is not None else None),
+    ("valid_through", "Valid_through", lambda j: j.valid_through),
+    ("status", "Status", lambda j: j.status),
+)
+
+
+def _places(locations):
+    """Places as translations must agree on them: the country, and the postal code or the city's key."""
+    return tuple((p.country, p.postal_code or p.key) for p in locations or ())
+
+
+def _shown(name, job):
+    if name == "locations":
+        return "; ".join(str(p) for p in job.locations or ()) or "(none)"
+    value = getattr(job, name)
+    if name == "date" and value is not None:
+        value = value.date()
+    return "(none)" if value is None else str(value)
+
+
+def check_agreement(reference, versions, settings, report) -> None:
+    """Each translation says what the original says on pay, places, contract and dates; one error per field."""
+    if len(versions) < 2:
+        return
+    default = settings.get("DEFAULT_LANG", "fr")
+    original = next((j for j in versions if j.lang == default), versions[0])
+    if report.has_errors_for(original.source_path):
+        return  # its own problems first: a comparison with half-read values would only add noise
+    where = os.path.relpath(original.source_path, settings.get("PATH") or ".")
+    for job in versions:
+        if job is original or report.has_errors_for(job.source_path):
+            continue
+        for name, label, value in AGREEING:
+            if value(job) == value(original):
+                continue
+            line = field_line(job.source_path, name) or (_locations_line(job.source_path) if name == "locations" else None)
+            report.error(
+                job.source_path, name,
+                f"{label} is {_shown(name, job)!r} here but {_shown(name, original)!r} in {where} ({original.lang}), "
+                f"the same job {reference}; translations must agree on pay, places, contract and dates "
+                "(only the wording may differ)",
+                f"{label}: {_shown(name, original)}", line,
             )
 
 

@@ -11,6 +11,8 @@ DEFAULTS = {
     "JOBS_VALID_DAYS": 60,
     # EU Pay Transparency Directive: an ad without a pay range fails the build.
     "JOBS_REQUIRE_SALARY": True,
+    # Salary_max may be at most this many times Salary_min: '1 – 900 000 €' tells a candidate nothing.
+    "JOBS_SALARY_MAX_RATIO": 2,
     "JOBS_DEFAULT_CURRENCY": "EUR",
     # Department keys (used in URLs and facets) and their labels per language.
     # Empty: any slug-like key is accepted and shown as written.
@@ -27,6 +29,15 @@ DEFAULTS = {
     # Convert the job ads on two cores when many are not in Pelican's cache (careers/prefetch.py).
     "JOBS_PARALLEL_READING": True,
     "JOBS_REFERENCE_PREFIX": "JOB",
+    # Must-haves: at most this many per ad, each a skill of the pool's vocabulary
+    # (POOL_SKILLS_PATH) written in at most this many words.
+    "JOBS_MUST_HAVE_MAX": 5,
+    "JOBS_MUST_HAVE_MAX_WORDS": 4,
+    # An ad without the hiring manager's sign-off (Signed_off) fails the check
+    # when True, else it is a warning. Must-haves changed after a sign-off always fail.
+    "JOBS_REQUIRE_SIGN_OFF": False,
+    # Days a closed or expired job stays in the sitemap (lastmod: the day it closed) so search engines recrawl it.
+    "JOBS_RECRAWL_DAYS": 30,
 }
 
 # URL patterns per language, relative to the site root. Facet names (the keys
@@ -73,10 +84,17 @@ def validate(settings: dict) -> None:
     steps = settings.get("JOBS_INTERVIEW_STEPS")
     if not isinstance(steps, dict):
         problems.append("JOBS_INTERVIEW_STEPS must be {lang: [step, …]}")
-    for key in ("JOBS_SIMILAR", "JOBS_HOME_COUNT"):
+    for key in ("JOBS_SIMILAR", "JOBS_HOME_COUNT", "JOBS_RECRAWL_DAYS"):
         value = settings.get(key)
         if not isinstance(value, int) or value < 0:
             problems.append(f"{key} must be a whole number, not {value!r}")
+    for key in ("JOBS_MUST_HAVE_MAX", "JOBS_MUST_HAVE_MAX_WORDS"):
+        value = settings.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            problems.append(f"{key} must be a whole number (at least 1), not {value!r}")
+    ratio = settings.get("JOBS_SALARY_MAX_RATIO")
+    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or ratio < 1:
+        problems.append(f"JOBS_SALARY_MAX_RATIO must be a number of at least 1 (Salary_max / Salary_min), not {ratio!r}")
     cap = settings.get("JOBS_FEED_MAX_ITEMS")
     if cap is not None and (not isinstance(cap, int) or isinstance(cap, bool) or cap < 1):
         problems.append(f"JOBS_FEED_MAX_ITEMS must be a whole number of entries (at least 1) or None, not {cap!r}")

@@ -19,30 +19,36 @@ from pelican.utils import slugify
 
 from . import job_settings, sitemap
 from .dates import now, site_zone, today
+from .fields import field_line
 from .i18n import translator
 from .job_display import labels
 from .job_cards import JobCards
-from .job_facets import FACETS, FacetIndex, build as build_facets, index_document
-from .job_feeds import (INDEED_FEED, JSON_FEED, FeedSpec, feed_paths, indeed_feed, json_feed, write_job_feed_set,
-                        write_json)
+from .job_facets import FACETS, FacetIndex, build as build_facets, filter_css, index_document
+from .job_feeds import (INDEED_FEED, JSON_FEED, JSON_FEED_11, FeedSpec, feed_paths, indeed_feed, json_feed, json_feed_11,
+                        write_job_feed_set, write_json)
 from .job_fields import job_schema
 from .job_similar import SimilarJobs
+from .job_template import ENGLISH_VALUES, body as new_job_body, check_apply_references, check_placeholders, placeholders
 from .job_rules import WordingChecks, check_job, check_title, check_translations, load_rules, rules_path
-from .jsonld import applicant_countries, job_posting, to_script
+from .job_signoff import check_must_haves, check_sign_off
+from .jsonld import applicant_countries, description_extra, job_posting, to_script
 from .output import write_output
+from .places import complete as complete_places
 from .prefetch import prefetched
 from .report import get_report
+from .sources import header_broken
 from .urls import lang_prefix
 from .writing import write_page
 
 logger = logging.getLogger(__name__)
+FILTER_CSS = "filters.css"  # next to each language's listing: the filters that work without JavaScript
 
 ATTRIBUTES = {
     "title": None, "reference": None, "status": "open", "department": None, "locations": list, "remote": None,
     "contract": None, "working_time": "full-time", "salary_min": None, "salary_max": None, "salary_currency": None,
     "salary_period": "year", "experience": None, "must_have": list, "nice_to_have": list, "hiring_manager": None,
     "apply_url": None, "apply_email": None, "date": None, "valid_through": None, "interview_steps": list,
-    "applicant_countries": list,
+    "applicant_countries": list, "signed_off": None, "street_address": list,
 }
 
 
@@ -97,6 +103,8 @@ class JobsGenerator(Generator):
         schema = job_schema(settings)
         rules = load_rules(rules_path(settings))
         wording = WordingChecks(settings, rules_path(settings))  # unchanged ads: their problems replayed from the cache
+        vocabulary = self._vocabulary(report)
+        examples = placeholders(schema)  # what `vivier new job` writes, never to be published as is
         read, valid = [], []
         files = sorted(self.get_files(settings["JOBS_CONTENT_PATHS"]))
         with prefetched(self.readers, self.path, files, settings):  # the last files converted by a child
@@ -109,10 +117,19 @@ class JobsGenerator(Generator):
                 raw = {k: v for k, v in job.metadata.items() if v is not None}
                 values = schema.parse(raw, source, report, already_reported=before)
                 self._apply(job, values)
+                if job.locations:
+                    job.locations, problem = complete_places(job.locations, job.street_address)
+                    if problem:
+                        report.error(source, "street_address", problem, "Street_address: 18 rue des Tisserands; 5 quai de la Fosse",
+                                     field_line(source, "street_address"))
                 wording.check(source, job.lang, rules, report, self._text_just_read(source))
                 check_title(source, job.title, job.lang, rules, report)
-                if job.locations is not None and job.remote:
-                    check_job(job, settings, report)
+                if not header_broken(report, source):  # else what follows would list that one problem again
+                    if job.locations is not None and job.remote:
+                        check_job(job, settings, report)
+                    check_must_haves(job, settings, vocabulary, report)
+                    check_sign_off(job, settings, self.today, report)
+                check_placeholders(job, examples, report)
                 read.append(job)
                 if not report.has_errors_for(source):
                     valid.append(job)
@@ -121,10 +138,17 @@ class JobsGenerator(Generator):
             if job.reference:
                 groups.setdefault(job.reference, []).append(job)
         check_translations(groups, settings, report)
+        check_apply_references(read, report, schema.by_name["reference"].example)
 
         published = [j for j in valid if j.status != "draft" and not report.has_errors_for(j.source_path)]
         for job in published:
+            if job.status == "closed" and getattr(job, "modified", None) is None:
+                report.warning(job.source_path, "modified", "a closed ad without Modified cannot tell search engines "
+                               "and job boards when it closed, so they may keep showing it; add the day it closed",
+                               "Modified: 2026-11-20 10:00", field_line(job.source_path, "status"))
+        for job in published:
             labels(job, self.t, settings)
+            job.description_extra = description_extra(job, self.t)
             job.is_open = job.status == "open" and job.valid_through >= self.today
             job.applicant_country_list = applicant_countries(job)
         by_reference: dict[str, list[Job]] = {}
@@ -150,6 +174,18 @@ class JobsGenerator(Generator):
         self._register_sitemap()
         self.readers.save_cache()
         wording.save()
+
+    def _vocabulary(self, report):
+        """The pool's skill vocabulary that must-haves are written in (an invalid file is a content error)."""
+        from talentpool import config
+        from talentpool.skills import EMPTY, VocabularyError
+
+        try:
+            return config.load_vocabulary(self.settings)
+        except VocabularyError as exc:
+            for problem in exc.problems:
+                report.error(str(exc.path), "skills", problem)
+            return EMPTY
 
     def _read(self, path, report):
         try:
@@ -189,8 +225,28 @@ class JobsGenerator(Generator):
         if not job.interview_steps:
             job.interview_steps = list((settings.get("JOBS_INTERVIEW_STEPS") or {}).get(job.lang, []))
 
+    def closed_at(self, job) -> dt.datetime | None:
+        """When a published job stopped being open: its `Modified` for a closed ad (None without one),
+        the day after its `Valid_through` for an expired one; None while it is open."""
+        if job.is_open:
+            return None
+        if job.status == "closed":
+            modified = getattr(job, "modified", None)
+            return modified if modified is None or modified.tzinfo else modified.replace(tzinfo=site_zone(self.settings))
+        return dt.datetime.combine(job.valid_through + dt.timedelta(days=1), dt.time(), tzinfo=site_zone(self.settings))
+
+    def recently_closed(self) -> list[tuple]:
+        """(job, closed_at) of the jobs closed in the last JOBS_RECRAWL_DAYS days, newest first."""
+        window = dt.timedelta(days=self.settings["JOBS_RECRAWL_DAYS"])
+        found = [(job, self.closed_at(job)) for job in self.jobs if not job.is_open]
+        found = [(job, at) for job, at in found if at is not None and dt.timedelta(0) <= self.today - at.date() <= window]
+        return sorted(found, key=lambda pair: pair[1], reverse=True)
+
     def _register_sitemap(self):
-        """Open job pages, listings and facet pages; never closed or expired jobs."""
+        """Open job pages, listings and facet pages; closed or expired jobs only for JOBS_RECRAWL_DAYS after
+        they closed, with that day as lastmod, so search engines come back, see them noindex and drop them."""
+        for job, at in self.recently_closed():
+            sitemap.add(self.context, job.url, at)
         for job in self.open_jobs:
             alternates = {job.lang: job.url} | {t.lang: t.url for t in job.translations if t.is_open}
             sitemap.add(self.context, job.url, getattr(job, "modified", None) or job.date, alternates)
@@ -228,7 +284,9 @@ class JobsGenerator(Generator):
         for lang, jobs in self.open_by_lang.items():
             self._write_listings(writer, lang, jobs, cards)
         write_json(self.settings, self.output_path, JSON_FEED, json_feed(self.settings, self.open_jobs))
-        write_output(self.settings, self.output_path, INDEED_FEED, indeed_feed(self.settings, self._one_version_per_job()))
+        closed = [at for _, at in self.recently_closed()]
+        write_output(self.settings, self.output_path, INDEED_FEED,
+                     indeed_feed(self.settings, self._one_version_per_job(), changed=max(closed, default=None)))
 
     def _one_version_per_job(self) -> list[Job]:
         """The default-language version of each open job (or its only one)."""
@@ -250,8 +308,9 @@ class JobsGenerator(Generator):
         feeds = feed_paths(prefix)
         cap = settings["JOBS_FEED_MAX_ITEMS"]  # feeds list the newest jobs first: a prefix keeps the newest
         common = dict(facets=facets, index_url=urls["index"], list_url=urls["list"], all_count=len(jobs), all_jobs=jobs,
-                      job_cards=cards)
-        self._write(writer, urls["list"], "job_list", lang, list_alts, listed_jobs=jobs, feeds=feeds, **common)
+                      job_cards=cards, filter_css_url=urls["list"] + FILTER_CSS)
+        self._write(writer, urls["list"], "job_list", lang, list_alts, listed_jobs=jobs, feeds={**feeds, "json": prefix + JSON_FEED_11},
+                    **common)
         # Written together once the pages are: each job's entry is made once for all the feeds listing it.
         feed_set = [FeedSpec(feeds, f"{company} — {t('jobs.title', lang)}", t("jobs.feed_subtitle", lang), urls["list"], jobs[:cap])]
         for facet in facets:
@@ -266,7 +325,9 @@ class JobsGenerator(Generator):
                     feed_set.append(FeedSpec(facet_feeds, f"{company} — {t('jobs.title', lang)} — {option.label}",
                                              t("jobs.feed_subtitle", lang), option.url, subset[:cap]))
         write_job_feed_set(self.output_path, settings, lang, jobs, feed_set)
+        write_json(settings, self.output_path, prefix + JSON_FEED_11, json_feed_11(settings, feed_set[0], lang, prefix + JSON_FEED_11))
         write_json(self.settings, self.output_path, urls["index"], index_document(jobs))
+        write_output(settings, self.output_path, urls["list"] + FILTER_CSS, filter_css(facets))
 
 
 # "(H/F)" and "·e" endings make no sense in an address: "ingenieur-cloud", not "ingenieure-cloud-hf".
@@ -296,21 +357,8 @@ def new_file(settings, title: str, lang: str) -> Path:
         "applicant_countries": "",
     }
     if lang != "fr":  # the field guide's examples are French; an English ad starts with English ones
-        values.update(
-            summary="One sentence that makes people want to apply.",
-            must_have="Python, SQL, data modelling",
-            interview_steps="30-minute call with the recruiter; Interview with the team; Meeting with the manager",
-            hiring_manager="Claire Vasseur, head of data in Nantes",
-        )
-    body = {
-        "fr": "## Votre mission\n\nCe que la personne fera, avec qui, pour quels clients.\n\n"
-              "## L'équipe\n\nQui elle rejoint, comment l'équipe travaille.\n\n"
-              "## Ce que nous offrons\n\nRémunération, télétravail, formation, avantages.\n",
-        "en": "## Your mission\n\nWhat the person will do, with whom, for which clients.\n\n"
-              "## The team\n\nWho they join, how the team works.\n\n"
-              "## What we offer\n\nPay, remote work, training, benefits.\n",
-    }
-    text = job_schema(settings).template(values, body=body.get(lang, body["en"]))
+        values.update(ENGLISH_VALUES)
+    text = job_schema(settings).template(values, body=new_job_body(lang))
     with open(path, "x", encoding="utf-8") as handle:
         handle.write(text)
     return path

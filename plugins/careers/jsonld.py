@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from html import escape
 from urllib.parse import urlsplit
 
 from .dates import site_zone
@@ -34,11 +35,38 @@ def employment_type(contract: str, working_time: str) -> list[str]:
 
 
 def direct_apply(job, settings) -> bool:
-    """True when candidates apply on our own site or by email, not through a third party."""
-    if job.apply_email and not job.apply_url:
-        return True
+    """True only when the application starts on our own site (schema.org, Google): never for an email
+    link, nor for an applicant-tracking system on another host."""
     ours = urlsplit(settings["PUBLIC_URL"]).netloc
     return bool(job.apply_url) and urlsplit(job.apply_url).netloc == ours
+
+
+def description_extra(job, t) -> str:
+    """The page's sections that are not in the Markdown body, as HTML: must-have and nice-to-have
+    skills, experience, interview process and pay (Google: the description says what the page says)."""
+    lang, parts = job.lang, []
+
+    def section(key, body):
+        parts.append(f"<h2>{escape(t(key, lang))}</h2>{body}")
+
+    def items(tag, values):
+        return f"<{tag}>" + "".join(f"<li>{escape(v)}</li>" for v in values) + f"</{tag}>"
+
+    if job.must_have:
+        section("jobs.must_have", items("ul", job.must_have))
+    if job.nice_to_have:
+        section("jobs.nice_to_have", items("ul", job.nice_to_have))
+    section("jobs.experience_label", f"<p>{escape(job.experience_label)}</p>")
+    if job.interview_steps:
+        section("jobs.process", items("ol", job.interview_steps))
+    if job.salary_text:
+        section("jobs.salary", f"<p>{escape(job.salary_text)}</p>")
+    return "".join(parts)
+
+
+def description(job) -> str:
+    """The ad's body followed by the sections the page shows around it (see `description_extra`)."""
+    return job.content + getattr(job, "description_extra", "")
 
 
 def valid_through(job, settings) -> str:
@@ -49,6 +77,8 @@ def valid_through(job, settings) -> str:
 
 def _place(place) -> dict:
     address = {"@type": "PostalAddress", "addressLocality": place.city, "addressCountry": place.country}
+    if place.street_address:
+        address["streetAddress"] = place.street_address
     if place.postal_code:
         address["postalCode"] = place.postal_code
     if place.region:
@@ -66,7 +96,7 @@ def job_posting(job, settings) -> dict:
         "@context": "https://schema.org/",
         "@type": "JobPosting",
         "title": job.title,
-        "description": job.content,
+        "description": description(job),
         "datePosted": job.date.isoformat(timespec="seconds"),
         "validThrough": valid_through(job, settings),
         "employmentType": employment_type(job.contract, job.working_time),

@@ -15,9 +15,9 @@ import re
 from markdown import Markdown
 from markdown.extensions.footnotes import FootnoteExtension
 from pelican.readers import MarkdownReader
-from pelican.utils import pelican_open
 
 from . import fields as f
+from . import sources
 from .dates import today
 from .report import get_report
 
@@ -28,7 +28,7 @@ def article_schema(languages) -> f.Schema:
     return f.Schema(
         "article",
         [
-            f.Field("title", f.text(max_length=120), required=True, example="Une journée avec l'équipe data de Nantes"),
+            f.Field("title", f.text(max_length=120, plain=True), required=True, example="Une journée avec l'équipe data de Nantes"),
             f.Field("date", lambda v: v, required=True, example="2026-09-14 09:00"),
             f.Field("author", lambda v: v, required=True, example="Claire Vasseur", aliases=("authors",)),
             f.Field("category", lambda v: v, required=True, example="Portraits"),
@@ -45,7 +45,7 @@ def page_schema(languages) -> f.Schema:
     return f.Schema(
         "page",
         [
-            f.Field("title", f.text(max_length=120), required=True, example="À propos"),
+            f.Field("title", f.text(max_length=120, plain=True), required=True, example="À propos"),
             f.Field("lang", f.language(languages), example="fr"),
             f.Field("summary", lambda v: v, example="Une phrase de présentation."),
             f.Field("nav", f.integer(minimum=0), example="1", help="position in the main menu; leave out to hide"),
@@ -163,8 +163,11 @@ class VivierMarkdownReader(MarkdownReader):
         self.last_text = None
         self._md = self._markdown()
         try:
-            with pelican_open(source_path) as text:
-                content = self._md.convert(text)
+            with open(source_path, "rb") as handle:
+                text, problem = sources.decode(handle.read())  # as Pelican's pelican_open, with a readable error
+            if problem:
+                get_report(self.settings).error(source_path, sources.ENCODING, problem[1], problem[2], problem[0])
+            content = self._md.convert(text)
             if hasattr(self._md, "Meta"):
                 metadata = self._parse_metadata(self._md.Meta)
             else:
@@ -199,6 +202,7 @@ class VivierMarkdownReader(MarkdownReader):
             return content, metadata
         self._failed_fields = set()
         content, metadata = self._read_markdown(source_path)
+        sources.check_text(source_path, self.last_text[1], get_report(self.settings))
         content = _COMMENT_RE.sub("", content)
         kind = content_kind(self.settings, source_path)
         if kind:

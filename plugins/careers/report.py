@@ -57,6 +57,9 @@ class ContentReport:
 
     root: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    # Set once the site's content passed (careers.validate_build): its pages are being written, so an
+    # error raised later (an email's) leaves them updated; `vivier build` says so instead of "nothing was published".
+    site_validated: bool = False
 
     def __reduce__(self):
         # Pelican pickles settings into its content cache: a cached file must

@@ -32,6 +32,14 @@ DEFAULTS = {
     # (careers/output.py); False keeps every file it does not write (DELETE_OUTPUT_DIRECTORY is off).
     "CAREERS_SWEEP_OUTPUT": True,
     "VIVIER_TODAY": None,
+    # Written in every page's <head> (a <meta http-equiv>): no inline script runs, only the site's own
+    # files, so a title or a Markdown body that slipped a <script> in cannot run it. JSON-LD blocks
+    # are data, not scripts, and are not affected. None or "" leaves it out (send it as a header then).
+    "CAREERS_CONTENT_SECURITY_POLICY": "script-src 'self'; object-src 'none'; base-uri 'self'",
+    # Size budgets that `make check` (the `content` check) holds every HTML page and Atom/RSS feed to, in KB;
+    # None for no budget. A listing of thousands of jobs may need a larger page budget.
+    "CAREERS_MAX_PAGE_KB": 2048,
+    "CAREERS_MAX_FEED_KB": 1024,
 }
 
 
@@ -44,6 +52,11 @@ class SettingsError(ValueError):
 def apply_defaults(settings: dict) -> None:
     for key, value in DEFAULTS.items():
         settings.setdefault(key, value)
+    # The theme is written for autoescaping: every value (a title, a summary…) is escaped unless it
+    # is HTML on purpose (`Markup`, `|safe`), so what an editor writes shows as text, never as markup.
+    jinja = dict(settings.get("JINJA_ENVIRONMENT") or {})
+    jinja.setdefault("autoescape", True)
+    settings["JINJA_ENVIRONMENT"] = jinja
 
 
 def validate(settings: dict) -> None:
@@ -64,6 +77,15 @@ def validate(settings: dict) -> None:
         for entry in settings.get(setting, []):
             if not (isinstance(entry, (list, tuple)) and len(entry) == 2 and isinstance(entry[1], dict)):
                 problems.append(f"{setting} entries must be (string key, {{lang: url}}), not {entry!r}")
+    for name in ("CAREERS_MAX_PAGE_KB", "CAREERS_MAX_FEED_KB"):
+        value = settings.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+            problems.append(f"{name} must be a number of kilobytes above 0 (or None for no budget), not {value!r}")
+    csp = settings.get("CAREERS_CONTENT_SECURITY_POLICY")
+    if csp is not None and not isinstance(csp, str):
+        problems.append(f"CAREERS_CONTENT_SECURITY_POLICY must be a policy string (or None), not {csp!r}")
+    if (settings.get("JINJA_ENVIRONMENT") or {}).get("autoescape") is not True:
+        problems.append("JINJA_ENVIRONMENT['autoescape'] must be True: the theme relies on it to show titles as text")
     today = settings.get("VIVIER_TODAY")
     if today is not None:
         from .dates import today as resolve

@@ -18,7 +18,7 @@ from careers import ambassador_fields, event_schema, job_fields
 from careers import fields as f
 from careers.i18n import load_strings
 from careers.reader import article_schema, page_schema
-from mailing.campaigns import campaign_schema
+from mailing.kinds.newsletter.campaigns import campaign_schema
 
 from .fields import COUNTRY_PATTERN, Kind, hint, kind_of, label, title
 

@@ -16,19 +16,20 @@ from . import settings as mailing_settings
 
 def initialize(pelican):
     """Defaults and validation of the MAILING_… and COMMUNITY_… settings, before any generator exists."""
-    from .alert_generator import initialize as initialize_alerts
+    from .community import settings as community_settings
 
     mailing_settings.apply_defaults(pelican.settings)
     mailing_settings.validate(pelican.settings)
-    initialize_alerts(pelican)
+    community_settings.apply_defaults(pelican.settings)
+    community_settings.validate(pelican.settings)
 
 
 def get_generators(pelican):
-    from .background import MailGenerators
+    from .engine.generator import MailEngine
 
-    # Newsletters, invitations and alerts, in that order, in a child process
-    # while the site is written when it can (see background.py).
-    return [MailGenerators]
+    # Every message kind of the registry, on one budget, in a child process
+    # while the site is written when it can (see engine/generator.py).
+    return [MailEngine]
 
 
 def finalized(pelican):

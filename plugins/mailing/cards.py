@@ -15,7 +15,7 @@ import re
 
 from markupsafe import escape
 
-from .pipeline import PLACEHOLDER, PLACEHOLDER_RE, Rendered, _join, split_placeholders
+from .parts import PLACEHOLDER, PLACEHOLDER_RE, Rendered, join_parts, split_placeholders
 
 CARD_REGION = "matched"
 CARD_PREFIX = "job."
@@ -37,7 +37,7 @@ def _card_and_glue(items: list[list[str]], shapes: int) -> tuple[list[str], str]
     text between two items; None when the cards do not follow that pattern (then fall back)."""
     if len(items) != shapes + 1:
         return None
-    texts = [_join(i) for i in items]
+    texts = [join_parts(i) for i in items]
     last = texts[-1]
     if not texts[0].startswith(last):
         return None

@@ -14,7 +14,8 @@ from array import array
 from itertools import chain
 from typing import NamedTuple
 
-from .pipeline import PLACEHOLDER_RE, CompiledVariant, MEMBER_PLACEHOLDERS, ITEM_PLACEHOLDERS, _join
+from .parts import ITEM_PLACEHOLDERS, MEMBER_PLACEHOLDERS, PLACEHOLDER_RE, join_parts
+from .pipeline import CompiledVariant
 
 _IMG = re.compile(r"<img\b[^>]*>", re.I)
 _UNSUPPORTED_IMAGE = re.compile(r"\.(svg|webp)(\?|#|$)", re.I)
@@ -102,7 +103,7 @@ def _scan_item(item: list[str], part: str) -> _Scan:
         return entry[2]
     if len(_SCANS) >= _SCANS_MAX:
         _SCANS.clear()
-    found = _scan_text(_join(item), part)
+    found = _scan_text(join_parts(item), part)
     _SCANS[(id(item), part)] = (item, pieces, found)
     return found
 
@@ -111,7 +112,7 @@ def _scans(rendered, part: str) -> list[_Scan]:
     """The skeleton, then each region's prefix, suffix and items (the order of `all_texts`)."""
     scans = [_scan_text(rendered.skeleton(), part)]
     for region in rendered.regions.values():
-        scans += [_scan_text(_join(region.prefix), part), _scan_text(_join(region.suffix), part)]
+        scans += [_scan_text(join_parts(region.prefix), part), _scan_text(join_parts(region.suffix), part)]
         scans += [_scan_item(item, part) for item in region.items]
     return scans
 

@@ -23,14 +23,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from . import structure
+from .parts import (ITEM_PLACEHOLDERS, MEMBER_PLACEHOLDERS, PLACEHOLDER, PLACEHOLDER_RE, Region, Rendered,  # noqa: F401
+                    join_parts, split_placeholders)
 from .inline import CSSError, inline_css
 from .matching import JobFacts
 
-PLACEHOLDER = "%%VIVIER:{}%%"
-PLACEHOLDER_RE = re.compile(r"%%VIVIER:([a-z_.]+)%%")
-# The values a member brings; `reason` exists only inside matched-job items.
-MEMBER_PLACEHOLDERS = ("greeting", "first_name", "unsubscribe_url", "preferences_url")
-ITEM_PLACEHOLDERS = ("reason",)
 P = {name: PLACEHOLDER.format(name) for name in MEMBER_PLACEHOLDERS + ITEM_PLACEHOLDERS}
 
 _MARKER = re.compile(r"<!--vivier:(region|item) ([a-z0-9_-]+)-->\n?|<!--vivier:(end-region|end-item)-->\n?")
@@ -93,50 +90,6 @@ def _load_strings(folder: str, lang: str) -> dict:
 # --- Pieces: compiled text split at placeholders and regions -----------------------
 
 
-@dataclass
-class Region:
-    """A personalised block: fixed prefix, one entry per candidate item, fixed suffix."""
-
-    prefix: list[str]
-    items: list[list[str]]
-    suffix: list[str]
-
-
-@dataclass
-class Rendered:
-    """One part (HTML or text) ready for assembly: a body with region placeholders."""
-
-    body: list[str]  # even indices literal text, odd indices placeholder names
-    regions: dict[str, Region] = field(default_factory=dict)
-
-    def to_json(self, items=None) -> dict:
-        """Plain data for the outbox; `items(region.items)`, if given, stands for each region's items."""
-        if items is None:
-            return {"body": self.body, "regions": {k: r.__dict__ for k, r in self.regions.items()}}
-        return {"body": self.body, "regions": {k: {**r.__dict__, "items": items(r.items)} for k, r in self.regions.items()}}
-
-    @classmethod
-    def from_json(cls, data: dict) -> "Rendered":
-        return cls(data["body"], {k: Region(**v) for k, v in data["regions"].items()})
-
-    def skeleton(self) -> str:
-        """The body as one string, placeholders left in (for the outbox and gates)."""
-        return "".join(p if i % 2 == 0 else PLACEHOLDER.format(p) for i, p in enumerate(self.body))
-
-    def all_texts(self) -> list[str]:
-        """Every literal piece: the skeleton, then each region's parts."""
-        texts = [self.skeleton()]
-        for region in self.regions.values():
-            texts += [_join(region.prefix), _join(region.suffix)] + [_join(i) for i in region.items]
-        return texts
-
-
-def _join(parts: list[str]) -> str:
-    return "".join(p if i % 2 == 0 else PLACEHOLDER.format(p) for i, p in enumerate(parts))
-
-
-def split_placeholders(text: str) -> list[str]:
-    return PLACEHOLDER_RE.split(text)
 
 
 def cut_regions(text: str) -> Rendered:
@@ -265,6 +218,15 @@ def compile_mjml(source: str, cache=None) -> tuple[str, list[str]]:
     return html, problems
 
 
+_VERTICAL_ALIGN_ATTRIBUTE = re.compile(r'(<td\b[^>]*?)\s+vertical-align="[^"]*"')
+
+
+def drop_invalid_attributes(html: str) -> str:
+    """MRML writes `vertical-align="middle"` on every button's cell: no such attribute exists in HTML
+    (validators refuse it, clients ignore it), so it goes; the layout does not change."""
+    return _VERTICAL_ALIGN_ATTRIBUTE.sub(r"\1", html)
+
+
 def _compile_mjml(source: str) -> tuple[str, list[str]]:
     from mjml import mjml2html
 
@@ -275,6 +237,7 @@ def _compile_mjml(source: str) -> tuple[str, list[str]]:
         html = mjml2html(source, fonts={})
     except Exception as exc:  # MRML raises plain exceptions with its parser message
         return "", problems + [f"mjml-python could not compile the template: {exc}"]
+    html = drop_invalid_attributes(html)
     try:
         html = inline_css(html, css)
     except CSSError as exc:
@@ -305,7 +268,7 @@ def compile_variant(theme: MailTheme, view: dict, *, template: str = "newsletter
     the number of jobs; `memo` (one dict per language of a campaign) shares
     the filled cards between its segments.
     """
-    from .cards import compile_with_cards
+    from .cards import compile_with_cards  # cards -> parts only: no cycle
 
     mjml_source, html_parts, text_parts, problems = compile_with_cards(
         view, lambda v: _render_parts(theme, v, template), memo)

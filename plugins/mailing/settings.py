@@ -11,7 +11,7 @@ DEFAULTS = {
     "MAILING_OUTBOX": os.environ.get("VIVIER_OUTBOX", "var/outbox"),
     # The mail theme: layout and components (MJML + Jinja2), strings per language.
     "MAILING_THEME": "theme/mail",
-    # Plan and compile the emails in a child process while the site is written (mailing/background.py).
+    # Plan and compile the emails in a child process while the site is written (mailing/engine/generator.py).
     "MAILING_BACKGROUND": True,
     "MAILING_FROM_NAME": "Cardamome Conseil — Carrières",
     "MAILING_FROM_ADDRESS": "carrieres@cardamome.example",

@@ -49,7 +49,7 @@ _DEFAULTS = {"mj-all", "mj-class"} | {k for k in ATTRIBUTES if k not in {"mjml",
 _CONTENT = ["mj-text", "mj-button", "mj-image", "mj-divider", "mj-spacer", "mj-table", "mj-raw"]
 CHILDREN: dict[str, set[str]] = {
     "mjml": {"mj-head", "mj-body"},
-    "mj-head": {"mj-title", "mj-preview", "mj-style", "mj-breakpoint", "mj-attributes"},
+    "mj-head": {"mj-title", "mj-preview", "mj-style", "mj-breakpoint", "mj-attributes", "mj-raw"},  # mj-raw: meta tags (MJML 4)
     "mj-attributes": _DEFAULTS,
     "mj-body": {"mj-section", "mj-wrapper", "mj-raw"},
     "mj-wrapper": {"mj-section", "mj-raw"},

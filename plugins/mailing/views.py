@@ -261,7 +261,7 @@ def ambassador_item(settings, person, campaign, variant) -> dict:
     }
 
 
-def _candidate_items(settings, jobs, strings, lang, slug, variant, cards: dict | None,
+def candidate_items(settings, jobs, strings, lang, slug, variant, cards: dict | None,
                      known: dict | None = None) -> list[dict]:
     """The candidates' items; with `cards` (one dict per campaign and language), shared by its
     segments and, but for the URL, by its variants; with `known` (one dict per build), each job's
@@ -350,7 +350,7 @@ def build_view(settings, campaign, segment: str, variant: str, items: dict, stri
         "articles": [article_item(settings, a, slug, variant) for a in items["articles"]],
         "events": [event_item(settings, e, lang, slug, variant, strings) for e in items["events"]],
         "ambassador": ambassador_item(settings, items["ambassador"], slug, variant) if items.get("ambassador") else None,
-        "candidates": _candidate_items(settings, items["candidates"], strings, lang, slug, variant, cards, known),
+        "candidates": candidate_items(settings, items["candidates"], strings, lang, slug, variant, cards, known),
         "matches_enabled": campaign.matches > 0,
         "matches": campaign.matches,
         "if_nothing": campaign.if_nothing,

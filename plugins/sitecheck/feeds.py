@@ -30,6 +30,9 @@ def check_feed(site: Site, path, data: bytes) -> list[Problem]:
         return problems
     if not parsed.feed.get("title"):
         problems.append(Problem(NAME, source, "the feed has no title", FIX_FEED))
+    problem = page_link_problem(site, path, "the feed's <link>", parsed.feed.get("link"))
+    if problem:
+        problems.append(problem)
     for number, entry in enumerate(parsed.entries, 1):
         label = f"entry {number} ({entry.get('title') or 'untitled'!r})"
         if not entry.get("title"):
@@ -52,6 +55,16 @@ def entry_link_problem(site: Site, path, label: str, link) -> Problem | None:
     return None
 
 
+def page_link_problem(site: Site, path, label: str, link) -> Problem | None:
+    """A feed's own link (RSS channel <link>, Atom rel=alternate, JSON Feed home_page_url) must lead to the
+    HTML page the feed follows, not to a feed file (RSS 2.0: "the URL to the HTML website")."""
+    target = site.resolve(link, site.url_of(path)) if link else None
+    if target is None or target.path is None or target.path.suffix.lower() in (".html", ".htm"):
+        return None
+    return Problem(NAME, site.rel(path), f"{label} points at {link}, a {target.path.suffix} file, not at the page the feed follows",
+                   "give the feed the listing page's address as its alternate link (careers.feeds.new_feed)")
+
+
 def check_json(site: Site, path) -> list[Problem]:
     """A .json file parses; a JSON Feed (jsonfeed.org) has a title and linked items."""
     source = site.rel(path)
@@ -65,6 +78,9 @@ def check_json(site: Site, path) -> list[Problem]:
     problems = []
     if not data.get("title"):
         problems.append(Problem(NAME, source, "the JSON Feed has no title", FIX_FEED))
+    problem = page_link_problem(site, path, "home_page_url", data.get("home_page_url"))
+    if problem:
+        problems.append(problem)
     for number, item in enumerate(data.get("items") or [], 1):
         label = f"item {number} ({item.get('title') or 'untitled'!r})"
         if not item.get("id"):

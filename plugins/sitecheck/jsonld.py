@@ -7,6 +7,9 @@ a noindex page, never past its validThrough.
 from __future__ import annotations
 
 import json
+import struct
+from functools import lru_cache
+from pathlib import Path
 
 from . import jsonld_rules as rules
 from .model import Problem
@@ -38,6 +41,47 @@ def label(node: dict, kind: str) -> str:
     return f"{kind} {name!r}" if name else kind
 
 
+SECTIONS = {  # what a job page shows that its JobPosting description must carry
+    "must-have skill": "//ul[contains(concat(' ', @class, ' '), ' must-have ')]/li",
+    "nice-to-have skill": "//ul[contains(concat(' ', @class, ' '), ' nice-to-have ')]/li",
+    "interview step": "//ol[contains(concat(' ', @class, ' '), ' job-steps ')]/li",
+    "pay": "//dd[contains(concat(' ', @class, ' '), ' job-salary ')]",
+}
+
+
+@lru_cache(maxsize=64)
+def image_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) of a PNG, GIF or JPEG file from its header; None for other formats."""
+    data = path.read_bytes()
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return struct.unpack(">II", data[16:24])
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return struct.unpack("<HH", data[6:10])
+    if data[:2] == b"\xff\xd8":
+        at = 2
+        while at + 9 < len(data) and data[at] == 0xFF:
+            marker, length = data[at + 1], struct.unpack(">H", data[at + 2:at + 4])[0]
+            if marker in (0xC0, 0xC1, 0xC2):
+                height, width = struct.unpack(">HH", data[at + 5:at + 9])
+                return width, height
+            at += 2 + length
+    return None
+
+
+def page_facts(site: Site, path, doc, node: dict) -> dict:
+    """What a job page shows, for `rules.job_posting_on_page`."""
+    page_url = site.url_of(path)
+    sections = {what: [rules.squash(e.text_content()) for e in doc.xpath(xpath)] for what, xpath in SECTIONS.items()}
+    links = [(href, site.resolve(href, page_url) is not None) for href in doc.xpath("//*[@id='apply']//a/@href")]
+    organization = node.get("hiringOrganization")
+    logo = rules.text(organization.get("logo")) if isinstance(organization, dict) else ""
+    target = site.resolve(logo, page_url) if logo else None
+    size = image_size(target.path) if target is not None and target.path is not None else None
+    body = doc.find("body")
+    shown = rules.squash(body.text_content() if body is not None else doc.text_content())
+    return {"text": shown, "sections": sections, "apply_links": links, "logo_size": size}
+
+
 def check_page(site: Site, path) -> tuple[list[Problem], int]:
     doc = site.page(path)
     source = site.rel(path)
@@ -60,6 +104,7 @@ def check_page(site: Site, path) -> tuple[list[Problem], int]:
             if "JobPosting" in types:
                 postings += 1
                 found = rules.job_posting(node, today=site.today, noindex=noindex)
+                found += rules.job_posting_on_page(node, page_facts(site, path, doc, node))
                 kind = "JobPosting"
             elif any(t == "Event" or t.endswith("Event") for t in types if isinstance(t, str)):
                 found = rules.event(node)

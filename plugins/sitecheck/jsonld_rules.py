@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import lxml.html
+
 EMPLOYMENT_TYPES = {"FULL_TIME", "PART_TIME", "CONTRACTOR", "TEMPORARY", "INTERN", "VOLUNTEER", "PER_DIEM", "OTHER"}
 SALARY_UNITS = {"HOUR", "DAY", "WEEK", "MONTH", "YEAR"}
 EVENT_STATUSES = {"EventScheduled", "EventRescheduled", "EventCancelled", "EventPostponed", "EventMovedOnline"}
@@ -175,3 +177,66 @@ def person(node: dict) -> list[tuple[str, str]]:
     if not text(node.get("name")):
         return [("Person has no name", "fill the person's Name")]
     return []
+
+
+RASTER_LOGO = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+LOGO_MIN = 112  # pixels, each side (Google for Jobs: hiringOrganization.logo)
+ADDRESS_PARTS = ("streetAddress", "addressLocality", "postalCode", "addressRegion")
+
+
+def squash(value: str) -> str:
+    """Whitespace folded to single spaces (no-break ones included), for comparing page and markup text."""
+    return " ".join((value or "").replace("\u202f", " ").replace("\u00a0", " ").split())
+
+
+def job_posting_on_page(node: dict, page: dict) -> list[tuple[str, str]]:
+    """(problem, fix) pairs for what a JobPosting says against the page that carries it.
+
+    `page` holds what the page shows: `text` (all of it, squashed), `sections`
+    ({what: [texts]}: must-have and nice-to-have skills, interview steps, pay),
+    `apply_links` ([(href, on_this_site)] of the apply section) and `logo_size`
+    ((width, height) of the logo file when it is on the site, else None).
+    """
+    out = []
+    if node.get("directApply") is True and page["apply_links"] and not any(on for _, on in page["apply_links"]):
+        hrefs = ", ".join(href.split("?")[0] for href, _ in page["apply_links"])
+        out.append((f"directApply is true but the application does not start on this site (the page's apply links: {hrefs})",
+                    "directApply means the application starts on the posting's own site: give Apply_url a page of the site, "
+                    "or let the build write directApply false (careers.jsonld.direct_apply)"))
+    described = squash(_html_text(node.get("description")))
+    for what, shown in page["sections"].items():
+        for item in shown:
+            if item and item not in described:
+                out.append((f"description lacks the {what} {item!r} shown on the page",
+                            "the description must carry the page's skills, experience, process and pay (careers.jsonld.description)"))
+    for number, place in enumerate(as_list(node.get("jobLocation")), 1):
+        address = place.get("address") if isinstance(place, dict) else None
+        if not isinstance(address, dict):
+            continue
+        city = text(address.get("addressLocality"))
+        if not text(address.get("addressRegion")):
+            out.append((f"jobLocation {number}{' (' + city + ')' if city else ''} has no address.addressRegion",
+                        "give the place its postal code (French places get their region from it) or its region: "
+                        "`Locations: Lyon, 69002, Auvergne-Rhône-Alpes, FR`"))
+        for part in ADDRESS_PARTS:
+            value = squash(text(address.get(part)))
+            if value and value not in page["text"]:
+                out.append((f"jobLocation {number} {part} {value!r} is not shown on the page",
+                            "everything in the markup must be visible: show the place's full address in the job's facts"))
+    organization = node.get("hiringOrganization")
+    logo = text(organization.get("logo")) if isinstance(organization, dict) else ""
+    if logo:
+        size = page.get("logo_size")
+        if not logo.lower().split("?")[0].endswith(RASTER_LOGO):
+            out.append((f"hiringOrganization.logo {logo!r} is not a raster image (PNG, JPEG, GIF or WebP)",
+                        f"point CAREERS_COMPANY's logo at a PNG of at least {LOGO_MIN}×{LOGO_MIN} pixels (tools/logo_png.py makes one from the SVG)"))
+        elif size is not None and min(size) < LOGO_MIN:
+            out.append((f"hiringOrganization.logo {logo!r} is {size[0]}×{size[1]} pixels, under {LOGO_MIN}×{LOGO_MIN}",
+                        f"use a logo of at least {LOGO_MIN}×{LOGO_MIN} pixels"))
+    return out
+
+
+def _html_text(value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        return ""
+    return lxml.html.fragment_fromstring(value, create_parent="div").text_content()

@@ -6,14 +6,14 @@ import logging
 import time
 from typing import Callable, Iterable
 
-from . import a11y, feeds, html, ics, images, jsonld, links
+from . import a11y, content, feeds, html, ics, images, jsonld, links
 from .model import CheckResult, Problem
 from .site import Site
 
 logger = logging.getLogger(__name__)
 
 # Fast in-process checks first, the Java and browser ones last.
-CHECKS = {module.NAME: module for module in (links, images, feeds, jsonld, ics, html, a11y)}
+CHECKS = {module.NAME: module for module in (links, images, content, feeds, jsonld, ics, html, a11y)}
 
 
 def run_checks(site: Site, *, skip: Iterable[str] = (), on_start: Callable[[str, str], None] | None = None) -> list[CheckResult]:

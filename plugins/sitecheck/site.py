@@ -35,8 +35,9 @@ class Site:
     """A built output folder and the public URL(s) it is served from."""
 
     def __init__(self, root, public_url: str = "https://example.invalid", *, site_url: str | None = None,
-                 today: dt.date | None = None, axe_path: Path | None = None):
+                 today: dt.date | None = None, axe_path: Path | None = None, budgets: dict | None = None):
         self.root = Path(root).resolve()
+        self.budgets = dict(budgets or {})  # {"page": KB, "feed": KB}: the content check's size budgets
         self.public_url = public_url.rstrip("/") + "/"
         bases = [self.public_url]
         if site_url and urlsplit(site_url).netloc:

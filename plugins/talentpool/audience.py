@@ -54,8 +54,7 @@ def _resolve(names, segments: dict[str, Segment]) -> list[str]:
 
 def default_policy() -> Policy:
     """The policy of `audiences/policy.yml` when it exists, else the built-in defaults."""
-    path = config.path(None, "POOL_POLICY_PATH")
-    return config.load_policy() if path.exists() else Policy()
+    return config.load_policy()
 
 
 def evaluate(store, segment_names, kind: str, today: dt.date, *, segments=None, policy=None, planned=None) -> Audience:

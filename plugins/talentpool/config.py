@@ -15,6 +15,7 @@ DEFAULTS = {
     "POOL_SEGMENTS_PATH": "audiences/segments",
     "POOL_POLICY_PATH": "audiences/policy.yml",
     "POOL_MAPPINGS_PATH": "audiences/mappings",
+    "POOL_SKILLS_PATH": "audiences/skills.yml",
     "POOL_SAMPLE_PATH": "audiences/sample/members.csv",
     "POOL_SAMPLE_MESSAGES_PATH": "audiences/sample/messages.csv",
 }
@@ -45,7 +46,15 @@ def load_segments(settings: dict | None = None):
     return load(path(settings, "POOL_SEGMENTS_PATH"))
 
 
-def load_policy(settings: dict | None = None):
-    from .policy import load_policy as load
+def load_vocabulary(settings: dict | None = None):
+    from .skills import load_vocabulary as load
 
-    return load(path(settings, "POOL_POLICY_PATH"))
+    return load(path(settings, "POOL_SKILLS_PATH"))
+
+
+def load_policy(settings: dict | None = None):
+    """The policy file (POOL_POLICY_PATH), or the built-in defaults when there is none: the one way to load it."""
+    from .policy import Policy, load_policy as load
+
+    found = path(settings, "POOL_POLICY_PATH")
+    return load(found) if found.exists() else Policy()

@@ -87,8 +87,8 @@ MIGRATIONS: list = [
             PRIMARY KEY (member_id, key)
         )""",
     ),
-    # 3 (invitations and sequences, written by mailing.invitation_records and
-    # mailing.sequence_records): each calendar message planned per event and member
+    # 3 (invitations and sequences, written by mailing.kinds.invitation.records and
+    # mailing.kinds.follow_up.records): each calendar message planned per event and member
     # (never planned twice; updates and cancellations go to those invited), and each
     # follow-up step planned per member (never twice for the same trigger and occurrence).
     (
@@ -118,7 +118,7 @@ MIGRATIONS: list = [
         )""",
         "CREATE INDEX sequence_steps_by_plan ON sequence_steps(plan_id)",
     ),
-    # 4 (talent community, written by mailing.community and mailing.alerts): sign-ups
+    # 4 (talent community, written by mailing.community and mailing.kinds.job_alert.digests): sign-ups
     # waiting for their double opt-in (deleted once confirmed or expired), the proof
     # of each consent given through a form (IP hashed, never raw), rate-limit
     # counters keyed by salted hashes, and each job already alerted to a member.

@@ -38,7 +38,7 @@ def settings_errors() -> tuple[type[Exception], ...]:
     """The errors that name a bad or missing setting (exit code 2, no traceback)."""
     from careers.settings import SettingsError
     from mailing.community.settings import CommunitySettingsError
-    from mailing.invitation_settings import InvitationSettingsError
+    from mailing.kinds.invitation.settings import InvitationSettingsError
     from mailing.settings import MailingSettingsError
 
     return (SettingsError, MailingSettingsError, InvitationSettingsError, CommunitySettingsError)

@@ -156,7 +156,7 @@ def test_plain_scheduler_links_prefill_format_and_keep_existing_parameters(site)
 def test_form_profile_posts_to_the_configured_endpoint(site):
     doc = page(site / "rencontrer-l-equipe" / "julien-moreau" / "index.html")
     form = doc.xpath("//form[@data-booking-form]")[0]
-    assert form.get("method") == "post" and form.get("action") == "https://formulaires.cardamome.example/entretien-inverse"
+    assert form.get("method") == "post" and form.get("action") == "https://api.carrieres.cardamome.example/entretien-inverse"
     assert form.get("hidden") is None  # works without JavaScript
     assert {i.get("value") for i in form.xpath(".//input[@name='format']")} == {"phone", "video"}
     assert form.xpath(".//input[@name='ambassador']/@value") == ["julien-moreau"]

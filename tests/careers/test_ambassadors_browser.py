@@ -14,7 +14,7 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.browser
 SETTINGS = {"THEME": str(ROOT / "theme"), "DEFAULT_LANG": "fr"}
 QUESTIONS = "Quel équilibre entre télétravail & bureau ?\nComment se passe l'intégration, concrètement ?"
-FORM_ENDPOINT = "https://formulaires.cardamome.example/entretien-inverse"
+FORM_ENDPOINT = "https://api.carrieres.cardamome.example/entretien-inverse"
 
 
 def _config(page):
@@ -43,6 +43,7 @@ def test_calcom_link_follows_format_questions_and_job_from_the_job_page(browser,
     context, page = _open(browser, f"{served_site}/{job_page}/")
     page.click(f"a[href*='lea-martin/?job={ref}']")
     assert page.url.endswith(f"/rencontrer-l-equipe/lea-martin/?job={ref}#booking")
+    page.wait_for_selector("[data-booking-form]", state="visible")  # the script runs after the load (slow machines)
     assert page.is_visible("[data-booking-form]") and not page.is_visible("[data-booking-plain]")
     assert ref in page.text_content("[data-booking-job]") and page.is_visible("[data-booking-job]")
     page.check("input[name='format'][value='walking']")

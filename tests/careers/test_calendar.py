@@ -229,6 +229,31 @@ def test_cancel_keeps_uid_with_a_higher_sequence(sample):
     assert again.walk("VEVENT")[0].decoded("SEQUENCE") == cancelled.revision + 1
 
 
+def test_messages_name_their_sender_and_stamp_when_they_are_made(sample):
+    """An event file without Modified: the update and the cancellation still move DTSTAMP and LAST-MODIFIED."""
+    event = by_reference(sample.events, "webinaire-recrutement-2026-12")  # no Modified; Date: 2026-11-05 09:00
+    who = ("lea.martin@exemple.example", "Léa Martin")
+    invite_at = dt.datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+    update_at, cancel_at = invite_at + dt.timedelta(days=3), invite_at + dt.timedelta(days=8)
+    messages = [
+        event_to_ical(event, sample.settings, method="REQUEST", attendee=who, sent_by="carrieres@cardamome.example", stamp=invite_at),
+        event_to_ical(event, sample.settings, method="REQUEST", attendee=who, sent_by="carrieres@cardamome.example",
+                      stamp=update_at, changed=update_at),
+        event_to_ical(event, sample.settings, method="CANCEL", attendee=who, sent_by="carrieres@cardamome.example",
+                      stamp=cancel_at, changed=cancel_at),
+    ]
+    vevents = [parse_ics(data).walk("VEVENT")[0] for data in messages]
+    assert [v.decoded("DTSTAMP") for v in vevents] == [invite_at, update_at, cancel_at]
+    assert [v.decoded("LAST-MODIFIED") for v in vevents] == [dt.datetime(2026, 11, 5, 8, 0, tzinfo=UTC), update_at, cancel_at]
+    for vevent in vevents:
+        assert str(vevent["ORGANIZER"]) == ORGANIZER
+        assert vevent["ORGANIZER"].params["SENT-BY"] == "mailto:carrieres@cardamome.example"
+    same = parse_ics(event_to_ical(event, sample.settings, method="REQUEST", attendee=who, sent_by="Evenements@cardamome.example"))
+    assert "SENT-BY" not in same.walk("VEVENT")[0]["ORGANIZER"].params  # the organizer sends it itself
+    public = parse_ics(event_to_ical(event, sample.settings)).walk("VEVENT")[0]
+    assert "SENT-BY" not in public["ORGANIZER"].params
+
+
 def test_wrong_calls_are_refused(sample):
     event = by_reference(sample.events, "webinaire-recrutement-2026-12")
     cancelled = by_reference(sample.events, "meetup-data-nantes-2026-12")

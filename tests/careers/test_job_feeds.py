@@ -8,6 +8,8 @@ import feedparser
 import pytest
 from lxml import etree
 
+from tests.helpers import page
+
 PUBLIC = "https://carrieres.cardamome.example"
 CLOSED_SLUGS = {"architecte-cloud-azure-nantes", "consultant-pilotage-si-nantes"}
 
@@ -59,8 +61,6 @@ def test_department_and_location_feeds_hold_their_open_jobs_only(site, kind):
 
 
 def test_listing_advertises_its_feeds(site):
-    from tests.helpers import page
-
     doc = page(site / "emplois" / "departement" / "data" / "index.html")
     assert doc.xpath("//link[@type='application/atom+xml']/@href")[-1] == "/feeds/jobs-department-data.atom.xml"
     assert doc.xpath("//link[@type='application/rss+xml']/@href") == ["/feeds/jobs-department-data.rss.xml"]
@@ -131,3 +131,40 @@ def test_a_feed_cap_that_is_not_a_positive_number_is_refused(content_copy, tmp_p
     result = run_pelican(content_copy, tmp_path / "out", "-e", "JOBS_FEED_MAX_ITEMS=0")
     assert result.returncode != 0
     assert "JOBS_FEED_MAX_ITEMS must be a whole number of entries (at least 1) or None, not 0" in " ".join((result.stdout + result.stderr).split())
+
+
+def test_every_feed_links_to_its_html_page_not_to_itself(site):
+    """RSS 2.0: the channel <link> is "the URL to the HTML website"; feedparser reads it as feed.link."""
+    feeds = sorted(site.rglob("feeds/*.rss.xml")) + sorted(site.rglob("feeds/*.atom.xml"))
+    assert len(feeds) >= 20
+    for path in feeds:
+        link = parse(path).feed.link
+        assert link.startswith(PUBLIC + "/") and link.endswith("/"), (path, link)
+        assert (site / link[len(PUBLIC) + 1:] / "index.html").is_file(), (path, link)
+    assert parse(site / "feeds" / "jobs.rss.xml").feed.link == f"{PUBLIC}/emplois/"
+    assert parse(site / "en" / "feeds" / "jobs-location-lyon.rss.xml").feed.link == f"{PUBLIC}/en/jobs/location/lyon/"
+    raw = (site / "feeds" / "jobs.rss.xml").read_text()
+    assert f'<atom:link href="{PUBLIC}/feeds/jobs.rss.xml" rel="self"/>' in raw
+
+
+@pytest.mark.parametrize("lang,prefix,listing", [("fr", "", "emplois/"), ("en", "en/", "en/jobs/")])
+def test_json_feed_1_1_of_each_language_reads_back(site, lang, prefix, listing):
+    """JSON Feed 1.1 (jsonfeed.org), read by an independent parser (feedparser 6.0 reads XML feeds only)."""
+    import feedparser_rs
+
+    path = site / prefix / "feeds" / "jobs.feed.json"
+    feed = feedparser_rs.parse(path.read_bytes())
+    assert feed.version == "json11" and not feed.bozo
+    assert feed.feed.link == f"{PUBLIC}/{listing}"
+    assert feed.feed.get("language") == lang
+    assert {e.link for e in feed.entries} == open_urls(site, lang)
+    raw = json.loads(path.read_text())
+    assert raw["feed_url"] == f"{PUBLIC}/{prefix}feeds/jobs.feed.json"
+    for item in raw["items"]:
+        assert item["id"] == item["url"] and item["date_published"] and item["title"]
+        slug = item["url"].rstrip("/").split("/")[-1]
+        must = page(site / listing / slug / "index.html").xpath("//ul[contains(@class,'must-have')]/li/text()")
+        assert must and all(skill.replace("'", "&#x27;") in item["content_html"] for skill in must), slug
+        assert "€" in item["summary"]
+    doc = page(site / listing / "index.html")
+    assert doc.xpath("//link[@type='application/feed+json']/@href") == [f"/{prefix}feeds/jobs.feed.json"]

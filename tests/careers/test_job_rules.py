@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from careers.job_signoff import must_have_digest
 from tests.conftest import run_pelican, settings_file
 
 HEADER = {
@@ -23,6 +24,8 @@ HEADER = {
     "Experience": "confirmed",
     "Must_have": "Python, SQL",
     "Hiring_manager": "Claire Vasseur",
+    # The hiring manager agreed to "Python, SQL" (an ad with other must-haves is reported for it too).
+    "Signed_off": "Claire Vasseur, responsable data, 2026-10-30, sha256:" + must_have_digest(["Python", "SQL"]),
     "Apply_email": "recrutement@cardamome.example",
     "Date": "2026-11-02 09:00",
     "Valid_through": "2027-01-31",
@@ -85,7 +88,8 @@ def broken(tmp_path_factory):
         "title": write_job(content, "titre-genre", Title="Développeur Python"),
         "title_en": write_job(content, "en/salesman", Title="Salesman", Lang="en", Reference="CC-T-SALES"),
         "title_en_fr": write_job(content, "commercial", Title="Commercial·e (H/F)", Reference="CC-T-SALES"),
-        "warning": write_job(content, "natif", body=BODY + "\nVous êtes un digital native.\n"),
+        "warning": write_job(content, "candidat", body=BODY + "\nLe candidat idéal aime transmettre.\n"),
+        "natif": write_job(content, "natif", body=BODY + "\nVous êtes un digital native.\n"),
         "no_city": write_job(content, "sans-ville", Locations="FR"),
         "no_apply": write_job(content, "sans-candidature", Apply_email=None),
         "expired_before": write_job(content, "dates-inversees", Valid_through="2026-10-01"),
@@ -154,10 +158,16 @@ def test_gendered_titles(broken):
 
 
 def test_warnings_are_listed_not_fatal(broken):
-    line = line_of(broken["files"]["warning"], "digital native")
-    assert (f"jobs/natif.md:{line}: wording: discriminatory wording 'digital native' (indirect age criterion); remove it "
-            "(for example: the skill you need, e.g. « à l'aise avec les outils collaboratifs »)") in broken["warnings"]
-    assert not any("natif.md" in e for e in broken["errors"])
+    line = line_of(broken["files"]["warning"], "candidat idéal")
+    assert (f"jobs/candidat.md:{line}: wording: discriminatory wording 'Le candidat idéal' (masculine word for the person "
+            "hired); remove it (for example: « la personne que nous cherchons », « vous rejoindrez »)") in broken["warnings"]
+    assert not any("candidat.md" in e for e in broken["errors"])
+
+
+def test_digital_native_is_an_error(broken):
+    line = line_of(broken["files"]["natif"], "digital native")
+    expect(broken, f"jobs/natif.md:{line}: wording: discriminatory wording 'digital native' (indirect age criterion); remove it "
+                   "(for example: the skill you need, e.g. « à l'aise avec les outils collaboratifs »)")
 
 
 def test_valid_ad_has_no_problem_and_every_other_file_is_reported(broken):
@@ -167,7 +177,7 @@ def test_valid_ad_has_no_problem_and_every_other_file_is_reported(broken):
         "jobs/sans-salaire.md", "jobs/salaire-inverse.md", "jobs/sans-date.md", "jobs/sans-pays.md",
         "jobs/en/english-only.md", "jobs/jeune.md", "jobs/age.md", "jobs/origine.md", "jobs/titre-genre.md",
         "jobs/en/salesman.md", "jobs/sans-ville.md", "jobs/sans-candidature.md", "jobs/dates-inversees.md",
-        "jobs/doublon-b.md",
+        "jobs/doublon-b.md", "jobs/natif.md",
     }
 
 

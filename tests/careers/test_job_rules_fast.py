@@ -79,7 +79,7 @@ Hommes uniquement — femme de préférence — sexe féminin — une homme excl
 Nationalité française, langue maternelle française, origine européenne.
 Bonne présentation, bonne santé, physique agréable, sans handicap.
 Célibataire sans enfants ; sans enfant ; célibataires.
-Digital natives, natifs du numérique, digital native.
+Digital natives, natifs du numérique, digital native. Le candidat idéal, il sera.
 Rajeunir, jeunesse, ajeunesse, jeunet : aucun ne compte (frontières de mots).
 <!-- jeune dans un commentaire
 sur deux lignes : 25-35 ans --> jeune après le commentaire

@@ -20,6 +20,7 @@ OPEN_FR = {
     "stage-data-analyst-lyon", "chef-de-projet-digital", "charge-recrutement-it-lyon", "consultant-freelance-power-bi",
 }
 CLOSED_FR = {"architecte-cloud-azure-nantes", "consultant-pilotage-si-nantes"}
+RECENTLY_CLOSED_FR = CLOSED_FR  # both closed within JOBS_RECRAWL_DAYS of TODAY
 
 
 def visible_ids(doc):
@@ -36,8 +37,25 @@ def test_listing_shows_open_jobs_of_its_language_only(site):
     assert fr.xpath("//nav[contains(@class,'lang-switch')]//a[@hreflang='en']/@href") == ["/en/jobs/"]
     assert fr.xpath("//nav[@class='main-nav']//li[2]/a/@href") == ["/emplois/"]
     assert fr.xpath("//nav[@class='main-nav']//li[2]/a/@aria-current") == ["page"]
-    # The JavaScript filter form is hidden until the script runs.
-    assert fr.xpath("//form[@data-facets]/@hidden") == [""] and fr.xpath("//script[@src='/theme/js/facets.js']")
+    # The filter form works without JavaScript (its checkboxes, through filters.css); the text search waits for the script.
+    assert fr.xpath("//form[@data-facets]/@hidden") == [] and fr.xpath("//script[@src='/theme/js/facets.js']")
+    assert fr.xpath("//p[@data-js-only]/@hidden") == [""] and fr.xpath("//link[@href='/emplois/filters.css']")
+    # Jobs first: the filter panel is folded, the results come before the static facet links.
+    assert fr.xpath("//details[@class='filter-panel']/@open") == []
+    order = [e.get("id") or e.tag for e in fr.xpath("//*[@id='job-results'] | //nav[@data-facets-fallback]")]
+    assert order == ["job-results", "nav"]
+
+
+def test_filters_css_combines_facets_for_browsers_without_javascript(site):
+    """Each card carries its facet values; filters.css hides the cards no checked box of a facet names."""
+    fr = page(site / "emplois" / "index.html")
+    card = fr.xpath("//li[@data-id='chef-de-projet-digital']")[0]
+    assert card.get("data-location") == "lyon nantes" and card.get("data-department") and card.get("data-contract") == "cdi"
+    css = (site / "emplois" / "filters.css").read_text()
+    for facet in ("department", "location", "remote", "contract", "experience"):
+        assert f'.job-list:has([data-facet="{facet}"] input:checked) .job-cards > li:not(' in css
+    assert '.job-list:has(#jf-location-nantes:checked) .job-cards > li[data-location~="nantes"]' in css
+    assert fr.xpath("//input[@id='jf-location-nantes'][@name='location'][@value='nantes']")
 
 
 def test_static_facet_pages_filter_and_count(site):
@@ -116,15 +134,14 @@ def test_closed_job_shows_filled_banner_and_similar_open_jobs(site):
     assert "This position is no longer open" in en.xpath("string(//div[contains(@class,'job-closed')])")
 
 
-def test_closed_jobs_are_absent_from_listings_home_and_sitemap(site):
+def test_closed_jobs_are_absent_from_listings_and_home_and_in_the_sitemap_only_to_be_recrawled(site):
     tree = etree.parse(str(site / "sitemap.xml"))
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
     locs = {u.findtext("s:loc", namespaces=ns) for u in tree.findall("s:url", ns)}
     for slug in OPEN_FR:
         assert f"{PUBLIC}/emplois/{slug}/" in locs
-    for slug in CLOSED_FR:
-        assert f"{PUBLIC}/emplois/{slug}/" not in locs
-        assert f"{PUBLIC}/en/jobs/{slug}/" not in locs
+    for slug in CLOSED_FR:  # closed within JOBS_RECRAWL_DAYS: listed only to be recrawled (test_jsonld)
+        assert (f"{PUBLIC}/emplois/{slug}/" in locs) == (slug in RECENTLY_CLOSED_FR)
     assert {f"{PUBLIC}/emplois/", f"{PUBLIC}/en/jobs/", f"{PUBLIC}/emplois/lieu/lyon/", f"{PUBLIC}/en/jobs/location/lyon/"} <= locs
     alternate = tree.xpath("//s:url[s:loc='%s/emplois/ingenieur-data-nantes/']/*[local-name()='link']/@href" % PUBLIC, namespaces=ns)
     assert f"{PUBLIC}/en/jobs/ingenieur-data-nantes/" in alternate
@@ -154,11 +171,27 @@ def test_expiry_follows_today(tmp_path):
     doc = page(output / "emplois" / "consultant-freelance-power-bi" / "index.html")
     assert doc.xpath("//meta[@name='robots']/@content") == ["noindex, nofollow"]
     assert "consultant-freelance-power-bi" not in (output / "feeds" / "jobs.atom.xml").read_text()
-    assert "consultant-freelance-power-bi" not in (output / "sitemap.xml").read_text()
+    # It stays in the sitemap, with the day it expired as lastmod, so search engines recrawl it and see it noindex.
+    assert "consultant-freelance-power-bi/</loc>\n    <lastmod>2026-12-20T00:00:00+01:00</lastmod>" in (output / "sitemap.xml").read_text()
 
 
 def vivier(*args):
     return subprocess.run([sys.executable, "-m", "vivier", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def _filled(text: str) -> str:
+    """A new job's text once its editor replaced the examples `vivier new job` wrote."""
+    from careers.job_template import BODY
+
+    reference = re.search(r"(?m)^Reference: (.*)$", text).group(1)
+    text = re.sub(r"(?m)^Hiring_manager: .*$", "Hiring_manager: Rémi Caron, responsable cloud", text)
+    text = re.sub(r"(?m)^Summary: .*$", "Summary: Concevoir les plateformes Azure de nos clients.", text)
+    text = re.sub(r"(?m)^Interview_steps: .*$", "Interview_steps: Un appel; Un entretien", text)
+    text = text.replace("CC-2026-014", reference)
+    for sections in BODY.values():
+        for _, sentence in sections:
+            text = text.replace(sentence, "Un texte écrit pour ce poste.")
+    return text
 
 
 def test_vivier_new_job_writes_a_complete_valid_file(tmp_path):
@@ -178,6 +211,11 @@ def test_vivier_new_job_writes_a_complete_valid_file(tmp_path):
         assert f"\n{field}: " in "\n" + text, field
     assert "Title: Ingénieur·e cloud Azure (H/F)" in text and "Field guide" in text
     assert "Reference: JOB-20261122-" in text and "Valid_through: 2027-01-21" in text
+    # Left as written, its examples would be published: the check refuses it until they are replaced.
+    check = vivier("--settings", str(conf), "check")
+    assert check.returncode == 1 and "jobs/ingenieur-cloud-azure.md:" in check.stderr, check.stdout + check.stderr
+    text = _filled(text)
+    path.write_text(text)
     check = vivier("--settings", str(conf), "check")
     assert check.returncode == 0, check.stdout + check.stderr
     again = vivier("--settings", str(conf), "new", "job", "Ingénieur·e cloud Azure (H/F)")
@@ -196,6 +234,6 @@ def test_vivier_new_job_writes_a_complete_valid_file(tmp_path):
     shared = {name: re.search(rf"(?m)^{name}: (.*)$", text).group(1) for name in ("Reference", "Slug")}
     for name, value in shared.items():
         en_text = re.sub(rf"(?m)^{name}: .*$", f"{name}: {value}", en_text)
-    en_path.write_text(en_text)
+    en_path.write_text(_filled(en_text))
     check = vivier("--settings", str(conf), "check")
     assert check.returncode == 0, check.stdout + check.stderr

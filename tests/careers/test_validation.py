@@ -81,10 +81,25 @@ def test_vivier_build_lists_problems_as_a_table_and_exits_non_zero(content_copy,
     conf = settings_file(tmp_path, content_copy)
     result = vivier("--settings", str(conf), "build", "-o", str(out))
     assert result.returncode == 1
-    assert "2 content problem(s): nothing was published" in result.stderr
+    assert "2 content problem(s): nothing was published (output/ keeps the last good build)" in result.stderr
     assert any("sans-titre.md" in line and "title" in line and "is missing" in line for line in result.stderr.splitlines())
     assert "Traceback" not in result.stderr
     assert not (out / "index.html").exists()
+
+
+def test_an_email_only_problem_says_the_site_pages_were_updated(content_copy, tmp_path):
+    newsletter = content_copy / "newsletters" / "2026-12-data-cloud.md"
+    newsletter.write_text(newsletter.read_text().replace("Jobs: CC-2026-011, CC-2026-016", "Jobs: CC-2026-011, CC-2099-999"))
+    out = tmp_path / "out"
+    conf = settings_file(tmp_path, content_copy)
+    env = {**os.environ, "COLUMNS": "250"}
+    result = subprocess.run([sys.executable, "-m", "vivier", "--settings", str(conf), "build", "-o", str(out)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 1
+    assert "1 content problem(s): the site's pages were updated; no email was planned or archived" in result.stderr
+    assert "nothing was published" not in result.stderr
+    assert "newsletters/2026-12-data-cloud.md:10" in result.stderr and "CC-2099-999" in result.stderr
+    assert (out / "emplois" / "index.html").is_file()  # what the message says: the pages were written
 
 
 def test_vivier_version_and_help():

@@ -7,7 +7,7 @@ import json
 import random
 from types import SimpleNamespace
 
-from mailing import alerts
+from mailing.kinds.job_alert import digests as alerts
 from mailing.community import signups
 from mailing.community.criteria import Criteria, criteria_of
 from mailing.delivery import choices

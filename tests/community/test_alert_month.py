@@ -1,6 +1,6 @@
 """A simulated month of builds: jobs open and close, "today" moves day by day, digests are planned and sent.
 
-Each day runs the real planner (`mailing.alerts`), writes the real plan folder,
+Each day runs the real planner (`mailing.kinds.job_alert.digests`), writes the real plan folder,
 and delivers it with the real sender (`mailing.delivery`: policy re-checked,
 ledger, budget recorded) to an SMTP server on 127.0.0.1. The delivered
 messages then prove: each member receives each matching job at most once, at
@@ -20,15 +20,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailing import alerts, gates
+from mailing.kinds.job_alert import digests as alerts
+from mailing import gates
 from mailing import settings as mailing_settings
 from mailing.community import settings as community_settings
-from mailing.community.alert_view import alert_theme, compile_alerts
+from mailing.kinds.job_alert.views import alert_theme
+from mailing.kinds.job_alert.views import compile_alerts
 from mailing.community.criteria import next_digest
 from mailing.delivery import choices
 from mailing.delivery.config import load_config
 from mailing.delivery.ledger import Ledger
 from mailing.delivery.plan import PlanMessages, open_plan
+from mailing.plan.writer import write_plan
 from mailing.delivery.ratelimit import RateLimiter
 from mailing.delivery.sender import Sender
 from mailing.delivery.smtp import SmtpTransport
@@ -136,7 +139,10 @@ def build(settings, theme, opened, day):
         compiled = compile_alerts(theme, settings, groups, plan.plan_id)
         for variant in compiled.values():
             assert gates.check(variant, settings) == []
-        alerts.write_plan(settings, store, plan, compiled, set(opened))
+        draft = alerts.alert_draft(settings, store, plan, compiled, set(opened))
+        if draft is not None:
+            write_plan(settings, draft)
+        alerts.record(store, plan)
 
 
 def deliver(settings, plan_name, day):

@@ -162,6 +162,20 @@ def test_invalid_form_comes_back_with_each_error_tied_to_its_field(served):
     assert mail.messages == []
 
 
+def test_title_and_heading_ask_to_correct_the_form_only_when_there_is_an_error(served):
+    """WCAG 2.4.2 and 2.4.6: the page title and the h1 describe the page as it is."""
+    base, _, _ = served
+    for lang, plain, fix in (("fr", "Rejoindre notre communauté de talents", "Corrigez le formulaire"),
+                             ("en", "Join our talent community", "Please correct the form")):
+        blank = lxml.html.fromstring(httpx.get(f"{base}/inscription", headers={"Accept-Language": lang}).content)
+        assert blank.xpath("string(//title)").startswith(plain), lang
+        assert blank.xpath("string(//h1)") == plain and not blank.xpath("//div[@class='error-summary']")
+        wrong = sign_up(base, data={**FORM, "email": "camille.example.com", "page_lang": lang})
+        page = lxml.html.fromstring(wrong.content)
+        assert wrong.status_code == 400
+        assert page.xpath("string(//title)").startswith(fix) and page.xpath("string(//h1)") == fix, lang
+
+
 def test_alerts_without_any_field_or_skill_are_refused(served):
     base, _, _ = served
     response = sign_up(base, departments=[], skills="")

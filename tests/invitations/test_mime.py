@@ -7,8 +7,9 @@ import email.policy
 
 import pytest
 from icalendar import Calendar
-
-from mailing.invitation_mime import MimeError, personal_ics, with_calendar
+from mailing.kinds.invitation.mime import MimeError
+from mailing.kinds.invitation.mime import personal_ics
+from mailing.kinds.invitation.mime import with_calendar
 
 BASE = (
     b"From: Cardamome <carrieres@cardamome.example>\r\nTo: ana@example.org\r\nSubject: Invitation\r\n"

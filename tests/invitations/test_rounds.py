@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 from icalendar import Calendar
-
-from mailing.invitation_records import rows_for_event
+from mailing.delivery.ledger import Ledger
+from mailing.delivery.plan import PlanError
+from mailing.kinds.invitation.records import rows_for_event
 from talentpool.models import Member
 from talentpool.store import Store
 from tests.conftest import ROOT, run_pelican
@@ -90,6 +91,16 @@ class Site:
     def messages(self, plan: str, day: str):
         return compose_plan(self.settings, plan, dt.date.fromisoformat(day), self.policy)
 
+    def deliver(self, plan: str, day: str):
+        """Compose a plan's messages as `vivier send` would and mark them sent in the ledger; returns them."""
+        messages = self.messages(plan, day)
+        at = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(9, 0), tzinfo=dt.timezone.utc)
+        with Store(self.pool) as store:
+            ledger = Ledger(store, plan)
+            for entry in self.manifest(plan):
+                ledger.sent(entry["member"], kind=entry["kind"], at=at)
+        return messages
+
     def manifest(self, plan: str) -> list[dict]:
         lines = (self.outbox / plan / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
         return [json.loads(line) for line in lines]
@@ -109,17 +120,26 @@ def site(tmp_path_factory):
             store.add(member)
     site.day1 = site.build("2026-11-22", SCHEDULED)
     site.day1_manifest = site.manifest("invitation-forum-nantes-2026-invite-0")
+    site.day1_plan = (site.outbox / "invitation-forum-nantes-2026-invite-0" / "plan.json").read_bytes()
     site.day1_again = site.build("2026-11-22", SCHEDULED)  # a second build the same day
+    site.invites = site.deliver("invitation-forum-nantes-2026-invite-0", "2026-11-22")
     with Store(site.pool) as store:
         store.add(junior("david"))  # joins the segment after the first round
     site.day2 = site.build("2026-11-25", MOVED)
+    site.updates = site.deliver("invitation-forum-nantes-2026-update-1", "2026-11-25")
+    site.invites1 = site.deliver("invitation-forum-nantes-2026-invite-1", "2026-11-25")
+    with Store(site.pool) as store:
+        store.add(junior("emma"))  # joins later: planned in the round, but the event is cancelled before any send
     site.day3 = site.build("2026-12-03", MOVED)  # the day before the new start: the reminder
+    site.emma_planned = "emma" in {e["member"] for e in site.manifest("invitation-forum-nantes-2026-invite-1")}
+    site.reminders = site.deliver("invitation-forum-nantes-2026-reminder-1", "2026-12-03")
     site.day4 = site.build("2026-12-03", CANCELLED)
+    site.cancels = site.messages("invitation-forum-nantes-2026-cancel-2", "2026-12-03")
     return site
 
 
 def test_first_round_invites_the_segment_with_one_personal_calendar_each(site):
-    messages = site.messages("invitation-forum-nantes-2026-invite-0", "2026-11-22")
+    messages = site.invites
     assert sorted(recipient(m) for m in messages) == ["alice@example.org", "brian@example.org"]  # chloe: no consent
     public = public_event(site.day1)
     for message in messages:
@@ -144,13 +164,14 @@ def test_first_round_invites_the_segment_with_one_personal_calendar_each(site):
 
 def test_a_second_build_the_same_day_plans_nobody_twice(site):
     assert site.manifest("invitation-forum-nantes-2026-invite-0") == site.day1_manifest
+    assert (site.outbox / "invitation-forum-nantes-2026-invite-0" / "plan.json").read_bytes() == site.day1_plan
     with Store(site.pool) as store:
         invites = [r for r in rows_for_event(store, UID) if r.action == "invite" and r.sequence == 0]
     assert sorted(r.member_id for r in invites) == ["alice", "brian"]
 
 
 def test_an_update_goes_only_to_those_invited_with_a_higher_sequence(site):
-    updates = site.messages("invitation-forum-nantes-2026-update-1", "2026-11-25")
+    updates = site.updates
     assert sorted(recipient(m) for m in updates) == ["alice@example.org", "brian@example.org"]
     public = public_event(site.day2)
     for message in updates:
@@ -161,13 +182,13 @@ def test_an_update_goes_only_to_those_invited_with_a_higher_sequence(site):
         assert event["DTSTART"].dt.day == 4
         assert attendees(event) == [recipient(message)]
     # the newcomer gets a first invitation at the new SEQUENCE, not an update
-    invites = site.messages("invitation-forum-nantes-2026-invite-1", "2026-11-25")
+    invites = site.invites1
     assert [recipient(m) for m in invites] == ["david@example.org"]
     assert int(vevent(invitation(invites[0])[1])["SEQUENCE"]) == 1
 
 
 def test_the_reminder_goes_the_day_before_to_the_invited_without_a_calendar(site):
-    reminders = site.messages("invitation-forum-nantes-2026-reminder-1", "2026-12-03")
+    reminders = site.reminders
     assert sorted(recipient(m) for m in reminders) == ["alice@example.org", "brian@example.org", "david@example.org"]
     for message in reminders:
         assert message.get_content_type() == "multipart/alternative"
@@ -177,7 +198,7 @@ def test_the_reminder_goes_the_day_before_to_the_invited_without_a_calendar(site
 
 
 def test_a_cancellation_goes_to_everyone_invited_with_method_cancel(site):
-    cancels = site.messages("invitation-forum-nantes-2026-cancel-2", "2026-12-03")
+    cancels = site.cancels
     assert sorted(recipient(m) for m in cancels) == ["alice@example.org", "brian@example.org", "david@example.org"]
     public = public_event(site.day4)
     for message in cancels:
@@ -190,3 +211,40 @@ def test_a_cancellation_goes_to_everyone_invited_with_method_cancel(site):
     # chloe (never invited) hears of no change at all
     with Store(site.pool) as store:
         assert not [r for r in rows_for_event(store, UID) if r.member_id == "chloe"]
+
+
+def test_a_cancellation_reaches_exactly_those_who_received_the_invitation(site):
+    # emma was planned in the invitation round after the move, but nothing was sent to her before the
+    # cancellation: she never heard of the event, so she hears nothing of its cancellation either.
+    assert site.emma_planned
+    assert "emma@example.org" not in {recipient(m) for m in site.cancels}
+    assert "emma" not in {e["member"] for e in site.manifest("invitation-forum-nantes-2026-cancel-2")}
+    # and the round that would have invited her is withdrawn: `vivier send` refuses it, saying why
+    with pytest.raises(PlanError, match="withdrawn .*forum-nantes-2026 is cancelled"):
+        site.messages("invitation-forum-nantes-2026-invite-1", "2026-12-03")
+    assert not (site.outbox / "invitation-forum-nantes-2026-invite-1" / "previews").exists()
+
+
+def test_organizer_names_the_sender_and_stamps_move_with_every_message(site):
+    """RFC 5545/5546: ORGANIZER is the sender or says SENT-BY; DTSTAMP is when each message was made,
+    LAST-MODIFIED moves with the update and the cancellation."""
+    from email.utils import parseaddr
+
+    rounds = [("invite-0", site.invites, "2026-11-22"), ("update-1", site.updates, "2026-11-25"),
+              ("cancel-2", site.cancels, "2026-12-03")]  # each composed on its day, as `vivier send` would
+    stamps, modified = [], []
+    for plan, messages, day in rounds:
+        assert messages
+        for message in messages:
+            event = vevent(invitation(message)[1])
+            sender = parseaddr(str(message["From"]))[1].lower()
+            organizer = event["ORGANIZER"]
+            own = str(organizer).lower().removeprefix("mailto:")
+            assert own == sender or str(organizer.params.get("SENT-BY", "")).lower() == f"mailto:{sender}", (plan, organizer.params)
+            assert event["DTSTAMP"].dt.tzinfo is not None
+            assert event["DTSTAMP"].dt.astimezone(dt.timezone.utc).date().isoformat() == day  # made that day
+        stamps.append(event["DTSTAMP"].dt)
+        modified.append(event["LAST-MODIFIED"].dt)
+    assert stamps == sorted(stamps) and len(set(stamps)) == 3
+    assert modified[0] < modified[1] < modified[2]
+    assert modified[1] >= stamps[1] and modified[2] >= stamps[2]  # the change is known when the message is made

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,22 @@ def built(tmp_path_factory):
     result = run_pelican(ROOT / "content", base / "output", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     return base, env
+
+
+SEGMENTS = {p.stem for p in (ROOT / "audiences" / "segments").glob("*.yml")}
+SEQUENCES = {p.stem for p in (ROOT / "audiences" / "sequences").glob("*.yml")}
+
+
+def utm_contents(message) -> set[str]:
+    """Every utm_content value of the links of a message's text and HTML parts."""
+    from urllib.parse import parse_qs, urlsplit
+
+    found = set()
+    for kind in ("plain", "html"):
+        body = message.get_body((kind,)).get_content().replace("&amp;", "&")
+        for url in re.findall(r"https://[^\s\"'<>)]+", body):
+            found.update(parse_qs(urlsplit(url).query).get("utm_content", []))
+    return found
 
 
 def manifest(base: Path, plan: str) -> list[dict]:
@@ -71,6 +88,9 @@ def test_vivier_send_delivers_each_invitation_with_the_recipient_as_sole_attende
         assert str(event["UID"]) == "webinaire-recrutement-2026-12@carrieres.cardamome.example"
         assert f"UID:{event['UID']}".encode() in public
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        # A forwarded link must not tell which segment the member is in: the action names the content.
+        assert utm_contents(message) == {"invite"}
+    assert {e["segment"] for e in entries} & SEGMENTS  # the plan does know the segments
     with Store(env["VIVIER_POOL"]) as store:
         member = store.find_by_email(recipient(recorder.messages[0]))
         assert ("invitation", WEBINAR) in [(k, p) for k, p, _ in store.messages_since(member.id, "2026-11-01")]
@@ -94,6 +114,10 @@ def test_vivier_send_delivers_the_days_follow_ups(built):
     message = recorder.messages[0]
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
     assert "desabonnement?t=" in message.get_payload()[0].get_content()
+    for message in recorder.messages:
+        contents = utm_contents(message)
+        assert contents and all(re.fullmatch(r"step-\d+", c) for c in contents), contents
+        assert not any(name in c for c in contents for name in SEGMENTS | SEQUENCES)
 
 
 def test_cli_shows_who_gets_what_and_why_not(built):

@@ -8,10 +8,9 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from mailing import settings as mailing_settings
-from mailing.campaigns import Selection
+from mailing.kinds.newsletter.campaigns import Selection
 from mailing.pipeline import MailTheme, compile_variant
 from mailing.views import build_view
-
 from tests.conftest import ROOT
 
 PARIS = ZoneInfo("Europe/Paris")

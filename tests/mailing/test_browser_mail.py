@@ -17,7 +17,7 @@ from talentpool.store import Store
 
 from mailing.compose import Composer, MailConfig
 from mailing.matching import top_matches
-from mailing.outbox import load_compiled
+from mailing.plan.compiled import load_compiled
 from mailing.personalise import member_values, render
 from mailing.tokens import Signer
 
@@ -34,7 +34,7 @@ WIDTHS = (600, 375)
 def member_email_html(build, slug="2026-12-data-cloud") -> str:
     """A planned member's HTML part, assembled from the outbox as the sender would."""
     entry = json.loads((build.outbox / slug / "manifest.jsonl").read_text().splitlines()[0])
-    compiled = load_compiled({"MAILING_OUTBOX": str(build.outbox)}, slug)[(entry["segment"], entry["lang"], entry["variant"])]
+    compiled = load_compiled(build.outbox / slug)[(entry["segment"], entry["lang"], entry["variant"])]
     with Store(build.pool) as store:
         member = store.get(entry["member"])
     composer = Composer(compiled, MailConfig.from_settings(settings()), Signer(b"browser-test"), slug)

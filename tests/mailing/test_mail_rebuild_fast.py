@@ -13,14 +13,12 @@ from types import SimpleNamespace
 
 import pytest
 from markupsafe import Markup, escape
-
 from mailing.cards import _Filler, _card_and_glue, _expand, _html_value, _shape
 from mailing.matching import CandidateIndex, MemberProfile
-from mailing.outbox import CompiledEncoder, load_compiled, write_all_compiled, write_compiled
+from mailing.plan.compiled import CompiledEncoder, load_compiled, write_all_compiled, write_compiled
 from mailing.pipeline import PLACEHOLDER, Region, Rendered, compile_variant, split_placeholders
-from mailing.planning import build_plan
+from mailing.kinds.newsletter.planning import build_plan
 from mailing.views import _with_utm_plain, build_view, with_utm
-
 from tests.mailing.fixtures import campaign, member, settings, theme
 from tests.mailing.test_card_prototypes import many_jobs, tricky_jobs
 
@@ -255,8 +253,7 @@ def test_written_variants_read_back_equal_and_byte_identical(tmp_path):
     assert [p.name for p in fast] == [p.name for p in plain] and len(fast) == 3 * len(variants)
     for a, b in zip(fast, plain):
         assert a.read_bytes() == b.read_bytes()
-    settings_ = {**settings(), "MAILING_OUTBOX": str(tmp_path)}
-    loaded = load_compiled(settings_, "fast")
+    loaded = load_compiled(tmp_path / "fast")
     for compiled in variants:
         assert loaded[(compiled.segment, compiled.lang, compiled.variant)].to_json() == compiled.to_json()
 

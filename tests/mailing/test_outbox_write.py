@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from mailing.outbox import _write
+from mailing.plan.compiled import write_file as _write
 
 OLD = 1_000_000_000
 

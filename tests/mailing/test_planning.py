@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from mailing.planning import assign_variant, build_plan
-
+from mailing.kinds.newsletter.planning import assign_variant
+from mailing.kinds.newsletter.planning import build_plan
 from tests.mailing.fixtures import compiled_sample, member
 
 

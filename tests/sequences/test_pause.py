@@ -17,12 +17,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailing import invitations, sequences
+from mailing.kinds.invitation import rounds as invitations
+from mailing.kinds.follow_up import due as sequences
 from mailing.delivery import choices
 from mailing.delivery.ledger import Ledger
-from mailing.invitation_budget import Planned
-from mailing.planning import plan_audience
-from mailing.sequence_rules import load_sequences
+from mailing.engine.budget import Budget as Planned
+from mailing.kinds.newsletter.planning import plan_audience
+from mailing.kinds.follow_up.rules import load_sequences
 from talentpool.models import Member
 from talentpool.policy import load_policy
 from talentpool.segments import load_segments

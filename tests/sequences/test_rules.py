@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from mailing.sequence_rules import Duration, SequenceError, load_sequences, parse_duration
-from mailing.sequences import next_step
+from mailing.kinds.follow_up.rules import Duration
+from mailing.kinds.follow_up.rules import SequenceError
+from mailing.kinds.follow_up.rules import load_sequences
+from mailing.kinds.follow_up.rules import parse_duration
+from mailing.kinds.follow_up.due import next_step
 from talentpool.segments import load_segments
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,13 +16,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailing import invitations, sequences
+from mailing.kinds.invitation import rounds as invitations
+from mailing.kinds.follow_up import due as sequences
 from mailing.delivery.ledger import Ledger
-from mailing.invitation_records import rows_for_event
-from mailing.invitation_budget import Planned, reconcile_newsletters
-from mailing.planning import CampaignPlan, PlanEntry
-from mailing.sequence_records import all_rows
-from mailing.sequence_rules import load_sequences
+from mailing.kinds.invitation.records import rows_for_event
+from mailing.engine.budget import Budget
+from mailing.kinds.newsletter.planning import CampaignPlan
+from mailing.kinds.newsletter.planning import PlanEntry
+from mailing.kinds.follow_up.records import all_rows
+from mailing.kinds.follow_up.rules import load_sequences
 from talentpool.audience import evaluate
 from talentpool.models import Member
 from talentpool.policy import load_policy
@@ -74,28 +76,18 @@ NEWSLETTER_DAYS = {dt.date(2026, 12, 15), dt.date(2027, 1, 15), dt.date(2027, 2,
 
 
 def run_day(store, day, segments, policy, rules, log):
-    """What a daily build plans (most important kind first), remembered, then sent."""
-    recent = store.messages_by_member(policy.window_start(day))
+    """What a daily build plans (most important kind first, on one budget, as the engine does), then sent."""
+    budget = Budget()
+    event_plans = invitations.plan_invitations(store, [EVENT], segments, policy, day, planned=budget,
+                                               options=invitations.InvitationSettings(open_days=60, reminder_days=1))
+    seq_day = sequences.plan_sequences(store, rules, policy, day, budget)
     newsletters = []
     if day in NEWSLETTER_DAYS:
-        found = evaluate(store, ["all-newsletter"], "newsletter", day, segments=segments, policy=policy)
+        found = evaluate(store, ["all-newsletter"], "newsletter", day, segments=segments, policy=policy,
+                         planned=budget.by_member)
         slug = f"newsletter-{day:%Y-%m}"
         newsletters.append(CampaignPlan(slug, [PlanEntry(m.id, s, m.language, "a") for m, s in found.eligible],
                                         {}, {m.id: m for m, _ in found.eligible}))
-    planned, mine = Planned(), Planned()
-    for plan in newsletters:
-        for entry in plan.entries:
-            planned.add(entry.member_id, "newsletter", plan.slug, day)
-    event_plans = invitations.plan_invitations(store, [EVENT], segments, policy, day, planned=planned,
-                                               options=invitations.InvitationSettings(open_days=60, reminder_days=1))
-    for plan in event_plans:
-        for round_ in plan.rounds:
-            for r in round_.recipients:
-                mine.add(r.member.id, "invitation", round_.plan_id, day)
-    seq_day = sequences.plan_sequences(store, rules, policy, day, planned)
-    for step in seq_day.planned:
-        mine.add(step.member.id, step.sequence.kind, seq_day.plan_id, day)
-    reconcile_newsletters(newsletters, mine, policy, day, recent)
     invitations.commit(store, event_plans)
     sequences.commit(store, seq_day)
     at = dt.datetime.combine(day, dt.time(9, 0), tzinfo=PARIS)

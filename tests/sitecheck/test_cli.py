@@ -12,15 +12,15 @@ from tests.sitecheck.conftest import page_html, site_check
 def test_the_sample_site_passes_every_check(site):
     result = site_check(site)
     assert result.exit_code == 0, result.output
-    for name in ("links", "images", "feeds", "jsonld", "ics", "html", "a11y"):
+    for name in ("links", "images", "content", "feeds", "jsonld", "ics", "html", "a11y"):
         assert f"✓ {name}" in result.output, result.output
-    assert "site-check: 7 passed, 0 failed" in result.output
+    assert "site-check: 8 passed, 0 failed" in result.output
 
 
 def test_unknown_check_names_are_refused(site):
     result = site_check(site, "--skip", "links,spelling")
     assert result.exit_code == 2
-    assert "unknown check spelling; choose among links, images, feeds, jsonld, ics, html, a11y" in result.output
+    assert "unknown check spelling; choose among links, images, content, feeds, jsonld, ics, html, a11y" in result.output
 
 
 def test_a_folder_without_a_built_site_is_refused(tmp_path):
@@ -39,4 +39,4 @@ def test_skipped_checks_are_shown_and_warnings_listed_on_request(mini_site):
     assert "the calendar has no event" not in quiet.output
     loud = site_check(root, "--skip", "html,a11y", "--warnings")
     assert "evenements/calendrier.ics: the calendar has no event" in loud.output
-    assert "site-check: 5 passed, 0 failed" in loud.output
+    assert "site-check: 6 passed, 0 failed" in loud.output

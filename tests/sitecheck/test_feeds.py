@@ -54,3 +54,24 @@ def test_invalid_json_and_json_feed_items_without_id(mini_site):
     assert messages[0].startswith("item 1 ('untitled') has no id")
     assert messages[1].startswith(f"item 1 ('untitled') links to {PUBLIC}/emplois/absente/, which is not built")
     assert messages[2].startswith("not valid JSON: ")
+
+
+RSS = f"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Offres</title><link>{{link}}</link><description>Offres</description>
+  <item><title>Ingénieur·e data</title><link>{PUBLIC}/emplois/ingenieur-data-nantes/</link></item>
+</channel></rss>
+"""
+
+
+def test_a_feed_whose_link_is_the_feed_itself_is_refused(mini_site):
+    found, _, _ = run(mini_site, {"feeds/jobs.rss.xml": RSS.replace("{link}", f"{PUBLIC}/feeds/jobs.rss.xml"),
+                                  "index.json": json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "O",
+                                                            "home_page_url": f"{PUBLIC}/feeds/jobs.rss.xml", "items": []})})
+    assert sorted(p.message for p in found) == [
+        f"home_page_url points at {PUBLIC}/feeds/jobs.rss.xml, a .xml file, not at the page the feed follows",
+        f"the feed's <link> points at {PUBLIC}/feeds/jobs.rss.xml, a .xml file, not at the page the feed follows",
+    ]
+    found, _, _ = run(mini_site, {"feeds/jobs.rss.xml": RSS.replace("{link}", f"{PUBLIC}/emplois/ingenieur-data-nantes/"),
+                                  "index.json": json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "O",
+                                                            "home_page_url": f"{PUBLIC}/", "items": []})})
+    assert found == []

@@ -16,7 +16,7 @@ JOB = {
     "@context": "https://schema.org/", "@type": "JobPosting", "title": "Ingénieure data",
     "description": "<p>Mission</p>", "datePosted": "2026-11-02", "validThrough": "2027-01-31",
     "hiringOrganization": {"@type": "Organization", "name": "Cardamome Conseil"},
-    "jobLocation": [{"@type": "Place", "address": {"@type": "PostalAddress", "addressLocality": "Nantes", "addressCountry": "FR"}}],
+    "jobLocation": [{"@type": "Place", "address": {"@type": "PostalAddress", "addressLocality": "Nantes", "addressRegion": "Pays de la Loire", "addressCountry": "FR"}}],
     "employmentType": "FULL_TIME",
     "baseSalary": {"@type": "MonetaryAmount", "currency": "EUR",
                    "value": {"@type": "QuantitativeValue", "minValue": 45000, "maxValue": 55000, "unitText": "YEAR"}},
@@ -30,14 +30,14 @@ EVENT = {
 }
 
 
-def ld_page(*blocks, noindex=False) -> str:
+def ld_page(*blocks, noindex=False, body="") -> str:
     head = '<meta name="robots" content="noindex, nofollow">' if noindex else ""
     scripts = "".join(f'<script type="application/ld+json">{json.dumps(b)}</script>' for b in blocks)
-    return page_html("<p>Offre</p>", head=head + scripts)
+    return page_html(f"<p>Offre à Nantes, Pays de la Loire</p>{body}", head=head + scripts)
 
 
-def messages(mini_site, *blocks, noindex=False, today=dt.date(2026, 11, 22)):
-    root = mini_site({"index.html": ld_page(*blocks, noindex=noindex)})
+def messages(mini_site, *blocks, noindex=False, today=dt.date(2026, 11, 22), body="", files=None):
+    root = mini_site({"index.html": ld_page(*blocks, noindex=noindex, body=body), **(files or {})})
     found, _, _ = jsonld.run(Site(root, PUBLIC, today=today))
     return [p.message for p in found]
 
@@ -128,3 +128,57 @@ def test_person_needs_a_name_and_blocks_must_parse(mini_site):
     assert found[0].message == "Person: Person has no name"
     assert found[1].message.startswith("JSON-LD block does not parse: ")
     assert found[1].line == 7
+
+
+JOB_PAGE = """<ul class="skills must-have"><li>Python</li><li>SQL</li></ul>
+<ul class="skills nice-to-have"><li>dbt</li></ul>
+<ol class="job-steps"><li>Un appel de 30 minutes</li></ol>
+<dl><dd class="job-salary">45\u202f000\u00a0€ – 55\u202f000\u00a0€ brut par an</dd></dl>
+<section id="apply"><a href="mailto:recrutement@cardamome.example?subject=x">Postuler par e-mail</a></section>"""
+FULL = ("<p>Mission</p><ul><li>Python</li><li>SQL</li></ul><ul><li>dbt</li></ul><ol><li>Un appel de 30 minutes</li></ol>"
+        "<p>45 000 € – 55 000 € brut par an</p>")
+
+
+def test_a_job_posting_says_what_its_page_shows(mini_site):
+    assert messages(mini_site, {**JOB, "description": FULL, "directApply": False}, body=JOB_PAGE) == []
+
+
+def test_direct_apply_for_an_email_application_is_refused(mini_site):
+    found = messages(mini_site, {**JOB, "description": FULL, "directApply": True}, body=JOB_PAGE)
+    assert found == ["JobPosting 'Ingénieure data': directApply is true but the application does not start on this site "
+                     "(the page's apply links: mailto:recrutement@cardamome.example)"]
+    on_site = JOB_PAGE.replace("mailto:recrutement@cardamome.example?subject=x", "/postuler/")
+    assert messages(mini_site, {**JOB, "description": FULL, "directApply": True}, body=on_site) == []
+
+
+def test_a_description_without_the_pages_skills_process_or_pay_is_refused(mini_site):
+    found = messages(mini_site, {**JOB, "description": "<p>Mission</p><ul><li>Python</li></ul>"}, body=JOB_PAGE)
+    assert found == [
+        "JobPosting 'Ingénieure data': description lacks the must-have skill 'SQL' shown on the page",
+        "JobPosting 'Ingénieure data': description lacks the nice-to-have skill 'dbt' shown on the page",
+        "JobPosting 'Ingénieure data': description lacks the interview step 'Un appel de 30 minutes' shown on the page",
+        "JobPosting 'Ingénieure data': description lacks the pay '45 000 € – 55 000 € brut par an' shown on the page",
+    ]
+
+
+def test_an_address_without_region_or_not_shown_on_the_page_is_refused(mini_site):
+    place = {"@type": "Place", "address": {"@type": "PostalAddress", "addressLocality": "Nantes", "addressCountry": "FR",
+                                           "streetAddress": "5 quai de la Fosse"}}
+    assert messages(mini_site, {**JOB, "jobLocation": place}) == [
+        "JobPosting 'Ingénieure data': jobLocation 1 (Nantes) has no address.addressRegion",
+        "JobPosting 'Ingénieure data': jobLocation 1 streetAddress '5 quai de la Fosse' is not shown on the page",
+    ]
+
+
+def test_the_logo_must_be_a_raster_of_at_least_112_pixels(mini_site):
+    def with_logo(url):
+        return {**JOB, "hiringOrganization": {**JOB["hiringOrganization"], "logo": url}}
+
+    def png(width, height):
+        return b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + width.to_bytes(4, "big") + height.to_bytes(4, "big") + b"\x08\x06\x00\x00\x00"
+
+    assert messages(mini_site, with_logo(f"{PUBLIC}/theme/img/logo.svg")) == [
+        f"JobPosting 'Ingénieure data': hiringOrganization.logo '{PUBLIC}/theme/img/logo.svg' is not a raster image (PNG, JPEG, GIF or WebP)"]
+    assert messages(mini_site, with_logo(f"{PUBLIC}/logo-small.png"), files={"logo-small.png": png(32, 32)}) == [
+        f"JobPosting 'Ingénieure data': hiringOrganization.logo '{PUBLIC}/logo-small.png' is 32×32 pixels, under 112×112"]
+    assert messages(mini_site, with_logo(f"{PUBLIC}/logo.png"), files={"logo.png": png(512, 512)}) == []

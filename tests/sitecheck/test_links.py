@@ -25,7 +25,7 @@ def test_make_check_fails_on_a_broken_link_in_the_built_site(site_copy):
         "no such file in the built site (expected emplois/poste-inexistant/index.html)"
     ) in result.output
     assert "✗ links" in result.output
-    assert "site-check: 4 passed, 1 failed" in result.output
+    assert "site-check: 5 passed, 1 failed" in result.output
 
 
 def test_relative_root_relative_and_public_url_links_resolve(mini_site):

@@ -2,5 +2,5 @@
 
 Plain logic over the talent-pool store, used by the web application's
 sign-up and preferences pages (`mailing.webapp.signup`, `.preferences`) and
-by the job-alert planner (`mailing.alerts`).
+by the job-alert planner (`mailing.kinds.job_alert.digests`).
 """

@@ -20,7 +20,7 @@ from ..compose import format_address, message_id
 from ..settings import mail_theme_path
 from ..delivery.config import load_config
 from ..delivery.smtp import SmtpTransport
-from ..invitation_views import OverlayTheme
+from ..kinds.invitation.views import OverlayTheme
 from ..personalise import MemberValues, clean_name, render
 from ..pipeline import PLACEHOLDER, CompiledVariant, compile_variant
 from ..views import absolute, privacy_url

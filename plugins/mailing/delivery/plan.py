@@ -1,38 +1,32 @@
-"""Read a plan folder of the outbox and turn each manifest line into a message to send, or a skip.
+"""The one reader of plan folders: turn each manifest line into a message to send, or a skip.
 
-Layout (written by newsletters, invitations, sequences, alerts — see docs/delivery.md):
-
-    <outbox>/<plan>/manifest.jsonl       one JSON object per recipient: member, segment, lang, variant, jobs…
-    <outbox>/<plan>/compiled/<segment>.<lang>.<variant>.json   a compiled variant (CompiledVariant.to_json)
-    <outbox>/<plan>/plan.json            optional: {"plan_id", "kind", "composer"}
+The format (version 2) is in mailing.plan.format; mailing.plan.writer writes
+it. A plan of another format, a withdrawn plan and a plan whose source file
+no longer exists are refused, naming why. The composer is the one of the
+plan's `message_kind` in the registry (mailing.kinds).
 
 The manifest holds no address or name: each member is read from the store at
 send time, and the policy decides again (consent, unsubscription, retention,
-budget, active process), with the member's own choices (pause, digest only).
+budget, active process), with the member's own choices (pause, digest only);
+the budget counts what was sent and, like the build's, the more important
+messages still waiting in the outbox's other plans (mailing.engine.budget).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..plan import format as plan_format
+from ..plan.format import COMPILED, MANIFEST, META
 from . import choices
 from .sender import Lazy, Outgoing, Skip
 
 log = logging.getLogger(__name__)
-
-MANIFEST = "manifest.jsonl"
-COMPILED = "compiled"
-META = "plan.json"
-DEFAULT_KIND = "newsletter"
-DEFAULT_COMPOSER = "mailing.delivery.plan:newsletter_composer"
-# Composers may only come from Vivier's own mailing package.
-COMPOSER_PACKAGES = ("mailing.",)
 
 
 class PlanError(ValueError):
@@ -46,7 +40,7 @@ class Plan:
     folder: Path
     plan_id: str
     kind: str
-    composer: str
+    message_kind: str
     meta: dict = field(default_factory=dict)
 
     @property
@@ -109,23 +103,38 @@ def resolve(settings: dict, name: str | Path) -> Path:
 
 
 def open_plan(settings: dict, name: str | Path) -> Plan:
-    """The plan folder `name` (a path, or a folder of the outbox), validated."""
+    """The plan folder `name` (a path, or a folder of the outbox), validated; PlanError says why not."""
+    from ..kinds import registry
+
     folder = resolve(settings, name)
     if not (folder / MANIFEST).is_file():
         raise PlanError(f"{folder}: no {MANIFEST}; is this a plan folder of the outbox?")
-    meta = {}
-    if (folder / META).is_file():
-        try:
-            meta = json.loads((folder / META).read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise PlanError(f"{folder / META}: not valid JSON ({exc.msg})") from None
-        if not isinstance(meta, dict):
-            raise PlanError(f"{folder / META}: expected an object like {{\"kind\": \"newsletter\"}}")
-    composer = str(meta.get("composer") or DEFAULT_COMPOSER)
-    if not composer.startswith(COMPOSER_PACKAGES) or ":" not in composer:
-        raise PlanError(f"{folder / META}: composer must be 'mailing.module:function', not {composer!r}")
+    if not (folder / META).is_file():
+        raise PlanError(f"{folder}: no {META}; this plan was made by an older Vivier: rebuild (make site) to plan it again")
+    try:
+        meta = json.loads((folder / META).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise PlanError(f"{folder / META}: not valid JSON ({exc.msg})") from None
+    if not isinstance(meta, dict):
+        raise PlanError(f"{folder / META}: expected an object like {{\"format\": {plan_format.FORMAT}, \"kind\": \"newsletter\"}}")
+    if meta.get("format") != plan_format.FORMAT:
+        raise PlanError(f"{folder.name}: a plan of format {meta.get('format', 1)!r}, made by an older Vivier; this one sends "
+                        f"format {plan_format.FORMAT}: rebuild (make site) to plan it again, then send")
+    withdrawn = plan_format.withdrawn(folder)
+    if withdrawn is not None:
+        raise PlanError(f"{folder.name} was withdrawn ({withdrawn.get('at', '?')}): {withdrawn.get('reason', 'no reason given')}; "
+                        "nothing is sent")
+    missing = plan_format.missing_sources(settings, meta)
+    if missing:
+        raise PlanError(f"{folder.name} was made from {missing[0]}, which no longer exists; nothing is sent "
+                        "(the next build withdraws this plan)")
+    message_kind = str(meta.get("message_kind") or "")
+    try:
+        registry.get(message_kind)
+    except KeyError as exc:
+        raise PlanError(f"{folder / META}: {exc}") from None
     plan_id = str(meta.get("plan_id") or folder.name)
-    return Plan(folder, plan_id, str(meta.get("kind") or DEFAULT_KIND), composer, meta)
+    return Plan(folder, plan_id, str(meta.get("kind") or "newsletter"), message_kind, meta)
 
 
 # --- composers ------------------------------------------------------------------------
@@ -155,20 +164,13 @@ class NewsletterComposer:
         return self.composer.compose(member, self.matches(member, entry), when)
 
 
-def newsletter_composer(compiled, **kwargs) -> NewsletterComposer:
-    return NewsletterComposer(compiled, **kwargs)
-
-
-def _factory(spec: str) -> Callable:
-    module, _, name = spec.partition(":")
-    return getattr(importlib.import_module(module), name)
-
-
 class PlanMessages:
     """The stream of messages of a plan: one `Lazy` item per manifest line, decided and composed on demand."""
 
     def __init__(self, plan: Plan, settings: dict, store, policy, today: dt.date, when: Callable[[], dt.datetime]):
         from mailing.compose import MailConfig
+        from mailing.engine.budget import Budget, pending
+        from mailing.kinds import registry
         from mailing.pipeline import CompiledVariant
         from mailing.tokens import Signer, secret_from_env
 
@@ -181,10 +183,13 @@ class PlanMessages:
         self.config = MailConfig.from_settings(settings)
         self.signer = Signer(secret_from_env(required=bool(settings.get("MAILING_REQUIRE_SECRET"))))
         self._load = CompiledVariant.from_json
-        self._factory = _factory(plan.composer)
+        self._factory = registry.get(plan.message_kind).composer
         self._composers: dict[tuple, object] = {}
         self._window = policy.window_start(today)
         policy.priority(plan.kind)  # an unknown kind fails now, before anything is sent
+        # The other plans' messages still waiting: a less important message never takes their place.
+        outbox = plan_format.outbox_root(settings)
+        self._waiting = Budget(pending(store, outbox, today, replaced={plan.plan_id}) if outbox.is_dir() else {})
 
     def composer(self, entry: dict):
         """One composer per compiled variant, built on first use and kept."""
@@ -210,7 +215,7 @@ class PlanMessages:
             return None, "erased"
         erased = self.store.suppression_reason(member.email) == "erased"
         recent = self.store.messages_since(member.id, self._window)
-        decision = self.policy.decide(member, kind, self.today, recent, erased=erased)
+        decision = self.policy.decide(member, kind, self.today, recent, planned=self._waiting.of(member.id), erased=erased)
         if not decision.allowed:
             return member, decision.reason
         objection = choices.objection(choices.preferences(self.store, member.id), kind, self.today)

@@ -3,8 +3,9 @@
 Routes map a path to `handler(app, request) -> Response`. A route's path is
 either literal ("/healthz") or the name of a setting holding a public URL
 (`MAILING_UNSUBSCRIBE_URL` → "/desabonnement"), so links in emails and the
-application never disagree. To add pages (sign-up, preferences…), append one
-line to `ROUTES` with your module's handler.
+application never disagree; a trailing "?" on the setting's name makes the
+route optional (served only when the setting is set). To add pages (sign-up,
+preferences…), append one line to `ROUTES` with your module's handler.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ ROUTES: list[tuple[str, str]] = [
     ("COMMUNITY_ENDPOINT", "mailing.webapp.signup:handle"),
     ("COMMUNITY_CONFIRM_URL", "mailing.webapp.signup:confirm"),
     ("MAILING_PREFERENCES_URL", "mailing.webapp.preferences:handle"),
+    ("AMBASSADORS_FORM_ENDPOINT?", "mailing.webapp.booking:handle"),  # "?": only when the setting is set
 ]
 
 
@@ -56,6 +58,10 @@ class WebApp:
         self.pages = pages.Pages(self.settings)
         self.routes: dict[str, object] = {}
         for where, handler in routes if routes is not None else ROUTES:
+            if where.endswith("?"):  # an optional route: served only when its setting is set
+                where = where[:-1]
+                if not self.settings.get(where):
+                    continue
             self.add_route(where, handler)
 
     def add_route(self, where: str, handler) -> str:

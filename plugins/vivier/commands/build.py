@@ -36,7 +36,11 @@ def build(ctx, publish, today, output):
     try:
         Pelican(settings).run()
     except ContentError as exc:
-        print_problems(console, exc.problems, settings["PATH"], f"{len(exc.problems)} content problem(s): nothing was published")
+        if get_report(settings).site_validated:  # found in an email while the site's pages were written
+            outcome = "the site's pages were updated; no email was planned or archived"
+        else:
+            outcome = "nothing was published (output/ keeps the last good build)"
+        print_problems(console, exc.problems, settings["PATH"], f"{len(exc.problems)} content problem(s): {outcome}")
         sys.exit(1)
     except settings_errors() as exc:  # e.g. a production build without VIVIER_SECRET
         console.print(f"[bold red]✗[/] {exc}", highlight=False)
@@ -48,6 +52,35 @@ def build(ctx, publish, today, output):
     warnings = get_report(settings).warnings
     if warnings:
         console.print(f"[yellow]{len(warnings)} warning(s)[/] above: the site was built; fix them when you can.", highlight=False)
+    print_pool_fit(settings)
+
+
+def print_pool_fit(settings) -> None:
+    """The private section of the report: each open job's pool fit, counts only, on this terminal only."""
+    from careers.dates import today
+    from rich.table import Table
+    from staffing import settings as staffing_settings
+    from staffing.report import open_job_fits
+
+    if not staffing_settings.value(settings, "STAFFING_FIT_IN_BUILD"):
+        return
+    try:
+        fits = open_job_fits(settings, today(settings))
+    except Exception as exc:  # the site is built; a pool problem must not turn that into a failure
+        console.print(f"[yellow]pool fit not computed:[/] {exc}", highlight=False)
+        return
+    if fits is None:
+        console.print("pool fit: no member store here (CI holds no personal data); run `vivier job fit FILE` where the pool is.",
+                      highlight=False)
+        return
+    table = Table(title="Pool fit of open jobs (private: counts only, not published)")
+    for column, justify in (("job", "left"), ("eligible", "right"), ("fit all", "right"), ("all but one", "right"),
+                            ("excludes the most", "left")):
+        table.add_column(column, justify=justify)
+    for item in fits:
+        total = item.fit.total
+        table.add_row(item.path, str(total.eligible), str(total.fit_all), str(total.all_but_one), total.excludes_most or "—")
+    console.print(table)
 
 
 commands = [build]

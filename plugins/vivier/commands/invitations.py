@@ -28,8 +28,7 @@ def run_planning(ctx, today: str | None):
     from careers.report import ContentError
     from careers.settings import SettingsError
     from mailing import settings as mailing_settings
-    from mailing.invitation_service import plan_without_writing
-
+    from mailing.kinds.invitation.service import plan_without_writing
     from ..cli import settings_from
 
     if today:
@@ -65,7 +64,7 @@ def invitations():
 @click.pass_context
 def plan(ctx, event, today, limit):
     """Show today's rounds for EVENT (its Reference, slug or UID); sends and records nothing."""
-    from mailing.invitation_service import find_event
+    from mailing.kinds.invitation.service import find_event
 
     _, generator = run_planning(ctx, today)
     found = find_event(generator.event_plans, [], event)

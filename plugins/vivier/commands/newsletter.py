@@ -15,8 +15,7 @@ def _builds(ctx):
     from careers.report import ContentError
     from careers.settings import SettingsError
     from mailing import settings as mailing_settings
-    from mailing.service import build_newsletters
-
+    from mailing.kinds.newsletter.service import build_newsletters
     from ..cli import settings_from
 
     settings = settings_from(ctx)
@@ -83,9 +82,11 @@ def plan(ctx, slug):
 def preview(ctx, slug, email, segment, open_it):
     """Write the exact email (both parts) of one member as .eml (and .html), and print its path."""
     from mailing.compose import AddressError, Composer, MailConfig
-    from mailing.outbox import campaign_dir, signer_for
+    from mailing.plan.format import outbox_root
+    from mailing.plan.writer import signer_for
     from mailing.personalise import member_values, render
-    from mailing.service import entry_for, now_for
+    from mailing.kinds.newsletter.service import entry_for
+    from mailing.kinds.newsletter.service import now_for
     from talentpool import config as pool_config
 
     settings, builds = _builds(ctx)
@@ -109,7 +110,7 @@ def preview(ctx, slug, email, segment, open_it):
         _, message = composer.compose(member, entry.matches, now_for(settings))
     except AddressError as exc:
         raise click.ClickException(str(exc)) from exc
-    folder = campaign_dir(settings, slug) / "previews"
+    folder = outbox_root(settings) / slug / "previews"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{member.id}.eml"
     path.write_bytes(message)
@@ -132,8 +133,7 @@ def preview(ctx, slug, email, segment, open_it):
 @click.pass_context
 def new(ctx, title, lang):
     """Write a new campaign file in content/newsletters/ with every field and a guide."""
-    from mailing.campaigns import new_file
-
+    from mailing.kinds.newsletter.campaigns import new_file
     from ..cli import settings_from
 
     settings = settings_from(ctx)

@@ -40,7 +40,7 @@ def _prepare(ctx, plan_name, rate):
     from mailing.delivery.config import DeliveryConfigError, load_config
     from mailing.delivery.plan import PlanError, open_plan
     from talentpool import config as pool_config
-    from talentpool.policy import Policy, PolicyError
+    from talentpool.policy import PolicyError
 
     from ..cli import settings_from
 
@@ -59,8 +59,7 @@ def _prepare(ctx, plan_name, rate):
     if problems:
         _fail(f"{plan.folder} cannot be sent:\n  " + "\n  ".join(problems))
     try:
-        policy_path = pool_config.path(settings, "POOL_POLICY_PATH")
-        policy = pool_config.load_policy(settings) if policy_path.exists() else Policy()
+        policy = pool_config.load_policy(settings)
     except PolicyError as exc:
         _fail(str(exc))
     return settings, delivery, plan, policy, today(settings), (lambda: now(settings))

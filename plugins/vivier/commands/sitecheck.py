@@ -61,15 +61,16 @@ def report(console: Console, results, show_warnings: bool) -> None:
 
 @click.command("site-check")
 @click.argument("output", required=False, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--skip", "skip", metavar="CHECKS", help="Comma-separated checks to leave out: links,images,feeds,jsonld,ics,html,a11y.")
+@click.option("--skip", "skip", metavar="CHECKS", help="Comma-separated checks to leave out: links,images,content,feeds,jsonld,ics,html,a11y.")
 @click.option("--public-url", help="The site's public address (default: the PUBLIC_URL setting).")
 @click.option("--today", help="Judge expiry as if today were this date (YYYY-MM-DD; default: the build's today).")
 @click.option("--warnings/--no-warnings", "show_warnings", default=False, help="List the warnings too (they never fail a check; by default only counted).")
 @click.pass_context
 def site_check(ctx, output, skip, public_url, today, show_warnings):
     """Check the built site OUTPUT (default: the OUTPUT_PATH setting): links, images,
-    feeds, JSON-LD, calendars, HTML validity and accessibility."""
+    inline scripts and size budgets, feeds, JSON-LD, calendars, HTML validity and accessibility."""
     from careers.dates import today as build_today
+    from careers.settings import DEFAULTS as CAREERS_DEFAULTS
 
     from ..cli import settings_from
 
@@ -92,7 +93,9 @@ def site_check(ctx, output, skip, public_url, today, show_warnings):
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--today") from exc
     site = Site(folder, public_url or settings["PUBLIC_URL"], site_url=settings.get("SITEURL"), today=day,
-                axe_path=find_axe(Path(settings.get("PROJECT_ROOT", "."))))
+                axe_path=find_axe(Path(settings.get("PROJECT_ROOT", "."))),
+                budgets={kind: settings.get(name, CAREERS_DEFAULTS[name])
+                         for kind, name in (("page", "CAREERS_MAX_PAGE_KB"), ("feed", "CAREERS_MAX_FEED_KB"))})
     console = Console(file=sys.stdout, highlight=False, soft_wrap=True, emoji=False)
     console.print(f"Checking [bold]{escape(str(folder))}[/] as {escape(site.public_url)} (today {day})")
     with console.status("checking…") as status:

@@ -10,6 +10,8 @@
  *   </form>
  *   <ul data-facet-results> <li data-id="ID">…</li> … </ul>
  *   [data-facets-fallback]  (optional: static links hidden once the script runs)
+ *   [data-js-only]          (optional, hidden in the HTML: shown once the script runs, e.g. the text search)
+ *   [data-active-count]     (optional: "(n)" checked boxes, e.g. in a folded panel's summary)
  *
  * OR inside a facet, AND across facets; the text filter ignores case and
  * accents; the state lives in the query string (?department=data&q=python)
@@ -125,6 +127,10 @@
       el.textContent = String(n);
     });
     announce(form, shown);
+    var active = form.querySelectorAll('input[type="checkbox"]:checked').length;
+    form.querySelectorAll("[data-active-count]").forEach(function (el) {
+      el.textContent = active ? "(" + active + ")" : "";
+    });
   }
 
   function setup(form) {
@@ -157,6 +163,7 @@
           window.setTimeout(function () { update(true); }, 0);
         });
         document.querySelectorAll("[data-facets-fallback]").forEach(function (el) { el.hidden = true; });
+        form.querySelectorAll("[data-js-only]").forEach(function (el) { el.hidden = false; });
         form.hidden = false;
         update(false);
       })

@@ -1,0 +1,1 @@
+"""The mail engine: one generator (`generator.MailEngine`) over the registry's kinds, one budget (`budget`)."""

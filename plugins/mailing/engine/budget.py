@@ -1,0 +1,87 @@
+"""One frequency budget for every message a build plans, shared by every kind of the registry.
+
+The policy counts, per member, the messages already sent (the store's
+`messages`, within the budget window) and the messages planned but not sent
+yet that are at least as important as the one it decides. A `Budget` holds
+the second list for a whole build: first every message still waiting in the
+outbox from earlier builds (`pending`: plan folders not replaced by this
+build, minus what the ledger says was delivered or refused for good), then
+what each kind plans, the most important kind first (mailing.engine). So a
+rebuild sees exactly what the first build saw, and changes nothing that did
+not change; and a newsletter never takes a place an invitation holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..plan import format as plan_format
+
+logger = logging.getLogger(__name__)
+
+OVER_BUDGET = "over_budget"
+# Ledger states after which a planned message is no longer waiting to be sent.
+DONE_STATES = ("sent", "failed", "unknown", "bounced")
+# Ledger states after which the member may have the message (a calendar update or cancellation follows it).
+RECEIVED_STATES = ("sent", "unknown")
+
+
+class Budget:
+    """Messages planned but not sent yet, by member id: (kind, plan id, day) tuples the policy understands."""
+
+    def __init__(self, pending: dict[str, list[tuple]] | None = None):
+        self.by_member: dict[str, list[tuple]] = {m: list(items) for m, items in (pending or {}).items()}
+
+    def add(self, member_id: str, kind: str, plan_id: str, day: dt.date) -> None:
+        self.by_member.setdefault(member_id, []).append((kind, plan_id, day))
+
+    def of(self, member_id: str) -> list[tuple]:
+        return self.by_member.get(member_id, [])
+
+    def kinds(self, member_id: str) -> list[str]:
+        return [item[0] for item in self.of(member_id)]
+
+    def without(self, plan_id: str) -> "Budget":
+        """The same budget less one plan's messages (the plan being sent does not count against itself)."""
+        return Budget({m: [i for i in items if i[1] != plan_id] for m, items in self.by_member.items()})
+
+
+def delivered(store, plan_ids: Iterable[str], states: tuple[str, ...] = DONE_STATES) -> set[tuple[str, str]]:
+    """(plan id, member id) pairs the ledger has finished with (or that are in `states`)."""
+    ids = sorted(set(plan_ids))
+    if not ids:
+        return set()
+    marks = ",".join("?" for _ in ids)
+    marks_states = ",".join("?" for _ in states)
+    with store.transaction() as conn:
+        try:
+            rows = conn.execute(f"SELECT plan_id, member_id FROM deliveries WHERE plan_id IN ({marks}) "
+                                f"AND status IN ({marks_states})", (*ids, *states)).fetchall()
+        except Exception:  # a store without a ledger yet
+            return set()
+    return {(plan_id, member_id) for plan_id, member_id in rows}
+
+
+def pending(store, outbox: Path, today: dt.date, *, replaced: Iterable[str] = ()) -> dict[str, list[tuple]]:
+    """Messages waiting in the outbox's plans (not withdrawn, not `replaced` by this build), per member."""
+    skip = set(replaced)
+    plans = [(folder, meta) for folder, meta in plan_format.existing(outbox)
+             if str(meta.get("plan_id") or folder.name) not in skip and plan_format.withdrawn(folder) is None]
+    done = delivered(store, [str(meta.get("plan_id") or folder.name) for folder, meta in plans])
+    result: dict[str, list[tuple]] = {}
+    for folder, meta in plans:
+        plan_id = str(meta.get("plan_id") or folder.name)
+        default_kind = str(meta.get("kind") or "newsletter")
+        with open(folder / plan_format.MANIFEST, encoding="utf-8") as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                entry = json.loads(line)
+                member = entry.get("member")
+                if member and (plan_id, member) not in done:
+                    result.setdefault(member, []).append((entry.get("kind") or default_kind, plan_id, today))
+    return result

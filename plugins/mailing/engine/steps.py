@@ -1,0 +1,98 @@
+"""The engine's steps over the kinds: read, allocate one budget, finish; then write and withdraw."""
+
+from __future__ import annotations
+
+import logging
+
+from careers.dates import today
+from careers.report import get_report
+
+from ..kinds import registry
+from ..plan import format as plan_format
+from ..plan.writer import write_plan, withdraw
+from .budget import Budget, pending
+
+logger = logging.getLogger(__name__)
+
+
+def read_and_plan(kinds: list, settings: dict) -> None:
+    """Every kind reads; if nothing is wrong, they plan on one budget, most important first; then finish."""
+    report = get_report(settings)
+    for kind in kinds:
+        kind.read()
+    if not report.errors:
+        allocate(kinds, settings)
+    for kind in kinds:
+        kind.finish()
+
+
+def allocate(kinds: list, settings: dict) -> Budget | None:
+    """One budget for the whole build: what the outbox still holds, then each kind's plans in priority order."""
+    from talentpool import config as pool_config
+
+    wanting = [kind for kind in kinds if kind.wants_store()]
+    if not wanting:
+        return None  # nothing to plan: the pool is not even opened
+    report = get_report(settings)
+    try:
+        policy = pool_config.load_policy(settings)
+    except Exception as exc:  # the audience commands explain
+        report.error(str(pool_config.path(settings, "POOL_POLICY_PATH")), "policy", f"the policy cannot be loaded: {exc}")
+        return None
+    day = today(settings)
+    outbox = plan_format.outbox_root(settings)
+    replaced = {str(meta.get("plan_id") or folder.name) for folder, meta in plan_format.existing(outbox)
+                if any(kind.name == meta.get("message_kind") and kind.replaces(meta) for kind in kinds)}
+    with pool_config.open_store(settings) as store:
+        budget = Budget(pending(store, outbox, day, replaced=replaced))
+        for kind in sorted(wanting, key=lambda k: k.rank(policy)):
+            kind.plan(budget, store, policy, day)
+    return budget
+
+
+def write(kinds: list, settings: dict, writer) -> list[str]:
+    """Public pages, then every plan folder and the kinds' records; then withdraw what is stale."""
+    from talentpool import config as pool_config
+
+    for kind in kinds:
+        kind.write_public(writer)
+    written: list[str] = []
+    store = None
+    try:
+        for kind in kinds:
+            if not kind.wants_store():
+                continue
+            store = store or pool_config.open_store(settings)
+            for draft in kind.drafts(store):
+                write_plan(settings, draft)
+                written.append(draft.plan_id)
+                logger.info("%s: %d recipient(s) planned", draft.plan_id, len(draft.entries))
+            kind.commit(store)
+    finally:
+        if store is not None:
+            store.close()
+    withdraw_stale(kinds, settings, set(written))
+    return written
+
+
+def withdraw_stale(kinds: list, settings: dict, written: set[str]) -> list[str]:
+    """Withdraw the outbox's plans that this build did not write and whose kind says they are stale."""
+    by_name = {kind.name: kind for kind in kinds}
+    withdrawn = []
+    for folder, meta in plan_format.existing(plan_format.outbox_root(settings)):
+        plan_id = str(meta.get("plan_id") or folder.name)
+        if plan_id in written or plan_format.withdrawn(folder) is not None:
+            continue
+        kind = by_name.get(str(meta.get("message_kind")))
+        if kind is None:
+            try:
+                registry.get(str(meta.get("message_kind")))
+                continue  # a kind that does not plan in builds keeps its plans
+            except KeyError:
+                reason = f"no message kind {meta.get('message_kind')!r} sends it any more"
+        else:
+            reason = kind.withdraw_reason(meta)
+        if reason:
+            withdraw(folder, reason)
+            withdrawn.append(plan_id)
+    return withdrawn

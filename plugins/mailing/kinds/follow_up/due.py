@@ -1,0 +1,201 @@
+"""Which follow-up step each member is due today, and why the others are not.
+
+For every member and sequence: the trigger gives an anchor date (the day the
+stage was entered, a date field, the end of retention); steps fall due at
+anchor ± delay (repeating steps every N days/months); a step due but not
+allowed (budget, consent…) waits until `max_wait` has passed, then is
+missed; exit rules stop a run; a planned step is remembered in the store
+(`sequence_records`) so it is never planned twice. At most one follow-up per
+member per day; the most important kind (policy priority) goes first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from talentpool.segments import member_view
+
+from . import records as sequence_records
+from ...delivery import choices as member_choices
+from ...engine.budget import Budget as Planned
+from .rules import Sequence, Step
+
+# Outcomes other than the policy's own reasons.
+DUE = "due"
+NOT_YET = "not_yet"
+EXITED = "exited"
+MISSED = "missed"
+DONE = "done"
+ONE_PER_DAY = "one_per_day"
+
+
+def plan_id_for(day: dt.date) -> str:
+    """The plan folder of one day's follow-ups."""
+    return f"sequences-{day.isoformat()}"
+
+
+@dataclass
+class StepDue:
+    """A step a member is due on `today`."""
+
+    member: object
+    sequence: Sequence
+    step: Step
+    anchor: dt.date
+    occurrence: int
+    due: dt.date
+
+    def row(self, plan_id: str, today: dt.date) -> sequence_records.StepRow:
+        return sequence_records.StepRow(self.member.id, self.sequence.name, self.step.id, self.anchor, self.occurrence,
+                                        self.due, plan_id, today)
+
+    @property
+    def variant_key(self) -> str:
+        """The compiled-variant 'segment' of this step (sequence__step)."""
+        return f"{self.sequence.name}__{self.step.id}"
+
+
+@dataclass
+class Outcome:
+    """What happens today for one member in one sequence (for `vivier sequences due`)."""
+
+    member: object
+    sequence: str
+    status: str  # due, waiting reasons, exited, not_yet, missed, done
+    detail: str = ""
+    step: str = ""
+    due: dt.date | None = None
+
+
+@dataclass
+class SequenceDay:
+    """Everything decided for one day: steps planned, and every other outcome."""
+
+    today: dt.date
+    planned: list[StepDue] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def plan_id(self) -> str:
+        return plan_id_for(self.today)
+
+    def counts(self) -> Counter:
+        return Counter(o.status for o in self.outcomes)
+
+
+def anchor_of(member, view: dict, sequence: Sequence, policy, today: dt.date) -> dt.date | None:
+    """The trigger's date for this member, or None when the trigger does not apply."""
+    trigger = sequence.trigger
+    if trigger.type == "stage":
+        anchor = member.stage_changed if member.stage == trigger.stage else None
+    elif trigger.type == "date":
+        anchor = view.get(trigger.date_field)
+    else:
+        anchor = policy.retention_end(member)[0]
+    if anchor is None:
+        return None
+    if trigger.when is not None and not trigger.when(view, today):
+        return None
+    return anchor
+
+
+def _occurrence(step: Step, first: dt.date, today: dt.date) -> tuple[int, dt.date]:
+    """The latest occurrence of a repeating step due on or before today (0 when only the first)."""
+    k = 0
+    while step.every and step.every.add(first, k + 1) <= today:
+        k += 1
+    return k, (step.every.add(first, k) if step.every else first)
+
+
+def next_step(sequence: Sequence, anchor: dt.date, done: set[tuple[str, int]], today: dt.date) -> tuple[str, Step | None, int, dt.date | None]:
+    """(status, step, occurrence, due) of the run started at `anchor`: the step due today, or why none is."""
+    for step in sequence.steps:
+        first = step.first_due(anchor)
+        if first > today:
+            return NOT_YET, step, 0, first
+        occurrence, due = _occurrence(step, first, today)
+        late = today > sequence.max_wait.add(due)
+        if (step.id, occurrence) in done:
+            if step.every:
+                return NOT_YET, step, occurrence + 1, step.every.add(first, occurrence + 1)
+            continue
+        if late:
+            if step.every:
+                return MISSED, step, occurrence + 1, step.every.add(first, occurrence + 1)
+            continue
+        return DUE, step, occurrence, due
+    return DONE, None, 0, None
+
+
+def evaluate_member(member, sequences: list[Sequence], policy, today: dt.date, rows: list) -> tuple[list[StepDue], list[Outcome]]:
+    """The steps a member is due today in every sequence, and the other outcomes."""
+    view = member_view(member)
+    due, outcomes = [], []
+    for sequence in sequences:
+        mine = [r for r in rows if r.sequence == sequence.name]
+        anchor = anchor_of(member, view, sequence, policy, today)
+        if anchor is None or (sequence.audience is not None and not sequence.audience(view, today)):
+            if mine:
+                outcomes.append(Outcome(member, sequence.name, EXITED, "the trigger or audience no longer applies"))
+            continue
+        done = {(r.step, r.occurrence) for r in mine if r.anchor == anchor}
+        status, step, occurrence, when = next_step(sequence, anchor, done, today)
+        if status == DONE:
+            if done:
+                outcomes.append(Outcome(member, sequence.name, DONE))
+            continue
+        exit_name = next((name for name, rule in sequence.exits.items() if rule(view, today)), None)
+        if exit_name is not None:
+            outcomes.append(Outcome(member, sequence.name, EXITED, exit_name, step.id, when))
+        elif status == DUE:
+            due.append(StepDue(member, sequence, step, anchor, occurrence, when))
+        else:
+            outcomes.append(Outcome(member, sequence.name, status, "", step.id, when))
+    return due, outcomes
+
+
+def plan_sequences(store, sequences: dict[str, Sequence], policy, today: dt.date, planned: Planned | None = None) -> SequenceDay:
+    """Who is due which follow-up today; adds what it plans to `planned` (shared budget)."""
+    planned = Planned() if planned is None else planned
+    day = SequenceDay(today)
+    if not sequences:
+        return day
+    ordered = sorted(sequences.values(), key=lambda s: (policy.priority(s.kind), s.name))
+    recent = store.messages_by_member(policy.window_start(today))
+    rows = sequence_records.all_rows(store)
+    suppressed = store.suppressed_hashes("erased")
+    prefs = member_choices.all_preferences(store)  # a paused member's step waits, like one over budget
+    for member in store.iter_members():
+        candidates, outcomes = evaluate_member(member, ordered, policy, today, rows.get(member.id, []))
+        day.outcomes += outcomes
+        if not candidates:
+            continue
+        candidates.sort(key=lambda d: (policy.priority(d.sequence.kind), d.due, d.sequence.name))
+        erased = bool(suppressed) and store.suppression_hash(member.email) in suppressed
+        chosen = None
+        for candidate in candidates:
+            if chosen is not None:
+                day.outcomes.append(Outcome(member, candidate.sequence.name, ONE_PER_DAY,
+                                            f"{chosen.sequence.name} goes first", candidate.step.id, candidate.due))
+                continue
+            decision = policy.decide(member, candidate.sequence.kind, today, recent.get(member.id, ()),
+                                     planned=planned.of(member.id), erased=erased)
+            reason = decision.reason if not decision.allowed else \
+                member_choices.objection(prefs.get(member.id, {}), candidate.sequence.kind, today)
+            if not reason:
+                chosen = candidate
+                day.planned.append(candidate)
+                planned.add(member.id, candidate.sequence.kind, day.plan_id, today)
+                day.outcomes.append(Outcome(member, candidate.sequence.name, DUE, "", candidate.step.id, candidate.due))
+            else:
+                day.outcomes.append(Outcome(member, candidate.sequence.name, reason,
+                                            f"waits until {candidate.sequence.max_wait.add(candidate.due)} at most",
+                                            candidate.step.id, candidate.due))
+    return day
+
+
+def commit(store, day: SequenceDay) -> int:
+    """Remember the day's planned steps (never planned again); returns how many are new."""
+    return sequence_records.record(store, [d.row(day.plan_id, day.today) for d in day.planned])

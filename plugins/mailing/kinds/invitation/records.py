@@ -1,0 +1,68 @@
+"""What the store remembers of invitations: who was sent which calendar message, per event.
+
+One row per (event UID, member, action, SEQUENCE), written when a plan is
+written: `invite`, `update`, `cancel` (METHOD:REQUEST / REQUEST / CANCEL) and
+`reminder`. Status `planned`, or `skipped` with the policy's reason when the
+member was over budget for that round (not retried). Updates, cancellations
+and reminders go only to members with a planned `invite` or `update`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+PLANNED = "planned"
+SKIPPED = "skipped"
+ACTIONS = ("invite", "update", "cancel", "reminder")
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    """One remembered calendar message for one member."""
+
+    event_uid: str
+    member_id: str
+    action: str
+    sequence: int
+    status: str
+    reason: str
+    segment: str
+    plan_id: str
+    planned: dt.date
+
+
+_SELECT = "SELECT event_uid, member_id, action, sequence, status, reason, segment, plan_id, planned FROM invitations"
+
+
+def _row(values) -> InvitationRow:
+    return InvitationRow(*values[:8], dt.date.fromisoformat(values[8]))
+
+
+def rows_for_event(store, event_uid: str) -> list[InvitationRow]:
+    """Every row of one event, oldest first."""
+    with store.transaction() as conn:
+        rows = conn.execute(_SELECT + " WHERE event_uid = ? ORDER BY planned, member_id", (event_uid,)).fetchall()
+    return [_row(row) for row in rows]
+
+
+def rows_of_plan(store, plan_id: str, status: str = PLANNED) -> list[InvitationRow]:
+    """The planned (or skipped) rows of one plan folder (a round), in the order they were planned."""
+    with store.transaction() as conn:
+        rows = conn.execute(_SELECT + " WHERE plan_id = ? AND status = ? ORDER BY planned, member_id", (plan_id, status)).fetchall()
+    return [_row(row) for row in rows]
+
+
+def record(store, rows: list[InvitationRow]) -> int:
+    """Remember planned or skipped messages (existing rows are kept); returns how many are new."""
+    added = 0
+    with store.transaction() as conn:
+        for row in rows:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO invitations(event_uid, member_id, action, sequence, status, reason, segment, plan_id, planned) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (row.event_uid, row.member_id, row.action, row.sequence, row.status, row.reason, row.segment, row.plan_id,
+                 row.planned.isoformat()),
+            )
+            added += cursor.rowcount
+    return added

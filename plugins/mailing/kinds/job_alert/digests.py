@@ -1,0 +1,213 @@
+"""Job alerts: each member's saved choices act as their own segment; one digest per member per period.
+
+On every build ("today"), for each member with the `job_alerts` consent, the
+open jobs that match their criteria (`community.criteria`), were posted since
+they asked for alerts (and in the last COMMUNITY_ALERT_MAX_AGE_DAYS days) and
+were never alerted to them go into one digest — if their rhythm allows one
+today (as they come: one a day at most; weekly; monthly), the policy allows a
+`job_alert` (consent, retention, active process, the shared frequency budget
+and its priority) and they have not paused. Jobs left out wait for the next
+digest; a job is never alerted twice to the same member (table `job_alerts`).
+
+The plan goes to `<outbox>/alerts-<day>/` in the newsletters' layout and is
+delivered by `vivier send alerts-<day>`. The mailing plugin's AlertsGenerator
+runs this after the newsletters and invitations and takes back lower-priority
+messages (newsletter, follow-ups) that an alert pushes over the budget.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ...community import criteria as alert_criteria
+from ...delivery import choices as member_choices
+from ...engine.budget import Budget as Planned
+from ...matching import JobFacts, MemberProfile, norm, score
+
+log = logging.getLogger(__name__)
+
+KIND = "job_alert"
+CONSENT = "job_alerts"
+RHYTHM_WAIT = "rhythm"  # outcome: matching jobs wait for the member's next period
+
+
+def plan_id_for(day: dt.date) -> str:
+    return f"alerts-{day.isoformat()}"
+
+
+@dataclass(frozen=True)
+class OpenJob:
+    """What alerts need of an open job: its facts for matching and the day it was posted."""
+
+    facts: JobFacts
+    posted: dt.date
+
+    @property
+    def reference(self) -> str:
+        return self.facts.reference
+
+    @classmethod
+    def of(cls, job) -> "OpenJob":
+        posted = job.date.date() if isinstance(job.date, dt.datetime) else job.date
+        return cls(JobFacts.from_job(job), posted)
+
+
+class AlertIndex:
+    """Open jobs indexed by normalised skill and department, for `Criteria.matches`.
+
+    A job matches a member's criteria only if it shares a skill (must-have or
+    nice-to-have) or its department with them, so each member tests only the
+    jobs of their own skills and departments instead of every open job; the
+    full `Criteria.matches` still decides. `relevant` keeps the jobs' order.
+    """
+
+    def __init__(self, jobs: list[OpenJob]):
+        self.jobs = list(jobs)
+        self.skills: dict[str, list[int]] = {}
+        self.departments: dict[str, list[int]] = {}
+        for position, job in enumerate(self.jobs):
+            for skill in {norm(s) for s in (*job.facts.must_have, *job.facts.nice_to_have)}:
+                self.skills.setdefault(skill, []).append(position)
+            self.departments.setdefault(norm(job.facts.department), []).append(position)
+
+    def relevant(self, wanted) -> list[OpenJob]:
+        """The jobs sharing a skill or a department with `wanted` (a superset of its matches)."""
+        positions: set[int] = set()
+        for skill in wanted.skills:
+            positions.update(self.skills.get(skill, ()))
+        for department in wanted.departments:
+            positions.update(self.departments.get(department, ()))
+        return [self.jobs[p] for p in sorted(positions)]
+
+
+@dataclass
+class Digest:
+    """One member's digest today: the references of the jobs it announces, best first."""
+
+    member: object
+    jobs: list[str]
+
+
+@dataclass
+class AlertDay:
+    """Everything decided for one day: digests planned, and why other matching members wait."""
+
+    today: dt.date
+    digests: list[Digest] = field(default_factory=list)
+    waiting: Counter = field(default_factory=Counter)
+
+    @property
+    def plan_id(self) -> str:
+        return plan_id_for(self.today)
+
+
+# --- what the store remembers ---------------------------------------------------------
+
+
+def alerted(store) -> dict[str, dict[str, dt.date]]:
+    """member id -> {job reference: day it was planned}, for the whole pool in one query."""
+    result: dict[str, dict[str, dt.date]] = {}
+    with store.transaction() as conn:
+        for member_id, reference, planned in conn.execute("SELECT member_id, job_reference, planned FROM job_alerts"):
+            result.setdefault(member_id, {})[reference] = dt.date.fromisoformat(planned)
+    return result
+
+
+def rows_of_plan(store, plan_id: str) -> dict[str, list[str]]:
+    """member id -> job references of one plan (a rebuild on the same day keeps them)."""
+    result: dict[str, list[str]] = {}
+    with store.transaction() as conn:
+        for member_id, reference in conn.execute(
+                "SELECT member_id, job_reference FROM job_alerts WHERE plan_id = ? ORDER BY rowid", (plan_id,)):
+            result.setdefault(member_id, []).append(reference)
+    return result
+
+
+def record(store, day: AlertDay) -> int:
+    """Remember each (member, job) planned today, so it is never alerted again; returns how many are new."""
+    added = 0
+    with store.transaction() as conn:
+        for digest in day.digests:
+            for reference in digest.jobs:
+                added += conn.execute(
+                    "INSERT OR IGNORE INTO job_alerts(member_id, job_reference, plan_id, planned) VALUES (?, ?, ?, ?)",
+                    (digest.member.id, reference, day.plan_id, day.today.isoformat())).rowcount
+    return added
+
+
+# --- planning -----------------------------------------------------------------------------
+
+
+def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs: int, max_age_days: int,
+                planned: Planned | None = None) -> AlertDay:
+    """Who gets a digest today and with which jobs; adds the digests to `planned` (shared budget)."""
+    planned = Planned() if planned is None else planned
+    day = AlertDay(today)
+    if not jobs:
+        return day
+    done = alerted(store)
+    prefs = member_choices.all_preferences(store)
+    recent = store.messages_by_member(policy.window_start(today))
+    suppressed = store.suppressed_hashes("erased")
+    oldest = today - dt.timedelta(days=max_age_days)
+    index = AlertIndex(jobs)
+    for member in store.iter_members():
+        if not member.has_consent(CONSENT):
+            continue
+        mine = prefs.get(member.id, {})
+        wanted = alert_criteria.criteria_of(member, mine)
+        if wanted.empty:
+            continue
+        since = max(oldest, member.consents[CONSENT])
+        seen = done.get(member.id, {})
+        fresh = [job for job in index.relevant(wanted) if job.posted >= since and job.reference not in seen and wanted.matches(job.facts)]
+        if not fresh:
+            continue
+        resume = alert_criteria.next_digest(wanted.rhythm, max(seen.values(), default=None))
+        if resume is not None and today < resume:
+            day.waiting[RHYTHM_WAIT] += 1
+            continue
+        erased = bool(suppressed) and store.suppression_hash(member.email) in suppressed
+        decision = policy.decide(member, KIND, today, recent.get(member.id, ()), planned=planned.of(member.id), erased=erased)
+        reason = decision.reason if not decision.allowed else member_choices.objection(mine, KIND, today)
+        if reason:
+            day.waiting[reason] += 1
+            continue
+        profile = MemberProfile.of(member)
+        fresh.sort(key=lambda job: (-score(job.facts, profile).score, -job.posted.toordinal(), job.reference))
+        day.digests.append(Digest(member, [job.reference for job in fresh[:max_jobs]]))
+        planned.add(member.id, KIND, day.plan_id, today)
+    return day
+
+
+# --- the plan folder -----------------------------------------------------------------------
+
+
+def alert_draft(settings, store, day: AlertDay, compiled: dict, open_refs: set[str]):
+    """Today's alert plan (digests planned earlier today kept, closed jobs left out), or None."""
+    from .views import SEGMENT, VARIANT
+    from ...plan.writer import PlanDraft
+
+    languages = {key[1] for key in compiled}
+    fresh = {d.member.id: d for d in day.digests}
+    earlier = {m: refs for m, refs in rows_of_plan(store, day.plan_id).items() if m not in fresh}
+    entries, members = [], {}
+    for member_id, refs in [*earlier.items(), *((m, d.jobs) for m, d in fresh.items())]:
+        member = fresh[member_id].member if member_id in fresh else store.get(member_id)
+        refs = [ref for ref in refs if ref in open_refs]
+        if member is None or not refs:
+            continue
+        lang = member.language if member.language in languages else settings["DEFAULT_LANG"]
+        members[member_id] = member
+        entries.append({"member": member_id, "segment": SEGMENT, "lang": lang, "variant": VARIANT, "kind": KIND, "jobs": refs})
+    if not entries:
+        return None
+    summary = {
+        "day": day.today.isoformat(), "recipients": len(entries), "new_today": len(entries),
+        "jobs": sum(len(e["jobs"]) for e in entries),
+        "counts": [{"lang": lang, "members": n} for lang, n in sorted(Counter(e["lang"] for e in entries).items())],
+    }
+    return PlanDraft(day.plan_id, KIND, "job_alert", entries, compiled, summary=summary, members=members)

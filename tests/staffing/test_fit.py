@@ -1,0 +1,135 @@
+"""`vivier job fit`: counts of eligible members who fit a job's must-haves, checked against an independent count."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import re
+import stat
+import subprocess
+import sys
+import unicodedata
+from collections import Counter
+
+import pytest
+
+from tests.careers.test_job_rules import write_job
+from tests.conftest import ROOT, TODAY, settings_file
+
+MUST = "Python, SQL, Spark"
+
+
+def vivier(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "vivier", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "COLUMNS": "200", **(env or {})})
+
+
+@pytest.fixture(scope="module")
+def pool(private_paths):
+    loaded = vivier("pool", "load-sample")
+    assert loaded.returncode == 0, loaded.stderr
+
+
+def _fold(text):
+    text = unicodedata.normalize("NFKD", text).casefold()
+    return "".join(c for c in text if not unicodedata.combining(c)).strip()
+
+
+def independent_counts(must):
+    """From the sample CSV and the policy's own decision, member by member: (eligible, all, all but one) by city."""
+    from talentpool import config
+    from talentpool.audience import default_policy
+
+    today = dt.date.fromisoformat(TODAY)
+    policy = default_policy()
+    segments = config.load_segments({"PROJECT_ROOT": str(ROOT)})
+    wanted = [_fold(s) for s in must]
+    rows = {r["email"].casefold(): r for r in csv.DictReader(open(ROOT / "audiences/sample/members.csv", encoding="utf-8"))}
+    counts = Counter()
+    emails = {"all": set(), "one": set()}
+    with config.open_store({}) as store:
+        for member in store.iter_members():
+            decision = policy.decide(member, "job_alert", today)
+            if not decision.allowed:
+                continue
+            row = rows[member.email.casefold()]
+            have = {_fold(s) for s in row["skills"].split("|")}
+            missing = [s for s in wanted if s not in have]
+            named = [name for name, segment in segments.items() if segment.matches(member, today)]
+            for group in ("*", row["city"], *named):
+                counts[group, "eligible"] += 1
+                counts[group, "all"] += not missing
+                counts[group, "one"] += len(missing) == 1
+            if len(missing) <= 1:
+                emails["all" if not missing else "one"].add(member.email)
+    return counts, emails
+
+
+def test_job_fit_counts_match_an_independent_count(tmp_path, pool):
+    content = tmp_path / "content"
+    path = write_job(content, "fit-data", Must_have=MUST)
+    conf = settings_file(tmp_path, content)
+    lists = tmp_path / "private-lists"
+    result = vivier("--settings", str(conf), "job", "fit", str(path), "--list", env={"VIVIER_FIT_LISTS": str(lists)})
+    assert result.returncode == 0, result.stderr
+    expected, emails = independent_counts(MUST.split(", "))
+    assert expected["*", "all"] > 0 and expected["*", "one"] > expected["*", "all"]
+    summary = re.search(r"(\d+) eligible member\(s\).*?: (\d+) fit every must-have, (\d+) all but one", result.stdout)
+    assert tuple(map(int, summary.groups())) == (expected["*", "eligible"], expected["*", "all"], expected["*", "one"])
+    for group in ("Lyon", "Nantes", "lyon", "data-lyon", "juniors"):  # two cities, three segments
+        row = re.search(rf"│ {group} +│ +(\d+) │ +(\d+) │ +(\d+) │", result.stdout)
+        assert tuple(map(int, row.groups())) == (expected[group, "eligible"], expected[group, "all"], expected[group, "one"]), group
+
+    # Counts only on the terminal; the names go to a private 0600 file outside the repository.
+    sample = list(csv.DictReader(open(ROOT / "audiences/sample/members.csv", encoding="utf-8")))
+    for row in sample:
+        assert row["email"].casefold() not in result.stdout.casefold()
+        assert f"{row['first_name']} {row['last_name']}" not in result.stdout
+    written = lists / f"fit-data-{TODAY}.csv"
+    assert str(written) in result.stdout
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    listed = list(csv.DictReader(open(written, encoding="utf-8")))
+    assert {r["email"] for r in listed if r["fits"] == "all"} == emails["all"]
+    assert {r["email"] for r in listed if r["fits"] == "all but one"} == emails["one"]
+
+
+def test_the_single_must_have_that_excludes_the_most(tmp_path, pool):
+    from staffing.fit import pool_fit
+
+    settings = {"PROJECT_ROOT": str(ROOT)}
+    report = pool_fit(settings, ["Python", "SQL", "Spark"], dt.date.fromisoformat(TODAY))
+    only = report.total.lacking_only
+    assert report.total.excludes_most == max(["Python", "SQL", "Spark"], key=lambda s: (only[s], report.total.lacking[s]))
+    assert sum(only.values()) == report.total.all_but_one
+    # Segments overlap; each one's counts are those of its own members.
+    assert report.by_segment["all-newsletter"].eligible <= report.total.eligible
+
+
+def test_member_lists_never_go_to_output_or_git(tmp_path):
+    from staffing.settings import StaffingSettingsError, private_folder
+
+    with pytest.raises(StaffingSettingsError, match="inside OUTPUT_PATH"):
+        private_folder({"PROJECT_ROOT": str(tmp_path), "OUTPUT_PATH": str(tmp_path / "output"),
+                        "STAFFING_LISTS_PATH": "output/fit"}, "STAFFING_LISTS_PATH")
+    with pytest.raises(StaffingSettingsError, match="git work tree and not ignored"):
+        private_folder({"PROJECT_ROOT": str(ROOT), "STAFFING_LISTS_PATH": "content/fit"}, "STAFFING_LISTS_PATH")
+    assert private_folder({"PROJECT_ROOT": str(ROOT)}, "STAFFING_LISTS_PATH") == ROOT / "var" / "fit"
+
+
+def test_the_build_report_shows_each_open_jobs_fit_in_counts_only(tmp_path, pool, capsys):
+    from vivier.commands.build import print_pool_fit
+    from vivier.config import load_settings
+
+    settings = load_settings(str(ROOT / "pelicanconf.py"))
+    print_pool_fit(settings)
+    shown = capsys.readouterr().err
+    assert "Pool fit of open jobs (private: counts only, not published)" in shown
+    assert "jobs/stage-data-analyst-lyon.md" in shown or "jobs/stage-data-an" in shown
+    for row in csv.DictReader(open(ROOT / "audiences/sample/members.csv", encoding="utf-8")):
+        assert row["email"].casefold() not in shown.casefold() and row["last_name"] not in shown
+
+    settings["POOL_PATH"] = str(tmp_path / "no-store.sqlite3")  # as in CI: no personal data there
+    print_pool_fit(settings)
+    assert "pool fit: no member store here" in capsys.readouterr().err
+    assert not (tmp_path / "no-store.sqlite3").exists()

@@ -20,7 +20,7 @@ from careers.i18n import load_strings
 from careers.reader import article_schema, page_schema
 from mailing.kinds.newsletter.campaigns import campaign_schema
 
-from .fields import Kind, hint, kind_of, label, title
+from .fields import COUNTRY_PATTERN, Kind, hint, kind_of, label, title
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ def _widget(spec: f.Field, kind: Kind, settings, cities: list[str]) -> dict:
                 {"name": "postal_code", "label": "Postal code", "widget": "string", "required": False},
                 {"name": "region", "label": "Region", "widget": "string", "required": False},
                 {"name": "country", "label": "Country", "widget": "string", "required": True,
-                 "pattern": list(job_pattern_country()), "hint": "two-letter ISO code: FR, BE, CH…"},
+                 "pattern": list(COUNTRY_PATTERN), "hint": "two-letter ISO code: FR, BE, CH…"},
             ],
         }
     if kind.kind == "boolean":
@@ -116,10 +116,6 @@ def _widget(spec: f.Field, kind: Kind, settings, cities: list[str]) -> dict:
     elif kind.max_length:
         widget["pattern"] = [rf"^[\s\S]{{0,{kind.max_length}}}$", f"at most {kind.max_length} characters"]
     return widget
-
-
-def job_pattern_country() -> tuple[str, str]:
-    return (r"^[A-Za-z]{2}$", "a two-letter country code, e.g. FR")
 
 
 def _options(name: str, choices: list, settings) -> list:

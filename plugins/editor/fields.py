@@ -50,13 +50,14 @@ def _choice(parse) -> Kind:
 
 _EMAIL = (r"^[^@\s<>\"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$", "an email address, like recrutement@example.org")
 _KEY = (r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$", "lower-case letters, digits and hyphens, e.g. data-lyon")
-_COUNTRY = (r"^[A-Za-z]{2}$", "a two-letter country code, e.g. FR")
+COUNTRY_PATTERN = (r"^[A-Za-z]{2}$", "a two-letter country code, e.g. FR")
 
 
 def kind_of(name: str, parse) -> Kind:
     """The editor's view of one field parser (`known=False` when the parser is new to this module)."""
     qualname = getattr(parse, "__qualname__", "")
     owner = qualname.split(".<locals>")[0]
+    function = getattr(parse, "__name__", "")
     scope = _closure(parse)
     if parse is job_fields.skills:
         return Kind("skills")
@@ -95,10 +96,10 @@ def kind_of(name: str, parse) -> Kind:
     if owner in ("_key", "department"):
         return Kind("string", pattern=_KEY)
     if owner == "_country":
-        return Kind("string", pattern=_COUNTRY)
-    if owner in ("selection",) or parse.__name__ in ("booking", "site_or_https_url"):
+        return Kind("string", pattern=COUNTRY_PATTERN)
+    if owner == "selection" or function in ("booking", "site_or_https_url"):
         return Kind("string")
-    if parse.__name__ == "<lambda>":  # taken as written by Pelican itself (dates, authors, summaries)
+    if function == "<lambda>":  # taken as written by Pelican itself (dates, authors, summaries)
         if name == "summary":
             return Kind("text")
         if name == "date":

@@ -16,7 +16,7 @@ from .config import editor_config
 
 logger = logging.getLogger(__name__)
 
-OWN_FILES = ("manual-init.js", "vivier-cms.js", "admin.css")
+OWN_FILES = ("manual-init.js", "vivier-format.js", "vivier-cms.js", "admin.css")
 BUNDLE_PATTERNS = ("decap-cms.js", "*.decap-cms.js", "*.wasm", "decap-cms.js.LICENSE.txt")
 
 
@@ -72,6 +72,7 @@ def page(settings, bundled: bool) -> str:
   <p id="editor-error" role="alert" hidden></p>{missing}
   <script src="manual-init.js"></script>
   <script src="decap-cms.js"></script>
+  <script src="vivier-format.js"></script>
   <script src="vivier-cms.js"></script>
 </body>
 </html>

@@ -89,8 +89,10 @@ def fill_job(page, **values):
 def test_a_job_created_in_the_form_is_a_file_the_check_accepts_and_the_build_publishes(page, editor, tmp_path):
     drive.new_entry(page, editor.base, "jobs_fr")
     fill_job(page)
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / "editor-job-form.png"))  # looked at by a person; git-ignored
+    SHOTS.mkdir(exist_ok=True)  # the filled form, top and bottom, for a person to look at (git-ignored)
+    page.screenshot(path=str(SHOTS / "editor-job-form-end.png"))
+    drive.field(page, "title").scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / "editor-job-form.png"))
     drive.publish(page)
     drive.saved(page)
     path = editor.content / "jobs" / "ingenieur-qualite-lyon.md"

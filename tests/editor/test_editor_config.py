@@ -125,7 +125,7 @@ def test_the_editors_file_format_reads_every_file_as_the_build_and_writes_it_bac
     texts = {str(p.relative_to(ROOT / "content")): p.read_text(encoding="utf-8") for p in files}
     page = browser.new_page()
     page.goto(served_site + "/admin/editor.json")
-    page.add_script_tag(url=served_site + "/admin/vivier-cms.js")
+    page.add_script_tag(url=served_site + "/admin/vivier-format.js")
     page.wait_for_function("window.VivierCodec !== undefined")
     results = page.evaluate("""async (texts) => {
         const spec = await (await fetch('/admin/editor.json')).json();

@@ -99,6 +99,8 @@ def kind_of(name: str, parse) -> Kind:
         return Kind("string", pattern=COUNTRY_PATTERN)
     if owner == "selection" or function in ("booking", "site_or_https_url"):
         return Kind("string")
+    if function == "parse_sign_off":  # written by `vivier job sign-off`; the form keeps it as it is
+        return Kind("string")
     if function == "<lambda>":  # taken as written by Pelican itself (dates, authors, summaries)
         if name == "summary":
             return Kind("text")

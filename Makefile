@@ -14,8 +14,11 @@ EDITOR_DEPS := editor/node_modules/.installed
 EDIT_PORT ?= 8000
 EDIT_BACKEND_PORT ?= 8081
 # Private artefacts (member store, outbox) stay outside output/ and out of git.
-export VIVIER_POOL ?= $(CURDIR)/var/pool.sqlite3
+# `make site` builds from the fictional sample store only; a real store is chosen
+# explicitly with VIVIER_POOL and is never written by `make site` (docs/talent-pool.md).
+export VIVIER_SAMPLE_POOL ?= $(CURDIR)/var/sample-pool.sqlite3
 export VIVIER_OUTBOX ?= $(CURDIR)/var/outbox
+OUTPUT ?= output
 
 .PHONY: site build serve edit test check publish bench clean venv deps test-deps editor-deps browser java-runtime node-tools help
 
@@ -78,10 +81,13 @@ browser:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 # `vivier build` is the Pelican build (same settings, same plugins) that lists
-# content problems as one table instead of a traceback.
+# content problems as one table instead of a traceback. `vivier pool site-env`
+# picks the store: VIVIER_POOL when it is marked as a sample store, else
+# VIVIER_SAMPLE_POOL (then a real VIVIER_POOL and its outbox are left alone).
 build: $(STAMP) $(EDITOR_DEPS)
-	$(BIN)/vivier pool load-sample
-	$(BIN)/vivier -s $(CONF) build -o output
+	@exports="$$($(BIN)/vivier -s $(CONF) pool site-env)" && eval "$$exports" && \
+	  $(BIN)/vivier -s $(CONF) pool load-sample && \
+	  $(BIN)/vivier -s $(CONF) build -o $(OUTPUT)
 
 site: build
 

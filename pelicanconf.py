@@ -118,7 +118,7 @@ CAREERS_COMPANY = {
 }
 
 # --- Private artefacts (never under output/, never in git) -------------------
-POOL_PATH = os.environ.get("VIVIER_POOL", "var/pool.sqlite3")
+POOL_PATH = os.environ.get("VIVIER_POOL", "var/sample-pool.sqlite3")
 MAILING_OUTBOX = os.environ.get("VIVIER_OUTBOX", "var/outbox")
 
 # --- Events (careers.events; see docs/events.md) ------------------------------
@@ -223,8 +223,11 @@ COMMUNITY_ENDPOINT = COMMUNITY_API_URL + "/inscription"
 COMMUNITY_CONFIRM_URL = COMMUNITY_API_URL + "/confirmation"
 COMMUNITY_FORM_VERSION = "2026-11"  # change it whenever the form's wording or consents change
 COMMUNITY_CONFIRM_HOURS = 72  # a confirmation link works this long
-COMMUNITY_RATE_PER_ADDRESS = 3  # sign-ups per address and day
+COMMUNITY_RATE_PER_ADDRESS = 3  # sign-ups per mailbox and day (case and +tags ignored)
 COMMUNITY_RATE_PER_CLIENT = 20  # sign-ups per client (IP) and hour
+COMMUNITY_RATE_OVERALL = 300  # sign-ups per hour from everyone together
+# Reverse proxies whose X-Forwarded-For is believed (IPs or networks); none: the connection's address counts.
+COMMUNITY_TRUSTED_PROXIES = [p for p in os.environ.get("VIVIER_TRUSTED_PROXIES", "").split(",") if p.strip()]
 COMMUNITY_LOCATIONS = ["Lyon", "Nantes"]  # cities offered in the form
 COMMUNITY_ALERT_MAX_JOBS = 5  # jobs per alert digest at most (the rest wait for the next)
 COMMUNITY_ALERT_MAX_AGE_DAYS = 30  # only jobs posted in the last N days are announced

@@ -4,6 +4,7 @@
     worker.py plan CONTENT POOL OUTBOX
     worker.py compose PLAN_FOLDER POOL [LIMIT]
     worker.py send PLAN_FOLDER POOL
+    worker.py relay PLAN_FOLDER POOL PORT CONNECTIONS LIMIT [SYNC]
 
 `run.py` starts it with the environment (VIVIER_POOL, VIVIER_OUTBOX,
 VIVIER_TODAY) already set; peak RSS is this process's own high-water mark.
@@ -159,6 +160,57 @@ def send(folder: str, pool: str) -> dict:
             "check": _check_message(last) if last else "none", "peak_mb": rss_mb()}
 
 
+def relay(folder: str, pool: str, port: str, connections: str, limit: str, sync: str = "full") -> dict:
+    """The whole send path to a local relay: manifest, decide, compose, claim, SMTP, ledger (on a copy of the pool).
+
+    `sync` "normal" leaves the store at synchronous=NORMAL, for comparison only:
+    `vivier send` always commits its ledger with FULL.
+    """
+    import contextlib
+    import itertools
+    import shutil
+    import tempfile
+
+    from mailing.delivery.config import load_config
+    from mailing.delivery.ledger import Ledger
+    from mailing.delivery.ratelimit import RateLimiter
+    from mailing.delivery.sender import Channel, Sender
+    from mailing.delivery.smtp import SmtpTransport
+    from talentpool.store import Store
+
+    if sync == "normal":
+        Store.durable_commits = lambda self: None
+    scratch = Path(tempfile.mkdtemp(prefix="vivier-relay-"))
+    try:
+        copy = scratch / "pool.sqlite3"
+        shutil.copy(pool, copy)  # a fresh ledger for every run
+        settings, store, plan_obj, messages, when = _plan_and_store(folder, str(copy))
+        config = load_config({**settings, "MAILING_SMTP_HOST": "127.0.0.1", "MAILING_SMTP_PORT": int(port),
+                              "MAILING_SMTP_SECURITY": "none", "MAILING_RATE": 1_000_000, "MAILING_BACKOFF": 1.0,
+                              "MAILING_SMTP_MAX_PER_CONNECTION": 1000, "MAILING_SMTP_CONNECTIONS": int(connections)},
+                             environ={})
+
+        @contextlib.contextmanager
+        def open_channel():
+            with Store(copy) as own, SmtpTransport(config) as transport:
+                yield Channel(transport, Ledger(own, plan_obj.plan_id, now=lambda: when, lease=config.lease))
+
+        with SmtpTransport(config) as transport:
+            sender = Sender(transport, Ledger(store, plan_obj.plan_id, now=lambda: when, lease=config.lease),
+                            kind=plan_obj.kind, limiter=RateLimiter(config.rate), retries=config.retries,
+                            backoff=config.backoff, backoff_max=config.backoff_max, connections=config.connections,
+                            open_channel=open_channel)
+            start = time.perf_counter()
+            summary = sender.run(itertools.islice(messages, int(limit)))
+            seconds = time.perf_counter() - start
+        store.close()
+        return {"sent": summary.sent, "skipped": sum(summary.skipped.values()), "deferred": summary.deferred,
+                "retried": summary.retried, "aborted": summary.aborted, "seconds": seconds,
+                "per_s": summary.sent / seconds if seconds else 0.0, "peak_mb": rss_mb()}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def _check_message(data: bytes) -> str:
     """'ok' when the email package reads back a multipart/alternative with a text and an HTML part."""
     from email import policy
@@ -175,7 +227,7 @@ def _check_message(data: bytes) -> str:
 def main(argv: list[str]) -> None:
     logging.disable(logging.WARNING)  # the insecure-secret warning and content warnings are expected here
     task, args = argv[0], argv[1:]
-    result = {"segments": segments, "plan": plan, "compose": compose, "send": send}[task](*args)
+    result = {"segments": segments, "plan": plan, "compose": compose, "send": send, "relay": relay}[task](*args)
     print(json.dumps(result))
 
 

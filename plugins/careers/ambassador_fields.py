@@ -190,7 +190,7 @@ def schema(settings, *, translation: bool = False) -> f.Schema:
         f.Field("booking", booking, required=required, example="https://cal.com/cardamome/lea-martin",
                 help="a Cal.com or Calendly link, mailto:role-mailbox@…, or form (uses AMBASSADORS_FORM_ENDPOINT)",
                 aliases=("reservation", "réservation")),
-        f.Field("mailbox", f.email(), example="entretiens.cyber@cardamome.example",
+        f.Field("mailbox", f.email(), example="entretiens.equipe@cardamome.example",
                 help="with Booking: form, the role mailbox that receives the requests; never published",
                 aliases=("boite", "boîte")),
         f.Field("questions", f.list_of(f.text(max_length=200), separator="|"),

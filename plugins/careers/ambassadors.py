@@ -147,7 +147,7 @@ class AmbassadorsGenerator(Generator):
                          "AMBASSADORS_FORM_ENDPOINT = \"https://api.carrieres.cardamome.example/entretien-inverse\"")
         if values.get("booking") == "form" and not values.get("mailbox"):
             report.error(path, "mailbox", "is missing: with Booking: form, the requests go to a role mailbox; add it "
-                         "(it is not published)", "Mailbox: entretiens.cyber@cardamome.example", af.f.field_line(path, "booking"))
+                         "(it is not published)", "Mailbox: entretiens.equipe@cardamome.example", af.f.field_line(path, "booking"))
         if slug in af.RESERVED_SLUGS:
             report.error(path, "slug", f"{slug!r} is the name of a facet folder", f"Slug: {slug}-2")
         photo = values.get("photo")

@@ -117,11 +117,6 @@ class JobsGenerator(Generator):
                 raw = {k: v for k, v in job.metadata.items() if v is not None}
                 values = schema.parse(raw, source, report, already_reported=before)
                 self._apply(job, values)
-                if job.locations:
-                    job.locations, problem = complete_places(job.locations, job.street_address)
-                    if problem:
-                        report.error(source, "street_address", problem, "Street_address: 18 rue des Tisserands; 5 quai de la Fosse",
-                                     field_line(source, "street_address"))
                 wording.check(source, job.lang, rules, report, self._text_just_read(source))
                 check_title(source, job.title, job.lang, rules, report)
                 if not header_broken(report, source):  # else what follows would list that one problem again
@@ -139,6 +134,12 @@ class JobsGenerator(Generator):
                 groups.setdefault(job.reference, []).append(job)
         check_translations(groups, settings, report)
         check_apply_references(read, report, schema.by_name["reference"].example)
+        for job in read:  # after the translations are compared as their editors wrote them
+            if job.locations:
+                job.locations, problem = complete_places(job.locations, job.street_address)
+                if problem:
+                    report.error(job.source_path, "street_address", problem, "Street_address: 18 rue des Tisserands; 5 quai de la Fosse",
+                                 field_line(job.source_path, "street_address"))
 
         published = [j for j in valid if j.status != "draft" and not report.has_errors_for(j.source_path)]
         for job in published:

@@ -149,29 +149,33 @@ def _write(record: Produced, path: str, data: bytes) -> bool:
     return False
 
 
-def replace_if_changed(path, data: bytes) -> bool:
+def replace_if_changed(path, data: bytes, mode: int | None = None) -> bool:
     """Write `data` to `path` unless the file already holds exactly these bytes; True when written.
 
     A new file goes under a temporary name in the same folder, then is
     renamed: a reader never sees half a file (a server, `vivier send`), and a
     file hard-linked into an earlier deploy's snapshot (rsync --link-dest,
-    cp -al) is replaced, not changed. Shared by the site and the outbox.
+    cp -al) is replaced, not changed. Shared by the site and the outbox; the
+    outbox passes `mode=0o600` (personal data), which also tightens a file left
+    more open by an older build.
     """
     path = os.fspath(path)
     try:
         if os.path.getsize(path) == len(data) and not os.path.islink(path):
             with open(path, "rb") as handle:
                 if handle.read() == data:
+                    if mode is not None and os.stat(path).st_mode & 0o777 != mode:
+                        os.chmod(path, mode)
                     return False
     except OSError:  # not there yet
         pass
     folder = os.path.dirname(path)
     temporary = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
     try:
-        handle = open(temporary, "wb")
+        handle = _open_new(temporary, mode)
     except FileNotFoundError:  # its folder is new
         os.makedirs(folder, exist_ok=True)
-        handle = open(temporary, "wb")
+        handle = _open_new(temporary, mode)
     try:
         with handle:
             handle.write(data)
@@ -183,6 +187,14 @@ def replace_if_changed(path, data: bytes) -> bool:
             pass
         raise
     return True
+
+
+def _open_new(path: str, mode: int | None):
+    if mode is None:
+        return open(path, "wb")
+    handle = os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode), "wb")
+    os.fchmod(handle.fileno(), mode)  # a stale temporary file keeps its mode through O_CREAT
+    return handle
 
 
 class _Collected(io.BytesIO):

@@ -15,13 +15,14 @@ from . import settings as mailing_settings
 
 
 def initialize(pelican):
-    """Defaults and validation of the MAILING_… and COMMUNITY_… settings, before any generator exists."""
+    """Defaults of every mail setting (mailing.settings) and their validation, before any generator exists."""
     from .community import settings as community_settings
+    from .kinds.invitation import settings as invitation_settings
 
-    mailing_settings.apply_defaults(pelican.settings)
+    mailing_settings.apply_defaults(pelican.settings)  # every mail setting, declared once, applied here
     mailing_settings.validate(pelican.settings)
-    community_settings.apply_defaults(pelican.settings)
     community_settings.validate(pelican.settings)
+    invitation_settings.validate(pelican.settings)
 
 
 def get_generators(pelican):

@@ -82,6 +82,8 @@ class Signer:
         """The data inside a genuine token for `purpose`; InvalidToken otherwise."""
         try:
             body, signature = token.split(".")
+            if not (body.isascii() and signature.isascii()):  # compare_digest raises TypeError on non-ASCII text
+                raise ValueError("non-ASCII token")
             payload = _unb64(body)
         except (ValueError, TypeError):
             raise InvalidToken("malformed token") from None

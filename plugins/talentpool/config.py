@@ -2,7 +2,10 @@
 
 Relative paths are taken from the project root (`PROJECT_ROOT`, else the
 current folder). The store path comes from `POOL_PATH`, else the
-`VIVIER_POOL` environment variable, else `var/pool.sqlite3`.
+`VIVIER_POOL` environment variable, else the sample store. The sample store
+(`POOL_SAMPLE_STORE`, else `VIVIER_SAMPLE_POOL`, else
+`var/sample-pool.sqlite3`) only ever holds the fictional sample: a real pool
+is always chosen explicitly with `VIVIER_POOL`.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import os
 from pathlib import Path
 
 DEFAULTS = {
-    "POOL_PATH": "var/pool.sqlite3",
+    "POOL_PATH": "var/sample-pool.sqlite3",
+    "POOL_SAMPLE_STORE": "var/sample-pool.sqlite3",
     "POOL_SEGMENTS_PATH": "audiences/segments",
     "POOL_POLICY_PATH": "audiences/policy.yml",
     "POOL_MAPPINGS_PATH": "audiences/mappings",
@@ -27,10 +31,17 @@ def path(settings: dict | None, key: str) -> Path:
     value = settings.get(key)
     if not value and key == "POOL_PATH":
         value = os.environ.get("VIVIER_POOL")
+    if not value and key == "POOL_SAMPLE_STORE":
+        value = os.environ.get("VIVIER_SAMPLE_POOL")
     value = Path(value or DEFAULTS[key]).expanduser()
     if value.is_absolute():
         return value
     return Path(settings.get("PROJECT_ROOT") or os.getcwd()) / value
+
+
+def sample_path(settings: dict | None = None) -> Path:
+    """Where the fictional sample store lives (what `make site` loads and builds from)."""
+    return path(settings, "POOL_SAMPLE_STORE")
 
 
 def open_store(settings: dict | None = None):

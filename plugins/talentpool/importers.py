@@ -19,7 +19,8 @@ from pathlib import Path
 
 from .mappings import IMPORT_FIELDS, Mapping
 from .merge import merge
-from .models import LANGUAGES, SENIORITIES, SOURCES, STAGES, Member, is_valid_email, normalise_email
+from .models import LANGUAGES, SENIORITIES, SOURCES, STAGES, UNDATED, Member, is_valid_email, normalise_email
+from .private import write_private
 
 log = logging.getLogger(__name__)
 _VOCABULARIES = {"language": LANGUAGES, "stage": STAGES, "source": SOURCES, "seniority": SENIORITIES}
@@ -158,8 +159,30 @@ def _date(text: str, mapping: Mapping) -> dt.date:
         raise ValueError(f"{text!r} is not a date in the format {' or '.join(mapping.date_formats)}") from None
 
 
-def parse_row(row: Row, mapping: Mapping, today: dt.date) -> tuple[Member | None, set[str], list[RowError]]:
-    """A member from one record, the fields the file gave, and the row's problems."""
+UNDATED_CHOICES = ("refuse", "not-eligible")
+_CLOCK_FIELDS = ("created", "last_contact")
+
+
+def _undated_rule(mapping: Mapping) -> str:
+    return (f"the retention clock counts from the person's real dates, and an import never invents one: map the "
+            f"export's creation or last-contact column in the mapping {mapping.name!r} (columns: created: … or "
+            "last_contact: …), or import with --undated not-eligible to keep such members out of every "
+            "message until an import gives their date")
+
+
+def _consent_rule(mapping: Mapping, kind: str, text: str) -> str:
+    return (f"{text!r} says consent was given but not when, and an import never invents the date: map the column of "
+            f"the consent date, or say which member date dates it (consent_dated_by: {{{kind}: created}} in the "
+            f"mapping {mapping.name!r}), or import with --undated not-eligible to import the member without this consent")
+
+
+def parse_row(row: Row, mapping: Mapping, today: dt.date, undated: str = "refuse") -> tuple[Member | None, set[str], list[RowError]]:
+    """A member from one record, the fields the file gave, and the row's problems.
+
+    No date is ever invented: a member without any date in the row is refused (or, with
+    `undated="not-eligible"`, dated `UNDATED`, which keeps them out of every message); a
+    consent given as yes/no is dated only by the member date the mapping names for it.
+    """
     if "__error__" in row.raw:
         return None, set(), [RowError(row.where, "", row.raw["__error__"])]
     errors: list[RowError] = []
@@ -225,18 +248,32 @@ def parse_row(row: Row, mapping: Mapping, today: dt.date) -> tuple[Member | None
         errors.append(RowError(row.where, mapping.columns["email"], "the email address is missing"))
     if errors:
         return None, present, errors
-    values.setdefault("created", today)
-    for kind in pending_consents:  # "yes" without a date: given when the person entered the pool
-        values["consents"][kind] = values["created"]
+    for kind, text in pending_consents.items():  # "yes" without a date: dated only as the mapping says
+        day = values.get(mapping.consent_dated_by.get(kind, ""))
+        if day is not None:
+            values["consents"][kind] = day
+        elif undated == "refuse":
+            errors.append(RowError(row.where, mapping.columns.get(f"consents.{kind}", kind), _consent_rule(mapping, kind, text)))
+    if "created" not in values:
+        known = [day for day in (values.get("last_contact"), values.get("stage_changed"), values.get("unsubscribed"),
+                                 *values["consents"].values()) if day]
+        if known:
+            values["created"] = min(known)  # in the pool by then at the latest: a real date, not a guess
+        elif undated == "refuse":
+            errors.append(RowError(row.where, "created", "no creation, last-contact or consent date in this row; " + _undated_rule(mapping)))
+        else:
+            values["created"] = UNDATED
+    if errors:
+        return None, present, errors
     member = Member(id="", **values)
     return member, present, []
 
 
-def validate(rows: list[Row], mapping: Mapping, today: dt.date) -> tuple[list[tuple[Row, Member, set[str]]], list[RowError]]:
+def validate(rows: list[Row], mapping: Mapping, today: dt.date, undated: str = "refuse") -> tuple[list[tuple[Row, Member, set[str]]], list[RowError]]:
     """Valid rows as members, and every problem (duplicates inside the file included)."""
     valid, errors, seen = [], [], {}
     for row in rows:
-        member, present, problems = parse_row(row, mapping, today)
+        member, present, problems = parse_row(row, mapping, today, undated)
         if member is not None:
             key = normalise_email(member.email)
             if key in seen:
@@ -251,33 +288,45 @@ def validate(rows: list[Row], mapping: Mapping, today: dt.date) -> tuple[list[tu
 
 
 def write_rejects(path: Path, rows: list[Row], errors: list[RowError]) -> None:
-    """The rejected rows with their location and reasons, as CSV (it holds personal data: keep it private)."""
+    """The rejected rows with their location and reasons, as CSV: personal data, written 0600 in a 0700 folder."""
     reasons: dict[str, list[str]] = {}
     for error in errors:
         reasons.setdefault(error.where, []).append(f"{error.column}: {error.message}" if error.column else error.message)
     columns = list(dict.fromkeys(k for row in rows if row.where in reasons for k in row.raw if k != "__error__"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["where", "reason", *columns])
-        for row in rows:
-            if row.where in reasons:
-                cells = [row.raw.get(column, "") for column in columns]
-                cells = [json.dumps(c, ensure_ascii=False) if isinstance(c, (dict, list)) else c for c in cells]
-                writer.writerow([row.where, "; ".join(reasons[row.where]), *cells])
+    handle = io.StringIO(newline="")
+    writer = csv.writer(handle)
+    writer.writerow(["where", "reason", *columns])
+    for row in rows:
+        if row.where in reasons:
+            cells = [row.raw.get(column, "") for column in columns]
+            cells = [json.dumps(c, ensure_ascii=False) if isinstance(c, (dict, list)) else c for c in cells]
+            writer.writerow([row.where, "; ".join(reasons[row.where]), *cells])
+    write_private(path, handle.getvalue())
 
 
-def import_file(store, path, mapping: Mapping, today: dt.date, *, keep_valid: bool = False, rejects: Path | None = None, dry_run: bool = False) -> ImportResult:
+def import_file(store, path, mapping: Mapping, today: dt.date, *, keep_valid: bool = False, rejects: Path | None = None,
+                dry_run: bool = False, undated: str = "refuse") -> ImportResult:
     """Validate then import a whole file in one transaction; raise ImportFailed if any row is bad
-    (unless `keep_valid`, which imports the good rows and writes the bad ones to `rejects`)."""
+    (unless `keep_valid`, which imports the good rows and writes the bad ones to `rejects`).
+
+    `undated` says what to do with a member whose row has no date (or a consent without one):
+    `refuse` (the default: the row is bad) or `not-eligible` (imported, never mailed until dated).
+    """
+    if undated not in UNDATED_CHOICES:
+        raise ValueError(f"undated must be one of {', '.join(UNDATED_CHOICES)}, not {undated!r}")
     path = Path(path)
+    if undated == "refuse" and not any(name in mapping.columns for name in _CLOCK_FIELDS):
+        raise ImportFailed(path, [RowError("mapping", "columns", f"no column for created or last_contact; {_undated_rule(mapping)}")])
     rows, encoding = read_rows(path, mapping)
-    valid, errors = validate(rows, mapping, today)
+    valid, errors = validate(rows, mapping, today, undated)
     result = ImportResult(path=path, rows=len(rows), encoding=encoding, rejected=errors)
     if errors and not keep_valid:
         raise ImportFailed(path, errors)
     if errors and rejects is not None:
+        from .privacy import remember_file
+
         write_rejects(Path(rejects), rows, errors)
+        remember_file(store, rejects, "rejects", today)  # an erasure cleans it
     with store.transaction():
         for _row, incoming, present in valid:
             if store.suppression_reason(incoming.email):

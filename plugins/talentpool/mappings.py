@@ -26,7 +26,9 @@ IMPORT_FIELDS: dict[str, str] = {
     "last_contact": "date", "created": "date", "stage_changed": "date", "unsubscribed": "date",
 }
 _KEYS = ("name", "description", "format", "delimiter", "encoding", "fallback_encoding", "records",
-         "date_formats", "list_separator", "true_values", "columns", "values", "defaults")
+         "date_formats", "list_separator", "true_values", "consent_dated_by", "columns", "values", "defaults")
+# Member dates that may date a consent given as yes/no (`consent_dated_by: {newsletter: created}`).
+CONSENT_DATE_FIELDS = ("created", "last_contact", "stage_changed")
 TRUE_VALUES = ("1", "true", "yes", "y", "oui", "x", "vrai")
 
 
@@ -55,6 +57,8 @@ class Mapping:
     true_values: tuple[str, ...] = TRUE_VALUES
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     defaults: dict[str, object] = field(default_factory=dict)
+    # consent kind -> the member date that dates a yes/no consent column (never the import day)
+    consent_dated_by: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
 
     def translate(self, field_name: str, raw: str) -> str:
@@ -118,6 +122,17 @@ def parse_mapping(data, path: Path, name: str) -> Mapping:
         if key not in IMPORT_FIELDS or key == "email":
             hint = "" if key in IMPORT_FIELDS else _suggest(key, IMPORT_FIELDS)
             problems.append(f"defaults.{key}: not a field that can have a default{hint}")
+    dated_by = data.get("consent_dated_by") or {}
+    if not isinstance(dated_by, dict):
+        problems.append("consent_dated_by: expected a table of consent: member date, e.g. {newsletter: created}")
+        dated_by = {}
+    for kind, date_field in dated_by.items():
+        if kind not in CONSENT_KINDS:
+            problems.append(f"consent_dated_by.{kind}: unknown consent{_suggest(kind, CONSENT_KINDS)}; consents: {', '.join(CONSENT_KINDS)}")
+        if date_field not in CONSENT_DATE_FIELDS:
+            problems.append(f"consent_dated_by.{kind}: {date_field!r} is not a member date; use one of {', '.join(CONSENT_DATE_FIELDS)}")
+        elif date_field not in columns:
+            problems.append(f"consent_dated_by.{kind}: {date_field} has no column under columns:, so it cannot date the consent")
     if problems:
         raise MappingError(path, problems)
     encoding = str(data.get("encoding", "utf-8"))
@@ -127,7 +142,8 @@ def parse_mapping(data, path: Path, name: str) -> Mapping:
         fallback_encoding=data.get("fallback_encoding"), records=data.get("records"), date_formats=formats,
         list_separator=str(data.get("list_separator", ",")),
         true_values=tuple(str(v).casefold() for v in data.get("true_values", TRUE_VALUES)),
-        values={k: dict(v) for k, v in values.items()}, defaults=dict(defaults), path=path,
+        values={k: dict(v) for k, v in values.items()}, defaults=dict(defaults),
+        consent_dated_by={str(k): str(v) for k, v in dated_by.items()}, path=path,
     )
 
 

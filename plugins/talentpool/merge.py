@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 
-from .models import Member
+from .models import UNDATED, Member
 
 PROFILE_FIELDS = ("first_name", "last_name", "language", "city", "country", "seniority")
 REPLACED_LISTS = ("skills", "departments", "roles")
@@ -54,6 +54,7 @@ def merge(existing: Member, incoming: Member, present: set[str], today: dt.date)
                 continue  # a consent taken back is only given again by the person, never by an import
             merged.consents[kind] = _latest(existing.consents.get(kind), given)
     merged.last_contact = _latest(existing.last_contact, incoming.last_contact)
-    merged.created = _earliest(existing.created, incoming.created)
+    # An undated member (imported with --undated not-eligible) takes the first real date an export gives.
+    merged.created = _earliest(*(d for d in (existing.created, incoming.created) if d != UNDATED)) or UNDATED
     merged.unsubscribed = _earliest(existing.unsubscribed, incoming.unsubscribed)
     return merged

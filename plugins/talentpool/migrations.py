@@ -159,4 +159,54 @@ MIGRATIONS: list = [
         "CREATE INDEX job_alerts_by_plan ON job_alerts(plan_id)",
         "INSERT OR IGNORE INTO meta(key, value) VALUES ('community_salt', lower(hex(randomblob(16))))",
     ),
+    # 5 (member data safety): the private files the project wrote outside the store (exports,
+    # rejects files, backups), so that an erasure finds and cleans every one of them; and
+    # one pending sign-up per submission (no longer one per address), so that a second
+    # submission for an address never changes what the first one's link confirms.
+    (
+        """CREATE TABLE private_files (
+            path TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            written TEXT NOT NULL
+        )""",
+        """CREATE TABLE community_signups_v5 (
+            id TEXT PRIMARY KEY,
+            email_key TEXT NOT NULL,
+            data TEXT NOT NULL,
+            form_version TEXT NOT NULL,
+            ip_hash TEXT NOT NULL DEFAULT '',
+            submitted TEXT NOT NULL,
+            expires TEXT NOT NULL
+        )""",
+        "INSERT INTO community_signups_v5 SELECT id, email_key, data, form_version, ip_hash, submitted, expires FROM community_signups",
+        "DROP TABLE community_signups",
+        "ALTER TABLE community_signups_v5 RENAME TO community_signups",
+        "CREATE INDEX community_signups_by_address ON community_signups(email_key)",
+    ),
+    # 6 (delivery you can trust, written by mailing.delivery): claims on ledger rows (the
+    # sender that owns a delivery, until when, and when a deferred one may be retried),
+    # the detail of a suppression (the DSN status, the complaint), and each bounce or
+    # complaint received per (member, plan), from which "N soft bounces in a row" is
+    # decided. A `pending` row of an older Vivier had an attempt under way that nobody
+    # saw end: the relay may have queued it, so it becomes `unknown` (never re-sent
+    # unless asked).
+    (
+        "ALTER TABLE deliveries ADD COLUMN owner TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE deliveries ADD COLUMN lease TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE deliveries ADD COLUMN retry_after TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX deliveries_by_message_id ON deliveries(message_id)",
+        "UPDATE deliveries SET status = 'unknown', last_error = 'interrupted under an older Vivier: the relay may have it'"
+        " WHERE status = 'pending' AND attempts > 0",
+        "ALTER TABLE suppression ADD COLUMN detail TEXT NOT NULL DEFAULT ''",
+        """CREATE TABLE bounces (
+            member_id TEXT NOT NULL,
+            plan_id TEXT NOT NULL,
+            type TEXT NOT NULL,
+            hash TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            PRIMARY KEY (member_id, plan_id, type)
+        )""",
+    ),
 ]

@@ -14,6 +14,9 @@ STAGES = (
 )
 SOURCES = ("career_site", "referral", "event", "job_board", "linkedin", "school", "email", "other")
 CONSENT_KINDS = ("newsletter", "events", "job_alerts")
+# The creation date of a member imported without any date (`--undated not-eligible`): so old
+# that the retention clock has run out, so they receive nothing until an import gives a real date.
+UNDATED = dt.date(1970, 1, 1)
 # Ordered: segments may compare seniorities (`less_than: senior`).
 SENIORITIES = ("student", "junior", "confirmed", "senior", "expert")
 
@@ -52,7 +55,7 @@ class Member:
     tags: list[str] = field(default_factory=list)
     consents: dict[str, dt.date] = field(default_factory=dict)
     last_contact: dt.date | None = None
-    created: dt.date = dt.date(1970, 1, 1)
+    created: dt.date = UNDATED
     stage_changed: dt.date | None = None
     unsubscribed: dt.date | None = None
     # Consents taken back one by one (kind -> date); an import never overrides them.

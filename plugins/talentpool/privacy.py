@@ -8,12 +8,17 @@ re-permission message.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import logging
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from .models import Member, normalise_email
 from .policy import Policy
+from .private import write_private
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +50,81 @@ def erase(store, email: str, today: dt.date) -> Member | None:
         for table in address_tables(conn):
             conn.execute(f'DELETE FROM "{table}" WHERE email_key = ?', (key,))
         store.suppress(email, "erased", today)
+    # Secure delete zeroed the freed pages; fold the write-ahead log (which still holds the old
+    # pages) back into the file and empty it, so that no byte of the person stays on disk.
+    store.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     log.info("erased %s member", "one" if member else "no")
     return member
+
+
+# --- private files written outside the store (exports, rejects, backups) ------------------
+
+FILE_KINDS = ("export", "rejects", "backup")
+
+
+def remember_file(store, path, kind: str, today: dt.date) -> None:
+    """Note a private file the project wrote, so that an erasure can clean it."""
+    if kind not in FILE_KINDS:
+        raise ValueError(f"unknown private file kind {kind!r}; known: {', '.join(FILE_KINDS)}")
+    path = str(Path(path).absolute())
+    if store.connection.execute("SELECT 1 FROM private_files WHERE path = ? AND kind = ?", (path, kind)).fetchone():
+        return  # known already (a rotating daily backup): no write lock needed
+    with store.transaction() as conn:
+        conn.execute("INSERT OR REPLACE INTO private_files(path, kind, written) VALUES (?, ?, ?)", (path, kind, today.isoformat()))
+
+
+def known_files(store) -> list[tuple[str, str]]:
+    """(path, kind) of every private file noted, oldest first."""
+    with store.transaction() as conn:
+        return [(row[0], row[1]) for row in conn.execute("SELECT path, kind FROM private_files ORDER BY written, path")]
+
+
+def _forget(store, path: str) -> None:
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM private_files WHERE path = ?", (path,))
+
+
+def _without_rows(data: bytes, needles: list[str]) -> tuple[bytes, int]:
+    """A CSV file's bytes without the records holding any needle (case-insensitive), and how many went."""
+    out = io.StringIO(newline="")
+    writer, dropped = csv.writer(out), 0
+    for record in csv.reader(io.StringIO(data.decode("utf-8", "replace"), newline="")):
+        if any(needle in cell.lower() for cell in record for needle in needles):
+            dropped += 1
+        else:
+            writer.writerow(record)
+    return out.getvalue().encode("utf-8"), dropped
+
+
+def erase_from_files(store, email: str, member_id: str | None, today: dt.date) -> list[str]:
+    """Clean every noted private file of one person: an export about them is deleted, their rows
+    leave a rejects file, and they are erased from each backup. Returns what changed."""
+    needles = [normalise_email(email)] + ([member_id.lower()] if member_id else [])
+    done = []
+    for path, kind in known_files(store):
+        if not os.path.exists(path):
+            _forget(store, path)
+            continue
+        if kind == "backup":
+            from .store import Store
+
+            with Store(path) as backup:
+                if backup.find_by_email(email) is not None:
+                    erase(backup, email, today)
+                    done.append(f"erased from the backup {path}")
+            continue
+        data = Path(path).read_bytes()
+        if not any(needle.encode("utf-8") in data.lower() for needle in needles):
+            continue
+        if kind == "export":
+            os.unlink(path)
+            _forget(store, path)
+            done.append(f"removed the export {path}")
+        else:
+            kept, dropped = _without_rows(data, needles)
+            write_private(path, kept)
+            done.append(f"{path}: {dropped} rejected row(s) removed")
+    return done
 
 
 def _rows_by_address(store, email: str) -> dict[str, list[dict]]:
@@ -66,9 +144,13 @@ def export(store, email: str, policy: Policy | None = None) -> dict | None:
     """Everything held on a person (for an access request), JSON-ready; None if unknown."""
     member = store.find_by_email(email)
     by_address = _rows_by_address(store, email)
+    suppression = store.suppression_entry(email)  # reason, date and detail (a bounce's status, a complaint)
     if member is None:
         # Someone who only submitted the sign-up form is not a member, but we hold their address and choices.
-        return {"member": None, "messages": [], "records": by_address} if by_address else None
+        if not by_address:
+            return None
+        data = {"member": None, "messages": [], "records": by_address}
+        return {**data, "suppression": suppression} if suppression else data
     data = {"member": member.to_dict(), "messages": [
         {"kind": kind, "plan_id": plan_id, "at": at.isoformat()}
         for kind, plan_id, at in store.messages_since(member.id, dt.date.min)
@@ -76,7 +158,9 @@ def export(store, email: str, policy: Policy | None = None) -> dict | None:
     others = {table: rows for table, rows in store.rows_about(member.id).items() if table != "messages"}
     others.update(by_address)
     if others:
-        data["records"] = others  # what other parts (the send ledger, preferences) keep about the person
+        data["records"] = others  # what other parts (the send ledger, preferences, bounces) keep about the person
+    if suppression:
+        data["suppression"] = suppression
     if policy is not None:
         end, clock = policy.retention_end(member)
         data["retention"] = {"ends": end.isoformat(), "clock": clock,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import random
 import unicodedata
 from pathlib import Path
@@ -145,11 +146,62 @@ def write(folder: Path, size: int = SIZE, seed: int = SEED) -> tuple[Path, Path]
     return paths
 
 
+# The store's own mark (in its `meta` table): this store holds the fictional sample, loaded from
+# files of this digest. A store without the mark that holds anyone is a real pool.
+SAMPLE_MARK = "sample_pool"
+# Tables that, with a row in them, make an unmarked store a real one.
+_REAL_DATA = ("members", "suppression", "messages", "deliveries")
+
+
+class SampleRefused(ValueError):
+    """The sample may not go into this store (a real pool); the message says what to do."""
+
+
+def sample_mark(store) -> str | None:
+    """The digest of the sample files loaded into this store, or None for a store not marked sample."""
+    row = store.connection.execute("SELECT value FROM meta WHERE key = ?", (SAMPLE_MARK,)).fetchone()
+    return row[0] if row else None
+
+
+def is_sample_store(store) -> bool:
+    return sample_mark(store) is not None
+
+
+def holds_data(store) -> bool:
+    """True when any table of real data has a row (a store nobody has used yet holds none)."""
+    conn = store.connection
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return any(conn.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() for table in _REAL_DATA if table in tables)
+
+
+def _digest(*paths: Path | None) -> str:
+    sha = hashlib.sha256()
+    for path in paths:
+        if path is not None and Path(path).exists():
+            sha.update(Path(path).read_bytes())
+        sha.update(b"\x00")
+    return sha.hexdigest()
+
+
 def load_sample(store, members_csv: Path, messages_csv: Path | None, mapping, today: dt.date):
-    """Import the sample members and record their sample messages; idempotent. Returns (ImportResult, new messages)."""
+    """Load the sample members and their sample messages into a sample store. Returns (ImportResult, new messages),
+    or (None, 0) when these very files were loaded already (so a purge or an erasure is never undone).
+
+    A new, empty store is marked as the sample store; a store that is not marked and holds
+    anyone (a real pool) is refused with SampleRefused, and nothing is written.
+    """
     from .importers import import_file
 
-    with store.transaction():
+    digest = _digest(members_csv, messages_csv)
+    with store.transaction() as conn:
+        mark = sample_mark(store)
+        if mark is None and holds_data(store):
+            raise SampleRefused(
+                f"{store.path} is a real talent pool (it holds people and is not marked as the sample store): "
+                "the fictional sample is never loaded into it. `make site` uses var/sample-pool.sqlite3 by itself; "
+                "to load the sample elsewhere, point VIVIER_POOL at a new file")
+        if mark == digest:
+            return None, 0
         result = import_file(store, members_csv, mapping, today)
         recorded = 0
         if messages_csv is not None and messages_csv.exists():
@@ -158,4 +210,5 @@ def load_sample(store, members_csv: Path, messages_csv: Path | None, mapping, to
                     member = store.find_by_email(row["email"])
                     if member is not None:
                         recorded += store.record_message(member.id, row["kind"], row["plan_id"], dt.datetime.fromisoformat(row["at"]))
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (SAMPLE_MARK, digest))
     return result, recorded

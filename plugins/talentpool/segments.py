@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from .models import CONSENT_KINDS, LANGUAGES, SENIORITIES, SOURCES, STAGES, Member
-from .store import ROW_COLUMNS, _dates_of, _day, _list_of
+from .store import ROW_COLUMNS, dates_of, day_of, list_of
 
 # Field name -> (type, allowed values or None). Types: text, enum, ordinal, list, date.
 FIELDS: dict[str, tuple[str, tuple | None]] = {
@@ -125,7 +125,7 @@ def member_view(member: Member) -> dict:
 @functools.lru_cache(maxsize=1 << 12)
 def _folded_set(text: str) -> frozenset:
     """A stored JSON list as `member_view` shows it: folded items, as a set."""
-    return frozenset(map(_fold_common, _list_of(text)))
+    return frozenset(map(_fold_common, list_of(text)))
 
 
 _AT = {name: i for i, name in enumerate(ROW_COLUMNS)}
@@ -133,8 +133,8 @@ _AT = {name: i for i, name in enumerate(ROW_COLUMNS)}
 
 def _consent_entries(row: tuple) -> dict:
     """The `consents` and `consent.KIND` entries of a row's view (through Member.has_consent itself)."""
-    holder = Member("", "", consents=dict(_dates_of(row[_AT["consents"]])), withdrawn=dict(_dates_of(row[_AT["withdrawn"]])),
-                    unsubscribed=_day(row[_AT["unsubscribed"]]))
+    holder = Member("", "", consents=dict(dates_of(row[_AT["consents"]])), withdrawn=dict(dates_of(row[_AT["withdrawn"]])),
+                    unsubscribed=day_of(row[_AT["unsubscribed"]]))
     active = frozenset(kind for kind in CONSENT_KINDS if holder.has_consent(kind))
     entries = {"consents": active}
     for kind in CONSENT_KINDS:
@@ -147,7 +147,7 @@ _FROM_COLUMN: dict[str, tuple[int, Callable | None]] = {
     "email": (_AT["email"], _fold),
     **{key: (_AT[key], None) for key in ("language", "seniority", "stage", "source")},
     **{key: (_AT[key], _fold_common) for key in ("city", "country")},
-    **{key: (_AT[key], _day) for key in ("last_contact", "created", "stage_changed", "unsubscribed")},
+    **{key: (_AT[key], day_of) for key in ("last_contact", "created", "stage_changed", "unsubscribed")},
     **{key: (_AT[key], _folded_set) for key in ("skills", "departments", "roles", "tags")},
 }
 _CONSENT_KEYS = ("consents", *(f"consent.{kind}" for kind in CONSENT_KINDS))

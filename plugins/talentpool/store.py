@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .migrations import MIGRATIONS
 from .models import Member, normalise_email
+from .private import FILE_MODE, make_private_dir, restrict
 
 log = logging.getLogger(__name__)
 
@@ -77,16 +78,16 @@ def _loads(text: str):
 # roles, tags, common skill sets, empty maps) come back on many rows, so each
 # distinct text is parsed once; callers get fresh lists and dicts every time.
 @functools.lru_cache(maxsize=1 << 16)
-def _list_of(text: str) -> tuple:
+def list_of(text: str) -> tuple:
     return tuple(_loads(text))
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _dates_of(text: str) -> tuple:
+def dates_of(text: str) -> tuple:
     return tuple((kind, dt.date.fromisoformat(day)) for kind, day in _loads(text).items())
 
 
-def _day(value) -> dt.date | None:
+def day_of(value) -> dt.date | None:
     if not value:
         return None
     return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else to_date(value)
@@ -96,11 +97,11 @@ def _decode(data: dict) -> Member:
     """A Member from one row of `members` as a dict of column values."""
     data.pop("email_key", None)
     for key in _LISTS:
-        data[key] = list(_list_of(data[key]))
+        data[key] = list(list_of(data[key]))
     for key in _DICTS:
-        data[key] = dict(_dates_of(data[key]))
+        data[key] = dict(dates_of(data[key]))
     for key in _DATES:
-        data[key] = _day(data[key])
+        data[key] = day_of(data[key])
     return Member(**data)
 
 
@@ -119,9 +120,9 @@ def member_from_row(row: tuple) -> Member:
      seniority, stage, source, tags, consents, last_contact, created, stage_changed, unsubscribed, withdrawn) = row
     return Member(
         member_id, email, first_name, last_name, language, city, country,
-        [*_list_of(skills)], [*_list_of(departments)], [*_list_of(roles)], seniority, stage, source, [*_list_of(tags)],
-        dict(_dates_of(consents)), _day(last_contact), _day(created), _day(stage_changed), _day(unsubscribed),
-        dict(_dates_of(withdrawn)),
+        [*list_of(skills)], [*list_of(departments)], [*list_of(roles)], seniority, stage, source, [*list_of(tags)],
+        dict(dates_of(consents)), day_of(last_contact), day_of(created), day_of(stage_changed), day_of(unsubscribed),
+        dict(dates_of(withdrawn)),
     )
 
 
@@ -130,14 +131,23 @@ class Store:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = None
+        self._depth = 0
+        self._salt_value: str | None = None
+        # Personal data: the file is 0600 in a 0700 folder. SQLite creates its -wal, -shm and
+        # -journal files with the database file's permissions (no process-wide umask change,
+        # which would also reach files other threads write, such as the public site's).
+        make_private_dir(self.path.parent)
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            restrict(f"{self.path}{suffix}")
         self._conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
         self._conn.execute("PRAGMA journal_mode = WAL")
         self._conn.execute("PRAGMA synchronous = NORMAL")
-        self._depth = 0
-        self._salt_value: str | None = None
+        # Deleted rows are overwritten, not left in free pages: an erasure leaves no byte behind.
+        self._conn.execute("PRAGMA secure_delete = ON")
         self._migrate()
 
     @classmethod
@@ -149,6 +159,11 @@ class Store:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open SQLite connection (for the store's neighbours: sample mark, backups)."""
+        return self._conn
 
     def close(self) -> None:
         if self._conn is not None:
@@ -379,12 +394,29 @@ class Store:
         prefix, sha256 = f"{self._salt()}:", hashlib.sha256
         return lambda email: sha256(f"{prefix}{normalise_email(email)}".encode()).hexdigest()
 
-    def suppress(self, email: str, reason: str, at) -> None:
+    def suppress(self, email: str, reason: str, at, detail: str = "") -> bool:
+        """Put an address on the list (the first reason stays); True if it was not there yet."""
         with self.transaction() as conn:
-            conn.execute(
-                "INSERT OR IGNORE INTO suppression(hash, reason, at) VALUES (?, ?, ?)",
-                (self.suppression_hash(email), reason, to_date(at).isoformat()),
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO suppression(hash, reason, at, detail) VALUES (?, ?, ?, ?)",
+                (self.suppression_hash(email), reason, to_date(at).isoformat(), detail[:300]),
             )
+            return cursor.rowcount == 1
+
+    def suppression_entry(self, email: str) -> dict | None:
+        """{reason, at, detail} of a suppressed address (for an access request and the send summary), or None."""
+        row = self._conn.execute(
+            "SELECT reason, at, detail FROM suppression WHERE hash = ?", (self.suppression_hash(email),)
+        ).fetchone()
+        return {"reason": row[0], "at": row[1], "detail": row[2]} if row else None
+
+    def durable_commits(self) -> None:
+        """Make every later commit of this connection survive a power cut (`synchronous = FULL`).
+
+        WAL with NORMAL (the default here) loses the last commits on power loss;
+        the send ledger must not: a `sent` lost would be sent again.
+        """
+        self._conn.execute("PRAGMA synchronous = FULL")
 
     def suppression_reason(self, email: str) -> str | None:
         """Why this address may never be re-added (`erased`, `unsubscribed`), or None."""

@@ -108,6 +108,8 @@ def test_nothing_of_the_sign_off_is_published(site):
             continue  # the editor: Decap's bundle speaks of git's Signed-off-by, editor.json names the field (no value)
         if path.is_file() and path.suffix in (".html", ".json", ".xml", ".atom", ".rss", ".ics", ".txt", ".js"):
             text = path.read_text(encoding="utf-8", errors="replace")
-            if re.search(r"signed.?off|sha256:", text, re.I) or any(d[:16] in text for d in digests):
+            # The editor at /admin/ names the field so that editors can keep it; no value of it is published.
+            named = re.search(r"signed.?off|sha256:", text, re.I) and not path.relative_to(site).parts[0] == "admin"
+            if named or re.search(r"sha256:[0-9a-f]{8}", text) or any(d[:16] in text for d in digests):
                 leaks.append(str(path.relative_to(site)))
     assert leaks == []

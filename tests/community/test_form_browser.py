@@ -100,8 +100,10 @@ def test_error_and_preferences_pages_pass_axe(browser, served, community_setting
     page.goto(f"{base}/preferences?t={Signer(secret_from_env()).make('preferences', 'm-nina', 'x')}")
     assert page.locator("h1").inner_text() == "Vos préférences"
     assert axe_violations(page) == []
-    httpx.post(f"{base}/inscription", data={"email": "a.b@example.org", "consent_newsletter": "yes"})
+    httpx.post(f"{base}/inscription", data={"email": "a.b@example.org", "consent_newsletter": "yes", "first_name": "Alix",
+                                            "departments": ["data"], "skills": "Python", "open_to_unlisted": "yes"})
     page.goto(local(base, confirmation_link(recorder.messages[0])))
+    assert "Alix" in page.locator("dl").inner_text()  # the confirmation page shows what the request holds
     assert axe_violations(page) == []
     context.close()
 

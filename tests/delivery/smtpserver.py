@@ -1,16 +1,24 @@
-"""A real SMTP server (aiosmtpd) on 127.0.0.1 whose answers a test can script.
+"""A real SMTP server (aiosmtpd) on 127.0.0.1 whose answers a test can script, to inject a relay's faults.
 
 `script[recipient]` is a list of actions consumed one per DATA for that
-recipient: "250" (accept), "451"/"550" (refuse), "drop" (close the
-connection without answering, the message is lost), "keep-drop" (keep the
-message, then close without answering: the server accepted it but the client
-never heard), or a callable run before accepting (e.g. to kill the client).
+recipient: "250" (accept), a key of RESPONSES or a whole reply line (refuse),
+"drop" (close the connection after the end of the message without answering,
+the message is lost), "keep-drop" (keep the message, then close without
+answering: the server accepted it but the client never heard), or a callable
+run before accepting (e.g. to kill the client).
+`rcpt_script[recipient]` does the same at RCPT TO (replies only);
+`mail_reply(accepted)` and `data_reply(accepted)` may answer MAIL FROM and the
+end of every message with a refusal (None: go on), given how many messages
+were accepted so far; `queue_delay` makes the server wait that many seconds
+after keeping a message before its 250 (a slow-queueing relay).
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
+import socket
 import threading
 from collections import Counter
 from contextlib import contextmanager
@@ -22,6 +30,9 @@ RESPONSES = {
     "451": "451 4.3.0 Greylisted, try again later",
     "550": "550 5.1.1 No such user here",
     "421": "421 4.7.0 Too many connections, closing",
+    "452": "452 4.2.2 Mailbox full, try again later",
+    "530": "530 5.7.0 Authentication required",
+    "552": "552 5.2.2 Daily sending quota exceeded for this account",
 }
 
 
@@ -30,11 +41,18 @@ class Recorder:
 
     def __init__(self):
         self.messages: list[email.message.EmailMessage] = []
+        self.raw: list[bytes] = []  # the bytes of each kept message, as received
         self.envelopes: list[tuple[str, list[str]]] = []
         self.script: dict[str, list] = {}
         self.data_attempts: Counter = Counter()
         self.drop_after: int | None = None  # close every connection after N accepted messages
         self.on_mail = None  # callable(count_so_far) run at MAIL FROM
+        self.mail_reply = None  # callable(count_so_far) -> refusal line or None, at MAIL FROM
+        self.data_reply = None  # callable(count_so_far) -> refusal line or None, at the end of the message
+        self.rcpt_script: dict[str, list] = {}
+        self.rcpt_attempts: Counter = Counter()
+        self.rcpt_log: list[str] = []  # every RCPT TO, in order
+        self.queue_delay = 0.0
         self._per_session: Counter = Counter()
         self.lock = threading.Lock()
 
@@ -44,8 +62,21 @@ class Recorder:
         if self.drop_after is not None and self._per_session[id(session)] >= self.drop_after:
             server.transport.close()
             return "421 4.4.2 closing"
+        if self.mail_reply is not None and (reply := self.mail_reply(len(self.messages))):
+            return RESPONSES.get(reply, reply)
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        with self.lock:
+            self.rcpt_attempts[address] += 1
+            self.rcpt_log.append(address)
+            actions = self.rcpt_script.get(address) or []
+            action = actions.pop(0) if actions else "250"
+        if action != "250":
+            return RESPONSES.get(action, action)
+        envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
@@ -65,15 +96,20 @@ class Recorder:
             self._keep(envelope)
             server.transport.close()
             return "250 never heard"
-        if action in RESPONSES:
-            return RESPONSES[action]
+        if action in RESPONSES or action[:1] in "45":
+            return RESPONSES.get(action, action)
+        if self.data_reply is not None and (reply := self.data_reply(len(self.messages))):
+            return RESPONSES.get(reply, reply)
         self._keep(envelope)
         self._per_session[id(session)] += 1
+        if self.queue_delay:
+            await asyncio.sleep(self.queue_delay)
         return "250 2.0.0 Queued"
 
     def _keep(self, envelope):
         with self.lock:
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+            self.raw.append(envelope.original_content)
             self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))
 
     # --- what the tests assert on ---------------------------------------
@@ -116,3 +152,31 @@ def smtp_server(*, tls_context=None, authenticator=None):
         yield recorder, controller.port
     finally:
         controller.stop()
+
+
+@contextmanager
+def refusing_greeter(line: str = "554 5.7.1 smtp.test: no service for you"):
+    """A TCP server on 127.0.0.1 that greets every connection with `line` and closes it; yields its port."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+    done = threading.Event()
+
+    def serve():
+        while not done.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.sendall(line.encode("ascii") + b"\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        done.set()
+        thread.join(5)
+        listener.close()

@@ -61,3 +61,26 @@ def test_rate_limiter_spaces_messages_evenly_without_bursts():
 def test_backoff_doubles_and_is_capped():
     assert backoff_delays(5, 2.0, 10.0) == [2.0, 4.0, 8.0, 10.0, 10.0]
     assert backoff_delays(0, 2.0, 10.0) == []
+
+
+def test_dkim_needs_a_readable_rsa_key_from_the_environment(tmp_path):
+    import subprocess
+
+    settings = {"MAILING_DKIM_SELECTOR": "vivier2026"}
+    with pytest.raises(DeliveryConfigError, match="set VIVIER_DKIM_KEY"):
+        load_config(settings, environ={})
+    with pytest.raises(DeliveryConfigError, match="cannot read"):
+        load_config(settings, environ={"VIVIER_DKIM_KEY": str(tmp_path / "missing.pem")})
+    certificate_request = tmp_path / "not-a-key.pem"
+    certificate_request.write_text("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n")
+    with pytest.raises(DeliveryConfigError, match="openssl genrsa"):
+        load_config(settings, environ={"VIVIER_DKIM_KEY": str(certificate_request)})
+    key = tmp_path / "dkim.pem"
+    subprocess.run(["openssl", "genrsa", "-out", str(key), "1024"], check=True, capture_output=True)
+    config = load_config(settings, environ={"VIVIER_DKIM_KEY": str(key)})
+    assert config.dkim_selector == "vivier2026" and b"PRIVATE KEY" in config.dkim_key
+
+
+def test_verp_needs_an_envelope_sender():
+    with pytest.raises(DeliveryConfigError, match="MAILING_VERP needs MAILING_ENVELOPE_FROM"):
+        load_config({"MAILING_VERP": True}, environ={})

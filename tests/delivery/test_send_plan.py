@@ -152,7 +152,8 @@ def test_a_550_is_recorded_failed_and_reported(env):
         recorder.script[refused] = ["550"]
         result = send(env, port)
     assert result.exit_code == 0
-    assert "failed (5xx, not retried)" in result.output and "550 5.1.1" in result.output
+    assert "failed (refused for this recipient" in result.output and "550 5.1.1" in result.output
+    assert "addresses suppressed now (bounced)" in result.output
     with Store(env["VIVIER_POOL"]) as store:
         assert Ledger(store, PLAN).status(entries[0]["member"]) == "failed"
 
@@ -161,3 +162,212 @@ def test_unknown_plan_names_the_available_ones(env):
     result = CliRunner(env=env).invoke(cli, ["-s", CONF, "send", "no-such-plan"])
     assert result.exit_code == 1
     assert "no plan folder 'no-such-plan'" in result.output and PLAN in result.output
+
+
+# --- faults, counted at the relay, with the real command in its own process -----------------------------
+
+
+def _command(*extra):
+    return [sys.executable, "-m", "vivier", "-s", CONF, "send", PLAN, "--rate", "2000", *extra]
+
+
+def _start(env, port, outbox=None, *extra):
+    proc_env = {**os.environ, **env, "VIVIER_SMTP_PORT": str(port)}
+    if outbox is not None:
+        proc_env["VIVIER_OUTBOX"] = str(outbox)
+    return subprocess.Popen(_command(*extra), cwd=ROOT, env=proc_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _ledger(env) -> dict[str, str]:
+    with Store(env["VIVIER_POOL"]) as store:
+        return {entry.member_id: entry.status for entry in Ledger(store, PLAN).entries()}
+
+
+def test_random_kills_during_a_slow_queueing_relay_lose_and_double_nobody(env):
+    """kill -9 at random moments while the relay takes 0.3 s to queue each message; re-run after each kill."""
+    import random
+    import threading
+
+    chance = random.Random(1722)
+    expected = emails(env, [e["member"] for e in manifest(env)])
+    kills, outputs = 0, []
+    with smtp_server() as (recorder, port):
+        recorder.queue_delay = 0.3
+        for _ in range(4):
+            proc = _start(env, port)
+            timer = {}
+
+            def arm(received, proc=proc):
+                if "t" not in timer:  # the send has started talking to the relay: kill it a little later
+                    timer["t"] = threading.Timer(chance.uniform(0.05, 1.2), lambda: proc.poll() is None and os.kill(proc.pid, signal.SIGKILL))
+                    timer["t"].start()
+
+            recorder.on_mail = arm
+            out, err = proc.communicate(timeout=120)
+            if "t" in timer:
+                timer["t"].join()
+            recorder.on_mail = None
+            kills += proc.returncode == -signal.SIGKILL
+            outputs.append(out + err)
+        recorder.queue_delay = 0
+        final = subprocess.run(_command(), cwd=ROOT, env={**os.environ, **env, "VIVIER_SMTP_PORT": str(port)},
+                               capture_output=True, text=True, timeout=120)
+    assert kills >= 3
+    received = recorder.recipients()
+    assert all(count == 1 for count in received.values()), received  # nobody doubled
+    statuses = _ledger(env)
+    with Store(env["VIVIER_POOL"]) as store:
+        unknown = {store.get(m).email for m, status in statuses.items() if status == "unknown"}
+    assert set(received) | unknown == expected  # nobody lost: delivered, or named unknown
+    assert len(unknown) <= kills
+    assert set(received) <= expected
+    assert final.returncode in (0, 3), final.stderr
+    if unknown:  # the re-runs told the operator
+        assert any("unknown" in text and "--resend-unknown" in text for text in outputs + [final.stderr])
+
+
+def test_two_sends_of_one_plan_from_two_outbox_folders_sharing_a_store(env, tmp_path):
+    other = tmp_path / "other-outbox"
+    shutil.copytree(env["VIVIER_OUTBOX"], other)  # a second checkout building the same plan
+    expected = emails(env, [e["member"] for e in manifest(env)])
+    with smtp_server() as (recorder, port):
+        recorder.queue_delay = 0.02
+        first, second = _start(env, port), _start(env, port, other, "--connections", "4")
+        results = [first.communicate(timeout=120), second.communicate(timeout=120)]
+        assert {first.returncode, second.returncode} <= {0, 75}, results
+        recorder.queue_delay = 0
+        last = _start(env, port)
+        last.communicate(timeout=120)
+        assert last.returncode == 0
+    assert recorder.recipients() == {address: 1 for address in expected}
+    assert set(_ledger(env).values()) == {"sent"}
+
+
+def test_plan_folder_deleted_and_rebuilt_during_a_send(env, tmp_path):
+    """`make clean && make site` while a send runs, then another send: the lock file went with the folder."""
+    import threading
+
+    folder = Path(env["VIVIER_OUTBOX"]) / PLAN
+    pristine = tmp_path / "pristine"
+    shutil.copytree(folder, pristine)
+    expected = emails(env, [e["member"] for e in manifest(env)])
+    with smtp_server() as (recorder, port):
+        recorder.queue_delay = 0.3  # slow enough for the second send to catch up with the first
+        rebuilt = threading.Event()
+
+        def rebuild(received):
+            if received == 5 and not rebuilt.is_set():
+                rebuilt.set()
+                shutil.rmtree(folder)
+                shutil.copytree(pristine, folder)
+
+        recorder.on_mail = rebuild
+        first = _start(env, port)
+        assert rebuilt.wait(60)
+        second = _start(env, port)
+        outputs = [first.communicate(timeout=120), second.communicate(timeout=120)]
+        recorder.on_mail = None
+        assert {first.returncode, second.returncode} <= {0, 1, 75}, outputs
+        recorder.queue_delay = 0
+        last = _start(env, port)
+        last.communicate(timeout=120)
+        assert last.returncode == 0
+    assert recorder.recipients() == {address: 1 for address in expected}
+
+
+def test_exit_codes_tell_the_operator_what_to_do(env, monkeypatch):
+    from mailing.delivery import config
+
+    monkeypatch.setitem(config.DEFAULTS, "MAILING_BACKOFF", 0.01)  # retries that do not make the test wait
+    entries = manifest(env)
+    with smtp_server() as (recorder, port):
+        recorder.mail_reply = lambda accepted: "530"
+        stopped = send(env, port)
+        assert stopped.exit_code == 1
+        assert "530 5.7.0" in stopped.output and "still pending" in stopped.output
+        recorder.mail_reply = None
+        grey = sorted(emails(env, [entries[2]["member"]]))[0]
+        recorder.rcpt_script[grey] = ["450 4.2.0 Greylisted"] * 10
+        deferred = send(env, port)
+        assert deferred.exit_code == 75 and "deferred by the relay" in deferred.output and "again after" in deferred.output
+        recorder.rcpt_script.clear()
+        lost = sorted(emails(env, [entries[0]["member"]]))[0]
+        with Store(env["VIVIER_POOL"]) as store:  # put the first member back in play, then lose its answer
+            store._conn.execute("DELETE FROM deliveries WHERE member_id = ?", (entries[0]["member"],))
+        recorder.script[lost] = ["keep-drop"]
+        unknown = send(env, port)
+        assert unknown.exit_code == 3 and "--resend-unknown" in unknown.output
+        done = send(env, port)
+        assert done.exit_code == 0
+    assert recorder.recipients()[grey] == 1 and recorder.recipients()[lost] == 2  # once per run that sent it
+
+
+def test_dkim_signature_of_a_sent_newsletter_verifies_against_the_public_key(env, tmp_path, monkeypatch):
+    import base64
+
+    import dkim
+
+    from mailing.delivery import config
+
+    key = tmp_path / "dkim.pem"
+    subprocess.run(["openssl", "genrsa", "-out", str(key), "2048"], check=True, capture_output=True)
+    public = subprocess.run(["openssl", "rsa", "-in", str(key), "-pubout", "-outform", "DER"], check=True,
+                            capture_output=True).stdout
+    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
+    monkeypatch.setitem(config.DEFAULTS, "MAILING_DKIM_SELECTOR", "vivier2026")
+    queried = []
+
+    def dns(name, timeout=5):
+        queried.append(name)
+        return record if name == b"vivier2026._domainkey.cardamome.example." else None
+
+    with smtp_server() as (recorder, port):
+        result = send({**env, "VIVIER_DKIM_KEY": str(key)}, port)
+    assert result.exit_code == 0, result.output
+    assert recorder.raw and all(dkim.verify(raw, dnsfunc=dns) for raw in recorder.raw)
+    assert queried and set(queried) == {b"vivier2026._domainkey.cardamome.example."}
+    signature = str(recorder.messages[0]["DKIM-Signature"]).replace("\r\n", "").replace(" ", "").lower()
+    signed = signature.split("h=")[1].split(";")[0].split(":")
+    assert {"from", "subject", "message-id", "list-unsubscribe", "list-unsubscribe-post"} <= set(signed)
+    # an altered message no longer verifies
+    tampered = recorder.raw[0].replace(b"desabonnement", b"desabonnemenX", 1)
+    assert not dkim.verify(tampered, dnsfunc=dns)
+
+
+def test_a_bounced_address_is_skipped_by_the_dry_run_and_the_send(env):
+    entries = manifest(env)
+    bounced = sorted(emails(env, [entries[3]["member"]]))[0]
+    with Store(env["VIVIER_POOL"]) as store:
+        store.suppress(bounced, "bounced", "2026-11-20", "5.1.1 User unknown")
+    with smtp_server() as (recorder, port):
+        dry = send(env, port, "--dry-run")
+        assert "skip: bounced" in dry.output and "would send: " + str(len(entries) - 1) in dry.output
+        result = send(env, port)
+    assert result.exit_code == 0 and "skipped: bounced" in result.output
+    assert bounced not in recorder.recipients() and len(recorder.recipients()) == len(entries) - 1
+
+
+def test_sigterm_settles_the_delivery_in_progress_as_unknown(env):
+    """`kill PID` (TERM) while the relay is queueing a message: that one is `unknown` at once, exit 130."""
+    with smtp_server() as (recorder, port):
+        recorder.queue_delay = 0.5
+        proc = _start(env, port)
+
+        def term(accepted):
+            """Runs when the 4th message has arrived: TERM the sender while the relay queues it, refuse nothing."""
+            if accepted == 3 and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+            return None
+
+        recorder.data_reply = term
+        out, err = proc.communicate(timeout=120)
+        recorder.data_reply = None
+        assert proc.returncode == 130, err
+        assert "now `unknown`" in err
+        statuses = _ledger(env)
+        assert list(statuses.values()).count("unknown") == 1 and list(statuses.values()).count("sent") == 3
+        recorder.queue_delay = 0
+        rerun = _start(env, port)
+        rerun.communicate(timeout=120)
+    assert all(count == 1 for count in recorder.recipients().values())
+    assert len(recorder.recipients()) == len(manifest(env))

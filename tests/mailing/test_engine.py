@@ -180,7 +180,7 @@ class Anniversary(MessageKind):
 
         step = SimpleNamespace(id="one", subject={"fr": "Un an déjà !"}, preheader={"fr": "Merci d'être resté·e en contact avec nous toute cette année."},
                                body={"fr": "Bonjour, cela fait un an que vous suivez nos offres."}, cta=None, template="followup")
-        view = step_view(self.settings, SimpleNamespace(name="toy"), step, "fr", "toy-anniversary")
+        view = step_view(self.settings, SimpleNamespace(name="toy", steps=[step]), step, "fr", "toy-anniversary")
         theme = sequence_theme(self.settings, mail_theme_path(self.settings))
         self.compiled = {(view["segment"], "fr", "a"): compile_variant(theme, view, template="followup")} if self.proposed else {}
 

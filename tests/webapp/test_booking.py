@@ -135,4 +135,4 @@ def test_a_form_profile_needs_its_role_mailbox(tmp_path):
     path.write_text(path.read_text().replace(f"Mailbox: {MAILBOX}\n", ""))
     errors, _ = check(make_conf(tmp_path, content))
     assert "ambassadors/julien-moreau.md:9: mailbox: is missing: with Booking: form, the requests go to a role mailbox; " \
-           "add it (it is not published) (for example: Mailbox: entretiens.cyber@cardamome.example)" in errors
+           "add it (it is not published) (for example: Mailbox: entretiens.equipe@cardamome.example)" in errors

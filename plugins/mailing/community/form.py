@@ -1,17 +1,13 @@
 """Read and check a sign-up or preferences form: every problem tied to its field, none raised.
 
-Browsers send a checkbox group as the same name repeated; the web
-application's `Request.form` keeps one value per name, so lists are read
-here from the raw body (urlencoded or multipart).
+The values come as lists per field (a checkbox group is one name repeated),
+as the web application's `Request.form_lists()` reads them.
 """
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs
 
 from talentpool.models import is_valid_email
 
@@ -21,24 +17,6 @@ HONEYPOT = "website"  # hidden from people and assistive technology; bots fill i
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 MAX_NAME = 80
 MAX_SKILL = 40
-
-
-def form_lists(request) -> dict[str, list[str]]:
-    """Every value of every field of a POST body (urlencoded or multipart/form-data)."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if not request.body:
-        return {}
-    if kind == "multipart/form-data":
-        head = f"Content-Type: {request.headers['content-type']}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + request.body)
-        values: dict[str, list[str]] = {}
-        for part in message.iter_parts() if message.is_multipart() else ():
-            name = part.get_param("name", header="content-disposition")
-            if name:
-                payload = part.get_payload(decode=True) or b""
-                values.setdefault(name, []).append(payload.decode(part.get_content_charset() or "utf-8", "replace"))
-        return values
-    return parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)
 
 
 def one_line(value: str, limit: int) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from careers import settings as careers_settings
 
 from ..tokens import secret_from_env
@@ -22,6 +24,7 @@ class Community:
         self.settings = settings
         self.pages = CommunityPages(settings)
         self.mail = ConfirmationMail(settings)
+        self.trusted_proxies = tuple(ipaddress.ip_network(str(p), strict=False) for p in settings["COMMUNITY_TRUSTED_PROXIES"])
         self.confirm_signer = ConfirmSigner(secret_from_env(required=bool(settings.get("MAILING_REQUIRE_SECRET"))))
 
 

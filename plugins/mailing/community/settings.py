@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
-DEFAULTS = {
-    # Where the sign-up form posts, and the link of the confirmation email.
-    # None: PUBLIC_URL + "/api/inscription" and "/api/confirmation".
-    "COMMUNITY_ENDPOINT": None,
-    "COMMUNITY_CONFIRM_URL": None,
-    # Changes whenever the wording of the form or its consents changes: it is
-    # kept with every consent proof.
-    "COMMUNITY_FORM_VERSION": "2026-11",
-    "COMMUNITY_CONFIRM_HOURS": 72,  # a confirmation link expires after this long
-    "COMMUNITY_RATE_PER_ADDRESS": 3,  # sign-ups per address per day
-    "COMMUNITY_RATE_PER_CLIENT": 20,  # sign-ups per client (IP) per hour
-    # Cities offered in the form (as written in job ads' locations).
-    "COMMUNITY_LOCATIONS": ["Lyon", "Nantes"],
-    "COMMUNITY_SKILLS_MAX": 15,
-    # Job alerts: jobs per digest at most, and how old a job may be to be announced.
-    "COMMUNITY_ALERT_MAX_JOBS": 5,
-    "COMMUNITY_ALERT_MAX_AGE_DAYS": 30,
-}
+from .. import settings as mail_settings
+
+# Declared with every mail setting in mailing.settings; this is the community's view of them.
+DEFAULTS = {name: value for name, value in mail_settings.DEFAULTS.items() if name.startswith("COMMUNITY_")}
 
 RHYTHMS = ("instant", "weekly", "monthly")
 REMOTE = ("any", "on-site", "hybrid", "remote")
@@ -35,14 +22,8 @@ class CommunitySettingsError(ValueError):
 
 
 def apply_defaults(settings: dict) -> dict:
-    for key, value in DEFAULTS.items():
-        settings.setdefault(key, value)
-    public = str(settings.get("PUBLIC_URL", "")).rstrip("/")
-    if not settings.get("COMMUNITY_ENDPOINT"):
-        settings["COMMUNITY_ENDPOINT"] = public + "/api/inscription"
-    if not settings.get("COMMUNITY_CONFIRM_URL"):
-        settings["COMMUNITY_CONFIRM_URL"] = public + "/api/confirmation"
-    return settings
+    """The mail side's defaults (mailing.settings applies them all at once)."""
+    return mail_settings.apply_defaults(settings)
 
 
 def validate(settings: dict) -> None:
@@ -52,11 +33,20 @@ def validate(settings: dict) -> None:
         parts = urlsplit(str(settings.get(key) or ""))
         if parts.scheme != "https" or not parts.netloc or parts.query:
             problems.append(f"{key} must be an absolute https:// address without a query, not {settings.get(key)!r}")
-    for key in ("COMMUNITY_CONFIRM_HOURS", "COMMUNITY_RATE_PER_ADDRESS", "COMMUNITY_RATE_PER_CLIENT",
+    for key in ("COMMUNITY_CONFIRM_HOURS", "COMMUNITY_RATE_PER_ADDRESS", "COMMUNITY_RATE_PER_CLIENT", "COMMUNITY_RATE_OVERALL",
                 "COMMUNITY_SKILLS_MAX", "COMMUNITY_ALERT_MAX_JOBS", "COMMUNITY_ALERT_MAX_AGE_DAYS"):
         value = settings.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             problems.append(f"{key} must be a whole number ≥ 1, not {value!r}")
+    proxies = settings.get("COMMUNITY_TRUSTED_PROXIES")
+    if not isinstance(proxies, (list, tuple)):
+        problems.append(f"COMMUNITY_TRUSTED_PROXIES must be a list of addresses or networks like ['10.0.0.5', '10.1.0.0/16'], not {proxies!r}")
+    else:
+        for proxy in proxies:
+            try:
+                ipaddress.ip_network(str(proxy), strict=False)
+            except ValueError:
+                problems.append(f"COMMUNITY_TRUSTED_PROXIES: {proxy!r} is not an IP address or network like '10.0.0.5' or '10.1.0.0/16'")
     locations = settings.get("COMMUNITY_LOCATIONS")
     if not isinstance(locations, (list, tuple)) or not all(isinstance(c, str) and c.strip() for c in locations):
         problems.append(f"COMMUNITY_LOCATIONS must be a list of city names like ['Lyon', 'Nantes'], not {locations!r}")

@@ -1,8 +1,10 @@
 """Double opt-in against the talent-pool store: pending sign-ups, confirmation, consent proofs, rate limits.
 
-A submitted form only creates (or refreshes) a *pending* sign-up: nothing is
-consented and no member exists until the person follows the link of the
-confirmation email. Confirming creates the member, or updates the one with
+A submitted form only creates a *pending* sign-up: nothing is consented and
+no member exists until the person follows the link of the confirmation
+email. Each submission is a pending request of its own, confirmed only by its
+own link: a second submission for the same address (by anyone) never changes
+what the first link confirms, and confirming one request withdraws the others. Confirming creates the member, or updates the one with
 that address, records each ticked consent (an explicit opt-in: it lifts an
 earlier unsubscription) and its proof: when, which form version, what was
 ticked, and a salted hash of the IP address, never the address itself.
@@ -64,12 +66,19 @@ def hashed(store, text: str) -> str:
 # --- rate limits -----------------------------------------------------------------------
 
 
+def mailbox_key(email: str) -> str:
+    """The mailbox an address reaches, for counting: case-folded, without a `+tag` (`Ana+1@X` = `ana@x`)."""
+    local, _, domain = normalise_email(email).rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}" if local else normalise_email(email)
+
+
 def over_limit(store, email: str, client: str, now: dt.datetime, settings) -> str | None:
-    """Count one attempt; 'address' or 'client' when it goes over that limit, else None."""
+    """Count one attempt; 'address', 'client' or 'overall' when it goes over that limit, else None."""
     day, hour = now.date().isoformat(), now.strftime("%Y-%m-%dT%H")
     limits = (
-        ("address", hashed(store, "address:" + normalise_email(email)), day, settings["COMMUNITY_RATE_PER_ADDRESS"]),
+        ("address", hashed(store, "address:" + mailbox_key(email)), day, settings["COMMUNITY_RATE_PER_ADDRESS"]),
         ("client", hashed(store, "client:" + (client or "")), hour, settings["COMMUNITY_RATE_PER_CLIENT"]),
+        ("overall", "overall", hour, settings["COMMUNITY_RATE_OVERALL"]),
     )
     verdict = None
     with store.transaction() as conn:
@@ -94,20 +103,17 @@ def _pending(row) -> Pending:
 
 
 def submit(store, choices: Choices, *, client: str, now: dt.datetime, settings) -> Pending:
-    """Store (or refresh) the pending sign-up of this address; the same address keeps one pending row."""
+    """Store a new pending sign-up: its own id, its own data, never an earlier request's overwritten."""
     key = normalise_email(choices.email)
     expires = now + dt.timedelta(hours=settings["COMMUNITY_CONFIRM_HOURS"])
     data = json.dumps(choices.to_json(), ensure_ascii=False)
     ip_hash = hashed(store, "ip:" + (client or "")) if client else ""
+    signup_id = "s-" + secrets.token_urlsafe(12)
     with store.transaction() as conn:
         conn.execute("DELETE FROM community_signups WHERE expires <= ?", (now.isoformat(),))
-        row = conn.execute("SELECT id FROM community_signups WHERE email_key = ?", (key,)).fetchone()
-        signup_id = row[0] if row else "s-" + secrets.token_urlsafe(12)
         conn.execute(
             "INSERT INTO community_signups(id, email_key, data, form_version, ip_hash, submitted, expires)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(email_key) DO UPDATE SET data = excluded.data,"
-            " form_version = excluded.form_version, ip_hash = excluded.ip_hash, submitted = excluded.submitted,"
-            " expires = excluded.expires",
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (signup_id, key, data, settings["COMMUNITY_FORM_VERSION"], ip_hash, now.isoformat(), expires.isoformat()),
         )
     return Pending(signup_id, choices.email, choices, settings["COMMUNITY_FORM_VERSION"], ip_hash, now, expires)
@@ -215,6 +221,8 @@ def confirm(store, signup_id: str, *, now: dt.datetime) -> tuple[Member, bool]:
         record_proof(store, member.id, pending.id, source="signup", form_version=pending.form_version,
                      ticked=[f"consent_{k}" for k in choices.consents] + (["open_to_unlisted"] if choices.open_to_unlisted else []),
                      ip_hash=pending.ip_hash, submitted=pending.submitted, confirmed=now)
-        conn.execute("DELETE FROM community_signups WHERE id = ?", (signup_id,))
+        # This request is done, and every other one for the address is withdrawn: an older or a
+        # later link (perhaps someone else's submission) can no longer change what was confirmed.
+        conn.execute("DELETE FROM community_signups WHERE email_key = ?", (normalise_email(pending.email),))
     log.info("community sign-up %s confirmed: member %s (%s)", signup_id, member.id, "new" if created else "existing")
     return member, created

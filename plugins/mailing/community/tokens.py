@@ -52,6 +52,8 @@ class ConfirmSigner:
         """The sign-up id inside a genuine, unexpired token; InvalidLink or ExpiredLink otherwise."""
         try:
             body, signature = token.split(".")
+            if not (body.isascii() and signature.isascii()):  # compare_digest raises TypeError on non-ASCII text
+                raise ValueError("non-ASCII token")
             payload = _unb64(body)
         except (ValueError, TypeError, AttributeError):
             raise InvalidLink("malformed token") from None

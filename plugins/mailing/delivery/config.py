@@ -10,26 +10,22 @@ import ipaddress
 import os
 from dataclasses import dataclass
 
+from ..settings import defaults_of
+
 SECURITY = ("starttls", "tls", "none")
 DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 
-DEFAULTS = {
-    "MAILING_SMTP_HOST": "localhost",
-    "MAILING_SMTP_PORT": None,  # None: 587 for starttls, 465 for tls, 25 for none
-    "MAILING_SMTP_SECURITY": "starttls",
-    "MAILING_SMTP_TIMEOUT": 30,
-    # Many relays cap the messages of one connection; reconnect after this many.
-    "MAILING_SMTP_MAX_PER_CONNECTION": 100,
-    "MAILING_RATE": 10,  # messages per second
-    "MAILING_RETRIES": 3,  # extra attempts after a temporary (4xx) failure
-    "MAILING_BACKOFF": 2.0,  # seconds before the first retry; doubles each time
-    "MAILING_BACKOFF_MAX": 60.0,
-    # Envelope sender (Return-Path, where bounces go); None: the From address.
-    "MAILING_ENVELOPE_FROM": None,
-}
+# Declared with every mail setting in mailing.settings; this is delivery's view of them.
+DEFAULTS = defaults_of(
+    "MAILING_SMTP_HOST", "MAILING_SMTP_PORT", "MAILING_SMTP_SECURITY", "MAILING_SMTP_TIMEOUT",
+    "MAILING_SMTP_MAX_PER_CONNECTION", "MAILING_RATE", "MAILING_RETRIES", "MAILING_BACKOFF", "MAILING_BACKOFF_MAX",
+    "MAILING_ENVELOPE_FROM", "MAILING_VERP", "MAILING_SMTP_CONNECTIONS", "MAILING_DOMAIN_RATE",
+    "MAILING_SOFT_BOUNCE_LIMIT", "MAILING_CLAIM_LEASE", "MAILING_DKIM_SELECTOR", "MAILING_DKIM_DOMAIN",
+)
 
 ENV_USER = "VIVIER_SMTP_USER"
 ENV_PASSWORD = "VIVIER_SMTP_PASSWORD"
+ENV_DKIM_KEY = "VIVIER_DKIM_KEY"  # path of the PEM private key (never in a settings file)
 
 
 class DeliveryConfigError(ValueError):
@@ -52,6 +48,19 @@ class DeliveryConfig:
     envelope_from: str | None
     user: str | None = None
     password: str | None = None
+    connections: int = 1
+    domain_rate: float | None = None
+    soft_bounce_limit: int = 3
+    verp: bool = False
+    claim_lease: float | None = None
+    dkim_selector: str | None = None
+    dkim_domain: str | None = None
+    dkim_key: bytes | None = None
+
+    @property
+    def lease(self) -> float:
+        """Seconds a claim lives: long enough for DATA and its answer to time out."""
+        return self.claim_lease if self.claim_lease else 4 * self.timeout + 30
 
     def describe(self) -> str:
         """Where we send, for logs and the CLI (never the password)."""
@@ -84,6 +93,32 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _dkim(settings, environ, problems) -> dict:
+    selector = settings.get("MAILING_DKIM_SELECTOR", DEFAULTS["MAILING_DKIM_SELECTOR"]) or None
+    if selector is None:
+        return {}
+    domain = settings.get("MAILING_DKIM_DOMAIN", DEFAULTS["MAILING_DKIM_DOMAIN"]) or None
+    if not str(selector).replace("-", "").replace("_", "").isalnum():
+        problems.append(f"MAILING_DKIM_SELECTOR must be a DNS label like 'vivier2026', not {selector!r}")
+    path = environ.get(ENV_DKIM_KEY)
+    if not path:
+        problems.append(f"MAILING_DKIM_SELECTOR is set: set {ENV_DKIM_KEY} to the path of the PEM private key")
+        return {}
+    try:
+        key = open(os.path.expanduser(path), "rb").read()
+    except OSError as exc:
+        problems.append(f"{ENV_DKIM_KEY}: cannot read {path} ({exc.strerror})")
+        return {}
+    from dkim.crypto import UnparsableKeyError, parse_pem_private_key
+
+    try:
+        parse_pem_private_key(key)
+    except (UnparsableKeyError, ValueError, IndexError) as exc:
+        problems.append(f"{ENV_DKIM_KEY}: {path} is not an RSA private key in PEM ({exc}); "
+                        "make one with `openssl genrsa -out dkim.pem 2048`")
+    return {"dkim_selector": str(selector), "dkim_domain": domain and str(domain), "dkim_key": key}
+
+
 def load_config(settings: dict, *, rate: float | None = None, environ=None) -> DeliveryConfig:
     """The validated delivery settings; every problem is listed in one DeliveryConfigError."""
     environ = os.environ if environ is None else environ
@@ -113,6 +148,14 @@ def load_config(settings: dict, *, rate: float | None = None, environ=None) -> D
     envelope = settings.get("MAILING_ENVELOPE_FROM") or None
     if envelope is not None and ("@" not in str(envelope) or any(c.isspace() or c in "<>" for c in str(envelope))):
         problems.append(f"MAILING_ENVELOPE_FROM must be a bare address like bounces@example.com, not {envelope!r}")
+    values["connections"] = _number(settings, "MAILING_SMTP_CONNECTIONS", problems, kind=int, minimum=1)
+    values["soft_bounce_limit"] = _number(settings, "MAILING_SOFT_BOUNCE_LIMIT", problems, kind=int, minimum=1)
+    for key, name in (("MAILING_DOMAIN_RATE", "domain_rate"), ("MAILING_CLAIM_LEASE", "claim_lease")):
+        values[name] = None if settings.get(key) is None else _number(settings, key, problems, strictly=True)
+    values["verp"] = bool(settings.get("MAILING_VERP", DEFAULTS["MAILING_VERP"]))
+    if values["verp"] and envelope is None:
+        problems.append("MAILING_VERP needs MAILING_ENVELOPE_FROM (the bounce mailbox, e.g. bounces@example.com)")
+    values.update(_dkim(settings, environ, problems))
     user = environ.get(ENV_USER) or None
     password = environ.get(ENV_PASSWORD) or None
     if bool(user) != bool(password):

@@ -19,15 +19,16 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..delivery import ledger
 from ..plan import format as plan_format
 
 logger = logging.getLogger(__name__)
 
 OVER_BUDGET = "over_budget"
 # Ledger states after which a planned message is no longer waiting to be sent.
-DONE_STATES = ("sent", "failed", "unknown", "bounced")
+DONE_STATES = (ledger.SENT, ledger.FAILED, ledger.UNKNOWN)
 # Ledger states after which the member may have the message (a calendar update or cancellation follows it).
-RECEIVED_STATES = ("sent", "unknown")
+RECEIVED_STATES = (ledger.SENT, ledger.UNKNOWN)
 
 
 class Budget:

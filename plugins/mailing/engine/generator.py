@@ -34,6 +34,7 @@ from careers import forking, output
 from careers.report import ContentReport, get_report
 
 from .. import memo
+from .. import settings as mail_settings
 from ..kinds import registry
 from . import steps
 
@@ -44,6 +45,8 @@ class MailEngine:
     """Every message kind of the registry, read, planned on one budget, compiled and written."""
 
     def __init__(self, *args, **kwargs):
+        if kwargs.get("settings") is not None:  # applied by the plugin's `initialize`; here for direct use
+            mail_settings.apply_defaults(kwargs["settings"])
         self.kinds = [cls(*args, **kwargs) for cls in registry.planning_kinds()]
         self.settings = kwargs.get("settings") or self.kinds[0].settings
         self.context = kwargs.get("context", {})

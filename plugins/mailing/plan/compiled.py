@@ -12,6 +12,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from careers.output import replace_if_changed
+from talentpool.private import FILE_MODE, make_private_dir
 
 from ..matching import JobFacts
 from ..pipeline import CompiledVariant
@@ -29,7 +30,9 @@ def write_file(path: Path, data: str | bytes | list[bytes]) -> bool:
         data = data.encode("utf-8")
     elif isinstance(data, list):
         data = b"".join(data)
-    return replace_if_changed(path, data)
+    if not path.parent.is_dir():
+        make_private_dir(path.parent)  # the outbox holds personal data: 0700 folders, 0600 files
+    return replace_if_changed(path, data, mode=FILE_MODE)
 
 
 class CompiledEncoder:

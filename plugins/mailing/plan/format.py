@@ -26,6 +26,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from talentpool.private import DIR_MODE, restrict
+
 FORMAT = 2
 MANIFEST = "manifest.jsonl"
 META = "plan.json"
@@ -39,10 +41,12 @@ def project_root(settings) -> Path:
 
 
 def outbox_root(settings) -> Path:
-    """The outbox folder (MAILING_OUTBOX), absolute."""
+    """The outbox folder (MAILING_OUTBOX), absolute: personal data (previews, manifests), so 0700 once it exists."""
     path = Path(str(settings.get("MAILING_OUTBOX") or os.environ.get("VIVIER_OUTBOX") or "var/outbox")).expanduser()
     if not path.is_absolute():
         path = project_root(settings) / path
+    if path.is_dir():
+        restrict(path, DIR_MODE)
     return path
 
 

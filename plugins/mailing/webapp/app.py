@@ -15,6 +15,7 @@ import logging
 from urllib.parse import urlsplit
 
 from . import pages
+from .config import load_settings
 from .http import BadRequest, Request, Response
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,5 @@ class WebApp:
 def create_app(settings: dict | None = None, **kwargs) -> WebApp:
     """The application for these settings (default: pelicanconf.py found from the current folder)."""
     if settings is None:
-        from .wsgi import load_settings
-
         settings = load_settings()
     return WebApp(settings, **kwargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
+import ipaddress
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
@@ -34,19 +35,61 @@ def _first(values: dict[str, list[str]]) -> dict[str, str]:
     return {key: items[0] for key, items in values.items() if items}
 
 
-def _multipart(body: bytes, content_type: str) -> dict[str, str]:
-    """Fields of a multipart/form-data body (RFC 7578), parsed by the email package."""
+def _part_text(part) -> str:
+    charset = part.get_content_charset() or "utf-8"
+    payload = part.get_payload(decode=True) or b""
+    try:
+        return payload.decode(charset, "replace")
+    except LookupError:  # a charset Python does not know: the sender's mistake, not ours
+        raise BadRequest(f"unknown charset {charset!r} in a multipart/form-data part") from None
+
+
+def multipart_fields(body: bytes, content_type: str) -> dict[str, list[str]]:
+    """Every value of every field of a multipart/form-data body (RFC 7578), parsed by the email package."""
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
-    if not message.is_multipart():
-        raise BadRequest("malformed multipart/form-data body")
-    fields = {}
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        if name and name not in fields:
-            payload = part.get_payload(decode=True) or b""
-            fields[name] = payload.decode(part.get_content_charset() or "utf-8", "replace")
+    try:
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
+        if not message.is_multipart():
+            raise BadRequest("malformed multipart/form-data body")
+        fields: dict[str, list[str]] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            if name:
+                fields.setdefault(str(name), []).append(_part_text(part))
+    except BadRequest:
+        raise
+    except (ValueError, TypeError, LookupError, IndexError, AttributeError) as exc:  # a body the parser chokes on
+        raise BadRequest(f"malformed multipart/form-data body ({type(exc).__name__})") from None
     return fields
+
+
+def _address(text: str):
+    try:
+        return ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        return None
+
+
+def client_address(remote_addr: str, headers: dict[str, str], trusted_proxies=()) -> str:
+    """The client's IP address: the connection's peer, unless the peer is one of `trusted_proxies`
+    (networks); then X-Forwarded-For is read from the right, skipping trusted hops. A header sent
+    by anyone else is ignored, so a visitor cannot pick the address their requests count against."""
+    peer = _address(remote_addr)
+    if peer is None:
+        return remote_addr or ""
+    if not any(peer in network for network in trusted_proxies):
+        return str(peer)
+    hops = [hop for hop in headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+    if not hops and headers.get("x-real-ip", "").strip():
+        hops = [headers["x-real-ip"]]
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:
+            return str(peer)  # a malformed hop: stop at the last address a trusted proxy vouched for
+        if not any(address in network for network in trusted_proxies):
+            return str(address)
+        peer = address
+    return str(peer)
 
 
 @dataclass
@@ -59,6 +102,7 @@ class Request:
     headers: dict[str, str]
     body: bytes = b""
     script_name: str = ""
+    remote_addr: str = ""
     _form: dict[str, str] | None = field(default=None, repr=False)
 
     @classmethod
@@ -75,7 +119,10 @@ class Request:
                 raise BadRequest("invalid Content-Length") from None
             if length > MAX_BODY:
                 raise BadRequest("request body too large", 413)
-            body = environ["wsgi.input"].read(length) if length > 0 else b""
+            try:
+                body = environ["wsgi.input"].read(length) if length > 0 else b""
+            except OSError:  # the client stopped sending (the server's read timeout) or went away
+                raise BadRequest("the request body did not arrive") from None
         raw_path = environ.get("PATH_INFO", "") or "/"
         # WSGI gives PATH_INFO as latin-1-decoded bytes
         path = raw_path.encode("latin-1", "replace").decode("utf-8", "replace")
@@ -86,23 +133,27 @@ class Request:
             headers=headers,
             body=body,
             script_name=environ.get("SCRIPT_NAME", ""),
+            remote_addr=environ.get("REMOTE_ADDR", ""),
         )
 
     @property
     def form(self) -> dict[str, str]:
-        """Fields of a urlencoded or multipart body (RFC 8058 allows both)."""
+        """Fields of a urlencoded or multipart body (RFC 8058 allows both), the first value of each."""
         if self._form is None:
-            content_type = self.headers.get("content-type", "")
-            kind = content_type.split(";")[0].strip().lower()
-            if not self.body:
-                self._form = {}
-            elif kind in ("application/x-www-form-urlencoded", ""):
-                self._form = _first(parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True))
-            elif kind == "multipart/form-data":
-                self._form = _multipart(self.body, content_type)
-            else:
-                raise BadRequest(f"unsupported content type {kind}", 415)
+            self._form = _first(self.form_lists())
         return self._form
+
+    def form_lists(self) -> dict[str, list[str]]:
+        """Every value of every field (browsers send a checkbox group as one name repeated)."""
+        content_type = self.headers.get("content-type", "")
+        kind = content_type.split(";")[0].strip().lower()
+        if not self.body:
+            return {}
+        if kind in ("application/x-www-form-urlencoded", ""):
+            return parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+        if kind == "multipart/form-data":
+            return multipart_fields(self.body, content_type)
+        raise BadRequest(f"unsupported content type {kind}", 415)
 
     def accepted_language(self, languages) -> str | None:
         """The first of `languages` the browser asks for in Accept-Language."""

@@ -14,12 +14,12 @@ import logging
 from careers.dates import now as build_now
 
 from ..community import profile, signups
-from ..community.form import form_lists, read_choices
+from ..community.form import read_choices
 from ..community.service import community
 from ..delivery import choices as member_choices
 from ..tokens import InvalidToken
 from .http import Request, Response
-from .signup import _not_allowed, client_of, message, page
+from .signup import client_of, message, not_allowed, page
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ def _format_date(app, lang: str):
 
 def handle(app, request: Request) -> Response:
     if request.method not in ("GET", "HEAD", "POST"):
-        return _not_allowed(app, request, "GET, HEAD, POST")
+        return not_allowed(app, request, "GET, HEAD, POST")
     lang = app.language(request)
     token = request.query.get("t")
     if not token:
@@ -66,10 +66,10 @@ def handle(app, request: Request) -> Response:
             store.unsubscribe(member.id, now.date(), scope="all")
             log.info("member %s left the community", member.id)
             return message(app, "prefs.left", lang)
-        choices = read_choices(form_lists(request), svc.settings, with_email=False)
+        choices = read_choices(request.form_lists(), svc.settings, with_email=False)
         if choices.errors:
             return _show(app, store, member, lang, action_url, now, choices=choices, status=400)
-        client = client_of(request)
+        client = client_of(app, request)
         profile.save(store, member, choices, now=now, form_version=svc.settings["COMMUNITY_FORM_VERSION"],
                      ip_hash=signups.hashed(store, "ip:" + client) if client else "")
         lang = choices.language if choices.language in app.languages else lang

@@ -2,9 +2,10 @@
 
 - POST to `COMMUNITY_ENDPOINT` checks the form (errors re-show it, tied to
   each field), rejects bots by the honeypot (silently), rate-limits per
-  address and per client, stores a *pending* sign-up and sends the
-  confirmation email with a signed, expiring link. Re-submitting refreshes
-  the same pending sign-up: never two, never a member before confirmation.
+  mailbox, per client (the connection's address, or X-Forwarded-For from a
+  trusted proxy only) and overall, stores a *pending* sign-up and sends the
+  confirmation email with a signed, expiring link. Each submission is its own
+  request, confirmed only by its own link; never a member before confirmation.
 - GET on `COMMUNITY_CONFIRM_URL?t=…` shows a page with a button (mail
   scanners open links; only a person presses buttons); POST confirms (member,
   consents, proof) or cancels. A forged link gets 403, an expired one 410.
@@ -17,14 +18,14 @@ import logging
 from careers.dates import now as build_now
 
 from ..community import signups
-from ..community.form import form_lists, read_choices
+from ..community.form import read_choices
 from ..community.service import community
 from ..community.tokens import ExpiredLink, InvalidLink
 from ..compose import AddressError
 from ..delivery.config import DeliveryConfigError
 from ..delivery.smtp import TransportError
 from . import http
-from .http import Request, Response
+from .http import Request, Response, client_address
 
 log = logging.getLogger(__name__)
 
@@ -32,19 +33,9 @@ log = logging.getLogger(__name__)
 for _code, _text in ((410, "Gone"), (429, "Too Many Requests"), (503, "Service Unavailable")):
     http.STATUS_TEXT.setdefault(_code, _text)
 
-CLIENT_HEADERS = ("x-forwarded-for", "x-real-ip")
-
-
-def client_of(request: Request) -> str:
-    """The client's address: the peer when the request knows it, else the first hop set by the proxy."""
-    peer = getattr(request, "remote_addr", None)
-    if peer:
-        return str(peer)
-    for name in CLIENT_HEADERS:
-        value = request.headers.get(name, "")
-        if value.strip():
-            return value.split(",")[0].strip()
-    return ""
+def client_of(app, request: Request) -> str:
+    """The client's address: the connection's, or the one a trusted proxy (COMMUNITY_TRUSTED_PROXIES) forwards."""
+    return client_address(request.remote_addr, request.headers, community(app).trusted_proxies)
 
 
 def page(app, template: str, lang: str, status: int = 200, **context) -> Response:
@@ -64,7 +55,7 @@ def _lang(app, request: Request, values: dict, member=None) -> str:
     return app.language(request, member)
 
 
-def _not_allowed(app, request: Request, allow: str) -> Response:
+def not_allowed(app, request: Request, allow: str) -> Response:
     response = message(app, "pages.invalid", app.language(request), 405)
     response.headers.append(("Allow", allow))
     return response
@@ -76,8 +67,8 @@ def handle(app, request: Request) -> Response:
     if request.method in ("GET", "HEAD"):
         return page(app, "community_form.html", app.language(request), community_values={}, community_errors={})
     if request.method != "POST":
-        return _not_allowed(app, request, "GET, HEAD, POST")
-    values = form_lists(request)
+        return not_allowed(app, request, "GET, HEAD, POST")
+    values = request.form_lists()
     lang = _lang(app, request, values)
     choices = read_choices(values, svc.settings)
     hours = svc.settings["COMMUNITY_CONFIRM_HOURS"]
@@ -89,11 +80,11 @@ def handle(app, request: Request) -> Response:
                     community_errors=choices.errors)
     now = build_now(svc.settings)
     with app.open_store() as store:
-        limited = signups.over_limit(store, choices.email, client_of(request), now, svc.settings)
+        limited = signups.over_limit(store, choices.email, client_of(app, request), now, svc.settings)
         if limited:
             log.warning("sign-up refused: rate limit per %s", limited)
             return message(app, "pages.limited", lang, 429)
-        pending = signups.submit(store, choices, client=client_of(request), now=now, settings=svc.settings)
+        pending = signups.submit(store, choices, client=client_of(app, request), now=now, settings=svc.settings)
     token = svc.confirm_signer.make(pending.id, pending.expires)
     link = f"{svc.settings['COMMUNITY_CONFIRM_URL']}?t={token}"
     try:
@@ -130,7 +121,7 @@ def _token(app, request: Request):
 def confirm(app, request: Request) -> Response:
     """The link of the confirmation email: GET asks, POST confirms or cancels."""
     if request.method not in ("GET", "HEAD", "POST"):
-        return _not_allowed(app, request, "GET, HEAD, POST")
+        return not_allowed(app, request, "GET, HEAD, POST")
     signup_id, error = _token(app, request)
     if error is not None:
         return error
@@ -142,6 +133,7 @@ def confirm(app, request: Request) -> Response:
             return message(app, "pages.expired", lang, 410)
         if request.method != "POST":
             return page(app, "community_confirm.html", lang, email=pending.email, consents=pending.choices.consents,
+                        choices=pending.choices,
                         action=f"{request.script_name}{request.path}?t={request.query['t']}")
         if request.form.get("action") == "cancel":
             signups.cancel(store, signup_id)

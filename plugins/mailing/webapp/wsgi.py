@@ -7,38 +7,17 @@ them; secrets come from the environment (`VIVIER_SECRET`, `VIVIER_POOL`).
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from .config import load_settings
 
-
-def load_settings(path: str | os.PathLike | None = None) -> dict:
-    """Pelican settings of the site, with PROJECT_ROOT set for relative paths."""
-    from pelican.settings import read_settings
-
-    path = path or os.environ.get("VIVIER_SETTINGS")
-    if path is None:
-        here = Path.cwd().resolve()
-        found = next((folder / "pelicanconf.py" for folder in (here, *here.parents) if (folder / "pelicanconf.py").is_file()), None)
-        if found is None:
-            raise RuntimeError("no pelicanconf.py here or in a parent folder; set VIVIER_SETTINGS to its path")
-        path = found
-    path = Path(path).resolve()
-    cwd = os.getcwd()
-    os.chdir(path.parent)
-    try:
-        settings = read_settings(str(path))
-    finally:
-        os.chdir(cwd)
-    settings["PROJECT_ROOT"] = str(path.parent)
-    return settings
+__all__ = ["application", "load_settings"]
 
 
 def __getattr__(name):
     # Built on first use, so importing this module never needs the settings.
     if name == "application":
-        from .app import create_app
+        from .app import WebApp
 
-        app = create_app(load_settings())
+        app = WebApp(load_settings())
         globals()["application"] = app
         return app
     raise AttributeError(name)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from talentpool import config
 from talentpool.importers import ImportFailed, import_file
 from talentpool.mappings import MappingError, load_mapping
 from talentpool.policy import PolicyError
+from talentpool.private import PrivatePathError, check_outside_git, write_private
 from talentpool.segments import SegmentError
 
 
@@ -69,20 +72,38 @@ def pool():
 @click.option("--keep-valid", is_flag=True, help="Import the valid rows even if some are bad (needs --rejects).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), help="Where to write the rejected rows and reasons (CSV).")
 @click.option("--dry-run", is_flag=True, help="Validate and count; the store is left unchanged (with --keep-valid, the --rejects file is still written).")
+@click.option("--undated", type=click.Choice(["refuse", "not-eligible"]), default="refuse", show_default=True,
+              help="Rows without a creation/last-contact date or with a consent not dated: refuse the import, "
+                   "or import those members as not eligible until a real date is known.")
 @today_option
 @click.pass_context
-def import_command(ctx, file, mapping_name, keep_valid, rejects, dry_run, today):
+def import_command(ctx, file, mapping_name, keep_valid, rejects, dry_run, undated, today):
     """Import FILE (CSV or JSON export of an ATS/CRM) into the pool, all or nothing."""
     if keep_valid and rejects is None:
         raise click.UsageError("--keep-valid needs --rejects FILE, so that no bad row is silently dropped")
+    from talentpool.sample import is_sample_store
+
     settings, day = settings_and_today(ctx, today)
     try:
         mapping = load_mapping(mapping_name, config.path(settings, "POOL_MAPPINGS_PATH"))
     except MappingError as exc:
         fail(str(exc))
-    with config.open_store(settings) as store:
+    if rejects is not None:
         try:
-            result = import_file(store, file, mapping, day, keep_valid=keep_valid, rejects=rejects, dry_run=dry_run)
+            rejects = check_outside_git(rejects, "rejects file")
+        except PrivatePathError as exc:
+            fail(str(exc))
+    store_path = config.path(settings, "POOL_PATH")
+    if store_path == config.sample_path(settings):
+        fail(f"{store_path} is the fictional sample store: a real export never goes there. Choose your real store "
+             "explicitly, e.g. `export VIVIER_POOL=/srv/vivier/pool.sqlite3` (outside the repository), then import again")
+    with config.open_store(settings) as store:
+        if is_sample_store(store):
+            fail(f"{store_path} is marked as the fictional sample store: a real export never goes there. "
+                 "Point VIVIER_POOL at your real store (a new file is created on the first import)")
+        try:
+            result = import_file(store, file, mapping, day, keep_valid=keep_valid, rejects=rejects, dry_run=dry_run,
+                                 undated=undated)
         except ImportFailed as exc:
             fail(str(exc))
     console = out()
@@ -98,7 +119,7 @@ def import_command(ctx, file, mapping_name, keep_valid, rejects, dry_run, today)
 @click.pass_context
 def load_sample_command(ctx, today):
     """Load the fictional sample pool (audiences/sample/) into the store; safe to re-run."""
-    from talentpool.sample import REFERENCE_DAY, load_sample
+    from talentpool.sample import REFERENCE_DAY, SampleRefused, load_sample
 
     settings, day = settings_and_today(ctx, today)
     try:
@@ -112,9 +133,39 @@ def load_sample_command(ctx, today):
         try:
             # The sample is dated relative to its reference day; never reject it for being "in the future".
             result, recorded = load_sample(store, members, messages, mapping, max(day, REFERENCE_DAY))
-        except ImportFailed as exc:
+        except (ImportFailed, SampleRefused) as exc:
             fail(str(exc))
-    click.echo(f"sample pool → {store_path}: {result.summary()}, {recorded} new sample message(s)")
+    if result is None:
+        click.echo(f"sample pool → {store_path}: already loaded, nothing changed (erased and purged members stay gone)")
+    else:
+        click.echo(f"sample pool → {store_path}: {result.summary()}, {recorded} new sample message(s)")
+
+
+@pool.command("site-env")
+@click.pass_context
+def site_env_command(ctx):
+    """Print the shell exports `make site` builds with: a sample store only, never a real one."""
+    from talentpool.sample import is_sample_store
+    from talentpool.store import Store
+
+    settings = settings_and_today(ctx, None)[0]
+    sample = config.sample_path(settings)
+    chosen = os.environ.get("VIVIER_POOL")
+    exports = {"VIVIER_POOL": str(sample)}
+    if chosen and Path(chosen).expanduser().absolute() != sample:
+        path = Path(chosen).expanduser().absolute()
+        marked = False
+        if path.exists():
+            with Store(path) as store:
+                marked = is_sample_store(store)
+        if marked:
+            exports["VIVIER_POOL"] = str(path)
+        else:
+            # A real store (or one not made by load-sample): left alone, and so is its outbox.
+            exports["VIVIER_OUTBOX"] = str(sample.parent / "sample-outbox")
+            click.echo(f"make site: VIVIER_POOL={path} is not a sample store; it is left untouched. "
+                       f"Building the sample from {sample} into {exports['VIVIER_OUTBOX']}", err=True)
+    click.echo("; ".join(f"export {key}={shlex.quote(value)}" for key, value in exports.items()))
 
 
 @pool.command("erase")
@@ -129,12 +180,28 @@ def erase_command(ctx, email, yes, today):
     settings, day = settings_and_today(ctx, today)
     if not yes:
         click.confirm(f"Erase everything held on {email}? This cannot be undone", abort=True)
+    from mailing.plan.format import outbox_root
+    from mailing.outbox_erase import erase_from_outbox
+    from talentpool.privacy import erase_from_files
+
     with config.open_store(settings) as store:
         member = erase(store, email, day)
+        files = erase_from_files(store, email, member.id if member else None, day)
+    outbox = outbox_root(settings)
+    removed = erase_from_outbox(outbox, member.id if member else None, email)
     if member is None:
         click.echo(f"{email} was not in the pool; the address is now on the suppression list, so no import will add it.")
     else:
         click.echo(f"erased {email} (member {member.id}) and their message history; the address is on the suppression list.")
+    click.echo(f"  store {config.path(settings, 'POOL_PATH')}: member row, history and records deleted, write-ahead log emptied")
+    for line in removed:
+        click.echo(f"  outbox {outbox}: {line}")
+    if not removed:
+        click.echo(f"  outbox {outbox}: nothing about them")
+    for line in files:
+        click.echo(f"  {line}")
+    click.echo("Copies made outside Vivier (a file you moved or mailed, a backup not made by `vivier pool backup`) "
+               "are not known to it: delete the person from them too.")
 
 
 @pool.command("export")
@@ -143,18 +210,27 @@ def erase_command(ctx, email, yes, today):
 @click.pass_context
 def export_command(ctx, email, output):
     """Everything held on EMAIL's person, as JSON (right of access)."""
-    from talentpool.privacy import export
+    from talentpool.privacy import export, remember_file
 
-    settings = settings_and_today(ctx, None)[0]
+    settings, day = settings_and_today(ctx, None)
     _segments, policy = load_rules(settings)
+    if output:
+        try:
+            output = check_outside_git(output, "export")
+        except PrivatePathError as exc:
+            fail(str(exc))
     with config.open_store(settings) as store:
         data = export(store, email, policy)
-        suppressed = store.suppression_reason(email)
+        suppressed = store.suppression_entry(email)
+        if data is not None and output:
+            write_private(output, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+            remember_file(store, output, "export", day)  # an erasure deletes it
     if data is None:
-        fail(f"{email} is not in the pool" + (f" (the address is suppressed: {suppressed})" if suppressed else ""))
+        fail(f"{email} is not in the pool" + (
+            f" (the address is suppressed: {suppressed['reason']} on {suppressed['at']}"
+            + (f", {suppressed['detail']}" if suppressed["detail"] else "") + ")" if suppressed else ""))
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
     if output:
-        output.write_text(text + "\n", encoding="utf-8")
         click.echo(f"wrote {output} (personal data: send it to the person, then delete it)")
     else:
         click.echo(text)
@@ -186,6 +262,13 @@ def purge_command(ctx, dry_run, today):
         console.print(_expiry_table("Would be deleted" if dry_run else "Deleted", gone, "retention ended"))
     verb = "would delete" if dry_run else "deleted"
     console.print(f"{verb} {len(gone)} member(s) past retention on {day.isoformat()}")
+    if gone and not dry_run:  # their previews and plan lines go too, not at some later build
+        from mailing.plan.format import outbox_root
+        from mailing.outbox_erase import erase_people_from_outbox
+
+        outbox = outbox_root(settings)
+        changed = erase_people_from_outbox(outbox, [(item.member.id, item.member.email) for item in gone])
+        console.print(f"outbox {outbox}: {len(changed)} file(s) about them removed or rewritten")
 
 
 @pool.command("renewals")
@@ -204,6 +287,51 @@ def renewals_command(ctx, days, today):
     if items:
         console.print(_expiry_table(f"Retention ending within {days} days", items, "retention ends"))
     console.print(f"{len(items)} member(s) to ask for renewal before their retention ends")
+
+
+@pool.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@today_option
+@click.pass_context
+def backup_command(ctx, file, today):
+    """Copy the store into FILE (SQLite's online backup: safe while the store is in use), private (0600)."""
+    from talentpool.backup import BackupError, backup
+
+    settings, day = settings_and_today(ctx, today)
+    try:
+        target = check_outside_git(file, "backup")
+        with config.open_store(settings) as store:
+            target = backup(store, target, day)
+            members = store.count()
+    except (BackupError, PrivatePathError) as exc:
+        fail(str(exc))
+    click.echo(f"backed up {config.path(settings, 'POOL_PATH')} ({members} member(s)) to {target}")
+
+
+@pool.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def restore_command(ctx, file, yes):
+    """Replace the whole store by the backup FILE (made by `vivier pool backup`)."""
+    from talentpool.backup import BackupError, check_backup, restore
+
+    settings = settings_and_today(ctx, None)[0]
+    store_path = config.path(settings, "POOL_PATH")
+    try:
+        members = check_backup(file)
+    except BackupError as exc:
+        fail(str(exc))
+    if not yes:
+        click.confirm(f"Replace everything in {store_path} by {file} ({members} member(s))?", abort=True)
+    try:
+        with config.open_store(settings) as store:
+            restore(store, file)
+    except BackupError as exc:
+        fail(str(exc))
+    with config.open_store(settings) as store:  # reopened: an older backup's schema is brought up to date
+        count = store.count()
+    click.echo(f"restored {store_path} from {file}: {count} member(s)")
 
 
 commands = [pool]

@@ -1,9 +1,17 @@
-"""`vivier send PLAN [--dry-run] [--rate N]`: deliver a plan of the outbox over SMTP, once per member."""
+"""`vivier send PLAN [--dry-run] [--rate N] [--connections N] [--retry-failed] [--resend-unknown]`: deliver a plan once per member.
+
+Exit codes (docs/delivery.md): 0 done; 1 the send stopped on something to fix
+(credentials, sender, policy, quota, an invalid plan); 2 invalid settings;
+3 done, but some deliveries are `unknown`; 75 run again later (deferred
+members, a temporary stop, or members another send was delivering); 130 interrupted.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import fcntl
+import signal
 import sys
 
 import click
@@ -11,7 +19,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-EX_TEMPFAIL = 75  # sysexits: some messages were deferred, run again later
+EX_STOPPED = 1  # the relay refused the send itself: fix what it says, then run again
+EX_UNKNOWN = 3  # some outcomes are unknown: check, then --resend-unknown or leave them
+EX_TEMPFAIL = 75  # sysexits: run again later (deferrals, a temporary stop)
 
 
 def _console(stderr=False) -> Console:
@@ -25,7 +35,7 @@ def _fail(message: str, code: int = 1):
 
 @contextlib.contextmanager
 def _plan_lock(folder):
-    """One send of a plan at a time (two would race for the same members)."""
+    """A courtesy: one send per plan folder at a time. Exactly-once rests on the ledger's claims, not on this."""
     with open(folder / ".send.lock", "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -69,23 +79,36 @@ def _prepare(ctx, plan_name, rate):
 @click.argument("plan_name", metavar="PLAN")
 @click.option("--dry-run", is_flag=True, help="Show who would receive what; send nothing, record nothing.")
 @click.option("--rate", type=click.FloatRange(min=0, min_open=True), help="Messages per second (default: MAILING_RATE).")
+@click.option("--connections", type=click.IntRange(min=1, max=32),
+              help="Parallel connections to the relay (default: MAILING_SMTP_CONNECTIONS).")
+@click.option("--retry-failed", is_flag=True,
+              help="Send again to members the relay refused in an earlier run (after fixing a mistake).")
+@click.option("--resend-unknown", is_flag=True,
+              help="Send again, with the same Message-ID, to members whose delivery is unknown (the relay may have it).")
 @click.pass_context
-def send(ctx, plan_name, dry_run, rate):
+def send(ctx, plan_name, dry_run, rate, connections, retry_failed, resend_unknown):
     """Send PLAN (a folder of the outbox: a campaign, invitations, sequences) over SMTP.
 
-    Each member receives the message once: a re-run after a crash, a kill or
-    a lost connection sends to those not yet accepted by the server, and to
-    nobody twice. Eligibility is checked again now, so unsubscribes are honoured.
+    Each member receives the message once: a delivery is claimed in the store
+    before its DATA, so a re-run after a crash, or a second send of the same
+    plan from anywhere sharing the store, never sends it twice. A delivery
+    interrupted after the end of the message is `unknown` and is not re-sent
+    unless you ask (--resend-unknown). Eligibility is checked again now, so
+    unsubscribes and bounces are honoured.
     """
+    from mailing.delivery.bounces import forgive
     from mailing.delivery.ledger import Ledger
     from mailing.delivery.plan import PlanError, PlanMessages
     from talentpool import config as pool_config
 
     settings, delivery, plan, policy, today, when = _prepare(ctx, plan_name, rate)
+    if connections:
+        delivery = dataclasses.replace(delivery, connections=connections)
     console = _console(True)
     total = plan.count()
+    flags = dict(retry_failed=retry_failed, resend_unknown=resend_unknown, lease=delivery.lease)
     with pool_config.open_store(settings) as store, _plan_lock(plan.folder):
-        ledger = Ledger(store, plan.plan_id, now=when)
+        ledger = Ledger(store, plan.plan_id, now=when, durable=not dry_run, **flags)
         try:
             messages = PlanMessages(plan, settings, store, policy, today, when)
         except ValueError as exc:
@@ -94,48 +117,112 @@ def send(ctx, plan_name, dry_run, rate):
             if dry_run:
                 _dry_run(plan, messages, ledger, total)
                 return
-            console.print(f"Sending [bold]{plan.plan_id}[/] ({plan.kind}, {total} recipient(s)) via {delivery.describe()} at ≤ {delivery.rate:g}/s")
-            summary = _send(plan, messages, ledger, delivery, total, console)
+            if retry_failed:
+                forgiven = forgive(store, plan.plan_id)
+                if forgiven:
+                    console.print(f"{forgiven} bounce(s) recorded by this plan's refusals forgotten (and their suppressions lifted)")
+            console.print(f"Sending [bold]{plan.plan_id}[/] ({plan.kind}, {total} recipient(s)) via {delivery.describe()} "
+                          f"at ≤ {delivery.rate:g}/s over {delivery.connections} connection(s)")
+            opener = _channel_opener(store.path, plan.plan_id, delivery, when, flags)
+            summary = _send(plan, messages, ledger, delivery, total, console, opener)
         except PlanError as exc:
             _fail(str(exc))
     _print_summary(summary, plan)
+    sys.exit(_exit_code(summary, plan_name, settings))
+
+
+def _exit_code(summary, plan_name, settings) -> int:
+    """Say what to do next, and return the exit code that says it to a script."""
+    err = _console(True)
     if summary.aborted:
-        _fail(f"send stopped: {summary.aborted}. Run the same command again to carry on.")
-    if summary.deferred:
-        _console(True).print(f"[yellow]{summary.deferred} message(s) deferred by the server; run `vivier send {plan_name}` again later to retry them.[/]")
-        sys.exit(EX_TEMPFAIL)
+        err.print(f"[bold red]✗[/] send stopped: {summary.aborted}")
+        err.print(f"  Everyone not delivered is still pending: run `vivier send {plan_name}` again "
+                  + ("later." if summary.temporary else "once it is fixed."))
+        return EX_TEMPFAIL if summary.temporary else EX_STOPPED
+    if summary.deferred or summary.busy:
+        when = _local(summary.retry_at, settings) if summary.retry_at else "a few minutes"
+        if summary.deferred:
+            err.print(f"[yellow]{summary.deferred} message(s) deferred by the relay; run `vivier send {plan_name}` again after {when}.[/]")
+        if summary.busy:
+            err.print(f"[yellow]{summary.busy} member(s) were being delivered by another `vivier send` of this plan; "
+                      "run again once it has finished to see their outcome.[/]")
+        return EX_TEMPFAIL
+    if summary.unknown:
+        err.print(f"[yellow]{summary.unknown} delivery(ies) unknown: the relay may have queued them. Check its logs; "
+                  f"`vivier send {plan_name} --resend-unknown` sends them again with the same Message-ID.[/]")
+        return EX_UNKNOWN
+    return 0
 
 
-def _send(plan, messages, ledger, delivery, total, console):
+def _local(epoch: float, settings) -> str:
+    """A real time (retry_after is wall-clock, not the pinned today) in the site's time zone."""
+    import datetime as dt
+
+    from careers.dates import site_zone
+
+    return dt.datetime.fromtimestamp(epoch, site_zone(settings)).strftime("%H:%M:%S %Z (%Y-%m-%d)")
+
+
+def _channel_opener(store_path, plan_id, delivery, when, flags):
+    """For parallel connections: each worker opens its own connection and its own store connection."""
+
+    @contextlib.contextmanager
+    def open_channel():
+        from mailing.delivery.ledger import Ledger
+        from mailing.delivery.sender import Channel
+        from mailing.delivery.smtp import SmtpTransport
+        from talentpool.store import Store
+
+        with Store(store_path) as store, SmtpTransport(delivery) as transport:
+            yield Channel(transport, Ledger(store, plan_id, now=when, **flags))
+
+    return open_channel
+
+
+def _send(plan, messages, ledger, delivery, total, console, open_channel):
+    from mailing.delivery.dkim import signer_for
     from mailing.delivery.ratelimit import RateLimiter
     from mailing.delivery.sender import Sender
     from mailing.delivery.smtp import SmtpTransport
 
-    counts = {"sent": 0, "skipped": 0, "failed": 0, "deferred": 0, "already": 0}
+    counts = {"sent": 0, "skipped": 0, "failed": 0, "deferred": 0, "unknown": 0, "busy": 0, "already": 0}
     columns = (TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn())
     with Progress(*columns, console=console, transient=False) as progress:
         task = progress.add_task("", total=total)
 
         def on_result(member_id, status, detail):
+            if status == "retrying":
+                return
             counts[status] = counts.get(status, 0) + 1
             progress.update(task, advance=1, description=(
                 f"sent {counts['sent']} · skipped {counts['skipped']} · failed {counts['failed']} · "
-                f"deferred {counts['deferred']} · done before {counts['already']}"
+                f"deferred {counts['deferred']} · unknown {counts['unknown']} · done before {counts['already']}"
             ))
 
         with SmtpTransport(delivery) as transport:
             sender = Sender(
                 transport, ledger, kind=plan.kind, limiter=RateLimiter(delivery.rate), retries=delivery.retries,
                 backoff=delivery.backoff, backoff_max=delivery.backoff_max, envelope_from=delivery.envelope_from,
-                on_result=on_result,
+                on_result=on_result, verp=delivery.verp, soft_bounce_limit=delivery.soft_bounce_limit,
+                dkim=signer_for(delivery), domain_rate=delivery.domain_rate, connections=delivery.connections,
+                open_channel=open_channel,
             )
+            previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends it like Ctrl-C: claims settled
             try:
                 return sender.run(messages)
             except KeyboardInterrupt:
                 progress.stop()
+                abandoned = ledger.abandon()
                 _print_summary(sender.summary, plan)
-                _fail("interrupted: run the same command again to carry on (nobody will receive the message twice)", 130)
+                _fail("interrupted: run the same command again to carry on (nobody will receive the message twice)"
+                      + (f"; {abandoned} delivery(ies) in progress are now `unknown`" if abandoned else ""), 130)
+            finally:
+                signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 def _print_summary(summary, plan) -> None:
@@ -144,11 +231,16 @@ def _print_summary(summary, plan) -> None:
     table.add_column("messages", justify="right")
     table.add_row("sent now", str(summary.sent))
     table.add_row("deferred (4xx, retry later)", str(summary.deferred))
-    table.add_row("failed (5xx, not retried)", str(summary.failed))
+    table.add_row("failed (refused for this recipient, not retried)", str(summary.failed))
+    table.add_row("unknown (no answer after the message; not re-sent)", str(summary.unknown))
+    if summary.busy:
+        table.add_row("being sent by another `vivier send`", str(summary.busy))
     for reason, count in sorted(summary.skipped.items()):
         table.add_row(f"skipped: {reason}", str(count))
     for status, count in sorted(summary.already.items()):
         table.add_row(f"already {status} by an earlier run", str(count))
+    for reason, count in sorted(summary.suppressed.items()):
+        table.add_row(f"addresses suppressed now ({reason})", str(count))
     console = _console()
     console.print(table)
     for member_id, status, detail in summary.problems[:20]:
@@ -162,7 +254,8 @@ def _dry_run(plan, messages, ledger, total) -> None:
     """Decide and compose each message like a send would, and print it; write nothing."""
     from collections import Counter
 
-    from mailing.delivery.ledger import FINAL
+    from mailing.delivery.bounces import suppressed
+    from mailing.delivery.ledger import CLAIMED, FAILED, SENT, UNKNOWN
     from mailing.delivery.sender import Skip
 
     table = Table(title=f"{plan.plan_id} ({plan.kind}): dry run, nothing sent", title_justify="left")
@@ -172,11 +265,14 @@ def _dry_run(plan, messages, ledger, total) -> None:
     for entry in plan.entries():
         version = f"{entry.get('segment', '')}.{entry.get('lang', '')}.{entry.get('variant', '')}"
         status = ledger.status(entry["member"])
-        if status in FINAL:
+        if status in (SENT, CLAIMED) or (status == FAILED and not ledger.retry_failed) or (
+                status == UNKNOWN and not ledger.resend_unknown):
             outcomes[f"already {status}"] += 1
             table.add_row(entry["member"], "", version, f"already {status}")
             continue
         item = messages.build(entry)
+        if not isinstance(item, Skip) and (stop := suppressed(ledger.store, item.recipient or "")):
+            item = Skip(entry["member"], stop["reason"])  # what the send will do: bounced or complained
         if isinstance(item, Skip):
             outcomes[f"skip: {item.reason}"] += 1
             table.add_row(entry["member"], "", version, f"[yellow]skip: {item.reason}[/]")

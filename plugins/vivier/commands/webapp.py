@@ -25,6 +25,13 @@ def unsubscribe_app(ctx, host, port):
         app = create_app(settings)
     except RuntimeError as exc:  # a production configuration without VIVIER_SECRET
         raise click.ClickException(str(exc)) from exc
+    from talentpool import config
+    from talentpool.sample import is_sample_store
+
+    with app.open_store() as store:
+        if is_sample_store(store):
+            click.echo(f"Note: {config.path(settings, 'POOL_PATH')} is the fictional sample store; "
+                       "set VIVIER_POOL to serve your real pool", err=True)
     server = make(app, host, port)
     paths = ", ".join(sorted(app.routes))
     click.echo(f"Serving {paths} on http://{host}:{server.server_address[1]} (Ctrl-C to stop)")

@@ -52,9 +52,6 @@ class FollowUpKind(MessageKind):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from ..invitation import settings as invitation_settings
-
-        invitation_settings.apply_defaults(self.settings)
         self.sequences = {}
         self.compiled_steps = {}
         self.sequence_day = None

@@ -20,7 +20,8 @@ def step_view(settings, sequence, step, lang: str, plan_id: str) -> dict:
     key = f"{sequence.name}__{step.id}"
     # utm_content names the step by its place only: a forwarded link must not say which sequence
     # (so which stage or segment: "finalistes") the member is in.
-    content = f"step-{sequence.steps.index(step) + 1}"
+    steps = list(getattr(sequence, "steps", None) or [step])  # a kind may pass a single step of its own
+    content = f"step-{steps.index(step) + 1 if step in steps else 1}"
     utm = lambda url: with_utm(settings, url, plan_id, content)  # noqa: E731
     body = absolutise_links(settings, render_markdown(step.body[lang]), plan_id, content)
     prefix = "" if lang == settings["DEFAULT_LANG"] else f"{lang}/"

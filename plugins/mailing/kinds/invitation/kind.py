@@ -29,7 +29,6 @@ from .views import compile_round, invitation_theme, versions_of
 from .rounds import InvitationSettings, group_events, plan_invitations
 from ...plan.writer import PlanDraft
 from ...settings import mail_theme_path
-from . import settings as invitation_settings
 from ..base import MessageKind
 from ..registry import register
 
@@ -50,8 +49,6 @@ class InvitationsGenerator(MessageKind):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        invitation_settings.apply_defaults(self.settings)
-        invitation_settings.validate(self.settings)
         self.events = []
         self.segments = {}
         self.event_plans = []

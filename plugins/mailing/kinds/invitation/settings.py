@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-DEFAULTS = {
-    # Invitations go out from this many days before an event's start.
-    "INVITATIONS_OPEN_DAYS": 90,
-    # The reminder goes this many days before the start to invited members (0: no reminder).
-    "INVITATIONS_REMINDER_DAYS": 1,
-    # Follow-up sequences (YAML), relative to the project root.
-    "SEQUENCES_PATH": "audiences/sequences",
-    # A step that cannot go on its day (budget, consent…) waits at most this long (a sequence may say max_wait).
-    "SEQUENCES_MAX_WAIT_DAYS": 30,
-}
+from ... import settings as mail_settings
+
+# Declared with every mail setting in mailing.settings; this is the invitations' and sequences' view of them.
+DEFAULTS = {name: value for name, value in mail_settings.DEFAULTS.items() if name.startswith(("INVITATIONS_", "SEQUENCES_"))}
 
 
 class InvitationSettingsError(ValueError):
@@ -21,8 +15,8 @@ class InvitationSettingsError(ValueError):
 
 
 def apply_defaults(settings: dict) -> None:
-    for key, value in DEFAULTS.items():
-        settings.setdefault(key, value)
+    """The mail side's defaults (mailing.settings applies them all at once)."""
+    mail_settings.apply_defaults(settings)
 
 
 def validate(settings: dict) -> None:

@@ -17,8 +17,6 @@ from careers.report import get_report
 from . import digests as alerts
 from ... import gates
 from ...collector import paused
-from ... import settings as mailing_settings
-from ...community import settings as community_settings
 from ...plan.writer import PlanDraft
 from ...settings import mail_theme_path
 from ..base import MessageKind
@@ -37,8 +35,6 @@ class AlertsGenerator(MessageKind):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        mailing_settings.apply_defaults(self.settings)
-        community_settings.apply_defaults(self.settings)
         self.day = None
         self.compiled = {}
         self.groups: dict[str, dict] = {}

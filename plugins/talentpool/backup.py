@@ -1,0 +1,81 @@
+"""Backups of the member store with SQLite's online backup API: consistent while others read and write.
+
+`backup(store, target)` copies the open store, page by page, into a new
+private file (0600 in a 0700 folder) renamed into place once complete;
+`restore(store, source)` checks that the file is a Vivier store, then copies
+it over the open store, which its other users see at once. A backup is noted
+in the store so that an erasure also erases the person from it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+from pathlib import Path
+
+from .migrations import MIGRATIONS
+from .private import FILE_MODE, make_private_dir
+from .privacy import remember_file
+
+
+class BackupError(ValueError):
+    """A backup or restore that cannot be done; the message says why and what to do."""
+
+
+def backup(store, target: str | os.PathLike, today: dt.date) -> Path:
+    """Copy the store into `target` (replaced atomically when it exists); returns its path."""
+    target = Path(target).absolute()
+    if target == store.path.absolute():
+        raise BackupError(f"{target}: a backup cannot overwrite the store it copies; choose another file")
+    make_private_dir(target.parent)
+    remember_file(store, target, "backup", today)  # noted first: a backup an erasure does not know of never exists
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    os.close(os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_TRUNC, FILE_MODE))  # SQLite's own files follow its mode
+    os.chmod(temporary, FILE_MODE)
+    copy = sqlite3.connect(str(temporary))
+    try:
+        store.connection.backup(copy)
+        copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+    finally:
+        copy.close()
+    os.replace(temporary, target)
+    return target
+
+
+def check_backup(source: str | os.PathLike) -> int:
+    """The number of members of a readable Vivier store file; BackupError naming the problem otherwise."""
+    source = Path(source)
+    if not source.is_file():
+        raise BackupError(f"{source}: no such file")
+    try:
+        conn = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        try:
+            if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                raise BackupError(f"{source}: the file is damaged (integrity check failed); try an older backup")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            members = conn.execute("SELECT COUNT(*) FROM members").fetchone()[0] if "members" in tables else None
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise BackupError(f"{source}: not a Vivier member store ({exc})") from None
+    if members is None or "meta" not in tables or version < 1:
+        raise BackupError(f"{source}: not a Vivier member store (no members table); nothing restored")
+    if version > len(MIGRATIONS):
+        raise BackupError(f"{source}: made by a newer Vivier (schema {version}, this one knows {len(MIGRATIONS)}); upgrade first")
+    return members
+
+
+def restore(store, source: str | os.PathLike) -> int:
+    """Replace the store's whole content by the backup's (schema upgraded on the next open); returns its members."""
+    members = check_backup(source)
+    if Path(source).absolute() == store.path.absolute():
+        raise BackupError(f"{source}: this is the store itself; name a backup file")
+    origin = sqlite3.connect(f"file:{Path(source)}?mode=ro", uri=True)
+    try:
+        origin.backup(store.connection)
+    finally:
+        origin.close()
+    store.connection.execute("PRAGMA journal_mode = WAL")
+    return members

@@ -177,6 +177,8 @@ def collection(ctype: ContentType, lang: str, settings, content_dir: str, cities
         required = spec.required or spec.name in ctype.rule_required
         if spec.name == "lang":
             field = {"name": "lang", "label": "Lang", "widget": "hidden", "default": lang, "required": False}
+        elif kind.machine:
+            field = {"name": spec.name, "label": title(spec.name), "widget": "hidden", "required": False}
         elif not original and spec.name in ctype.keys:
             field = _relation(ctype, spec.name, default_lang)
         elif spec.name == "slug":

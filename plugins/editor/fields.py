@@ -31,6 +31,7 @@ class Kind:
     max_length: int | None = None
     pattern: tuple[str, str] | None = None
     known: bool = True
+    machine: bool = False  # written by a command (`vivier job sign-off`), kept as is, not in the form
 
 
 def _closure(parse) -> dict:
@@ -97,9 +98,9 @@ def kind_of(name: str, parse) -> Kind:
         return Kind("string", pattern=_KEY)
     if owner == "_country":
         return Kind("string", pattern=COUNTRY_PATTERN)
+    if function == "parse_sign_off":
+        return Kind("string", machine=True)
     if owner == "selection" or function in ("booking", "site_or_https_url"):
-        return Kind("string")
-    if function == "parse_sign_off":  # written by `vivier job sign-off`; the form keeps it as it is
         return Kind("string")
     if function == "<lambda>":  # taken as written by Pelican itself (dates, authors, summaries)
         if name == "summary":
@@ -121,7 +122,8 @@ def title(name: str) -> str:
 
 
 def hint(spec: f.Field) -> str:
+    """The field's help and example; an example that is an address stays out (editor.json is published)."""
     text = spec.help or ""
-    if spec.example and spec.example not in text:
+    if spec.example and spec.example not in text and "@" not in spec.example:
         text = f"{text} — e.g. {spec.example}" if text else f"e.g. {spec.example}"
     return text[:1].upper() + text[1:]

@@ -41,6 +41,8 @@ def test_every_field_of_every_content_type_has_a_widget(settings):
         fields = by_name(collection(config, f"{ctype.name}_fr")["fields"])
         assert [s.name for s in ctype.schema.fields if s.name not in fields] == []
         for spec in ctype.schema.fields:
+            if fields[spec.name]["widget"] == "hidden":  # the language, a sign-off written by `vivier job sign-off`
+                continue
             if spec.name not in ("lang", "slug"):  # the language is set by the collection, the slug explained there
                 assert spec.help.lower() in fields[spec.name].get("hint", "").lower(), spec.name
 

@@ -15,6 +15,8 @@ DEFAULTS = {
     "MAILING_BACKGROUND": True,
     "MAILING_FROM_NAME": "Cardamome Conseil — Carrières",
     "MAILING_FROM_ADDRESS": "carrieres@cardamome.example",
+    # Reply-To of every message; "{plan}" in it becomes the plan id (carrieres+r-{plan}@…), so
+    # `vivier replies import` can count replies per plan (docs/reports.md).
     "MAILING_REPLY_TO": "",
     # List-Id (RFC 2919): a stable identifier of the talent-pool newsletter.
     "MAILING_LIST_ID": "talent-pool.carrieres.cardamome.example",

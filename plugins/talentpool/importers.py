@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .mappings import IMPORT_FIELDS, Mapping
 from .merge import merge
+from .outcomes import record_stage
 from .models import LANGUAGES, SENIORITIES, SOURCES, STAGES, Member, is_valid_email, normalise_email
 
 log = logging.getLogger(__name__)
@@ -279,7 +280,7 @@ def import_file(store, path, mapping: Mapping, today: dt.date, *, keep_valid: bo
     if errors and rejects is not None:
         write_rejects(Path(rejects), rows, errors)
     with store.transaction():
-        for _row, incoming, present in valid:
+        for row, incoming, present in valid:
             if store.suppression_reason(incoming.email):
                 result.suppressed += 1
                 continue
@@ -288,6 +289,7 @@ def import_file(store, path, mapping: Mapping, today: dt.date, *, keep_valid: bo
                 result.added += 1
                 if not dry_run:
                     store.add(incoming)
+                    _record_outcome(store, None, incoming, row, mapping, today)
                 continue
             merged = merge(existing, incoming, present, today)
             if merged == existing:
@@ -296,5 +298,21 @@ def import_file(store, path, mapping: Mapping, today: dt.date, *, keep_valid: bo
                 result.updated += 1
                 if not dry_run:
                     store.update(merged)
+                    _record_outcome(store, existing, merged, row, mapping, today)
     log.info("%s: %s", path, result.summary())
     return result
+
+
+def _record_outcome(store, before, after, row: Row, mapping: Mapping, today: dt.date) -> None:
+    """Keep the stage this row brought, with the row's source and campaign (for reports)."""
+    column = mapping.columns.get("campaign")
+    campaign = _lookup(row.raw, column) if column else None
+    record_stage(store, before, after, today, source=after.source if before is None else _row_source(row, mapping, after),
+                 campaign=str(campaign or ""))
+
+
+def _row_source(row: Row, mapping: Mapping, member) -> str:
+    column = mapping.columns.get("source")
+    raw = _lookup(row.raw, column) if column else None
+    text = mapping.translate("source", str(raw).strip()) if raw else ""
+    return text if text in SOURCES else member.source

@@ -159,4 +159,26 @@ MIGRATIONS: list = [
         "CREATE INDEX job_alerts_by_plan ON job_alerts(plan_id)",
         "INSERT OR IGNORE INTO meta(key, value) VALUES ('community_salt', lower(hex(randomblob(16))))",
     ),
+    # 5 (reports, written by talentpool.outcomes and mailing.reports.replies): each stage a
+    # member reached as an import saw it (with the export's source and campaign when the
+    # mapping has them), and each reply received at a plan's reply-to address (deduplicated
+    # on a hash of its Message-ID). Reports read them by group only, never per person.
+    (
+        """CREATE TABLE stage_events (
+            member_id TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            at TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT '',
+            campaign TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (member_id, stage, at)
+        )""",
+        "CREATE INDEX stage_events_by_stage ON stage_events(stage, at)",
+        """CREATE TABLE replies (
+            plan_id TEXT NOT NULL,
+            message_key TEXT NOT NULL,
+            member_id TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            PRIMARY KEY (plan_id, message_key)
+        )""",
+    ),
 ]

@@ -160,6 +160,15 @@ def test_kpis_match_the_store(quarter):
     row = next(r for r in data["unsubscribe_by_kind"] if r["group"] == "newsletter")
     assert row["members"] == len(firsts) and row["count"] == left >= 4
     assert row["rate"] == pytest.approx(left / len(firsts))
+    # conversion by channel: members of each source who reached an application stage (now or in the history)
+    applied_ever = set(first) | {m for (m,) in db.execute(f"SELECT id FROM members WHERE stage IN ({','.join('?' * 5)})", APPLICATION_STAGES)}
+    for row in data["conversion_by_source"]:
+        ids = {m for (m,) in db.execute("SELECT id FROM members WHERE source = ?", (row["group"],))}
+        if len(ids) < 10:
+            assert row["rate"] == "< 10"
+        else:
+            assert (row["members"], row["count"]) == (len(ids), len(ids & applied_ever))
+    assert sum(isinstance(r["members"], int) for r in data["conversion_by_source"]) >= 5
     assert data["suppressions"].get("bounced") == "< 10"  # one address: a group under k
     assert any("ambassador" in item for item in data["not_measured"])
     db.close()

@@ -21,10 +21,11 @@ from . import queries
 from .stats import group_sizes, shown, suppress_complement, wilson
 
 NOT_MEASURED = (
-    "opens (no tracking pixel) and per-person clicks",
-    "reverse-interview bookings per ambassador: a booking happens in the ambassador's own calendar "
+    "Opens (no tracking pixel) and clicks per person: never recorded",
+    "Reverse-interview bookings per ambassador: a booking happens in the ambassador's own calendar "
     "(Cal.com, Calendly, email), which Vivier never sees",
-    "applications that the ATS export does not carry, and their channel when the export has no source",
+    "Applications that the ATS export does not carry, and their channel when the export has no source",
+    "Cause: a member who applied after a message may have applied without it",
 )
 
 
@@ -85,8 +86,8 @@ def kpis(store, policy, options: dict, today: dt.date, since: dt.date) -> dict:
                                        "median_days": shown(statistics.median(v), 0 if s in hidden else len(v), k)}
                                    for s, v in sorted(delays.items())}}
 
-    cohorts: dict[str, set[str]] = defaultdict(set)
-    for member in joined:
+    cohorts: dict[str, set[str]] = defaultdict(set)  # the whole pool by channel: a quarter's joiners are too few
+    for member in members.values():
         cohorts[member.source].add(member.id)
     hidden = suppress_complement({s: len(v) for s, v in cohorts.items()}, k)
     by_channel = [_rate_row(s, cohorts[s], converted, k, hidden) for s in SOURCES if s in cohorts]

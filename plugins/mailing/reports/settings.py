@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 DEFAULTS = {
-    # Private folder of the HTML reports (0700, files 0600); never under output/.
-    "MAILING_REPORTS_PATH": os.environ.get("VIVIER_REPORTS", "var/reports"),
+    # Private folder of the HTML reports (0700, files 0600); never under output/. Else $VIVIER_REPORTS.
+    "MAILING_REPORTS_PATH": None,
     # k: no figure for a group of fewer members than this (shown as "< k").
     "MAILING_REPORTS_MIN_GROUP": 10,
     # Days after a plan's sending in which unsubscribes, replies and applications count for it.
@@ -33,7 +33,7 @@ def report_settings(settings) -> dict:
     alpha = values["MAILING_REPORTS_ALPHA"]
     if not isinstance(alpha, (int, float)) or not 0 < alpha < 0.5:
         problems.append(f"MAILING_REPORTS_ALPHA must be a number between 0 and 0.5 (e.g. 0.05), not {alpha!r}")
-    folder = Path(str(values["MAILING_REPORTS_PATH"])).expanduser()
+    folder = Path(str(values["MAILING_REPORTS_PATH"] or os.environ.get("VIVIER_REPORTS") or "var/reports")).expanduser()
     if not folder.is_absolute():
         folder = Path(settings.get("PROJECT_ROOT") or os.getcwd()) / folder
     output = Path(str(settings.get("OUTPUT_PATH") or "output")).resolve()

@@ -52,7 +52,7 @@ def intervals(ident: str, title: str, items: list[tuple[str, object, object, obj
     """A dot per rate with its 95 % interval as a whisker, on a 0–max scale; Masked rows say "< k"."""
     highs = [h for _l, _r, _lo, h in items if isinstance(h, float)]
     top = max(highs, default=0) or 1
-    span = WIDTH - LABEL - 90
+    span = WIDTH - LABEL - 180  # room for "12.3% (4.5%–67.8%)" after the whisker
     body = []
     for index, (label, rate, low, high) in enumerate(items):
         y = 6 + index * ROW

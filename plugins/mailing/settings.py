@@ -24,6 +24,10 @@ DEFAULTS = {
     "MAILING_UNSUBSCRIBE_URL": None,
     "MAILING_PREFERENCES_URL": None,
     "MAILING_UNSUBSCRIBE_MAILTO": "desabonnement@cardamome.example",
+    # Aggregate click counts per link and variant, never per person (docs/reports.md): off by default;
+    # when on, say so in the privacy notice. MAILING_CLICK_URL None: PUBLIC_URL + "/r".
+    "MAILING_CLICK_COUNTS": False,
+    "MAILING_CLICK_URL": None,
     # The job listing linked when no job matches a member ({lang: site-relative URL}).
     "MAILING_JOBS_URL": {"fr": "emplois/", "en": "en/jobs/"},
     # Public "view in browser" pages, relative to the site root.
@@ -55,6 +59,8 @@ def apply_defaults(settings: dict) -> None:
         settings["MAILING_UNSUBSCRIBE_URL"] = public + "/desabonnement"
     if not settings.get("MAILING_PREFERENCES_URL"):
         settings["MAILING_PREFERENCES_URL"] = public + "/preferences"
+    if not settings.get("MAILING_CLICK_URL"):
+        settings["MAILING_CLICK_URL"] = public + "/r"
     if settings.get("MAILING_REQUIRE_SECRET") is None:
         settings["MAILING_REQUIRE_SECRET"] = bool(public) and settings.get("SITEURL") == public
 
@@ -65,7 +71,7 @@ _ADDRESS = re.compile(r"[^@\s<>\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 def validate(settings: dict) -> None:
     """Fail at start-up, naming the setting, rather than mid-build."""
     problems = []
-    for key in ("MAILING_UNSUBSCRIBE_URL", "MAILING_PREFERENCES_URL"):
+    for key in ("MAILING_UNSUBSCRIBE_URL", "MAILING_PREFERENCES_URL", *(["MAILING_CLICK_URL"] if settings.get("MAILING_CLICK_COUNTS") else [])):
         parts = urlsplit(str(settings.get(key) or ""))
         if parts.scheme != "https" or not parts.netloc or parts.query:
             problems.append(f"{key} must be an absolute https:// address without a query, not {settings.get(key)!r}")

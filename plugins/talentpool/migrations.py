@@ -159,7 +159,7 @@ MIGRATIONS: list = [
         "CREATE INDEX job_alerts_by_plan ON job_alerts(plan_id)",
         "INSERT OR IGNORE INTO meta(key, value) VALUES ('community_salt', lower(hex(randomblob(16))))",
     ),
-    # 5 (reports, written by talentpool.outcomes and mailing.reports.replies): each stage a
+    # 5 (reports, written by talentpool.outcomes, mailing.reports.replies and mailing.webapp.clicks): each stage a
     # member reached as an import saw it (with the export's source and campaign when the
     # mapping has them), and each reply received at a plan's reply-to address (deduplicated
     # on a hash of its Message-ID). Reports read them by group only, never per person.
@@ -179,6 +179,15 @@ MIGRATIONS: list = [
             member_id TEXT NOT NULL DEFAULT '',
             at TEXT NOT NULL,
             PRIMARY KEY (plan_id, message_key)
+        )""",
+        # Optional aggregate clicks (MAILING_CLICK_COUNTS, off by default): per plan, variant and
+        # link only; no member, no address, no time of day, no IP.
+        """CREATE TABLE click_counts (
+            plan_id TEXT NOT NULL,
+            variant TEXT NOT NULL,
+            link TEXT NOT NULL,
+            clicks INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (plan_id, variant, link)
         )""",
     ),
 ]

@@ -16,6 +16,8 @@ from pathlib import Path
 import httpx
 from click.testing import CliRunner
 
+from mailing.reports.clicks import link_id
+from mailing.tokens import secret_from_env
 from mailing.webapp import create_app
 from mailing.webapp.serve import running
 from talentpool.store import Store
@@ -30,6 +32,7 @@ INVITATION = "invitation-webinaire-recrutement-2026-12-invite-0"
 REPLY_TO = "carrieres+r-{plan}@cardamome.example"
 LATER = "2026-12-10"  # the day the report is made: after replies, unsubscribes and the ATS export
 UNSUBSCRIBED_ON = dt.date(2026, 11, 25)
+JOB_LINK = "https://carrieres.cardamome.example/emplois/?utm_campaign=2026-12-data-cloud"
 APPLIED_ON = "2026-12-01"
 
 
@@ -133,6 +136,8 @@ def simulate(base: Path) -> dict:
     unsubscribed = []
     settings = load_settings(conf)
     settings["POOL_PATH"] = env["VIVIER_POOL"]
+    settings["MAILING_CLICK_COUNTS"] = True  # aggregate clicks through the same application
+    clicks = {"a": 3, "b": 12}
     old_today = os.environ.get("VIVIER_TODAY")
     os.environ["VIVIER_TODAY"] = UNSUBSCRIBED_ON.isoformat()
     try:
@@ -143,9 +148,13 @@ def simulate(base: Path) -> dict:
                 response = httpx.post(f"{web}{url.path}", params=dict(url.params), data={"List-Unsubscribe": "One-Click"})
                 assert response.status_code == 200, response.text
                 unsubscribed.append(str(message["To"].addresses[0].addr_spec))
+            for variant, times in clicks.items():
+                token = link_id(secret_from_env(), NEWSLETTER, variant, JOB_LINK)
+                for _ in range(times):
+                    assert httpx.get(f"{web}/r", params={"l": token}, follow_redirects=False).status_code == 303
     finally:
         os.environ["VIVIER_TODAY"] = old_today or TODAY
-    quarter["unsubscribed"] = unsubscribed
+    quarter.update(unsubscribed=unsubscribed, clicks=clicks)
 
     # The reply-to mailbox: replies (one delivered twice), a bounce report, a complaint, an auto-reply, an untagged reply.
     repliers = [str(m["To"].addresses[0].addr_spec) for m in received[NEWSLETTER][5:9]]

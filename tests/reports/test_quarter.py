@@ -184,3 +184,12 @@ def test_report_is_a_private_file_outside_output(quarter):
     assert not any("Campaign report" in p.read_text(encoding="utf-8") for p in (quarter["base"] / "output").rglob("*.html"))
     assert "sent" in result.output and "replied" in result.output
     assert UNSUBSCRIBED_ON < dt.date.fromisoformat(LATER)
+
+
+def test_aggregate_clicks_per_variant_and_link_hidden_under_k(quarter, newsletter):
+    planned = {e["member"]: e["variant"] for e in manifest(quarter, NEWSLETTER)}
+    sent = recipients(quarter, NEWSLETTER)
+    sizes = Counter(planned[m] for m in sent)
+    expected = [{"variant": v, "link": "https://carrieres.cardamome.example/emplois/?utm_campaign=2026-12-data-cloud",
+                 "clicks": n if sizes[v] >= 10 else "< 10"} for v, n in sorted(quarter["clicks"].items())]
+    assert newsletter["clicks"] == expected

@@ -134,6 +134,9 @@ def campaign_report(store, folder: Path, meta: dict, options: dict, today: dt.da
     for entry in entries:
         if entry["member"] in sent_on:
             variants[entry["variant"]].append(entry["member"])
+    clicks = []
+    for variant, link, count in queries.click_counts(store, plan_id):
+        clicks.append({"variant": variant, "link": link, "clicks": shown(count, len(variants.get(variant, ())), k)})
     days = sorted(set(sent_on.values()))
     excluded = meta.get("excluded") or {}
     return {
@@ -145,5 +148,6 @@ def campaign_report(store, folder: Path, meta: dict, options: dict, today: dt.da
         "other_ledger_rows": len(set(ledger) - planned_ids),
         "total": total, "by": by,
         "ab": ab_tests(dict(variants), outcomes, options) if len(variants) > 1 else [],
+        "clicks": clicks,
         "withdrawn": bool((folder / "withdrawn.json").is_file()),
     }

@@ -2,7 +2,8 @@
 
 The ledger's statuses are read as they are (whatever values the delivery code
 writes), suppressions by their reason and date. Reads only, except
-`record_reply`, the one write (a reply counted once per Message-ID).
+`record_reply` (a reply counted once per Message-ID) and `record_click` (an
+aggregate count per plan, variant and link: never who).
 """
 
 from __future__ import annotations
@@ -73,3 +74,17 @@ def messages(store) -> list[tuple[str, str, str, str]]:
 def sequence_steps(store) -> list[tuple[str, str, str]]:
     """(member id, sequence, planned date) of every follow-up step planned."""
     return _rows(store, "SELECT member_id, sequence, planned FROM sequence_steps ORDER BY planned")
+
+
+def record_click(store, plan_id: str, variant: str, link: str) -> None:
+    """Add one to a link's aggregate count (no member, no time, no address is stored)."""
+    with store.transaction() as conn:
+        conn.execute("""INSERT INTO click_counts(plan_id, variant, link, clicks) VALUES (?, ?, ?, 1)
+                        ON CONFLICT(plan_id, variant, link) DO UPDATE SET clicks = clicks + 1""", (plan_id, variant, link))
+
+
+def click_counts(store, plan_id: str) -> list[tuple[str, str, int]]:
+    """(variant, link, clicks) of a plan's aggregate click counts."""
+    if not _has_table(store, "click_counts"):
+        return []
+    return _rows(store, "SELECT variant, link, clicks FROM click_counts WHERE plan_id = ? ORDER BY variant, clicks DESC, link", (plan_id,))

@@ -25,6 +25,7 @@ ROUTES: list[tuple[str, str]] = [
     ("COMMUNITY_ENDPOINT", "mailing.webapp.signup:handle"),
     ("COMMUNITY_CONFIRM_URL", "mailing.webapp.signup:confirm"),
     ("MAILING_PREFERENCES_URL", "mailing.webapp.preferences:handle"),
+    ("MAILING_CLICK_URL", "mailing.webapp.clicks:handle"),  # answers 404 unless MAILING_CLICK_COUNTS is on
 ]
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from .mappings import IMPORT_FIELDS, Mapping
 from .merge import merge
-from .outcomes import record_stage
 from .models import LANGUAGES, SENIORITIES, SOURCES, STAGES, Member, is_valid_email, normalise_email
+from .outcomes import record_stage
 
 log = logging.getLogger(__name__)
 _VOCABULARIES = {"language": LANGUAGES, "stage": STAGES, "source": SOURCES, "seniority": SENIORITIES}
@@ -307,8 +307,7 @@ def _record_outcome(store, before, after, row: Row, mapping: Mapping, today: dt.
     """Keep the stage this row brought, with the row's source and campaign (for reports)."""
     column = mapping.columns.get("campaign")
     campaign = _lookup(row.raw, column) if column else None
-    record_stage(store, before, after, today, source=after.source if before is None else _row_source(row, mapping, after),
-                 campaign=str(campaign or ""))
+    record_stage(store, before, after, today, source=_row_source(row, mapping, after), campaign=str(campaign or ""))
 
 
 def _row_source(row: Row, mapping: Mapping, member) -> str:

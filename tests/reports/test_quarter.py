@@ -169,6 +169,21 @@ def test_kpis_match_the_store(quarter):
         else:
             assert (row["members"], row["count"]) == (len(ids), len(ids & applied_ever))
     assert sum(isinstance(r["members"], int) for r in data["conversion_by_source"]) >= 5
+    # conversion by follow-up sequence: members whose first step was planned in the period, applied on or after it
+    started = {}
+    for member, sequence, planned in db.execute("SELECT member_id, sequence, planned FROM sequence_steps ORDER BY planned"):
+        if since.isoformat() <= planned[:10] <= LATER:
+            started.setdefault(sequence, {}).setdefault(member, planned[:10])
+    applied_on = {}
+    for member, at in db.execute(f"SELECT member_id, at FROM stage_events WHERE stage IN ({','.join('?' * 5)})", APPLICATION_STAGES):
+        applied_on.setdefault(member, []).append(at[:10])
+    rows = {r["group"]: r for r in data["conversion_by_sequence"]}
+    assert set(rows) == set(started) and started
+    hidden = expected_hidden({s: len(m) for s, m in started.items()})
+    for sequence, firsts in started.items():
+        converted = sum(any(a >= day for a in applied_on.get(m, ())) for m, day in firsts.items())
+        expected = "< 10" if sequence in hidden else (len(firsts), converted)
+        assert (rows[sequence]["members"] if sequence in hidden else (rows[sequence]["members"], rows[sequence]["count"])) == expected
     assert data["suppressions"].get("bounced") == "< 10"  # one address: a group under k
     assert any("ambassador" in item for item in data["not_measured"])
     db.close()

@@ -70,3 +70,10 @@ def test_a_variant_under_k_shows_no_figure():
     a = replied["variants"][0]
     assert {a[key] for key in ("n", "count", "rate", "low", "high")} == {Masked(10)}
     assert "< 10" in replied["verdicts"][0]["verdict"]
+
+
+def test_for_unsubscribes_the_lower_rate_wins():
+    variants = {"a": [f"a-{i}" for i in range(300)], "b": [f"b-{i}" for i in range(300)]}
+    outcomes = {"replied": set(), "applied": set(), "unsubscribed": set(variants["a"][:30]) | set(variants["b"][:5])}
+    test = next(t for t in ab_tests(variants, outcomes, OPTIONS) if t["outcome"] == "unsubscribed")
+    assert test["lower_is_better"] and test["verdicts"][0]["winner"] == "b"

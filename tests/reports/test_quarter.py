@@ -119,9 +119,10 @@ def test_ab_rates_with_intervals_and_no_verdict_on_a_small_sample(quarter, newsl
     sent = recipients(quarter, NEWSLETTER)
     repliers = ids_of(quarter, quarter["repliers"])
     replies = next(t for t in newsletter["ab"] if t["outcome"] == "replied")
+    hidden = expected_hidden(Counter(planned[m] for m in sent))
     for row in replies["variants"]:
         members = {m for m, v in planned.items() if v == row["variant"]} & sent
-        if len(members) < 10:
+        if row["variant"] in hidden:
             assert row["n"] == row["rate"] == "< 10"
             continue
         assert row["n"] == len(members)

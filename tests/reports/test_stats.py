@@ -67,8 +67,11 @@ def test_three_variants_are_compared_with_the_first_at_a_corrected_level():
 def test_a_variant_under_k_shows_no_figure():
     variants, outcomes = _variants({"a": 9, "b": 200}, {"a": 1, "b": 6})
     replied = next(t for t in ab_tests(variants, outcomes, OPTIONS) if t["outcome"] == "replied")
-    a = replied["variants"][0]
-    assert {a[key] for key in ("n", "count", "rate", "low", "high")} == {Masked(10)}
+    for row in replied["variants"]:  # b too: the plan's total minus b would give a
+        assert {row[key] for key in ("n", "count", "rate", "low", "high")} == {Masked(10)}
+    variants, outcomes = _variants({"a": 9, "b": 200, "c": 150}, {"a": 1, "b": 6, "c": 2})
+    replied = next(t for t in ab_tests(variants, outcomes, OPTIONS) if t["outcome"] == "replied")
+    assert [row["n"] for row in replied["variants"]] == [Masked(10), 200, Masked(10)]
     assert "< 10" in replied["verdicts"][0]["verdict"]
 
 

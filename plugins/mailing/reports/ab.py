@@ -8,7 +8,7 @@ the number of comparisons). A variant under k members shows no figure.
 
 from __future__ import annotations
 
-from .stats import fisher_exact, shown, wilson
+from .stats import fisher_exact, shown, suppress_complement, wilson
 
 # For these outcomes a lower rate is the better one.
 LOWER_IS_BETTER = {"unsubscribed"}
@@ -32,6 +32,8 @@ def ab_tests(variants: dict[str, list[str]], outcomes: dict[str, set[str]], opti
     names = sorted(variants)
     comparisons = max(1, len(names) - 1)
     level = alpha / comparisons
+    # the plan's totals are shown: one small variant would be got back by subtraction, so hide its complement too
+    hidden = suppress_complement({name: len(set(members)) for name, members in variants.items()}, k)
     results = []
     for outcome in TESTED:
         rows, counts = [], {}
@@ -40,8 +42,9 @@ def ab_tests(variants: dict[str, list[str]], outcomes: dict[str, set[str]], opti
             n, x = len(members), len(members & outcomes.get(outcome, set()))
             counts[name] = (x, n)
             low, high = wilson(x, n)
-            rows.append({"variant": name, "n": shown(n, n, k), "count": shown(x, n, k),
-                         "rate": shown(x / n if n else 0.0, n, k), "low": shown(low, n, k), "high": shown(high, n, k)})
+            size = 0 if name in hidden else n
+            rows.append({"variant": name, "n": shown(n, size, k), "count": shown(x, size, k),
+                         "rate": shown(x / n if n else 0.0, size, k), "low": shown(low, size, k), "high": shown(high, size, k)})
         smallest = min(n for _x, n in counts.values())
         if smallest < minimum:
             verdicts = [{"against": names[0], "p": None, "winner": None,

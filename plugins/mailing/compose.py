@@ -290,7 +290,7 @@ class Composer:
         sender = format_address(config.from_name, config.from_address)
         fixed = [
             f"From: {sender}",
-            *( [f"Reply-To: {config.reply_to}"] if config.reply_to else [] ),
+            *( [f"Reply-To: {config.reply_to.replace('{plan}', plan_id)}"] if config.reply_to else [] ),
             f"Subject: {encode_words(compiled.subject, used=9)}",
             "MIME-Version: 1.0",
             f"List-Id: {encode_words(config.list_name)} <{config.list_id}>",

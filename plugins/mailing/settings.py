@@ -29,11 +29,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAILING_BACKGROUND", True, "plan and compile the emails in a child process while the site is written"),
     Setting("MAILING_FROM_NAME", "Cardamome Conseil — Carrières", "display name of the From address"),
     Setting("MAILING_FROM_ADDRESS", "carrieres@cardamome.example", "the From address of every message"),
-    Setting("MAILING_REPLY_TO", "", "Reply-To address (empty: none)"),
+    Setting("MAILING_REPLY_TO", "", "Reply-To of every message (empty: none); {plan} in it becomes the plan id "
+            "(carrieres+r-{plan}@…) so that `vivier replies import` counts replies per plan"),
     Setting("MAILING_LIST_ID", "talent-pool.carrieres.cardamome.example", "List-Id (RFC 2919) of the talent-pool mail"),
     Setting("MAILING_UNSUBSCRIBE_URL", None, "one-click unsubscribe page (None: PUBLIC_URL + /desabonnement)"),
     Setting("MAILING_PREFERENCES_URL", None, "preferences page (None: PUBLIC_URL + /preferences)"),
     Setting("MAILING_UNSUBSCRIBE_MAILTO", "desabonnement@cardamome.example", "mailto address of List-Unsubscribe"),
+    Setting("MAILING_CLICK_COUNTS", False, "aggregate click counts per link and variant, never per person "
+            "(off by default; say so in the privacy notice when on)"),
+    Setting("MAILING_CLICK_URL", None, "the click-count redirect (None: PUBLIC_URL + /r)"),
     Setting("MAILING_JOBS_URL", {"fr": "emplois/", "en": "en/jobs/"},
             "the job listing linked when no job matches a member ({lang: site-relative URL})"),
     Setting("MAILING_ARCHIVE_URL", "newsletters/{slug}/{segment}/{lang}/", "public 'view in browser' pages, site-relative"),
@@ -103,6 +107,7 @@ def apply_defaults(settings: dict) -> dict:
         settings.setdefault(key, copy.deepcopy(value))
     public = str(settings.get("PUBLIC_URL", "")).rstrip("/")
     derived = {"MAILING_UNSUBSCRIBE_URL": "/desabonnement", "MAILING_PREFERENCES_URL": "/preferences",
+               "MAILING_CLICK_URL": "/r",
                "COMMUNITY_ENDPOINT": "/api/inscription", "COMMUNITY_CONFIRM_URL": "/api/confirmation"}
     for key, path in derived.items():
         if not settings.get(key):
@@ -118,7 +123,7 @@ _ADDRESS = re.compile(r"[^@\s<>\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 def validate(settings: dict) -> None:
     """Fail at start-up, naming the setting, rather than mid-build."""
     problems = []
-    for key in ("MAILING_UNSUBSCRIBE_URL", "MAILING_PREFERENCES_URL"):
+    for key in ("MAILING_UNSUBSCRIBE_URL", "MAILING_PREFERENCES_URL", *(["MAILING_CLICK_URL"] if settings.get("MAILING_CLICK_COUNTS") else [])):
         parts = urlsplit(str(settings.get(key) or ""))
         if parts.scheme != "https" or not parts.netloc or parts.query:
             problems.append(f"{key} must be an absolute https:// address without a query, not {settings.get(key)!r}")

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .matching import JobFacts
 from .pipeline import markup, wrap
+from .reports.clicks import counted_link
 
 UTM_SOURCE = "vivier"
 UTM_MEDIUM = "email"
@@ -38,6 +39,9 @@ def with_utm(settings, url: str, campaign: str, variant: str) -> str:
     open job in every variant. `_with_utm_plain` is the same without memos.
     """
     public = settings["PUBLIC_URL"]
+    if settings.get("MAILING_CLICK_COUNTS"):  # off by default: aggregate counts per link and variant
+        linked = _with_utm_plain(settings, url, campaign, variant)
+        return counted_link(settings, linked, campaign, variant) if linked.startswith(public.rstrip("/") + "/") else linked
     if not (type(url) is str and type(public) is str and type(campaign) is str and type(variant) is str):
         return _with_utm_plain(settings, url, campaign, variant)  # Markup and the like: no memo
     url, parts = _site_link(public, url)

@@ -21,6 +21,7 @@ from .mappings import IMPORT_FIELDS, Mapping
 from .merge import merge
 from .models import LANGUAGES, SENIORITIES, SOURCES, STAGES, UNDATED, Member, is_valid_email, normalise_email
 from .private import write_private
+from .outcomes import record_stage
 
 log = logging.getLogger(__name__)
 _VOCABULARIES = {"language": LANGUAGES, "stage": STAGES, "source": SOURCES, "seniority": SENIORITIES}
@@ -328,7 +329,7 @@ def import_file(store, path, mapping: Mapping, today: dt.date, *, keep_valid: bo
         write_rejects(Path(rejects), rows, errors)
         remember_file(store, rejects, "rejects", today)  # an erasure cleans it
     with store.transaction():
-        for _row, incoming, present in valid:
+        for row, incoming, present in valid:
             if store.suppression_reason(incoming.email):
                 result.suppressed += 1
                 continue
@@ -337,6 +338,7 @@ def import_file(store, path, mapping: Mapping, today: dt.date, *, keep_valid: bo
                 result.added += 1
                 if not dry_run:
                     store.add(incoming)
+                    _record_outcome(store, None, incoming, row, mapping, today)
                 continue
             merged = merge(existing, incoming, present, today)
             if merged == existing:
@@ -345,5 +347,20 @@ def import_file(store, path, mapping: Mapping, today: dt.date, *, keep_valid: bo
                 result.updated += 1
                 if not dry_run:
                     store.update(merged)
+                    _record_outcome(store, existing, merged, row, mapping, today)
     log.info("%s: %s", path, result.summary())
     return result
+
+
+def _record_outcome(store, before, after, row: Row, mapping: Mapping, today: dt.date) -> None:
+    """Keep the stage this row brought, with the row's source and campaign (for reports)."""
+    column = mapping.columns.get("campaign")
+    campaign = _lookup(row.raw, column) if column else None
+    record_stage(store, before, after, today, source=_row_source(row, mapping, after), campaign=str(campaign or ""))
+
+
+def _row_source(row: Row, mapping: Mapping, member) -> str:
+    column = mapping.columns.get("source")
+    raw = _lookup(row.raw, column) if column else None
+    text = mapping.translate("source", str(raw).strip()) if raw else ""
+    return text if text in SOURCES else member.source

@@ -25,6 +25,9 @@ IMPORT_FIELDS: dict[str, str] = {
     **{f"consents.{kind}": "consent" for kind in CONSENT_KINDS},
     "last_contact": "date", "created": "date", "stage_changed": "date", "unsubscribed": "date",
 }
+# Columns an import reads beside the member's fields: the campaign an application came from
+# (an ATS's utm_campaign, for instance), kept with the stage it reached (talentpool.outcomes).
+OUTCOME_COLUMNS = ("campaign",)
 _KEYS = ("name", "description", "format", "delimiter", "encoding", "fallback_encoding", "records",
          "date_formats", "list_separator", "true_values", "consent_dated_by", "columns", "values", "defaults")
 # Member dates that may date a consent given as yes/no (`consent_dated_by: {newsletter: created}`).
@@ -85,8 +88,9 @@ def parse_mapping(data, path: Path, name: str) -> Mapping:
         problems.append("columns: required, and must map at least `email` to the export's column, e.g. columns: {email: Email}")
         columns = columns if isinstance(columns, dict) else {}
     for key, column in columns.items():
-        if key not in IMPORT_FIELDS:
-            problems.append(f"columns.{key}: unknown member field{_suggest(key, IMPORT_FIELDS)}; fields: {', '.join(IMPORT_FIELDS)}")
+        if key not in IMPORT_FIELDS and key not in OUTCOME_COLUMNS:
+            fields = (*IMPORT_FIELDS, *OUTCOME_COLUMNS)
+            problems.append(f"columns.{key}: unknown member field{_suggest(key, fields)}; fields: {', '.join(fields)}")
         if not isinstance(column, str) or not column:
             problems.append(f"columns.{key}: expected the column's name as text")
     fmt = data.get("format", "csv")

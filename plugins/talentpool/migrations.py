@@ -207,6 +207,36 @@ MIGRATIONS: list = [
             detail TEXT NOT NULL DEFAULT '',
             at TEXT NOT NULL,
             PRIMARY KEY (member_id, plan_id, type)
+    ),
+    # 7 (reports, written by talentpool.outcomes, mailing.reports.replies and mailing.webapp.clicks): each stage a
+    # member reached as an import saw it (with the export's source and campaign when the
+    # mapping has them), and each reply received at a plan's reply-to address (deduplicated
+    # on a hash of its Message-ID). Reports read them by group only, never per person.
+    (
+        """CREATE TABLE stage_events (
+            member_id TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            at TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT '',
+            campaign TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (member_id, stage, at)
+        )""",
+        "CREATE INDEX stage_events_by_stage ON stage_events(stage, at)",
+        """CREATE TABLE replies (
+            plan_id TEXT NOT NULL,
+            message_key TEXT NOT NULL,
+            member_id TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            PRIMARY KEY (plan_id, message_key)
+        )""",
+        # Optional aggregate clicks (MAILING_CLICK_COUNTS, off by default): per plan, variant and
+        # link only; no member, no address, no time of day, no IP.
+        """CREATE TABLE click_counts (
+            plan_id TEXT NOT NULL,
+            variant TEXT NOT NULL,
+            link TEXT NOT NULL,
+            clicks INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (plan_id, variant, link)
         )""",
     ),
 ]

@@ -28,6 +28,7 @@ ROUTES: list[tuple[str, str]] = [
     ("COMMUNITY_CONFIRM_URL", "mailing.webapp.signup:confirm"),
     ("MAILING_PREFERENCES_URL", "mailing.webapp.preferences:handle"),
     ("AMBASSADORS_FORM_ENDPOINT?", "mailing.webapp.booking:handle"),  # "?": only when the setting is set
+    ("MAILING_CLICK_URL", "mailing.webapp.clicks:handle"),  # answers 404 unless MAILING_CLICK_COUNTS is on
 ]
 
 

@@ -207,6 +207,7 @@ MIGRATIONS: list = [
             detail TEXT NOT NULL DEFAULT '',
             at TEXT NOT NULL,
             PRIMARY KEY (member_id, plan_id, type)
+        )""",
     ),
     # 7 (reports, written by talentpool.outcomes, mailing.reports.replies and mailing.webapp.clicks): each stage a
     # member reached as an import saw it (with the export's source and campaign when the

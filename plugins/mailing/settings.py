@@ -67,6 +67,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("COMMUNITY_SKILLS_MAX", 15, "skills a person may give in the form"),
     Setting("COMMUNITY_ALERT_MAX_JOBS", 5, "jobs per job-alert digest at most"),
     Setting("COMMUNITY_ALERT_MAX_AGE_DAYS", 30, "how old a job may be to be announced in an alert"),
+    # --- reports (vivier report) -----------------------------------------------------------------------
+    Setting("MAILING_REPORTS_PATH", None, "private folder of the HTML reports (None: $VIVIER_REPORTS or var/reports)"),
+    Setting("MAILING_REPORTS_MIN_GROUP", 10, "k: no figure for a group of fewer members than this (shown as '< k')"),
+    Setting("MAILING_REPORTS_WINDOW_DAYS", 30, "days after a plan's sending in which unsubscribes, replies and applications count"),
+    Setting("MAILING_REPORTS_MIN_SAMPLE", 100, "members per variant before an A/B test may give a verdict"),
+    Setting("MAILING_REPORTS_ALPHA", 0.05, "the A/B test's significance level"),
     # --- delivery (vivier send) -----------------------------------------------------------------------
     Setting("MAILING_SMTP_HOST", "localhost", "the SMTP relay (VIVIER_SMTP_HOST overrides it)"),
     Setting("MAILING_SMTP_PORT", None, "its port (None: 587 for starttls, 465 for tls, 25 for none)"),

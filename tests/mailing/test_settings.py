@@ -11,7 +11,7 @@ from mailing.delivery import config as delivery_config
 from mailing.kinds.invitation import settings as invitation_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-NAME = re.compile(r"\b(?:MAILING|COMMUNITY|INVITATIONS|SEQUENCES)_[A-Z0-9_]+\b")
+NAME = re.compile(r"\b(?:MAILING|COMMUNITY|INVITATIONS|SEQUENCES)_[A-Z0-9_]*[A-Z0-9](?![A-Z0-9_…])")  # not a prefix
 # Named by the code only to refuse them: credentials come from the environment, never from a settings file.
 REFUSED = {"MAILING_SMTP_USER", "MAILING_SMTP_PASSWORD"}
 

@@ -20,6 +20,7 @@ from mailing.reports.clicks import link_id
 from mailing.tokens import secret_from_env
 from mailing.webapp import create_app
 from mailing.webapp.serve import running
+from talentpool.sample import SAMPLE_MARK
 from talentpool.store import Store
 from tests.conftest import ROOT, TODAY, run_pelican
 from tests.delivery.smtpserver import smtp_server
@@ -45,6 +46,7 @@ columns:
   stage: Current Stage
   source: Source
   stage_changed: Stage Entered Date
+  last_contact: Stage Entered Date  # applying is the person's own action (imports never invent a date)
   campaign: Campaign
 values:
   stage: {Applied: applied, Face to Face: interviewing}
@@ -113,6 +115,9 @@ def simulate(base: Path) -> dict:
     quarter = {"conf": conf, "env": env, "base": base}
     loaded = invoke(quarter, "pool", "load-sample")
     assert loaded.exit_code == 0, loaded.output
+    with Store(env["VIVIER_POOL"]) as store:  # the quarter plays a real store: ATS exports are imported into it
+        with store.transaction() as conn:
+            conn.execute("DELETE FROM meta WHERE key = ?", (SAMPLE_MARK,))
     built = run_pelican(ROOT / "content", base / "output", conf=conf, env=env)
     assert built.returncode == 0, built.stdout + built.stderr
 

@@ -13,7 +13,8 @@ from talentpool.store import Store
 
 TODAY = dt.date(2026, 12, 10)
 MAPPING = {"name": "ats", "date_formats": ["%Y-%m-%d"],
-           "columns": {"email": "Email", "stage": "Stage", "source": "Source", "stage_changed": "Since", "campaign": "Campaign"}}
+           "columns": {"email": "Email", "stage": "Stage", "source": "Source", "stage_changed": "Since", "campaign": "Campaign",
+                       "last_contact": "Since"}}  # imports never invent a date (docs/talent-pool.md)
 
 
 @pytest.fixture

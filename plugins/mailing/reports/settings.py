@@ -5,17 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-DEFAULTS = {
-    # Private folder of the HTML reports (0700, files 0600); never under output/. Else $VIVIER_REPORTS.
-    "MAILING_REPORTS_PATH": None,
-    # k: no figure for a group of fewer members than this (shown as "< k").
-    "MAILING_REPORTS_MIN_GROUP": 10,
-    # Days after a plan's sending in which unsubscribes, replies and applications count for it.
-    "MAILING_REPORTS_WINDOW_DAYS": 30,
-    # Members per variant before an A/B test may give a verdict, and its significance level.
-    "MAILING_REPORTS_MIN_SAMPLE": 100,
-    "MAILING_REPORTS_ALPHA": 0.05,
-}
+from .. import settings as mail_settings
+
+# Declared with every mail setting in mailing.settings; this is the reports' view of them.
+DEFAULTS = {name: value for name, value in mail_settings.DEFAULTS.items() if name.startswith("MAILING_REPORTS_")}
 
 
 class ReportSettingsError(ValueError):

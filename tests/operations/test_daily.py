@@ -75,7 +75,7 @@ def _tables(world) -> set[str]:
 
 
 @pytest.mark.parametrize("outcomes, code", [
-    ([], run.EX_OK), (["done", "refused"], run.EX_PARTIAL), (["done", "session-error", "refused"], run.EX_SESSION),
+    ([], run.EX_OK), (["done", "withdrawn", "skipped"], run.EX_OK), (["done", "refused"], run.EX_PARTIAL), (["done", "session-error", "refused"], run.EX_SESSION),
     (["content-error"], run.EX_CONTENT), (["failed", "later"], run.EX_STEP),
 ])
 def test_the_most_serious_outcome_gives_the_exit_code(outcomes, code):

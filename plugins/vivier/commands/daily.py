@@ -97,10 +97,15 @@ def daily(ctx, today):
 def _send_all(ctx, send_command, settings, outbox, open_plan, PlanError) -> list[dict]:
     """Send every plan of the outbox; a refused plan is reported, a relay error stops the sending."""
     from mailing import daily as run
+    from mailing.plan.format import withdrawn
 
     steps = []
     for name in run.outbox_plans(outbox):
         step = {"step": f"send {name}"}
+        record = withdrawn(outbox / name)
+        if record is not None:  # withdrawn by a build: reported, not sent, not a failure
+            steps.append({**step, "outcome": "withdrawn", "detail": str(record.get("reason", ""))})
+            continue
         try:
             problems = open_plan(settings, name).check()
         except PlanError as exc:

@@ -91,6 +91,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAILING_CLAIM_LEASE", None, "seconds a delivery claim lives (None: 4 x timeout + 30)"),
     Setting("MAILING_DKIM_SELECTOR", None, "DKIM signing by vivier send (off without a selector)"),
     Setting("MAILING_DKIM_DOMAIN", None, "d= of the DKIM signature (None: the From address's domain)"),
+    Setting("MAILING_PLAN", True, "plan mail in the build (False, or VIVIER_MAIL_PLANNING=off: the site role, no store opened)"),
+    Setting("MAILING_BOUNCE_SOURCE", None, "where `vivier daily` imports bounces from (mbox, Maildir, imaps://…; None: skip)"),
 )
 DECLARED = {setting.name: setting for setting in SETTINGS}
 DEFAULTS = {setting.name: setting.default for setting in SETTINGS}

@@ -15,6 +15,18 @@ from .budget import Budget, pending
 logger = logging.getLogger(__name__)
 
 
+def planning_on(settings: dict) -> bool:
+    """Whether this build plans mail: off in the site role (CI: no store), MAILING_PLAN=False or VIVIER_MAIL_PLANNING=off."""
+    import os
+
+    return bool(settings.get("MAILING_PLAN", True)) and os.environ.get("VIVIER_MAIL_PLANNING", "on").lower() != "off"
+
+
+def _wanting(kinds: list, settings: dict) -> list:
+    """The kinds that need the store: none when planning is off, so the store is never opened."""
+    return [kind for kind in kinds if kind.wants_store()] if planning_on(settings) else []
+
+
 def read_and_plan(kinds: list, settings: dict) -> None:
     """Every kind reads; if nothing is wrong, they plan on one budget, most important first; then finish."""
     report = get_report(settings)
@@ -30,7 +42,7 @@ def allocate(kinds: list, settings: dict) -> Budget | None:
     """One budget for the whole build: what the outbox still holds, then each kind's plans in priority order."""
     from talentpool import config as pool_config
 
-    wanting = [kind for kind in kinds if kind.wants_store()]
+    wanting = _wanting(kinds, settings)
     if not wanting:
         return None  # nothing to plan: the pool is not even opened
     report = get_report(settings)
@@ -59,9 +71,7 @@ def write(kinds: list, settings: dict, writer) -> list[str]:
     written: list[str] = []
     store = None
     try:
-        for kind in kinds:
-            if not kind.wants_store():
-                continue
+        for kind in _wanting(kinds, settings):
             store = store or pool_config.open_store(settings)
             for draft in kind.drafts(store):
                 write_plan(settings, draft)
@@ -71,7 +81,8 @@ def write(kinds: list, settings: dict, writer) -> list[str]:
     finally:
         if store is not None:
             store.close()
-    withdraw_stale(kinds, settings, set(written))
+    if planning_on(settings):  # a build that plans nothing withdraws nothing either
+        withdraw_stale(kinds, settings, set(written))
     return written
 
 

@@ -1,0 +1,58 @@
+"""The two roles: the site role builds without a store; the mail role's systemd units are valid."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, copy_content, run_pelican
+
+UNITS = ROOT / "deploy" / "systemd"
+
+
+def test_the_site_role_builds_the_site_without_opening_a_store_or_planning_mail(tmp_path):
+    content = copy_content(tmp_path)
+    pool, outbox = tmp_path / "pool.sqlite3", tmp_path / "outbox"
+    env = {"VIVIER_POOL": str(pool), "VIVIER_OUTBOX": str(outbox), "VIVIER_MAIL_PLANNING": "off"}
+    result = run_pelican(content, tmp_path / "output", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "output" / "index.html").is_file()
+    assert not pool.exists() and not outbox.exists()  # no store created, no plan written
+
+
+def _render(folder: Path) -> list[Path]:
+    """The units with this checkout's paths (ExecStart must name an existing executable)."""
+    home = str(ROOT)
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    assert gunicorn.is_file(), "gunicorn is a dependency (pyproject.toml): make test-deps installs it"
+    rendered = []
+    for unit in sorted(UNITS.iterdir()):
+        text = unit.read_text().replace("@VIVIER_HOME@/.venv/bin/", str(Path(sys.executable).parent) + "/")
+        text = text.replace("@VIVIER_HOME@", home).replace("@VIVIER_DATA@", str(folder))
+        text = text.replace("EnvironmentFile=/etc/vivier/vivier.env", f"EnvironmentFile={folder / 'vivier.env'}")
+        text = text.replace("User=vivier\n", "").replace("Group=vivier\n", "")  # no such user on a test machine
+        (folder / unit.name).write_text(text)
+        rendered.append(folder / unit.name)
+    (folder / "vivier.env").write_text("VIVIER_SECRET=test\n")
+    return rendered
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed (Debian: systemd)")
+def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path):
+    units = _render(tmp_path)
+    assert {unit.name for unit in units} == {"vivier-daily.service", "vivier-daily.timer", "vivier-webapp.service"}
+    result = subprocess.run(["systemd-analyze", "verify", *map(str, units)], capture_output=True, text=True,
+                            timeout=120, env={**os.environ, "SYSTEMD_LOG_LEVEL": "warning"})
+    problems = [line for line in (result.stdout + result.stderr).splitlines() if "vivier" in line]
+    assert result.returncode == 0 and not problems, result.stdout + result.stderr
+    timer = (UNITS / "vivier-daily.timer").read_text()
+    assert "Persistent=true" in timer and "RandomizedDelaySec=" in timer
+    for name in ("vivier-daily.service", "vivier-webapp.service"):
+        text = (UNITS / name).read_text()
+        for option in ("NoNewPrivileges=true", "ProtectSystem=strict", "PrivateTmp=true", "ReadWritePaths=", "EnvironmentFile="):
+            assert option in text, f"{name}: {option}"

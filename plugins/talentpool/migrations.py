@@ -159,4 +159,22 @@ MIGRATIONS: list = [
         "CREATE INDEX job_alerts_by_plan ON job_alerts(plan_id)",
         "INSERT OR IGNORE INTO meta(key, value) VALUES ('community_salt', lower(hex(randomblob(16))))",
     ),
+    (
+        # Staffing forecasts (mailing.kinds.forecast): who was asked about which forecast,
+        # who answered yes, who was told it fell through; each at most once.
+        """CREATE TABLE forecast_messages (
+            member_id TEXT NOT NULL,
+            forecast_id TEXT NOT NULL,
+            message TEXT NOT NULL,
+            plan_id TEXT NOT NULL,
+            planned TEXT NOT NULL,
+            PRIMARY KEY (member_id, forecast_id, message)
+        )""",
+        """CREATE TABLE forecast_answers (
+            member_id TEXT NOT NULL,
+            forecast_id TEXT NOT NULL,
+            answered TEXT NOT NULL,
+            PRIMARY KEY (member_id, forecast_id)
+        )""",
+    ),
 ]

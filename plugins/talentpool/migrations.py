@@ -240,4 +240,23 @@ MIGRATIONS: list = [
             PRIMARY KEY (plan_id, variant, link)
         )""",
     ),
+    # 8 (staffing forecasts)
+    (
+        # Staffing forecasts (mailing.kinds.forecast): who was asked about which forecast,
+        # who answered yes, who was told it fell through; each at most once.
+        """CREATE TABLE forecast_messages (
+            member_id TEXT NOT NULL,
+            forecast_id TEXT NOT NULL,
+            message TEXT NOT NULL,
+            plan_id TEXT NOT NULL,
+            planned TEXT NOT NULL,
+            PRIMARY KEY (member_id, forecast_id, message)
+        )""",
+        """CREATE TABLE forecast_answers (
+            member_id TEXT NOT NULL,
+            forecast_id TEXT NOT NULL,
+            answered TEXT NOT NULL,
+            PRIMARY KEY (member_id, forecast_id)
+        )""",
+    ),
 ]

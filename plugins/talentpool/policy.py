@@ -66,7 +66,7 @@ class Policy:
 
     consents: dict[str, str | None] = field(default_factory=lambda: {
         "newsletter": "newsletter", "invitation": "events", "job_alert": "job_alerts", "follow_up": "newsletter",
-        "event_update": "events",
+        "event_update": "events", "forecast_interest": "job_alerts",
     })
     transactional: tuple[str, ...] = ("confirmation",)
     # Marketing kinds that need their consent but neither use nor obey the
@@ -78,7 +78,8 @@ class Policy:
     pool_consents: tuple[str, ...] = CONSENT_KINDS
     max_messages: int = 2
     window_days: int = 30
-    priority_order: tuple[str, ...] = ("event_update", "invitation", "job_alert", "follow_up", "newsletter")
+    priority_order: tuple[str, ...] = ("event_update", "invitation", "job_alert", "forecast_interest", "follow_up",
+                                       "newsletter")
     active_stages: tuple[str, ...] = ("interviewing", "offer")
     path: Path | None = None
 

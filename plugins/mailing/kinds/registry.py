@@ -9,6 +9,7 @@ BUILTIN = (
     "mailing.kinds.invitation",
     "mailing.kinds.follow_up",
     "mailing.kinds.job_alert",
+    "mailing.kinds.forecast",
     "mailing.kinds.confirmation",
 )
 

@@ -188,6 +188,8 @@ def simulate(base: Path) -> dict:
 
     # The ATS export of early December: stage changes with their source and, for some, the campaign.
     sent_news = [str(m["To"].addresses[0].addr_spec) for m in received[NEWSLETTER]]
+    with Store(env["VIVIER_POOL"]) as store:  # the sample is drawn afresh: pick people not already at these stages
+        sent_news = [e for e in sent_news if store.find_by_email(e).stage not in ("applied", "interviewing")]
     applied_with_campaign = sent_news[10:13]
     applied_without = sent_news[13:15]
     outsider = next(e for m, e in address.items() if e not in sent_news and m not in {x["member"] for x in news})

@@ -126,6 +126,10 @@ def member_from_row(row: tuple) -> Member:
     )
 
 
+class StoreError(RuntimeError):
+    """The store file cannot be used: not a database, damaged, or from a newer Vivier."""
+
+
 class Store:
     """The talent pool on SQLite; `Store(path)` or `Store.open(path)`, usable as a context manager."""
 
@@ -143,12 +147,19 @@ class Store:
             restrict(f"{self.path}{suffix}")
         self._conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
-        self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        # Deleted rows are overwritten, not left in free pages: an erasure leaves no byte behind.
-        self._conn.execute("PRAGMA secure_delete = ON")
-        self._migrate()
+        try:
+            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            # Deleted rows are overwritten, not left in free pages: an erasure leaves no byte behind.
+            self._conn.execute("PRAGMA secure_delete = ON")
+            self._migrate()
+        except (sqlite3.DatabaseError, StoreError) as exc:
+            self.close()
+            if isinstance(exc, StoreError):
+                raise
+            raise StoreError(f"{self.path}: not a usable member store (SQLite: {exc}); check VIVIER_POOL "
+                             "(or POOL_PATH) names the store, or bring it back with `vivier pool restore BACKUP`") from exc
 
     @classmethod
     def open(cls, path: str | os.PathLike) -> Store:
@@ -205,7 +216,8 @@ class Store:
         with self.transaction() as conn:
             version = self.schema_version
             if version > len(MIGRATIONS):
-                raise RuntimeError(f"{self.path}: schema version {version} is newer than this Vivier ({len(MIGRATIONS)})")
+                raise StoreError(f"{self.path}: schema version {version} is newer than this Vivier ({len(MIGRATIONS)}); "
+                                 "upgrade Vivier before using this store")
             for number, steps in enumerate(MIGRATIONS[version:], start=version + 1):
                 for step in steps:
                     if callable(step):

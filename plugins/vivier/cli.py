@@ -18,11 +18,25 @@ from rich.console import Console
 
 from . import __version__, commands as commands_pkg
 from .config import ConfigError, load_settings
+from .console import error
 
 console = Console(stderr=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class VivierGroup(click.Group):
+    """Turns a store that cannot be opened into one error line (exit 1) in every command, not a traceback."""
+
+    def invoke(self, ctx):
+        from talentpool.store import StoreError
+
+        try:
+            return super().invoke(ctx)
+        except StoreError as exc:
+            error(str(exc))
+            ctx.exit(1)
+
+
+@click.group(cls=VivierGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="vivier")
 @click.option("-s", "--settings", "conf", type=click.Path(exists=True, dir_okay=False), help="Settings file (default: pelicanconf.py of this folder or a parent).")
 @click.option("-v", "--verbose", is_flag=True, help="Show debug logs.")
@@ -70,10 +84,10 @@ def check(ctx, today):
         check_content(settings)
     except ContentError as exc:
         print_problems(console, exc.problems, settings["PATH"], f"{len(exc.problems)} content problem(s)")
-        console.print("[bold red]✗[/] content is not valid", highlight=False)
+        error("content is not valid")
         sys.exit(1)
     except settings_errors() as exc:
-        console.print(f"[bold red]✗[/] {exc}", highlight=False)
+        error(str(exc))
         sys.exit(2)
     report = get_report(settings)  # its warnings were logged as they were found
     console.print(f"[green]✓[/] content is valid ({len(report.warnings)} warning(s))", highlight=False)

@@ -53,3 +53,17 @@ def test_site_check_without_the_checkers_says_how_to_install_them(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert "missing: feedparser" in result.stderr and "make test-deps" in result.stderr
+
+
+def test_error_lines_are_never_wrapped_even_in_a_narrow_terminal(tmp_path):
+    # A path cut by a newline cannot be searched for in a log or a cron mail:
+    # an error stays one line whatever the width (the CI checkout path is longer than ours).
+    deep = tmp_path / ("a-rather-long-folder-name-" * 6) / "pool.sqlite3"
+    deep.parent.mkdir(parents=True)
+    deep.write_text("this is not a SQLite database")
+    env = {**os.environ, "COLUMNS": "40", "VIVIER_POOL": str(deep)}
+    result = vivier("pool", "renewals", env=env)
+    assert result.returncode != 0
+    lines = [line for line in result.stderr.splitlines() if line.startswith("✗")]
+    assert lines and str(deep) in lines[0] and "not a usable member store" in lines[0], result.stderr
+    assert "Traceback" not in result.stderr

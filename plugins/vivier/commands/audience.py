@@ -10,7 +10,8 @@ from talentpool.audience import evaluate, explain
 from talentpool.policy import REASON_LABELS, REASONS
 from talentpool.segments import UnknownSegment
 
-from .pool import fail, load_rules, out, settings_and_today, today_option
+from ..console import fail, out
+from .pool import load_rules, settings_and_today, today_option
 
 kind_option = click.option("--kind", default="newsletter", show_default=True,
                            help="Message kind to evaluate (newsletter, invitation, job_alert, follow_up…).")

@@ -5,11 +5,10 @@ from __future__ import annotations
 import sys
 
 import click
-from rich.console import Console
+
+from ..console import error, out
 
 
-def _console(stderr=False) -> Console:
-    return Console(stderr=stderr, highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 @click.group("bounces")
@@ -45,23 +44,23 @@ def import_command(ctx, source, dry_run, today):
     try:
         limit = load_config(settings).soft_bounce_limit
     except DeliveryConfigError as exc:
-        _console(True).print(f"[bold red]✗[/] {exc}")
+        error(f"{exc}")
         sys.exit(2)
     with store:
         try:
             summary = apply(store, source, day, soft_limit=limit, dry_run=dry_run)
         except SourceError as exc:
-            _console(True).print(f"[bold red]✗[/] {exc}")
+            error(f"{exc}")
             sys.exit(1)
     found = ", ".join(f"{count} {kind}" for kind, count in sorted(summary.reports.items())) or "no report"
     suppressed = ", ".join(f"{count} {reason}" for reason, count in sorted(summary.suppressed.items())) or "none"
-    _console().print(
+    out().print(
         f"{'[dry run] ' if dry_run else ''}{source}: {summary.messages} message(s): {found}; "
         f"{summary.ignored} not a bounce or complaint; {summary.unmatched} about no member of the pool; "
         f"addresses suppressed now: {suppressed}"
     )
     if summary.problems:
-        err = _console(True)
+        err = out(True)
         for where, problem in summary.problems[:50]:
             err.print(f"[yellow]{where}[/]: {problem}")
 

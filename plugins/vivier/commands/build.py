@@ -9,6 +9,8 @@ import sys
 import click
 from rich.console import Console
 
+from ..console import error
+
 console = Console(stderr=True)
 
 
@@ -43,10 +45,10 @@ def build(ctx, publish, today, output):
         print_problems(console, exc.problems, settings["PATH"], f"{len(exc.problems)} content problem(s): {outcome}")
         sys.exit(1)
     except settings_errors() as exc:  # e.g. a production build without VIVIER_SECRET
-        console.print(f"[bold red]✗[/] {exc}", highlight=False)
+        error(str(exc))
         sys.exit(2)
     except RuntimeError as exc:  # Pelican's own errors, made fatal by --fatal errors
-        console.print(f"[bold red]✗[/] {exc}", highlight=False)
+        error(str(exc))
         sys.exit(1)
     # Warnings were logged as they were found (file:line: field: problem).
     warnings = get_report(settings).warnings

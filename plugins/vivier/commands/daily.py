@@ -9,10 +9,11 @@ run report. Exit codes: see mailing.daily and docs/operations.md.
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 
 import click
+
+from ..console import error
 
 
 def _run(ctx, command, **params) -> int:
@@ -79,7 +80,7 @@ def daily(ctx, today):
             code = _run(ctx, pool.backup_command, file=target, today=today)
             steps.append({"step": "pool backup", "outcome": "done" if code == 0 else "failed", "exit": code})
     except run.Locked as exc:
-        click.echo(f"✗ {exc}", err=True)
+        error(str(exc))
         sys.exit(run.EX_LOCKED)
     code = run.exit_code(steps)
     sends = [step for step in steps if step["step"].startswith("send ")]

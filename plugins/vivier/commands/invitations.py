@@ -7,6 +7,8 @@ import sys
 
 import click
 from rich.console import Console
+
+from ..console import error
 from rich.table import Table
 
 console = Console(highlight=False)
@@ -48,7 +50,7 @@ def run_planning(ctx, today: str | None):
         print_problems(Console(stderr=True), exc.problems, settings["PATH"], f"{len(exc.problems)} content problem(s)")
         sys.exit(1)
     except (SettingsError, mailing_settings.MailingSettingsError, ValueError) as exc:
-        console.print(f"[bold red]✗[/] {exc}")
+        error(str(exc))
         sys.exit(2)
 
 

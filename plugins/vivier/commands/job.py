@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from .pool import fail, out, settings_and_today, today_option
+from ..console import fail, out
+from .pool import settings_and_today, today_option
 
 
 @click.group("job")

@@ -6,6 +6,8 @@ import sys
 
 import click
 from rich.console import Console
+
+from ..console import error
 from rich.table import Table
 
 console = Console()
@@ -22,7 +24,7 @@ def _builds(ctx):
     try:
         builds = build_newsletters(settings)
     except (ContentError, SettingsError, mailing_settings.MailingSettingsError) as exc:
-        console.print(f"[bold red]✗[/] {exc}", highlight=False)
+        error(str(exc))
         sys.exit(1)
     return settings, builds
 

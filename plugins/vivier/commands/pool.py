@@ -6,11 +6,9 @@ import datetime as dt
 import json
 import os
 import shlex
-import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from talentpool import config
@@ -20,16 +18,7 @@ from talentpool.policy import PolicyError
 from talentpool.private import PrivatePathError, check_outside_git, write_private
 from talentpool.segments import SegmentError
 
-
-def out() -> Console:
-    """A console on the current stdout (wide when not a terminal, so tables don't wrap addresses)."""
-    return Console(width=None if sys.stdout.isatty() else 160, highlight=False)
-
-
-def fail(message: str) -> None:
-    """Print an error on stderr and exit non-zero."""
-    Console(stderr=True, highlight=False, width=160).print(f"[bold red]✗[/] {message}")
-    sys.exit(1)
+from ..console import fail, out
 
 
 def settings_and_today(ctx, today: str | None) -> tuple[dict, dt.date]:

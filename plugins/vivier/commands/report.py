@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 
 import click
 from rich.console import Console
+
+from ..console import fail, out
 from rich.table import Table
 
 
-def _console(stderr=False) -> Console:
-    return Console(stderr=stderr, highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
-def _fail(message: str, code: int = 1):
-    _console(True).print(f"[bold red]✗[/] {message}")
-    sys.exit(code)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -89,13 +85,13 @@ def report(ctx, target, since, as_json):
     try:
         made = make_report(settings, target, since=start)
     except ReportSettingsError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     except ReportError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         click.echo(json.dumps(plain({"report": made.what, "path": str(made.path), **made.data}), ensure_ascii=False, indent=2))
         return
-    console = _console()
+    console = out()
     (_print_campaign if made.what == "campaign" else _print_kpis)(made.data, console)
     console.print(f"Report: {made.path}")
 
@@ -125,8 +121,8 @@ def import_replies(ctx, source):
         with pool_config.open_store(settings) as store:
             result = run(store, Path(source), str(settings.get("MAILING_REPLY_TO") or ""), now(settings))
     except RepliesError as exc:
-        _fail(str(exc), 2)
-    _console().print(result.summary())
+        fail(str(exc), 2)
+    out().print(result.summary())
 
 
 commands = [report, replies]

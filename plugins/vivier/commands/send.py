@@ -15,7 +15,8 @@ import signal
 import sys
 
 import click
-from rich.console import Console
+
+from ..console import fail, out
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -24,13 +25,8 @@ EX_UNKNOWN = 3  # some outcomes are unknown: check, then --resend-unknown or lea
 EX_TEMPFAIL = 75  # sysexits: run again later (deferrals, a temporary stop)
 
 
-def _console(stderr=False) -> Console:
-    return Console(stderr=stderr, highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
-def _fail(message: str, code: int = 1):
-    _console(True).print(f"[bold red]✗[/] {message}")
-    sys.exit(code)
 
 
 @contextlib.contextmanager
@@ -40,7 +36,7 @@ def _plan_lock(folder):
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            _fail(f"another `vivier send` of {folder.name} is running; wait for it to finish")
+            fail(f"another `vivier send` of {folder.name} is running; wait for it to finish")
         yield
 
 
@@ -60,18 +56,18 @@ def _prepare(ctx, plan_name, rate):
         mailing_settings.validate(settings)
         delivery = load_config(settings, rate=rate)
     except (ValueError, DeliveryConfigError) as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     try:
         plan = open_plan(settings, plan_name)
     except PlanError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     problems = plan.check()
     if problems:
-        _fail(f"{plan.folder} cannot be sent:\n  " + "\n  ".join(problems))
+        fail(f"{plan.folder} cannot be sent:\n  " + "\n  ".join(problems))
     try:
         policy = pool_config.load_policy(settings)
     except PolicyError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     return settings, delivery, plan, policy, today(settings), (lambda: now(settings))
 
 
@@ -104,7 +100,7 @@ def send(ctx, plan_name, dry_run, rate, connections, retry_failed, resend_unknow
     settings, delivery, plan, policy, today, when = _prepare(ctx, plan_name, rate)
     if connections:
         delivery = dataclasses.replace(delivery, connections=connections)
-    console = _console(True)
+    console = out(True)
     total = plan.count()
     flags = dict(retry_failed=retry_failed, resend_unknown=resend_unknown, lease=delivery.lease)
     with pool_config.open_store(settings) as store, _plan_lock(plan.folder):
@@ -112,7 +108,7 @@ def send(ctx, plan_name, dry_run, rate, connections, retry_failed, resend_unknow
         try:
             messages = PlanMessages(plan, settings, store, policy, today, when)
         except ValueError as exc:
-            _fail(f"{plan.folder}: {exc}")
+            fail(f"{plan.folder}: {exc}")
         try:
             if dry_run:
                 _dry_run(plan, messages, ledger, total)
@@ -126,14 +122,14 @@ def send(ctx, plan_name, dry_run, rate, connections, retry_failed, resend_unknow
             opener = _channel_opener(store.path, plan.plan_id, delivery, when, flags)
             summary = _send(plan, messages, ledger, delivery, total, console, opener)
         except PlanError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     _print_summary(summary, plan)
     sys.exit(_exit_code(summary, plan_name, settings))
 
 
 def _exit_code(summary, plan_name, settings) -> int:
     """Say what to do next, and return the exit code that says it to a script."""
-    err = _console(True)
+    err = out(True)
     if summary.aborted:
         err.print(f"[bold red]✗[/] send stopped: {summary.aborted}")
         err.print(f"  Everyone not delivered is still pending: run `vivier send {plan_name}` again "
@@ -215,7 +211,7 @@ def _send(plan, messages, ledger, delivery, total, console, open_channel):
                 progress.stop()
                 abandoned = ledger.abandon()
                 _print_summary(sender.summary, plan)
-                _fail("interrupted: run the same command again to carry on (nobody will receive the message twice)"
+                fail("interrupted: run the same command again to carry on (nobody will receive the message twice)"
                       + (f"; {abandoned} delivery(ies) in progress are now `unknown`" if abandoned else ""), 130)
             finally:
                 signal.signal(signal.SIGTERM, previous)
@@ -241,7 +237,7 @@ def _print_summary(summary, plan) -> None:
         table.add_row(f"already {status} by an earlier run", str(count))
     for reason, count in sorted(summary.suppressed.items()):
         table.add_row(f"addresses suppressed now ({reason})", str(count))
-    console = _console()
+    console = out()
     console.print(table)
     for member_id, status, detail in summary.problems[:20]:
         console.print(f"  {status} {member_id}: {detail}")
@@ -281,7 +277,7 @@ def _dry_run(plan, messages, ledger, total) -> None:
             compiled = getattr(messages.composer(entry), "compiled", None)
             subject = getattr(compiled, "subject", "")
             table.add_row(entry["member"], item.recipient, version, subject)
-    console = _console()
+    console = out()
     console.print(table)
     console.print(", ".join(f"{name}: {count}" for name, count in sorted(outcomes.items())) + f" (of {total})")
 

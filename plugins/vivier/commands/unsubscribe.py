@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
+
+from ..console import error, out
 
 
-def _console(stderr=False) -> Console:
-    return Console(stderr=stderr, highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 def _context(ctx, today):
@@ -51,14 +50,14 @@ def unsubscribe_command(ctx, token, today):
         try:
             member_id, outcome = unsubscribe_by_token(store, Signer(secret_from_env()), token, day)
         except InvalidToken as exc:
-            _console(True).print(f"[bold red]✗[/] this token was not issued with this VIVIER_SECRET or was altered ({exc}); nothing changed")
+            error(f"this token was not issued with this VIVIER_SECRET or was altered ({exc}); nothing changed")
             sys.exit(1)
     messages = {
         "unsubscribed": f"[green]✓[/] member {member_id} unsubscribed on {day.isoformat()}",
         "already": f"member {member_id} was already unsubscribed; nothing changed",
         "unknown": f"member {member_id} is no longer in the pool (erased); nothing to do",
     }
-    _console().print(messages[outcome])
+    out().print(messages[outcome])
 
 
 @click.command("import-unsubscribes")
@@ -73,18 +72,18 @@ def import_unsubscribes_command(ctx, file, column, today):
     try:
         addresses, problems = read_addresses(file, column)
     except UnsubscribeFileError as exc:
-        _console(True).print(f"[bold red]✗[/] {exc}")
+        error(f"{exc}")
         sys.exit(1)
     settings, day, store = _context(ctx, today)
     with store:
         report = apply_unsubscribes(store, addresses, day)
-    console = _console()
+    console = out()
     console.print(
         f"[green]✓[/] {file}: {report.unsubscribed} unsubscribed, {report.already} already unsubscribed, "
         f"{report.suppressed} not in the pool (kept out of future imports)"
     )
     if problems:
-        err = _console(True)
+        err = out(True)
         for line, message in problems:
             err.print(f"[yellow]{file}:{line}[/]: {message}")
         err.print(f"[bold red]✗[/] {len(problems)} line(s) could not be read; the valid ones were applied")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from . import config
 from .models import Member
-from .policy import REASONS, Decision, Policy
+from .policy import BLOCKING, REASONS, Decision, Policy
 from .segments import Segment, UnknownSegment, member_view, row_viewer
 from .store import Store, member_from_row
 
@@ -74,7 +74,7 @@ def evaluate(store, segment_names, kind: str, today: dt.date, *, segments=None, 
     view_of = row_viewer(chosen) if type(store) is Store and type(policy) is Policy else None
     with _bulk():
         recent = store.messages_by_member(policy.window_start(today))
-        suppressed = store.suppressed_hashes("erased")
+        suppressed = store.suppression_lookup(BLOCKING)
         if view_of is None:
             _walk(store, chosen, policy, kind, today, recent, planned, suppressed, audience)
         else:
@@ -109,8 +109,8 @@ def _walk(store, chosen, policy, kind, today, recent, planned, suppressed, audie
         segment = next((s for s in chosen if s.predicate(view, today)), None)
         if segment is None:
             continue
-        erased = bool(suppressed) and store.suppression_hash(member.email) in suppressed
-        decision = policy.decide(member, kind, today, recent.get(member.id, ()), planned=planned.get(member.id, ()), erased=erased)
+        decision = policy.decide(member, kind, today, recent.get(member.id, ()), planned=planned.get(member.id, ()),
+                                 suppressed=suppressed(member.email))
         if decision.allowed:
             audience.eligible.append((member, segment.name))
         else:
@@ -122,7 +122,6 @@ def _walk_rows(store, chosen, view_of, policy, kind, today, recent, planned, sup
     row holding only the fields they read (`segments.row_viewer`), only the members they keep are
     decoded, and the policy's per-kind work is done once (`Policy.decider`)."""
     reason_of = policy.decider(kind, today)
-    hash_of = store.suppression_hasher() if suppressed else None
     tests = [(segment.predicate, segment.name) for segment in chosen]
     eligible, excluded = audience.eligible, audience.excluded
     for rows in store.member_row_batches():
@@ -134,8 +133,7 @@ def _walk_rows(store, chosen, view_of, policy, kind, today, recent, planned, sup
             else:
                 continue
             member = member_from_row(row)
-            erased = hash_of is not None and hash_of(member.email) in suppressed
-            reason = reason_of(member, recent.get(member.id, ()), planned.get(member.id, ()), erased)
+            reason = reason_of(member, recent.get(member.id, ()), planned.get(member.id, ()), suppressed(member.email))
             if reason is None:
                 eligible.append((member, name))
             else:
@@ -167,6 +165,6 @@ def explain(store, email: str, today: dt.date, *, segments=None, policy=None) ->
     view = member_view(member)
     matched = [name for name, segment in segments.items() if segment.predicate(view, today)]
     recent = store.messages_since(member.id, policy.window_start(today))
-    decisions = {kind: policy.decide(member, kind, today, recent, erased=suppressed == "erased") for kind in policy.kinds}
+    decisions = {kind: policy.decide(member, kind, today, recent, suppressed=suppressed) for kind in policy.kinds}
     end, clock = policy.retention_end(member)
     return Explanation(email, member, suppressed, matched, decisions, end, clock, recent)

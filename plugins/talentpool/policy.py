@@ -22,15 +22,31 @@ from .models import CONSENT_KINDS, STAGES, Member
 from .store import to_date
 
 # Exclusion reasons, in the order they are checked (the first one is reported).
-REASONS = ("erased", "unsubscribed", "retention_expired", "no_consent", "active_process", "over_budget")
+REASONS = ("erased", "undeliverable", "unsubscribed", "retention_expired", "no_consent", "active_process", "over_budget")
 REASON_LABELS = {
     "erased": "erased (on the suppression list)",
+    "undeliverable": "address bounced or complained (on the suppression list)",
     "unsubscribed": "unsubscribed",
     "retention_expired": "retention expired",
     "no_consent": "no consent for this kind of message",
     "active_process": "in an active recruitment process",
     "over_budget": "over the frequency budget",
 }
+
+
+# Suppression-list reasons that stop every message, whatever its kind: the address is gone or
+# its owner reported us (delivery.bounces puts them there). Planning skips them, so they use no budget.
+UNDELIVERABLE = ("bounced", "complained")
+BLOCKING = ("erased", *UNDELIVERABLE)
+
+
+def suppression_exclusion(member, suppressed) -> str | None:
+    """The exclusion reason a suppression-list entry (`erased`, `bounced`, ... or True for erased) gives, or None."""
+    if member is None or suppressed is True or suppressed == "erased":
+        return "erased"
+    if suppressed in UNDELIVERABLE:
+        return "undeliverable"
+    return None
 
 
 class PolicyError(ValueError):
@@ -151,13 +167,16 @@ class Policy:
 
     # --- the decision ----------------------------------------------------------
 
-    def decide(self, member: Member | None, kind: str, today: dt.date, recent_messages=(), *, planned=(), erased: bool = False) -> Decision:
+    def decide(self, member: Member | None, kind: str, today: dt.date, recent_messages=(), *, planned=(),
+               suppressed: str | bool | None = None) -> Decision:
         """May `member` receive a message of `kind` today? `recent_messages` are (kind, plan_id, at)
-        already sent; `planned` are kinds (or such tuples) planned but not sent yet."""
+        already sent; `planned` are kinds (or such tuples) planned but not sent yet; `suppressed` is
+        the address's suppression-list reason (see `suppression_exclusion`), if any."""
         self._check_kind(kind)
         reasons: list[str] = []
-        if member is None or erased:
-            reasons.append("erased")
+        blocked = suppression_exclusion(member, suppressed)
+        if blocked:
+            reasons.append(blocked)
         elif kind in self.consents:
             if member.unsubscribed is not None:
                 reasons.append("unsubscribed")
@@ -176,12 +195,12 @@ class Policy:
 
     def decider(self, kind: str, today: dt.date):
         """`decide(member, kind, today, ...).reason` as a function of (member, recent_messages, planned,
-        erased), for a whole-pool walk: the kind's settings are looked up once and retention ends
+        suppressed), for a whole-pool walk: the kind's settings are looked up once and retention ends
         are remembered per day instead of recomputed per member. Same checks in the same order
         as `decide` (so the first reason, and any error, is the same); None means allowed."""
         self._check_kind(kind)
         if kind not in self.consents:
-            return lambda member, recent_messages=(), planned=(), erased=False: "erased" if member is None or erased else None
+            return lambda member, recent_messages=(), planned=(), suppressed=None: suppression_exclusion(member, suppressed)
         consent = self.consents[kind]
         counts = self.counts(kind)
         max_messages, pool_months, rejected_months = self.max_messages, self.pool_months, self.rejected_months
@@ -190,9 +209,11 @@ class Policy:
         pool_ends: dict = {}
         rejected_ends: dict = {}
 
-        def reason(member, recent_messages=(), planned=(), erased=False) -> str | None:
-            if member is None or erased:
-                return "erased"
+        def reason(member, recent_messages=(), planned=(), suppressed=None) -> str | None:
+            if member is None or suppressed:
+                blocked = suppression_exclusion(member, suppressed)
+                if blocked:
+                    return blocked
             unsubscribed = member.unsubscribed
             given, withdrawn = member.consents, member.withdrawn
             # last_activity(): creation, last contact and every consent still active.

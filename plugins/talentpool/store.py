@@ -435,6 +435,18 @@ class Store:
         row = self._conn.execute("SELECT reason FROM suppression WHERE hash = ?", (self.suppression_hash(email),)).fetchone()
         return row[0] if row else None
 
+    def suppression_lookup(self, reasons=None):
+        """A function email -> suppression reason (or None) for a whole-pool walk, limited to `reasons`;
+        one query, and no hashing at all when nothing is suppressed for those reasons."""
+        sql = "SELECT hash, reason FROM suppression"
+        if reasons:
+            sql += f" WHERE reason IN ({', '.join('?' * len(reasons))})"
+        found = dict(self._conn.execute(sql, tuple(reasons or ())).fetchall())
+        if not found:
+            return lambda email: None
+        hash_of = self.suppression_hasher()
+        return lambda email: found.get(hash_of(email))
+
     def suppressed_hashes(self, reason: str | None = None) -> set[str]:
         """Every suppressed hash, or those suppressed for one reason."""
         if reason is None:

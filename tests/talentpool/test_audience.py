@@ -39,7 +39,7 @@ def test_each_member_once_with_the_reason_it_is_left_out(store, crowd, segments,
     assert [(m.email, s) for m, s in audience.eligible] == [("java@example.com", "lyon"), ("ok@example.com", "data-lyon")]
     excluded = {reason: [m.email for m in members] for reason, members in audience.excluded.items()}
     assert excluded == {
-        "erased": ["erased@example.com"], "unsubscribed": ["unsub@example.com"], "retention_expired": ["old@example.com"],
+        "erased": ["erased@example.com"], "undeliverable": [], "unsubscribed": ["unsub@example.com"], "retention_expired": ["old@example.com"],
         "no_consent": ["noconsent@example.com"], "active_process": ["interview@example.com"], "over_budget": ["busy@example.com"],
     }
     assert audience.matched == 8 and audience.eligible_by_segment() == {"data-lyon": 1, "lyon": 1}
@@ -55,6 +55,24 @@ def test_kind_changes_the_consent_checked_and_planned_messages_count(store, crow
     # Planned newsletters do not take slots from an invitation.
     assert evaluate(store, "nantes", "invitation", DAY, segments=segments, policy=policy,
                     planned={nantes_id: ["newsletter", "newsletter"]}).eligible
+
+
+def test_bounced_and_complained_addresses_are_planned_nothing_and_use_no_budget(store, crowd, segments, policy):
+    # The sender skips them anyway: planning them would only spend the budget of messages that can't go,
+    # and count them as "planned" in the campaign report.
+    for email, reason in (("bounced@example.com", "bounced"), ("complained@example.com", "complained")):
+        store.add(make_member(email=email))
+        store.suppress(email, reason, DAY)
+    for kind in ("newsletter", "confirmation"):  # a marketing kind, and one no consent or budget applies to
+        audience = evaluate(store, ["lyon"], kind, DAY, segments=segments, policy=policy)
+        assert sorted(m.email for m in audience.excluded["undeliverable"]) == ["bounced@example.com", "complained@example.com"]
+        assert not {"bounced@example.com", "complained@example.com"} & {m.email for m, _ in audience.eligible}
+    info = explain(store, "Bounced@example.com", DAY, segments=segments, policy=policy)
+    assert info.suppressed == "bounced" and info.decisions["confirmation"].reason == "undeliverable"
+    # An address merely unsubscribed through an import of unsubscribes is not undeliverable.
+    store.suppress("ok@example.com", "unsubscribed", DAY)
+    assert "ok@example.com" in {m.email for m, _ in evaluate(store, ["lyon"], "confirmation", DAY, segments=segments,
+                                                             policy=policy).eligible}
 
 
 def test_unknown_segment_or_kind(store, segments, policy):

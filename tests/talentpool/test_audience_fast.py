@@ -165,7 +165,7 @@ def _pool(path, seed: int, size: int = 260):
             ])
             store.record_message(member.id, rng.choice(KINDS), f"plan-{rng.randint(0, 99)}", at)
         if rng.random() < 0.06:
-            store.suppress(member.email, rng.choice(["erased", "erased", "unsubscribed"]), DAY)
+            store.suppress(member.email, rng.choice(["erased", "erased", "unsubscribed", "bounced", "complained"]), DAY)
     planned = {}
     for member in rng.sample(members, size // 5):
         planned[member.id] = [rng.choice([kind, (kind, "plan-x", DAY)]) for kind in rng.choices(KINDS[:5], k=rng.randint(1, 3))]
@@ -188,14 +188,14 @@ def straightforward(store, ids, names, kind, today, segments, policy, planned) -
         members = sorted((store.get(member_id) for member_id in ids), key=lambda m: normalise_email(m.email))
         _DECODED[key] = [(m, member_view(m), store.suppression_hash(m.email)) for m in members]
     recent = store.messages_by_member(policy.window_start(today))
-    erased = store.suppressed_hashes("erased")
+    blocked = {h: r for h, r in store.connection.execute("SELECT hash, reason FROM suppression")}
     eligible, excluded = [], {}
     for member, view, hashed in _DECODED[key]:
         name = next((n for n in names if segments[n].predicate(view, today)), None)
         if name is None:
             continue
         decision = policy.decide(member, kind, today, recent.get(member.id, ()), planned=planned.get(member.id, ()),
-                                 erased=hashed in erased)
+                                 suppressed=blocked.get(hashed))
         if decision.allowed:
             eligible.append((snapshot(member), name))
         else:
@@ -255,7 +255,7 @@ def test_several_segments_every_kind_and_policy(pools, rule_segments, policy_nam
             got = fast(store, names, kind, today, rule_segments, policy, planned)
             assert got == expected, (policy_name, kind, today)
             if kind == "newsletter" and today == DAY:
-                assert set(got["excluded"]) == {"erased", "unsubscribed", "retention_expired", "no_consent", "active_process",
+                assert set(got["excluded"]) == {"erased", "undeliverable", "unsubscribed", "retention_expired", "no_consent", "active_process",
                                                 "over_budget"} - ({"no_consent"} if policy_name == "no-consent-kind" else set())
 
 
@@ -327,7 +327,7 @@ def test_row_viewer_fills_what_the_rules_and_their_includes_read(rule_segments):
 
 
 def test_decider_gives_decides_first_reason_for_every_member(pools):
-    """Every member (matched or not), every kind, every policy, with and without messages, erased or not."""
+    """Every member (matched or not), every kind, every policy, with and without messages, each suppression reason."""
     for store, members, planned in pools:
         recent = store.messages_by_member(Policy().window_start(DAY) - dt.timedelta(days=40))
         for policy in POLICIES.values():
@@ -335,10 +335,10 @@ def test_decider_gives_decides_first_reason_for_every_member(pools):
                 for kind in KINDS:
                     reason_of = policy.decider(kind, today)
                     for member in members:
-                        for erased in (False, True):
+                        for suppressed in (None, "erased", "bounced", "complained", "unsubscribed"):
                             args = (recent.get(member.id, ()), planned.get(member.id, ()))
-                            decision = policy.decide(member, kind, today, args[0], planned=args[1], erased=erased)
-                            assert reason_of(member, *args, erased) == decision.reason, (member, kind, today)
+                            decision = policy.decide(member, kind, today, args[0], planned=args[1], suppressed=suppressed)
+                            assert reason_of(member, *args, suppressed) == decision.reason, (member, kind, today)
     with pytest.raises(ValueError, match="unknown message kind"):
         Policy().decider("mailing", DAY)
 

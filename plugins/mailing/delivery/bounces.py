@@ -22,10 +22,13 @@ import datetime as dt
 import hashlib
 import re
 
+from talentpool.policy import UNDELIVERABLE
+
 HARD, SOFT, COMPLAINT = "hard", "soft", "complaint"
 BOUNCED, COMPLAINED = "bounced", "complained"
-# Suppression reasons that stop every message to an address (erasure is handled by the policy).
-STOPS_SENDING = (BOUNCED, COMPLAINED)
+# Suppression reasons that stop every message to an address (erasure is handled by the policy, which
+# also leaves these out when planning: talentpool.policy.UNDELIVERABLE is the same pair).
+STOPS_SENDING = UNDELIVERABLE
 _VERP = re.compile(r"^(?P<local>[^+@]+)\+(?P<member>[A-Za-z0-9_-]+)\.(?P<tag>[0-9a-f]{8})@(?P<domain>[^@]+)$", re.I)
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,40}")
 

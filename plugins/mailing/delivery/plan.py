@@ -213,11 +213,11 @@ class PlanMessages:
         member = self.store.get(entry["member"])
         if member is None:
             return None, "erased"
-        erased = self.store.suppression_reason(member.email) == "erased"
+        suppressed = self.store.suppression_reason(member.email)
         recent = self.store.messages_since(member.id, self._window)
-        decision = self.policy.decide(member, kind, self.today, recent, planned=self._waiting.of(member.id), erased=erased)
-        if not decision.allowed:
-            return member, decision.reason
+        decision = self.policy.decide(member, kind, self.today, recent, planned=self._waiting.of(member.id), suppressed=suppressed)
+        if not decision.allowed:  # say which suppression made an address undeliverable (bounced, complained)
+            return member, suppressed if decision.reason == "undeliverable" else decision.reason
         objection = choices.objection(choices.preferences(self.store, member.id), kind, self.today)
         return member, objection
 

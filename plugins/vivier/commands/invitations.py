@@ -15,6 +15,7 @@ console = Console(highlight=False)
 
 REASONS = {
     "erased": "erased (suppression list)",
+    "undeliverable": "address bounced or complained (suppression list)",
     "unsubscribed": "unsubscribed",
     "retention_expired": "retention expired",
     "no_consent": "no consent to event invitations",

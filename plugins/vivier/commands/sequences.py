@@ -22,6 +22,7 @@ STATUS = {
     "retention_expired": "waits: retention expired",
     "active_process": "waits: in an active recruitment process",
     "erased": "erased",
+    "undeliverable": "address bounced or complained",
 }
 
 

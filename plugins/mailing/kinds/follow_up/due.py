@@ -15,6 +15,7 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
+from talentpool.policy import BLOCKING
 from talentpool.segments import member_view
 
 from . import records as sequence_records
@@ -165,7 +166,7 @@ def plan_sequences(store, sequences: dict[str, Sequence], policy, today: dt.date
     ordered = sorted(sequences.values(), key=lambda s: (policy.priority(s.kind), s.name))
     recent = store.messages_by_member(policy.window_start(today))
     rows = sequence_records.all_rows(store)
-    suppressed = store.suppressed_hashes("erased")
+    suppressed = store.suppression_lookup(BLOCKING)
     prefs = member_choices.all_preferences(store)  # a paused member's step waits, like one over budget
     for member in store.iter_members():
         candidates, outcomes = evaluate_member(member, ordered, policy, today, rows.get(member.id, []))
@@ -173,7 +174,7 @@ def plan_sequences(store, sequences: dict[str, Sequence], policy, today: dt.date
         if not candidates:
             continue
         candidates.sort(key=lambda d: (policy.priority(d.sequence.kind), d.due, d.sequence.name))
-        erased = bool(suppressed) and store.suppression_hash(member.email) in suppressed
+        blocked = suppressed(member.email)
         chosen = None
         for candidate in candidates:
             if chosen is not None:
@@ -181,7 +182,7 @@ def plan_sequences(store, sequences: dict[str, Sequence], policy, today: dt.date
                                             f"{chosen.sequence.name} goes first", candidate.step.id, candidate.due))
                 continue
             decision = policy.decide(member, candidate.sequence.kind, today, recent.get(member.id, ()),
-                                     planned=planned.of(member.id), erased=erased)
+                                     planned=planned.of(member.id), suppressed=blocked)
             reason = decision.reason if not decision.allowed else \
                 member_choices.objection(prefs.get(member.id, {}), candidate.sequence.kind, today)
             if not reason:

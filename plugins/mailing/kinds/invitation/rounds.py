@@ -28,6 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from talentpool import audience as pool_audience
+from talentpool.policy import BLOCKING
 
 from . import records
 from ...delivery import choices as member_choices
@@ -157,12 +158,12 @@ def plan_event(store, event, segments, policy, today: dt.date, planned: Planned,
     # never to members planned but not sent (their round is withdrawn when the event changes).
     received = delivered(store, {row.plan_id for row in rows}, RECEIVED_STATES)
     invited = _invited(rows, received)
-    suppressed = store.suppressed_hashes("erased")
+    suppressed = store.suppression_lookup(BLOCKING)
     prefs = member_choices.all_preferences(store)
 
     def decide(round_, member, segment):
-        erased = bool(suppressed) and store.suppression_hash(member.email) in suppressed
-        decision = policy.decide(member, round_.kind, today, recent.get(member.id, ()), planned=planned.of(member.id), erased=erased)
+        decision = policy.decide(member, round_.kind, today, recent.get(member.id, ()), planned=planned.of(member.id),
+                                 suppressed=suppressed(member.email))
         reason = decision.reason if not decision.allowed else member_choices.objection(prefs.get(member.id, {}), round_.kind, today)
         if reason:
             round_.skipped[reason].append(member)

@@ -22,6 +22,8 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
+from talentpool.policy import BLOCKING
+
 from ...community import criteria as alert_criteria
 from ...delivery import choices as member_choices
 from ...engine.budget import Budget as Planned
@@ -151,7 +153,7 @@ def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs:
     done = alerted(store)
     prefs = member_choices.all_preferences(store)
     recent = store.messages_by_member(policy.window_start(today))
-    suppressed = store.suppressed_hashes("erased")
+    suppressed = store.suppression_lookup(BLOCKING)
     oldest = today - dt.timedelta(days=max_age_days)
     index = AlertIndex(jobs)
     for member in store.iter_members():
@@ -170,8 +172,8 @@ def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs:
         if resume is not None and today < resume:
             day.waiting[RHYTHM_WAIT] += 1
             continue
-        erased = bool(suppressed) and store.suppression_hash(member.email) in suppressed
-        decision = policy.decide(member, KIND, today, recent.get(member.id, ()), planned=planned.of(member.id), erased=erased)
+        decision = policy.decide(member, KIND, today, recent.get(member.id, ()), planned=planned.of(member.id),
+                                 suppressed=suppressed(member.email))
         reason = decision.reason if not decision.allowed else member_choices.objection(mine, KIND, today)
         if reason:
             day.waiting[reason] += 1

@@ -49,6 +49,7 @@ class Recorder:
         self.on_mail = None  # callable(count_so_far) run at MAIL FROM
         self.mail_reply = None  # callable(count_so_far) -> refusal line or None, at MAIL FROM
         self.data_reply = None  # callable(count_so_far) -> refusal line or None, at the end of the message
+        self.on_rcpt = None  # callable(address) run at RCPT TO, before the answer
         self.rcpt_script: dict[str, list] = {}
         self.rcpt_attempts: Counter = Counter()
         self.rcpt_log: list[str] = []  # every RCPT TO, in order
@@ -69,6 +70,8 @@ class Recorder:
         return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.on_rcpt is not None:
+            self.on_rcpt(address)
         with self.lock:
             self.rcpt_attempts[address] += 1
             self.rcpt_log.append(address)

@@ -104,6 +104,34 @@ def test_send_once_per_member_with_bulk_headers_and_honour_a_late_unsubscribe(en
     assert sent_ids == set(recorder.message_ids())
 
 
+@pytest.mark.parametrize("connections", ["1", "4"])
+def test_an_unsubscribe_made_while_the_message_is_with_the_relay_stops_it_before_data(env, connections):
+    # The member is decided and their message composed, then they unsubscribe (the web application,
+    # another process) while the relay answers RCPT TO: the claim decides again in its own transaction,
+    # so nothing is handed over after the unsubscribe was committed.
+    entries = manifest(env)
+    late = entries[2]["member"]
+    address = next(iter(emails(env, [late])))
+    unsubscribed = []
+
+    def unsubscribe_now(rcpt):
+        if rcpt == address and not unsubscribed:
+            with Store(env["VIVIER_POOL"]) as store:
+                store.unsubscribe(late, "2026-11-22")
+            unsubscribed.append(rcpt)
+
+    with smtp_server() as (recorder, port):
+        recorder.on_rcpt = unsubscribe_now
+        result = send(env, port, "--connections", connections)
+    assert result.exit_code == 0, result.output
+    assert unsubscribed == [address] and recorder.rcpt_attempts[address] == 1  # it did reach RCPT TO
+    assert address not in recorder.recipients() and "skipped: unsubscribed" in result.output
+    assert sorted(recorder.recipients().values()) == [1] * (len(entries) - 1)  # everyone else, once
+    with Store(env["VIVIER_POOL"]) as store:
+        assert Ledger(store, PLAN).get(late).status == "skipped"
+        assert not [k for k, p, _ in store.messages_since(late, "2026-11-01") if p == PLAN]  # no budget spent
+
+
 def test_the_list_unsubscribe_url_of_a_sent_message_unsubscribes_through_the_app(env):
     with smtp_server() as (recorder, port):
         assert send(env, port).exit_code == 0

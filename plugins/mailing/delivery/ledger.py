@@ -157,10 +157,14 @@ class Ledger:
             why = self._blocking(conn, entry)
         return why is None, (why or (entry.status if entry else None))
 
-    def claim(self, member_id: str, message_id: str) -> bool:
-        """Own the member's delivery before DATA (one committed transaction); False if another sender has it or it is done."""
+    def claim(self, member_id: str, message_id: str, still_allowed: Callable[[object], bool] | None = None) -> bool:
+        """Own the member's delivery before DATA (one committed transaction); False if another sender has it,
+        it is done, or `still_allowed(store)`, asked inside the same transaction, says no: a write made before
+        the claim (an unsubscribe from the web application) is seen, one made after it waits for the claim."""
         with self.store.transaction() as conn:
             if self._blocking(conn, self._row(conn, member_id)) is not None:
+                return False
+            if still_allowed is not None and not still_allowed(self.store):
                 return False
             stamp = self._stamp()
             conn.execute(

@@ -207,18 +207,20 @@ class PlanMessages:
             )
         return composer
 
-    def decide(self, entry: dict) -> tuple[object | None, str | None]:
-        """(member, None) when the message may go now, else (member or None, reason)."""
+    def decide(self, entry: dict, store=None) -> tuple[object | None, str | None]:
+        """(member, None) when the message may go now, else (member or None, reason); read through `store`
+        (default: this stream's) so a sender's connection can decide again inside its claim."""
+        store = self.store if store is None else store
         kind = entry.get("kind") or self.plan.kind
-        member = self.store.get(entry["member"])
+        member = store.get(entry["member"])
         if member is None:
             return None, "erased"
-        suppressed = self.store.suppression_reason(member.email)
-        recent = self.store.messages_since(member.id, self._window)
+        suppressed = store.suppression_reason(member.email)
+        recent = store.messages_since(member.id, self._window)
         decision = self.policy.decide(member, kind, self.today, recent, planned=self._waiting.of(member.id), suppressed=suppressed)
         if not decision.allowed:  # say which suppression made an address undeliverable (bounced, complained)
             return member, suppressed if decision.reason == "undeliverable" else decision.reason
-        objection = choices.objection(choices.preferences(self.store, member.id), kind, self.today)
+        objection = choices.objection(choices.preferences(store, member.id), kind, self.today)
         return member, objection
 
     def build(self, entry: dict) -> Outgoing | Skip:
@@ -231,7 +233,10 @@ class PlanMessages:
             message_id, data = self.composer(entry).compose(member, entry, self.when())
         except AddressError:
             return Skip(member.id, "invalid_address")
-        return Outgoing(member.id, message_id, data, member.email.strip(), entry.get("kind"))
+        # Decided again inside the claim: an unsubscribe, erasure or pause made while the message
+        # waited (rate limit, queue, relay) is honoured, never overtaken by this send.
+        return Outgoing(member.id, message_id, data, member.email.strip(), entry.get("kind"),
+                        recheck=lambda store, entry=entry: self.decide(entry, store)[1])
 
     def __iter__(self) -> Iterator[Lazy]:
         for entry in self.plan.entries():

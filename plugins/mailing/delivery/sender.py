@@ -50,6 +50,9 @@ class Outgoing:
     data: bytes
     recipient: str | None = None  # None: read from the To header
     kind: str | None = None  # None: the send's kind
+    # Why the member may no longer receive it (None: they may), asked again inside the claim's
+    # transaction through the claiming connection's store.
+    recheck: Callable[[object], str | None] | None = None
 
 
 @dataclass
@@ -299,8 +302,8 @@ class Sender:
         item.recipient = recipient
         return _Job(original, item, tries)
 
-    def _skip(self, member_id: str, reason: str) -> None:
-        self.ledger.skipped(member_id, reason)
+    def _skip(self, member_id: str, reason: str, ledger: Ledger | None = None) -> None:
+        (ledger or self.ledger).skipped(member_id, reason)
         self._count("skipped", reason)
         self._report(member_id, SKIPPED, reason)
 
@@ -315,10 +318,14 @@ class Sender:
         if self.domains is not None:
             self.domains.wait(item.recipient.rpartition("@")[2].lower())
         data = self.dkim(item.data) if self.dkim else item.data
-        claimed = [False]
+        claimed, refused = [False], [None]
+
+        def still_allowed(store) -> bool:
+            refused[0] = item.recheck(store)
+            return refused[0] is None
 
         def claim() -> bool:
-            claimed[0] = ledger.claim(item.member_id, item.message_id)
+            claimed[0] = ledger.claim(item.member_id, item.message_id, still_allowed if item.recheck else None)
             return claimed[0]
 
         try:
@@ -327,6 +334,9 @@ class Sender:
             if claimed[0]:
                 ledger.release(item.member_id, str(exc))
             raise
+        if refused[0]:  # unsubscribed, erased, paused… since it was composed: nothing was handed over
+            self._skip(item.member_id, refused[0], ledger)
+            return
         self._record(job, result, ledger)
 
     def _record(self, job: _Job, result, ledger: Ledger) -> None:

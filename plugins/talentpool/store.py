@@ -126,6 +126,22 @@ def member_from_row(row: tuple) -> Member:
     )
 
 
+def _create_private(path: Path) -> None:
+    """Create the database file 0600 when it does not exist yet; never open an existing one.
+
+    Closing any descriptor of a database file drops every POSIX lock this process holds on it,
+    including the locks of the SQLite connections it already has open (another thread's, a
+    sender's channel): another process could then write under them and corrupt the store
+    ("database disk image is malformed", seen with gunicorn workers writing during a send).
+    """
+    if path.exists():
+        return
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    except FileExistsError:  # created by another thread or process meanwhile: it is not ours to open
+        pass
+
+
 class StoreError(RuntimeError):
     """The store file cannot be used: not a database, damaged, or from a newer Vivier."""
 
@@ -142,7 +158,7 @@ class Store:
         # -journal files with the database file's permissions (no process-wide umask change,
         # which would also reach files other threads write, such as the public site's).
         make_private_dir(self.path.parent)
-        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+        _create_private(self.path)
         for suffix in ("", "-wal", "-shm", "-journal"):
             restrict(f"{self.path}{suffix}")
         self._conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)

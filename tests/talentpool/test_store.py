@@ -164,3 +164,27 @@ def test_two_writing_processes_do_not_corrupt_the_store(tmp_path):
         assert order.index("alpha") < len(order) - 1 - order[::-1].index("beta")
         assert store._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert store.find_by_email("shared@example.com").last_contact == dt.date(2026, 11, 27)  # the latest of both writers
+
+
+def test_opening_another_store_in_the_same_process_keeps_the_first_ones_locks(tmp_path):
+    # A sender opens one connection per SMTP channel while its first one is open. Closing any
+    # descriptor of the database file drops every POSIX lock of the process on it: another process
+    # closing its own connection then believed it was the last one, checkpointed and deleted the
+    # WAL under the sender's feet ("database disk image is malformed" during a send under load).
+    path = tmp_path / "pool.sqlite3"
+    with Store(path) as first:
+        first.add(make_member(email="avant@example.com"))
+        with Store(path) as second:
+            assert second.count() == 1
+            other = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+                import sqlite3
+                conn = sqlite3.connect({str(path)!r})
+                conn.execute("SELECT COUNT(*) FROM members").fetchone()
+                conn.close()  # the last connection checkpoints and deletes the WAL: it must see it is not the last
+            """)], capture_output=True, text=True, timeout=60)
+            assert other.returncode == 0, other.stderr
+            assert (tmp_path / "pool.sqlite3-wal").exists() and (tmp_path / "pool.sqlite3-shm").exists()
+            first.add(make_member(email="apres@example.com"))
+            assert second.count() == 2
+    with Store(path) as again:
+        assert again.connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok" and again.count() == 2

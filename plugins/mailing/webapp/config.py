@@ -24,5 +24,5 @@ def load_settings(path: str | os.PathLike | None = None) -> dict:
         settings = read_settings(str(path))
     finally:
         os.chdir(cwd)
-    settings["PROJECT_ROOT"] = str(path.parent)
+    settings.setdefault("PROJECT_ROOT", str(path.parent))  # as `vivier` does: the file may name the project root
     return settings

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import stat
+import subprocess
+import sys
 
 import pytest
 
 from mailing import daily as run
+from tests.conftest import ROOT
 from tests.delivery.smtpserver import smtp_server
 from tests.mailing.test_engine import World
 
@@ -67,6 +71,24 @@ def test_a_second_daily_while_one_holds_the_store_is_refused_and_does_nothing(tm
         assert "another `vivier daily`" in refused.stderr
         assert recorder.messages == [] and not world.outbox.exists()
         assert "deliveries" not in _tables(world) or _ledger(world) == {}
+
+
+def test_two_dailies_started_together_one_runs_one_is_refused_nothing_doubled(tmp_path):
+    # Two real processes (a timer and an operator's hand, say), started at the same moment.
+    world = World(tmp_path)
+    with smtp_server() as (recorder, port):
+        _relay_settings(world, port)
+        command = [sys.executable, "-m", "vivier", "--settings", str(world.conf), "daily"]
+        env = {**os.environ, **world.env}
+        both = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for _ in range(2)]
+        results = [(process.wait(timeout=600), *process.communicate()) for process in both]
+    codes = sorted(code for code, _, _ in results)
+    assert codes == [run.EX_OK, run.EX_LOCKED], [(code, out[-500:], err[-500:]) for code, out, err in results]
+    refused = next(err for code, _, err in results if code == run.EX_LOCKED)
+    assert "another `vivier daily`" in refused
+    assert recorder.messages and max(recorder.message_ids().values()) == 1  # every message once
+    assert _ledger(world).get("sent") == len(recorder.messages) and set(_ledger(world)) <= {"sent", "skipped"}
 
 
 def _tables(world) -> set[str]:

@@ -329,8 +329,9 @@ def import_file(store, path, mapping: Mapping, today: dt.date, *, keep_valid: bo
         write_rejects(Path(rejects), rows, errors)
         remember_file(store, rejects, "rejects", today)  # an erasure cleans it
     with store.transaction():
+        suppressed = store.suppression_lookup()  # one query, not one per row, inside the write lock
         for row, incoming, present in valid:
-            if store.suppression_reason(incoming.email):
+            if suppressed(incoming.email):
                 result.suppressed += 1
                 continue
             existing = store.find_by_email(incoming.email)

@@ -212,3 +212,22 @@ def test_mapping_validation_names_every_problem(tmp_path, mappings_dir):
     ]
     with pytest.raises(MappingError, match=r"no mapping named 'teamtaylor' \(did you mean 'teamtailor'\?\)"):
         load_mapping("teamtaylor", mappings_dir)
+
+
+def test_merge_returns_a_copy_and_leaves_the_stored_member_untouched():
+    import copy
+
+    from talentpool.merge import merge
+    from tests.talentpool.conftest import make_member
+
+    existing = make_member(email="a@example.com", skills=["java"], tags=["alumni"], consents={"newsletter": DAY},
+                           withdrawn={"events": DAY})
+    before = copy.deepcopy(existing)
+    incoming = make_member(email="a@example.com", skills=["python"], tags=["forum"],
+                           consents={"newsletter": DAY + dt.timedelta(days=1), "job_alerts": DAY})
+    merged = merge(existing, incoming, {"skills", "tags", "consents"}, DAY)
+    assert existing == before  # nothing of the stored member changed through the copy
+    assert merged.skills == ["python"] and merged.tags == ["alumni", "forum"]
+    assert merged.consents == {"newsletter": DAY + dt.timedelta(days=1), "job_alerts": DAY}
+    merged.withdrawn["newsletter"] = DAY
+    assert existing.withdrawn == {"events": DAY}

@@ -57,12 +57,14 @@ def default_policy() -> Policy:
     return config.load_policy()
 
 
-def evaluate(store, segment_names, kind: str, today: dt.date, *, segments=None, policy=None, planned=None) -> Audience:
+def evaluate(store, segment_names, kind: str, today: dt.date, *, segments=None, policy=None, planned=None,
+             plan_id: str | None = None) -> Audience:
     """Eligible members of `segment_names` for a message of `kind` on `today`, and who is excluded why.
 
     `planned` maps member ids to messages planned for them but not sent yet
     (kinds or (kind, plan_id, at) tuples); they count against the budget when
-    at least as important as `kind`.
+    at least as important as `kind`. `plan_id` names the plan being planned: its
+    own message, already sent to a member, is not counted against it again.
     """
     segments = config.load_segments() if segments is None else segments
     policy = default_policy() if policy is None else policy
@@ -76,9 +78,9 @@ def evaluate(store, segment_names, kind: str, today: dt.date, *, segments=None, 
         recent = store.messages_by_member(policy.window_start(today))
         suppressed = store.suppression_lookup(BLOCKING)
         if view_of is None:
-            _walk(store, chosen, policy, kind, today, recent, planned, suppressed, audience)
+            _walk(store, chosen, policy, kind, today, recent, planned, suppressed, audience, plan_id)
         else:
-            _walk_rows(store, chosen, view_of, policy, kind, today, recent, planned, suppressed, audience)
+            _walk_rows(store, chosen, view_of, policy, kind, today, recent, planned, suppressed, audience, plan_id)
     return audience
 
 
@@ -103,25 +105,25 @@ def _bulk():
             gc.enable()
 
 
-def _walk(store, chosen, policy, kind, today, recent, planned, suppressed, audience) -> None:
+def _walk(store, chosen, policy, kind, today, recent, planned, suppressed, audience, plan_id=None) -> None:
     for member in store.iter_members():
         view = member_view(member)
         segment = next((s for s in chosen if s.predicate(view, today)), None)
         if segment is None:
             continue
         decision = policy.decide(member, kind, today, recent.get(member.id, ()), planned=planned.get(member.id, ()),
-                                 suppressed=suppressed(member.email))
+                                 suppressed=suppressed(member.email), plan_id=plan_id)
         if decision.allowed:
             audience.eligible.append((member, segment.name))
         else:
             audience.excluded[decision.reason].append(member)
 
 
-def _walk_rows(store, chosen, view_of, policy, kind, today, recent, planned, suppressed, audience) -> None:
+def _walk_rows(store, chosen, view_of, policy, kind, today, recent, planned, suppressed, audience, plan_id=None) -> None:
     """`_walk`, with the same result, for the store's rows: the rules are tested on a view of the
     row holding only the fields they read (`segments.row_viewer`), only the members they keep are
     decoded, and the policy's per-kind work is done once (`Policy.decider`)."""
-    reason_of = policy.decider(kind, today)
+    reason_of = policy.decider(kind, today, plan_id)
     tests = [(segment.predicate, segment.name) for segment in chosen]
     eligible, excluded = audience.eligible, audience.excluded
     for rows in store.member_row_batches():

@@ -150,17 +150,25 @@ class Policy:
         """Does a message of `kind` use the frequency budget?"""
         return kind in self.consents and kind not in self.budget_exempt
 
-    def budget_used(self, kind: str, today: dt.date, recent_messages=(), planned=()) -> int:
+    def budget_used(self, kind: str, today: dt.date, recent_messages=(), planned=(), plan_id: str | None = None) -> int:
         """Marketing messages counted against `kind`: every one sent in the window, plus
-        those planned (not yet sent) that are at least as important as `kind`."""
+        those planned (not yet sent) that are at least as important as `kind`.
+
+        A message counts once: a planned one whose plan was already sent to the member (a
+        rebuild re-plans it) is that same message, and `plan_id`, the plan being decided, never
+        counts against itself (a member who already received it stays in it when it is re-planned)."""
         start = self.window_start(today)
-        used = sum(
-            1 for sent_kind, _plan, at in recent_messages
-            if self.counts(sent_kind) and to_date(at) >= start
-        )
+        used = 0
+        sent_plans = set()
+        for sent_kind, sent_plan, at in recent_messages:
+            sent_plans.add(sent_plan)
+            if sent_plan != plan_id and self.counts(sent_kind) and to_date(at) >= start:
+                used += 1
         rank = self.priority(kind)
         for item in planned:
-            planned_kind = item if isinstance(item, str) else item[0]
+            planned_kind, planned_plan = (item, None) if isinstance(item, str) else (item[0], item[1])
+            if planned_plan is not None and (planned_plan == plan_id or planned_plan in sent_plans):
+                continue
             if self.counts(planned_kind) and self.priority(planned_kind) <= rank:
                 used += 1
         return used
@@ -168,10 +176,11 @@ class Policy:
     # --- the decision ----------------------------------------------------------
 
     def decide(self, member: Member | None, kind: str, today: dt.date, recent_messages=(), *, planned=(),
-               suppressed: str | bool | None = None) -> Decision:
+               suppressed: str | bool | None = None, plan_id: str | None = None) -> Decision:
         """May `member` receive a message of `kind` today? `recent_messages` are (kind, plan_id, at)
         already sent; `planned` are kinds (or such tuples) planned but not sent yet; `suppressed` is
-        the address's suppression-list reason (see `suppression_exclusion`), if any."""
+        the address's suppression-list reason (see `suppression_exclusion`), if any; `plan_id` is the
+        plan the message belongs to (see `budget_used`)."""
         self._check_kind(kind)
         reasons: list[str] = []
         blocked = suppression_exclusion(member, suppressed)
@@ -187,13 +196,13 @@ class Policy:
                 reasons.append("no_consent")
             if member.stage in self.active_stages:
                 reasons.append("active_process")
-            if self.counts(kind) and self.budget_used(kind, today, recent_messages, planned) >= self.max_messages:
+            if self.counts(kind) and self.budget_used(kind, today, recent_messages, planned, plan_id) >= self.max_messages:
                 reasons.append("over_budget")
         if reasons:
             return Decision(False, reasons[0], tuple(reasons))
         return Decision(True)
 
-    def decider(self, kind: str, today: dt.date):
+    def decider(self, kind: str, today: dt.date, plan_id: str | None = None):
         """`decide(member, kind, today, ...).reason` as a function of (member, recent_messages, planned,
         suppressed), for a whole-pool walk: the kind's settings are looked up once and retention ends
         are remembered per day instead of recomputed per member. Same checks in the same order
@@ -244,7 +253,8 @@ class Policy:
                 taken_back = withdrawn.get(consent) if day is not None else None
                 missing = day is None or (taken_back is not None and not day > taken_back)
             active = member.stage in active_stages
-            over = counts and (budget_used(kind, today, recent_messages, planned) if recent_messages or planned else 0) >= max_messages
+            over = counts and (budget_used(kind, today, recent_messages, planned, plan_id)
+                               if recent_messages or planned else 0) >= max_messages
             if unsubscribed is not None:
                 return "unsubscribed"
             if expired:

@@ -89,6 +89,21 @@ def test_priority_lets_an_invitation_pass_a_planned_newsletter(policy):
     assert policy.budget_used("job_alert", DAY, sent, ["invitation", "newsletter", "follow_up"]) == 2
 
 
+def test_a_message_counts_once_whether_sent_planned_again_or_being_decided(policy):
+    member = make_member()
+    sent = [("newsletter", "nl-1", DAY - 3 * DAYS)]
+    # A rebuild re-plans nl-1: its planned copy is the message already sent, not a second one.
+    assert policy.budget_used("newsletter", DAY, sent, [("newsletter", "nl-1", DAY)]) == 1
+    assert policy.decide(member, "newsletter", DAY, sent, planned=[("newsletter", "nl-1", DAY)], plan_id="nl-2")
+    # A member who received nl-1 and nl-2 stays in nl-1 when it is planned again (budget full: 2 of 2)…
+    both = [*sent, ("newsletter", "nl-2", DAY - DAYS)]
+    assert policy.decide(member, "newsletter", DAY, both, plan_id="nl-1")
+    # …but no third newsletter fits.
+    assert policy.decide(member, "newsletter", DAY, both, plan_id="nl-3").reason == "over_budget"
+    assert policy.decider("newsletter", DAY, "nl-1")(member, both, ()) is None
+    assert policy.decider("newsletter", DAY, "nl-3")(member, both, ()) == "over_budget"
+
+
 def test_every_objection_is_listed_first_one_reported(policy):
     member = make_member(stage="interviewing", consents={})
     decision = policy.decide(member, "newsletter", DAY, [("newsletter", "a", DAY), ("invitation", "b", DAY)])

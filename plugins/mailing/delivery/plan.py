@@ -217,7 +217,8 @@ class PlanMessages:
             return None, "erased"
         suppressed = store.suppression_reason(member.email)
         recent = store.messages_since(member.id, self._window)
-        decision = self.policy.decide(member, kind, self.today, recent, planned=self._waiting.of(member.id), suppressed=suppressed)
+        decision = self.policy.decide(member, kind, self.today, recent, planned=self._waiting.of(member.id), suppressed=suppressed,
+                                      plan_id=self.plan.plan_id)
         if not decision.allowed:  # say which suppression made an address undeliverable (bounced, complained)
             return member, suppressed if decision.reason == "undeliverable" else decision.reason
         objection = choices.objection(choices.preferences(store, member.id), kind, self.today)

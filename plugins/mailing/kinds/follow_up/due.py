@@ -182,7 +182,7 @@ def plan_sequences(store, sequences: dict[str, Sequence], policy, today: dt.date
                                             f"{chosen.sequence.name} goes first", candidate.step.id, candidate.due))
                 continue
             decision = policy.decide(member, candidate.sequence.kind, today, recent.get(member.id, ()),
-                                     planned=planned.of(member.id), suppressed=blocked)
+                                     planned=planned.of(member.id), suppressed=blocked, plan_id=day.plan_id)
             reason = decision.reason if not decision.allowed else \
                 member_choices.objection(prefs.get(member.id, {}), candidate.sequence.kind, today)
             if not reason:

@@ -163,7 +163,7 @@ def plan_event(store, event, segments, policy, today: dt.date, planned: Planned,
 
     def decide(round_, member, segment):
         decision = policy.decide(member, round_.kind, today, recent.get(member.id, ()), planned=planned.of(member.id),
-                                 suppressed=suppressed(member.email))
+                                 suppressed=suppressed(member.email), plan_id=round_.plan_id)
         reason = decision.reason if not decision.allowed else member_choices.objection(prefs.get(member.id, {}), round_.kind, today)
         if reason:
             round_.skipped[reason].append(member)
@@ -195,7 +195,8 @@ def plan_event(store, event, segments, policy, today: dt.date, planned: Planned,
     else:
         round_ = Round(event, "invite", event.sequence, today)
         done = _done(rows, "invite", event.sequence) | set(invited)  # planned in this round, or invited before
-        found = pool_audience.evaluate(store, names, KIND, today, segments=segments, policy=policy, planned=planned.by_member)
+        found = pool_audience.evaluate(store, names, KIND, today, segments=segments, policy=policy, planned=planned.by_member,
+                                       plan_id=round_.plan_id)
         member_choices.honour(found, prefs, today)
         for member, segment in found.eligible:
             if member.id in done:

@@ -173,7 +173,7 @@ def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs:
             day.waiting[RHYTHM_WAIT] += 1
             continue
         decision = policy.decide(member, KIND, today, recent.get(member.id, ()), planned=planned.of(member.id),
-                                 suppressed=suppressed(member.email))
+                                 suppressed=suppressed(member.email), plan_id=day.plan_id)
         reason = decision.reason if not decision.allowed else member_choices.objection(mine, KIND, today)
         if reason:
             day.waiting[reason] += 1

@@ -194,7 +194,7 @@ class NewsletterGenerator(MessageKind):
             main = build.versions.get(default_lang, build.original)
             try:
                 audience = plan_audience(self.settings, build.segments, day, store=store, policy=policy,
-                                         planned=budget.by_member)
+                                         planned=budget.by_member, plan_id=build.slug)
             except Exception as exc:
                 report.error(main.source_path, "segments", f"the talent pool could not evaluate the audience: {exc}", line=line(main, "segments"))
                 continue

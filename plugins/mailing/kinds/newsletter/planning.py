@@ -42,7 +42,8 @@ def assign_variant(campaign: str, member_id: str, variants: list[str], holdout_p
     return variants[min(int(position * len(variants)), len(variants) - 1)]
 
 
-def plan_audience(settings, segment_names: list[str], today: dt.date, *, store=None, policy=None, planned=None):
+def plan_audience(settings, segment_names: list[str], today: dt.date, *, store=None, policy=None, planned=None,
+                  plan_id: str | None = None):
     """The talent pool's audience for a newsletter to these segments (eligible and excluded).
 
     `planned` maps member ids to messages planned but not sent (the build's budget)."""
@@ -53,8 +54,10 @@ def plan_audience(settings, segment_names: list[str], today: dt.date, *, store=N
     policy = pool_config.load_policy(settings) if policy is None else policy
     if store is None:
         with pool_config.open_store(settings) as store:
-            return plan_audience(settings, segment_names, today, store=store, policy=policy, planned=planned)
-    audience = pool_audience.evaluate(store, segment_names, KIND, today, segments=segments, policy=policy, planned=planned)
+            return plan_audience(settings, segment_names, today, store=store, policy=policy, planned=planned,
+                                 plan_id=plan_id)
+    audience = pool_audience.evaluate(store, segment_names, KIND, today, segments=segments, policy=policy, planned=planned,
+                                      plan_id=plan_id)
     member_choices.honour(audience, member_choices.all_preferences(store), today)  # paused, digest only
     return audience
 

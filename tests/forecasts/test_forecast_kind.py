@@ -124,3 +124,24 @@ def test_a_probability_dropping_below_the_lower_bound_tells_only_those_who_said_
     world.build()
     assert [entry["member"] for entry in manifest(world, CLOSED)] == [planned[0]]
     assert world.meta(CLOSED)["new"] == 0
+
+
+@pytest.mark.parametrize("message", ["interest", "closed"])
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_both_messages_pass_the_mail_gates_in_both_languages_and_never_name_the_client(tmp_path, message, lang):
+    from mailing import gates
+    from mailing import settings as mailing_settings
+    from mailing.kinds.forecast.views import compile_message
+    from staffing.forecasts import load_forecasts
+    from tests.conftest import ROOT
+    from vivier.config import load_settings
+
+    (tmp_path / "data-lyon.yml").write_text(FORECAST.format(probability=70, client=CLIENT), encoding="utf-8")
+    forecast = load_forecasts(tmp_path)[0]
+    settings = mailing_settings.apply_defaults(load_settings(ROOT / "pelicanconf.py"))
+    compiled = compile_message(settings, forecast, message, lang)
+    assert gates.check(compiled, settings) == []
+    parts = compiled.html.skeleton() + compiled.text.skeleton() + compiled.subject + compiled.preheader
+    assert CLIENT not in parts and "Lyon" in compiled.subject
+    assert ("%%VIVIER:answer_url%%" in compiled.text.skeleton()) == (message == "interest")
+    assert ("%%VIVIER:answer_url%%" in compiled.html.skeleton()) == (message == "interest")

@@ -15,12 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from mailing import settings as mailing_settings
-from mailing.delivery.config import load_config
 from mailing.delivery.ledger import Ledger
-from mailing.delivery.plan import PlanMessages
-from mailing.delivery.ratelimit import RateLimiter
-from mailing.delivery.sender import Sender
-from mailing.delivery.smtp import SmtpTransport
 from mailing.engine.budget import pending
 from mailing.kinds.forecast import records
 from mailing.tokens import Signer, secret_from_env
@@ -29,9 +24,8 @@ from mailing.webapp.serve import running
 from talentpool.policy import load_policy
 from talentpool.store import Store
 from tests.conftest import ROOT
-from tests.delivery.smtpserver import smtp_server
 from tests.forecasts.test_forecast_kind import CLIENT, PLAN, fitting_consenting, manifest, world  # noqa: F401
-from tests.mailing.test_engine import DAY, stream
+from tests.mailing.test_engine import DAY, send_over_smtp
 
 CLOSED = "forecast-data-lyon-closed"
 FORECAST = f"profile: Développeur·se Python\nmust_have: [Python]\nplace: Lyon, FR\nstart: 2027-02-01\nprobability: 80\nclient: {CLIENT}\n"
@@ -40,15 +34,7 @@ LINK = re.compile(r"https://\S+/interet\?t=[A-Za-z0-9_.-]+")
 
 def send(world, name: str) -> tuple[list, int]:
     """Send plan `name` with the real sender to a loopback SMTP server: (messages received, sent count)."""
-    settings = mailing_settings.apply_defaults(dict(world.settings))  # as `vivier send` does
-    plan, policy, when = stream(world, name)
-    with smtp_server() as (recorder, port):
-        config = load_config({"MAILING_SMTP_HOST": "127.0.0.1", "MAILING_SMTP_PORT": port, "MAILING_SMTP_SECURITY": "none"},
-                             environ={})
-        with Store(world.pool) as store, SmtpTransport(config) as transport:
-            sender = Sender(transport, Ledger(store, plan.plan_id, now=when), kind=plan.kind, limiter=RateLimiter(1000),
-                            retries=0, backoff=0)
-            summary = sender.run(PlanMessages(plan, settings, store, policy, DAY, when))
+    recorder, summary = send_over_smtp(world, name, mailing_settings.apply_defaults(dict(world.settings)))  # as `vivier send`
     assert max(recorder.recipients().values(), default=1) == 1  # once each
     return recorder.messages, summary.sent
 

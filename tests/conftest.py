@@ -21,11 +21,15 @@ pytest_plugins = ["tests.browser"]
 
 @pytest.fixture(scope="session", autouse=True)
 def private_paths(tmp_path_factory):
-    """Member store and outbox of the test session live in a temporary folder."""
+    """Member store, outbox and staffing forecasts of the test session live in a temporary folder.
+
+    The forecasts folder does not exist: no build or command of a test reads a
+    developer's real var/forecasts (tests that need forecasts set their own)."""
     base = tmp_path_factory.mktemp("private")
-    old = {k: os.environ.get(k) for k in ("VIVIER_POOL", "VIVIER_OUTBOX", "VIVIER_TODAY")}
+    old = {k: os.environ.get(k) for k in ("VIVIER_POOL", "VIVIER_OUTBOX", "VIVIER_TODAY", "VIVIER_FORECASTS")}
     os.environ["VIVIER_POOL"] = str(base / "pool.sqlite3")
     os.environ["VIVIER_OUTBOX"] = str(base / "outbox")
+    os.environ["VIVIER_FORECASTS"] = str(base / "forecasts")
     os.environ["VIVIER_TODAY"] = TODAY
     yield base
     for key, value in old.items():

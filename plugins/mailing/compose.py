@@ -180,9 +180,10 @@ def _memo_qp_html(value: str, memo: dict[str, bytes] = _HTML_MEMO) -> bytes:
     return encoded
 
 
-# The names of `personalise.member_values`; the two links are unique to each member.
-_VALUES = frozenset(("first_name", "greeting", "unsubscribe_url", "preferences_url"))
-_LINKS = ("unsubscribe_url", "preferences_url")
+# The names of `personalise.member_values` (and `answer_url`, given by a kind's composer as `extra`);
+# the links are unique to each member.
+_VALUES = frozenset(("first_name", "greeting", "unsubscribe_url", "preferences_url", "answer_url"))
+_LINKS = ("unsubscribe_url", "preferences_url", "answer_url")
 _REASON = -1  # in an item's program: the match's reason
 # Characters `urllib.parse.quote` never escapes: a token made only of them is quoted as is.
 _UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")
@@ -350,8 +351,10 @@ class Composer:
         digest.update(member_id.encode("utf-8"))
         return f"<{digest.hexdigest()[:32]}{self._id_suffix}"
 
-    def compose(self, member, matches: list[Match], when: dt.datetime) -> tuple[str, bytes]:
-        """(Message-ID, message bytes) for one member; AddressError for an unusable address."""
+    def compose(self, member, matches: list[Match], when: dt.datetime, extra: dict[str, str] | None = None) -> tuple[str, bytes]:
+        """(Message-ID, message bytes) for one member; AddressError for an unusable address.
+
+        `extra` adds the member's other values (`answer_url`); a variant using one not given raises KeyError."""
         member_id = str(member.id)
         first_name = getattr(member, "first_name", "")
         to = format_address(f"{first_name} {getattr(member, 'last_name', '')}", member.email)
@@ -373,13 +376,15 @@ class Composer:
         # Only the values the parts use are encoded.
         mine = member_values(self.compiled, member, matches, unsubscribe, preferences, self._index)
         raw, items = mine.values, mine.matches
+        if extra:
+            raw = {**raw, **extra}
         ops, slots = self._programs[1 if items else 0]
         encoded = []
         links: dict[str, bytes] = {}
         for is_html, name in slots:
             value = raw[name]
             if name in _LINKS:
-                if is_html and escape_links:
+                if is_html and (escape_links or name == "answer_url"):
                     value = html.escape(value, quote=True)
                 piece = links.get(value)
                 if piece is None:

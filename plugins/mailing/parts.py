@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 PLACEHOLDER = "%%VIVIER:{}%%"
 PLACEHOLDER_RE = re.compile(r"%%VIVIER:([a-z_.]+)%%")
-# The values a member brings; `reason` exists only inside matched-job items.
-MEMBER_PLACEHOLDERS = ("greeting", "first_name", "unsubscribe_url", "preferences_url")
+# The values a member brings; `reason` exists only inside matched-job items. `answer_url` (a signed
+# link of the member's own, e.g. "yes, I'm interested" of a staffing forecast) only where a kind's composer gives it.
+MEMBER_PLACEHOLDERS = ("greeting", "first_name", "unsubscribe_url", "preferences_url", "answer_url")
 ITEM_PLACEHOLDERS = ("reason",)
 
 

@@ -38,6 +38,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAILING_CLICK_COUNTS", False, "aggregate click counts per link and variant, never per person "
             "(off by default; say so in the privacy notice when on)"),
     Setting("MAILING_CLICK_URL", None, "the click-count redirect (None: PUBLIC_URL + /r)"),
+    Setting("MAILING_FORECAST_ANSWER_URL", None,
+            "the signed \"yes, I'm interested\" link of staffing-forecast messages (None: PUBLIC_URL + /interet)"),
     Setting("MAILING_JOBS_URL", {"fr": "emplois/", "en": "en/jobs/"},
             "the job listing linked when no job matches a member ({lang: site-relative URL})"),
     Setting("MAILING_ARCHIVE_URL", "newsletters/{slug}/{segment}/{lang}/", "public 'view in browser' pages, site-relative"),
@@ -115,7 +117,7 @@ def apply_defaults(settings: dict) -> dict:
         settings.setdefault(key, copy.deepcopy(value))
     public = str(settings.get("PUBLIC_URL", "")).rstrip("/")
     derived = {"MAILING_UNSUBSCRIBE_URL": "/desabonnement", "MAILING_PREFERENCES_URL": "/preferences",
-               "MAILING_CLICK_URL": "/r",
+               "MAILING_CLICK_URL": "/r", "MAILING_FORECAST_ANSWER_URL": "/interet",
                "COMMUNITY_ENDPOINT": "/api/inscription", "COMMUNITY_CONFIRM_URL": "/api/confirmation"}
     for key, path in derived.items():
         if not settings.get(key):
@@ -131,7 +133,7 @@ _ADDRESS = re.compile(r"[^@\s<>\"]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 def validate(settings: dict) -> None:
     """Fail at start-up, naming the setting, rather than mid-build."""
     problems = []
-    for key in ("MAILING_UNSUBSCRIBE_URL", "MAILING_PREFERENCES_URL", *(["MAILING_CLICK_URL"] if settings.get("MAILING_CLICK_COUNTS") else [])):
+    for key in ("MAILING_UNSUBSCRIBE_URL", "MAILING_PREFERENCES_URL", "MAILING_FORECAST_ANSWER_URL", *(["MAILING_CLICK_URL"] if settings.get("MAILING_CLICK_COUNTS") else [])):
         parts = urlsplit(str(settings.get(key) or ""))
         if parts.scheme != "https" or not parts.netloc or parts.query:
             problems.append(f"{key} must be an absolute https:// address without a query, not {settings.get(key)!r}")

@@ -1,4 +1,4 @@
-"""Signed unsubscribe and preferences tokens (HMAC-SHA256), verifiable without a database.
+"""Signed unsubscribe, preferences and forecast-answer tokens (HMAC-SHA256), verifiable without a database.
 
 The secret comes from the `VIVIER_SECRET` environment variable. Development
 builds without it fall back to `INSECURE_DEVELOPMENT_SECRET`, which is public
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 logger = logging.getLogger(__name__)
 
 INSECURE_DEVELOPMENT_SECRET = "vivier-INSECURE-development-secret-never-use-in-production"
-PURPOSES = ("unsubscribe", "preferences")
+PURPOSES = ("unsubscribe", "preferences", "forecast")  # forecast: campaign is the forecast id
 _VERSION = "v1"
 
 

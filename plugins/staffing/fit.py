@@ -9,6 +9,12 @@ compares skills (`mailing.matching`). For each group (the whole pool, each
 segment, each city) the report gives: eligible members, those with every
 must-have, those missing exactly one (with two must-haves or more), and for
 each must-have how many lack it and how many lack only it — the must-have that "excludes the most".
+
+Printed counts never single out a person (`shown_rows`): a group of fewer
+than k eligible members (k: `MAILING_REPORTS_MIN_GROUP`, 10, the threshold of
+every report of Vivier) shows "< k" instead of its counts, and among the
+cities, which add up to the whole pool, a second group is hidden when only
+one is, so that no subtraction gives it back.
 """
 
 from __future__ import annotations
@@ -73,6 +79,34 @@ class FitReport:
     def by_city_named(self, city: str) -> FitCounts | None:
         """The counts of one city, however its name is cased or accented."""
         return next((counts for name, counts in self.by_city.items() if fold(name) == fold(city)), None)
+
+
+def min_group(settings: dict) -> int:
+    """k: no count is printed for a group of fewer eligible members (MAILING_REPORTS_MIN_GROUP, default 10)."""
+    value = settings.get("MAILING_REPORTS_MIN_GROUP")
+    return 10 if value is None else int(value)
+
+
+def masked(k: int) -> str:
+    return f"< {k}"
+
+
+def shown(counts: FitCounts, k: int, hidden: bool = False) -> tuple[str, str, str, str]:
+    """(eligible, fit all, all but one, excludes the most) as printed: '< k' for a group under k members."""
+    if hidden or counts.eligible < k:
+        return masked(k), masked(k), masked(k), "—"
+    return str(counts.eligible), str(counts.fit_all), str(counts.all_but_one), counts.excludes_most or "—"
+
+
+def shown_rows(report: FitReport, k: int) -> dict[str, dict[str, tuple[str, str, str, str]]]:
+    """The printed rows by segment (the whole pool first) and by city; groups without members are left out."""
+    from mailing.reports.stats import suppress_complement
+
+    cities = {name: counts for name, counts in report.by_city.items() if counts.eligible}
+    hidden = suppress_complement({name: counts.eligible for name, counts in cities.items()}, k)
+    segments = {WHOLE_POOL: report.total, **{n: c for n, c in report.by_segment.items() if c.eligible}}
+    return {"segment": {name: shown(counts, k) for name, counts in segments.items()},
+            "city": {name: shown(counts, k, name in hidden) for name, counts in cities.items()}}
 
 
 def eligible_members(store, kind: str, today: dt.date, *, policy=None):

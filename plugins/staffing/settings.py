@@ -16,6 +16,9 @@ DEFAULTS = {
     "STAFFING_FORECASTS_PATH": "var/forecasts",
     # `vivier forecast fit` counts the forecasts at or above this probability (percent).
     "STAFFING_FORECAST_THRESHOLD": 60,
+    # An open forecast whose probability drops below this (percent) fell through, as `status: lost` does:
+    # the members who answered "yes, I'm interested" are told so (plan forecast-<id>-closed).
+    "STAFFING_FORECAST_DROP_BELOW": 30,
     # The consent a member needs to be counted for a forecast (through this message kind of the policy).
     "STAFFING_FORECAST_KIND": "job_alert",
     # Print the pool fit of every open job after `vivier build` (counts only, when a member store exists).

@@ -82,20 +82,21 @@ class Policy:
 
     consents: dict[str, str | None] = field(default_factory=lambda: {
         "newsletter": "newsletter", "invitation": "events", "job_alert": "job_alerts", "follow_up": "newsletter",
-        "event_update": "events", "forecast_interest": "job_alerts",
+        "event_update": "events", "forecast_interest": "job_alerts", "forecast_closed": "job_alerts",
     })
     transactional: tuple[str, ...] = ("confirmation",)
     # Marketing kinds that need their consent but neither use nor obey the
-    # budget: an update or cancellation of an event the member was invited to.
-    budget_exempt: tuple[str, ...] = ("event_update",)
+    # budget: an update or cancellation of an event the member was invited to, the news that a
+    # staffing forecast the member said yes to fell through.
+    budget_exempt: tuple[str, ...] = ("event_update", "forecast_closed")
     pool_months: int = 24
     rejected_months: int = 3
     rejected_stages: tuple[str, ...] = ("rejected",)
     pool_consents: tuple[str, ...] = CONSENT_KINDS
     max_messages: int = 2
     window_days: int = 30
-    priority_order: tuple[str, ...] = ("event_update", "invitation", "job_alert", "forecast_interest", "follow_up",
-                                       "newsletter")
+    priority_order: tuple[str, ...] = ("event_update", "invitation", "job_alert", "forecast_interest", "forecast_closed",
+                                       "follow_up", "newsletter")
     active_stages: tuple[str, ...] = ("interviewing", "offer")
     path: Path | None = None
 

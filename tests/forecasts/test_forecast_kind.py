@@ -11,6 +11,7 @@ import subprocess
 import pytest
 
 from mailing.engine.budget import pending
+from mailing.kinds.forecast import records
 from talentpool.store import Store
 from tests.conftest import TODAY
 from tests.mailing.test_engine import World
@@ -24,6 +25,7 @@ probability: {probability}
 client: {client}
 """
 PLAN = "forecast-data-lyon-interest"
+CLOSED = "forecast-data-lyon-closed"
 
 
 @pytest.fixture
@@ -43,8 +45,8 @@ def manifest(world, name=PLAN) -> list[dict]:
     return [json.loads(line) for line in (world.outbox / name / "manifest.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
-def fitting_consenting(world) -> set[str]:
-    """Counted here without the kind's code: job-alert consent not withdrawn, not in a live process, Python and SQL."""
+def fitting_consenting(world, must_have=("python", "sql")) -> set[str]:
+    """Counted here without the kind's code: job-alert consent not withdrawn, not in a live process, the must-haves."""
     day = dt.date.fromisoformat(TODAY)
     with Store(world.pool) as store:
         members = list(store.iter_members())
@@ -53,7 +55,7 @@ def fitting_consenting(world) -> set[str]:
         skills = {skill.strip().casefold() for skill in member.skills}
         consented = "job_alerts" in member.consents and "job_alerts" not in member.withdrawn and not member.unsubscribed
         recent = max(d for d in (member.created, member.last_contact, *member.consents.values()) if d) >= day - dt.timedelta(days=730)
-        if consented and recent and member.stage not in ("interviewing", "offer") and {"python", "sql"} <= skills:
+        if consented and recent and member.stage not in ("interviewing", "offer") and set(must_have) <= skills:
             ids.add(member.id)
     return ids
 
@@ -75,8 +77,10 @@ def test_a_forecast_above_the_threshold_asks_exactly_the_fitting_consenting_memb
         waiting = pending(store, world.outbox, dt.date.fromisoformat(TODAY))
     assert all(len(waiting.get(member_id, ())) >= 2 for member_id in left_out), left_out
     preview = next((world.outbox / PLAN / "previews").iterdir())
-    subject = email.message_from_bytes(preview.read_bytes(), policy=email.policy.default)["Subject"]
-    assert "Lyon" in subject
+    message = email.message_from_bytes(preview.read_bytes(), policy=email.policy.default)
+    assert "Lyon" in message["Subject"]
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "https://carrieres.cardamome.example/interet?t=" in text  # the member's own answer link
 
     rebuilt = world.build()  # a rebuild asks nobody twice and keeps the plan as it was
     assert [entry["member"] for entry in manifest(world)] == planned
@@ -97,3 +101,47 @@ def test_a_forecast_below_the_threshold_asks_nobody_and_a_deleted_one_withdraws_
     (world.forecasts / "data-lyon.yml").unlink()
     world.build()
     assert "no longer exists" in json.loads((world.outbox / PLAN / "withdrawn.json").read_text())["reason"]
+
+
+def test_a_probability_dropping_below_the_lower_bound_tells_only_those_who_said_yes_once(world):
+    write_forecast(world)
+    world.build()
+    planned = [entry["member"] for entry in manifest(world)]
+    with Store(world.pool) as store:
+        records.record_answer(store, planned[0], "data-lyon", dt.date.fromisoformat(TODAY))
+    write_forecast(world, probability=45)  # below the threshold, above STAFFING_FORECAST_DROP_BELOW (30): nothing yet
+    world.build()
+    assert not (world.outbox / CLOSED).exists()
+    write_forecast(world, probability=20)
+    world.build()
+    assert [entry["member"] for entry in manifest(world, CLOSED)] == [planned[0]]
+    assert world.meta(CLOSED)["kind"] == "forecast_closed"
+    preview = email.message_from_bytes((world.outbox / CLOSED / "previews" / f"{planned[0]}.eml").read_bytes(),
+                                       policy=email.policy.default)
+    assert "Lyon" in preview["Subject"] and "/interet?t=" not in preview.get_body(preferencelist=("plain",)).get_content()
+    with Store(world.pool) as store:
+        assert records.asked(store, "data-lyon", records.CLOSED) == {planned[0]: CLOSED}
+    world.build()
+    assert [entry["member"] for entry in manifest(world, CLOSED)] == [planned[0]]
+    assert world.meta(CLOSED)["new"] == 0
+
+
+@pytest.mark.parametrize("message", ["interest", "closed"])
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_both_messages_pass_the_mail_gates_in_both_languages_and_never_name_the_client(tmp_path, message, lang):
+    from mailing import gates
+    from mailing import settings as mailing_settings
+    from mailing.kinds.forecast.views import compile_message
+    from staffing.forecasts import load_forecasts
+    from tests.conftest import ROOT
+    from vivier.config import load_settings
+
+    (tmp_path / "data-lyon.yml").write_text(FORECAST.format(probability=70, client=CLIENT), encoding="utf-8")
+    forecast = load_forecasts(tmp_path)[0]
+    settings = mailing_settings.apply_defaults(load_settings(ROOT / "pelicanconf.py"))
+    compiled = compile_message(settings, forecast, message, lang)
+    assert gates.check(compiled, settings) == []
+    parts = compiled.html.skeleton() + compiled.text.skeleton() + compiled.subject + compiled.preheader
+    assert CLIENT not in parts and "Lyon" in compiled.subject
+    assert ("%%VIVIER:answer_url%%" in compiled.text.skeleton()) == (message == "interest")
+    assert ("%%VIVIER:answer_url%%" in compiled.html.skeleton()) == (message == "interest")

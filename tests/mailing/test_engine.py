@@ -83,6 +83,19 @@ def stream(world, name: str):
     return open_plan(world.settings, name), policy, (lambda: when)
 
 
+def send_over_smtp(world, name: str, settings: dict | None = None):
+    """Send plan `name` with the real sender to a loopback SMTP server; (the server's recorder, summary)."""
+    plan, policy, when = stream(world, name)
+    with smtp_server() as (recorder, port):
+        config = load_config({"MAILING_SMTP_HOST": "127.0.0.1", "MAILING_SMTP_PORT": port, "MAILING_SMTP_SECURITY": "none"},
+                             environ={})
+        with Store(world.pool) as store, SmtpTransport(config) as transport:
+            sender = Sender(transport, Ledger(store, plan.plan_id, now=when), kind=plan.kind, limiter=RateLimiter(1000),
+                            retries=0, backoff=0)
+            summary = sender.run(PlanMessages(plan, settings or world.settings, store, policy, DAY, when))
+    return recorder, summary
+
+
 def deliver_in_ledger(world, name: str) -> int:
     """What a send does to the store for every message it may send (ledger + budget), without SMTP."""
     plan, policy, when = stream(world, name)
@@ -238,15 +251,9 @@ def test_a_new_kind_plans_compiles_and_sends_through_the_engine(world, toy_kind,
     # the other kinds planned as usual beside it
     assert any(world.meta(n)["message_kind"] == "newsletter" for n in world.plans())
 
-    plan, policy, when = stream(world, "toy-anniversary")
-    with smtp_server() as (recorder, port):
-        config = load_config({"MAILING_SMTP_HOST": "127.0.0.1", "MAILING_SMTP_PORT": port, "MAILING_SMTP_SECURITY": "none"},
-                             environ={})
-        with Store(world.pool) as store, SmtpTransport(config) as transport:
-            sender = Sender(transport, Ledger(store, plan.plan_id, now=when), kind=plan.kind, limiter=RateLimiter(1000),
-                            retries=0, backoff=0)
-            summary = sender.run(PlanMessages(plan, world.settings, store, policy, DAY, when))
-            addresses = {m.id: m.email for m in map(store.get, planned)}
+    recorder, summary = send_over_smtp(world, "toy-anniversary")
+    with Store(world.pool) as store:
+        addresses = {m.id: m.email for m in map(store.get, planned)}
     assert summary.sent == len(recorder.messages) > 0
     assert max(recorder.recipients().values()) == 1  # once each
     assert set(recorder.recipients()) <= set(addresses.values())

@@ -66,6 +66,18 @@ def independent_counts(must):
     return counts, emails
 
 
+def row_of(output: str, group: str) -> list[str]:
+    """The eligible, fit-all and all-but-one cells of one group's row in `vivier job fit`'s tables."""
+    row = re.search(rf"│ {re.escape(group)} +│ +(< 10|\d+) │ +(< 10|\d+) │ +(< 10|\d+) │", output)
+    assert row, (group, output)
+    return list(row.groups())
+
+
+def shown_as(expected, group) -> tuple[str, ...]:
+    counts = (expected[group, "eligible"], expected[group, "all"], expected[group, "one"])
+    return tuple(map(str, counts)) if counts[0] >= 10 else ("< 10",) * 3
+
+
 def test_job_fit_counts_match_an_independent_count(tmp_path, pool):
     content = tmp_path / "content"
     path = write_job(content, "fit-data", Must_have=MUST)
@@ -78,8 +90,12 @@ def test_job_fit_counts_match_an_independent_count(tmp_path, pool):
     summary = re.search(r"(\d+) eligible member\(s\).*?: (\d+) fit every must-have, (\d+) all but one", result.stdout)
     assert tuple(map(int, summary.groups())) == (expected["*", "eligible"], expected["*", "all"], expected["*", "one"])
     for group in ("Lyon", "Nantes", "lyon", "data-lyon", "juniors"):  # two cities, three segments
-        row = re.search(rf"│ {group} +│ +(\d+) │ +(\d+) │ +(\d+) │", result.stdout)
-        assert tuple(map(int, row.groups())) == (expected[group, "eligible"], expected[group, "all"], expected[group, "one"]), group
+        assert tuple(row_of(result.stdout, group)) == shown_as(expected, group), group
+    # A group of fewer than k = 10 eligible members (MAILING_REPORTS_MIN_GROUP) never shows its counts.
+    small = [city for (city, what), n in expected.items() if what == "eligible" and 0 < n < 10 and city[:1].isupper()]
+    assert small, "the sample has small cities"
+    for city in small:
+        assert row_of(result.stdout, city) == ["< 10"] * 3, city
 
     # Counts only on the terminal; the names go to a private 0600 file outside the repository.
     sample = list(csv.DictReader(open(ROOT / "audiences/sample/members.csv", encoding="utf-8")))
@@ -129,7 +145,29 @@ def test_the_build_report_shows_each_open_jobs_fit_in_counts_only(tmp_path, pool
     for row in csv.DictReader(open(ROOT / "audiences/sample/members.csv", encoding="utf-8")):
         assert row["email"].casefold() not in shown.casefold() and row["last_name"] not in shown
 
+    settings["MAILING_REPORTS_MIN_GROUP"] = 10_000  # every job's pool is now a small group: no count at all
+    print_pool_fit(settings)
+    masked = capsys.readouterr().err
+    rows = [line for line in masked.splitlines() if "jobs/" in line]
+    assert rows and all(line.count("< 10000") == 3 and not re.search(r"│ +\d+ │", line) for line in rows), masked
+
     settings["POOL_PATH"] = str(tmp_path / "no-store.sqlite3")  # as in CI: no personal data there
     print_pool_fit(settings)
     assert "pool fit: no member store here" in capsys.readouterr().err
     assert not (tmp_path / "no-store.sqlite3").exists()
+
+
+def test_a_lone_small_city_is_hidden_with_the_next_smallest_so_no_subtraction_gives_it_back():
+    from staffing.fit import WHOLE_POOL, FitCounts, FitReport, shown_rows
+
+    def counts(eligible, fit_all):
+        return FitCounts(("Python",), eligible=eligible, fit_all=fit_all)
+
+    report = FitReport(("Python",), "job_alert", dt.date.fromisoformat(TODAY), counts(93, 20), {"juniors": counts(4, 1)},
+                       {"Lyon": counts(50, 12), "Nantes": counts(40, 7), "Rennes": counts(3, 1)})
+    rows = shown_rows(report, 10)
+    assert rows["segment"][WHOLE_POOL][:3] == ("93", "20", "0")
+    assert rows["segment"]["juniors"] == ("< 10", "< 10", "< 10", "—")
+    assert rows["city"]["Lyon"][:3] == ("50", "12", "0")
+    assert rows["city"]["Rennes"] == rows["city"]["Nantes"] == ("< 10", "< 10", "< 10", "—")
+    assert shown_rows(report, 3)["city"]["Rennes"][:2] == ("3", "1")  # k is the setting's, not a constant

@@ -109,9 +109,12 @@ def test_bad_forecasts_are_refused_with_file_line_and_fix(tmp_path):
     assert result.returncode == 1 and "mauvais.yml:5: probability" in result.stderr
 
 
-def test_the_forecasts_folder_is_private_by_default():
+def test_the_forecasts_folder_is_private_by_default(monkeypatch):
     from staffing.settings import private_folder
 
+    pinned = private_folder({"PROJECT_ROOT": str(ROOT)}, "STAFFING_FORECASTS_PATH")
+    assert not pinned.is_relative_to(ROOT) and not pinned.exists()  # tests never read a developer's var/forecasts
+    monkeypatch.delenv("VIVIER_FORECASTS")
     default = private_folder({"PROJECT_ROOT": str(ROOT)}, "STAFFING_FORECASTS_PATH")
     assert default == ROOT / "var" / "forecasts"
     ignored = subprocess.run(["git", "check-ignore", "-q", "--no-index", "var/forecasts/x.yml"], cwd=ROOT)

@@ -17,10 +17,11 @@ def test_the_project_policy_has_the_cnil_defaults(policy):
     assert policy.pool_months == 24 and policy.rejected_months == 3
     assert policy.max_messages == 2 and policy.window_days == 30
     assert policy.consents == {"newsletter": "newsletter", "invitation": "events", "job_alert": "job_alerts",
-                               "follow_up": "newsletter", "event_update": "events", "forecast_interest": "job_alerts"}
-    order = ("event_update", "invitation", "job_alert", "forecast_interest", "follow_up", "newsletter")
+                               "follow_up": "newsletter", "event_update": "events", "forecast_interest": "job_alerts",
+                               "forecast_closed": "job_alerts"}
+    order = ("event_update", "invitation", "job_alert", "forecast_interest", "forecast_closed", "follow_up", "newsletter")
     assert [policy.priority(k) for k in order] == list(range(len(order)))
-    assert policy.budget_exempt == ("event_update",)
+    assert policy.budget_exempt == ("event_update", "forecast_closed")
     assert policy.active_stages == ("interviewing", "offer")
     assert not policy.is_marketing("confirmation")
 

@@ -29,6 +29,7 @@ ROUTES: list[tuple[str, str]] = [
     ("MAILING_PREFERENCES_URL", "mailing.webapp.preferences:handle"),
     ("AMBASSADORS_FORM_ENDPOINT?", "mailing.webapp.booking:handle"),  # "?": only when the setting is set
     ("MAILING_CLICK_URL", "mailing.webapp.clicks:handle"),  # answers 404 unless MAILING_CLICK_COUNTS is on
+    ("MAILING_FORECAST_ANSWER_URL", "mailing.webapp.forecast:handle"),  # "yes, I'm interested" (docs/forecasts.md)
 ]
 
 

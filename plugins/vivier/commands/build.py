@@ -62,6 +62,7 @@ def print_pool_fit(settings) -> None:
     from careers.dates import today
     from rich.table import Table
     from staffing import settings as staffing_settings
+    from staffing.fit import min_group, shown
     from staffing.report import open_job_fits
 
     if not staffing_settings.value(settings, "STAFFING_FIT_IN_BUILD"):
@@ -79,9 +80,9 @@ def print_pool_fit(settings) -> None:
     for column, justify in (("job", "left"), ("eligible", "right"), ("fit all", "right"), ("all but one", "right"),
                             ("excludes the most", "left")):
         table.add_column(column, justify=justify)
+    k = min_group(settings)
     for item in fits:
-        total = item.fit.total
-        table.add_row(item.path, str(total.eligible), str(total.fit_all), str(total.all_but_one), total.excludes_most or "—")
+        table.add_row(item.path, *shown(item.fit.total, k))  # fewer than k eligible members: "< k"
     console.print(table)
 
 

@@ -79,7 +79,7 @@ def list_command(ctx, today):
 def fit_command(ctx, threshold, today):
     """For each open forecast at or above the threshold: consenting members who fit its must-haves."""
     from staffing import settings as staffing_settings
-    from staffing.fit import pool_index
+    from staffing.fit import FitCounts, min_group, pool_index, shown
 
     settings, day = settings_and_today(ctx, today)
     threshold = _threshold(settings, threshold)
@@ -90,6 +90,7 @@ def fit_command(ctx, threshold, today):
         index = pool_index(settings, day, kind=kind)
     except ValueError as exc:  # an unknown kind, an invalid policy, segment or vocabulary file
         fail(str(exc))
+    k = min_group(settings)
     table = Table(title=f"Forecasts at or above {threshold} % — members with the {kind} consent who fit, on {day}")
     for column, justify in (("id", "left"), ("profile", "left"), ("place", "left"), ("start", "left"),
                             ("probability", "right"), ("fit all: in place", "right"), ("fit all: anywhere", "right"),
@@ -97,9 +98,11 @@ def fit_command(ctx, threshold, today):
         table.add_column(column, justify=justify)
     for item in chosen:
         anywhere = index.fit(item.must_have)
-        here = anywhere.by_city_named(item.city)
+        here = anywhere.by_city_named(item.city) or FitCounts(item.must_have)
+        in_place = shown(here, k)[1] if here.eligible else "0"  # fewer than k eligible members there: "< k"
+        _, fit_all, all_but_one, _ = shown(anywhere.total, k)
         table.add_row(item.id, item.profile, item.place, item.start.isoformat(), f"{item.probability} %",
-                      str(here.fit_all if here else 0), str(anywhere.total.fit_all), str(anywhere.total.all_but_one))
+                      in_place, fit_all, all_but_one)
     out().print(table)
     skipped = len(forecasts) - len(chosen)
     if skipped:

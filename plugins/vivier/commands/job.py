@@ -67,7 +67,7 @@ def sign_off(ctx, file, by, role, day):
 def fit(ctx, file, write_list, kind, today):
     """How many eligible members fit FILE's must-haves: counts by segment and city, never names."""
     from staffing import settings as staffing_settings
-    from staffing.fit import member_list_csv, pool_fit
+    from staffing.fit import member_list_csv, min_group, pool_fit
 
     settings, day = settings_and_today(ctx, today)
     skills = _must_haves(file)
@@ -75,7 +75,7 @@ def fit(ctx, file, write_list, kind, today):
         report = pool_fit(settings, skills, day, kind=kind)
     except ValueError as exc:  # an unknown kind, an invalid policy, segment or vocabulary file
         fail(str(exc))
-    print_fit(report, title=f"{file.name} — must-haves: {', '.join(skills)}")
+    print_fit(report, title=f"{file.name} — must-haves: {', '.join(skills)}", k=min_group(settings))
     if write_list:
         try:
             folder = staffing_settings.private_folder(settings, "STAFFING_LISTS_PATH", create=True)
@@ -85,31 +85,35 @@ def fit(ctx, file, write_list, kind, today):
         out().print(f"member list (private, 0600): {target} — {len(report.fitting)} member(s)")
 
 
-def print_fit(report, title: str) -> None:
-    """The counts of a FitReport as tables: must-haves, segments, cities."""
+def print_fit(report, title: str, k: int) -> None:
+    """The counts of a FitReport as tables: must-haves, segments, cities; a group under k members shows '< k'."""
+    from staffing.fit import masked, shown_rows
+
     console = out()
     total = report.total
     console.print(f"[bold]{title}[/]")
-    console.print(f"{total.eligible} eligible member(s) ({report.kind} policy on {report.today}, budget aside): "
-                  f"{total.fit_all} fit every must-have, {total.all_but_one} all but one")
-    skills = Table(title="Must-haves")
-    for column, justify in (("must-have", "left"), ("lacking it", "right"), ("lacking only it", "right")):
-        skills.add_column(column, justify=justify)
-    for skill in report.must_have:
-        skills.add_row(skill, str(total.lacking[skill]), str(total.lacking_only[skill]))
-    console.print(skills)
-    if total.excludes_most:
-        console.print(f"excludes the most: [bold]{total.excludes_most}[/] "
-                      f"({total.lacking_only[total.excludes_most]} member(s) have every other must-have)")
-    for heading, groups in (("segment", {"whole pool": total, **report.by_segment}), ("city", report.by_city)):
-        table = Table(title=f"By {heading}")
+    if total.eligible < k:  # too few to show anything without singling someone out
+        console.print(f"{masked(k)} eligible member(s) ({report.kind} policy on {report.today}, budget aside): "
+                      f"no count is shown for a group of fewer than {k} (MAILING_REPORTS_MIN_GROUP)")
+    else:
+        console.print(f"{total.eligible} eligible member(s) ({report.kind} policy on {report.today}, budget aside): "
+                      f"{total.fit_all} fit every must-have, {total.all_but_one} all but one")
+        skills = Table(title="Must-haves")
+        for column, justify in (("must-have", "left"), ("lacking it", "right"), ("lacking only it", "right")):
+            skills.add_column(column, justify=justify)
+        for skill in report.must_have:
+            skills.add_row(skill, str(total.lacking[skill]), str(total.lacking_only[skill]))
+        console.print(skills)
+        if total.excludes_most:
+            console.print(f"excludes the most: [bold]{total.excludes_most}[/] "
+                          f"({total.lacking_only[total.excludes_most]} member(s) have every other must-have)")
+    for heading, rows in shown_rows(report, k).items():
+        table = Table(title=f"By {heading} (a group of fewer than {k} members shows '{masked(k)}')")
         for column, justify in ((heading, "left"), ("eligible", "right"), ("fit all", "right"),
                                 ("all but one", "right"), ("excludes the most", "left")):
             table.add_column(column, justify=justify)
-        for name, counts in groups.items():
-            if counts.eligible:
-                table.add_row(name, str(counts.eligible), str(counts.fit_all), str(counts.all_but_one),
-                              counts.excludes_most or "—")
+        for name, row in rows.items():
+            table.add_row(name, *row)
         console.print(table)
 
 

@@ -122,7 +122,7 @@ class ForecastKind(MessageKind):
             plan_id = plan_id_of(*key)
             self.earlier[key] = records.asked(store, forecast.id)
             found = pool_audience.evaluate(store, [_EVERYONE], KIND, day, segments=everyone, policy=policy,
-                                           planned=budget.by_member)
+                                           planned=budget.by_member, plan_id=plan_id)
             members = [member for member, _ in found.eligible if member.id not in self.earlier[key]]
             fit = PoolIndex(members, vocabulary, {}, day, KIND).fit(forecast.must_have)
             chosen = sorted((member for member, missing in fit.fitting if not missing), key=lambda m: m.email_key)
@@ -149,7 +149,7 @@ class ForecastKind(MessageKind):
             if member_id in self.earlier[key] or member is None:
                 continue
             suppressed = store.suppression_reason(member.email)  # erased, or unsubscribed for good
-            decision = policy.decide(member, CLOSED_KIND, day, erased=suppressed == "erased")
+            decision = policy.decide(member, CLOSED_KIND, day, suppressed=suppressed, plan_id=plan_id)
             if suppressed or not decision.allowed:
                 logger.info("forecast %s: member %s not told (%s)", forecast.id, member_id, suppressed or decision.reason)
                 continue

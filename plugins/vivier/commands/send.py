@@ -1,9 +1,14 @@
 """`vivier send PLAN [--dry-run] [--rate N] [--connections N] [--retry-failed] [--resend-unknown]`: deliver a plan once per member.
 
 Exit codes (docs/delivery.md): 0 done; 1 the send stopped on something to fix
-(credentials, sender, policy, quota, an invalid plan); 2 invalid settings;
-3 done, but some deliveries are `unknown`; 75 run again later (deferred
-members, a temporary stop, or members another send was delivering); 130 interrupted.
+(credentials, sender, policy, quota, an invalid plan); 2 invalid settings
+(VIVIER_SECRET missing included); 3 done, but this run left some deliveries
+`unknown` (those of earlier runs are counted in the summary, not in the exit
+code); 75 run again later (deferred members, a temporary stop, or members
+another send was delivering); 130 interrupted.
+
+The output carries counts only, never an address or a name; `--dry-run`, asked
+for explicitly, lists each recipient.
 """
 
 from __future__ import annotations
@@ -23,10 +28,8 @@ from rich.table import Table
 EX_STOPPED = 1  # the relay refused the send itself: fix what it says, then run again
 EX_UNKNOWN = 3  # some outcomes are unknown: check, then --resend-unknown or leave them
 EX_TEMPFAIL = 75  # sysexits: run again later (deferrals, a temporary stop)
-
-
-
-
+EX_SETTINGS = 2  # invalid settings, VIVIER_SECRET missing included: nothing sent
+OUTCOME = "vivier.send"  # ctx.meta key: how the last send ended, for `vivier daily`
 
 
 @contextlib.contextmanager
@@ -38,6 +41,17 @@ def _plan_lock(folder):
         except BlockingIOError:
             fail(f"another `vivier send` of {folder.name} is running; wait for it to finish")
         yield
+
+
+def _require_secret() -> None:
+    """A real send signs its unsubscribe links with VIVIER_SECRET; the public development secret would make them 403."""
+    import os
+
+    if not os.environ.get("VIVIER_SECRET"):
+        fail("VIVIER_SECRET is not set: nothing sent. The one-click unsubscribe links would be signed with the public "
+             "development secret, which the web application refuses (403). Set VIVIER_SECRET to the web "
+             "application's value (on the mail host: in /etc/vivier/vivier.env) and run again; "
+             "`--dry-run` works without it.", EX_SETTINGS)
 
 
 def _prepare(ctx, plan_name, rate):
@@ -97,6 +111,8 @@ def send(ctx, plan_name, dry_run, rate, connections, retry_failed, resend_unknow
     from mailing.delivery.plan import PlanError, PlanMessages
     from talentpool import config as pool_config
 
+    if not dry_run:
+        _require_secret()
     settings, delivery, plan, policy, today, when = _prepare(ctx, plan_name, rate)
     if connections:
         delivery = dataclasses.replace(delivery, connections=connections)
@@ -124,6 +140,7 @@ def send(ctx, plan_name, dry_run, rate, connections, retry_failed, resend_unknow
         except PlanError as exc:
             fail(str(exc))
     _print_summary(summary, plan)
+    ctx.meta[OUTCOME] = {"stopped": bool(summary.aborted), "temporary": summary.temporary}
     sys.exit(_exit_code(summary, plan_name, settings))
 
 
@@ -147,6 +164,10 @@ def _exit_code(summary, plan_name, settings) -> int:
         err.print(f"[yellow]{summary.unknown} delivery(ies) unknown: the relay may have queued them. Check its logs; "
                   f"`vivier send {plan_name} --resend-unknown` sends them again with the same Message-ID.[/]")
         return EX_UNKNOWN
+    earlier = summary.already.get("unknown", 0)
+    if earlier:  # told when they happened (exit 3); leaving them is a choice, so they do not change the code
+        err.print(f"{earlier} delivery(ies) left `unknown` by an earlier run: check the relay's logs, then "
+                  f"`vivier send {plan_name} --resend-unknown` (same Message-ID) or leave them.")
     return 0
 
 
@@ -239,11 +260,20 @@ def _print_summary(summary, plan) -> None:
         table.add_row(f"addresses suppressed now ({reason})", str(count))
     console = out()
     console.print(table)
-    for member_id, status, detail in summary.problems[:20]:
-        console.print(f"  {status} {member_id}: {detail}")
-    if len(summary.problems) > 20:
-        console.print(f"  … and {len(summary.problems) - 20} more (see the ledger)")
+    for (status, code), count in sorted(_problem_codes(summary.problems).items()):
+        console.print(f"  {status}, relay reply {code}: {count}")
     console.print(f"{summary.handled} recipient(s) handled in {summary.seconds:.1f} s")
+
+
+def _problem_codes(problems) -> dict[tuple[str, str], int]:
+    """Problems counted by status and the relay's reply code: a reply may quote the address, so never the text."""
+    from collections import Counter
+
+    def code(detail: str) -> str:
+        first = (detail or "").split(" ", 1)[0].strip("():,")
+        return first if first[:3].isdigit() else "none"
+
+    return Counter((status, code(detail)) for _member, status, detail in problems)
 
 
 def _dry_run(plan, messages, ledger, total) -> None:

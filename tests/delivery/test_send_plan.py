@@ -414,6 +414,7 @@ def test_a_real_send_without_vivier_secret_is_refused_and_sends_nothing_a_dry_ru
     assert "VIVIER_SECRET is not set" in refused.output and "/etc/vivier/vivier.env" in refused.output
     assert recorder.messages == [] and _ledger(env) == {}
     assert dry.exit_code == 0 and "would send: " in dry.output
+    assert not [address for address in emails(env, [e["member"] for e in manifest(env)]) if address in dry.output]
 
 
 def test_the_summary_counts_refusals_without_naming_the_member_or_quoting_the_reply(env):
@@ -439,3 +440,13 @@ def test_unknowns_left_by_an_earlier_run_are_named_with_what_to_do_exit_0_as_doc
     assert "already unknown by an earlier run" in again.output
     assert f"1 delivery(ies) left `unknown` by an earlier run" in again.output and "--resend-unknown" in again.output
     assert list(_ledger(env).values()).count("unknown") == 1
+
+
+def test_a_send_stopped_by_refusals_in_a_row_does_not_quote_the_address_of_the_last_reply(env):
+    addresses = emails(env, [entry["member"] for entry in manifest(env)])
+    with smtp_server() as (recorder, port):
+        for address in addresses:
+            recorder.rcpt_script[address] = [f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"]
+        result = send(env, port)
+    assert result.exit_code == 1 and "in a row" in result.output, result.output
+    assert "<address>" in result.output and not [address for address in addresses if address in result.output]

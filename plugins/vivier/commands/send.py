@@ -7,8 +7,8 @@ Exit codes (docs/delivery.md): 0 done; 1 the send stopped on something to fix
 code); 75 run again later (deferred members, a temporary stop, or members
 another send was delivering); 130 interrupted.
 
-The output carries counts only, never an address or a name; `--dry-run`, asked
-for explicitly, lists each recipient.
+The output never names a member: counts, and in `--dry-run` the pseudonymous
+member ids (`vivier audience explain EMAIL` or `pool export` for one person).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import re
 import signal
 import sys
 
@@ -29,6 +30,7 @@ EX_STOPPED = 1  # the relay refused the send itself: fix what it says, then run 
 EX_UNKNOWN = 3  # some outcomes are unknown: check, then --resend-unknown or leave them
 EX_TEMPFAIL = 75  # sysexits: run again later (deferrals, a temporary stop)
 EX_SETTINGS = 2  # invalid settings, VIVIER_SECRET missing included: nothing sent
+_ADDRESS = re.compile(r"[^\s<>():;,\"']+@[^\s<>():;,\"']+")
 OUTCOME = "vivier.send"  # ctx.meta key: how the last send ended, for `vivier daily`
 
 
@@ -148,7 +150,7 @@ def _exit_code(summary, plan_name, settings) -> int:
     """Say what to do next, and return the exit code that says it to a script."""
     err = out(True)
     if summary.aborted:
-        err.print(f"[bold red]✗[/] send stopped: {summary.aborted}")
+        err.print(f"[bold red]✗[/] send stopped: {_ADDRESS.sub('<address>', summary.aborted)}")  # the last reply may quote one
         err.print(f"  Everyone not delivered is still pending: run `vivier send {plan_name}` again "
                   + ("later." if summary.temporary else "once it is fixed."))
         return EX_TEMPFAIL if summary.temporary else EX_STOPPED
@@ -285,7 +287,7 @@ def _dry_run(plan, messages, ledger, total) -> None:
     from mailing.delivery.sender import Skip
 
     table = Table(title=f"{plan.plan_id} ({plan.kind}): dry run, nothing sent", title_justify="left")
-    for column in ("member", "to", "version", "subject / reason"):
+    for column in ("member", "version", "subject / reason"):  # no address: this output goes to logs
         table.add_column(column)
     outcomes: Counter = Counter()
     for entry in plan.entries():
@@ -294,19 +296,19 @@ def _dry_run(plan, messages, ledger, total) -> None:
         if status in (SENT, CLAIMED) or (status == FAILED and not ledger.retry_failed) or (
                 status == UNKNOWN and not ledger.resend_unknown):
             outcomes[f"already {status}"] += 1
-            table.add_row(entry["member"], "", version, f"already {status}")
+            table.add_row(entry["member"], version, f"already {status}")
             continue
         item = messages.build(entry)
         if not isinstance(item, Skip) and (stop := suppressed(ledger.store, item.recipient or "")):
             item = Skip(entry["member"], stop["reason"])  # what the send will do: bounced or complained
         if isinstance(item, Skip):
             outcomes[f"skip: {item.reason}"] += 1
-            table.add_row(entry["member"], "", version, f"[yellow]skip: {item.reason}[/]")
+            table.add_row(entry["member"], version, f"[yellow]skip: {item.reason}[/]")
         else:
             outcomes["would send"] += 1
             compiled = getattr(messages.composer(entry), "compiled", None)
             subject = getattr(compiled, "subject", "")
-            table.add_row(entry["member"], item.recipient, version, subject)
+            table.add_row(entry["member"], version, subject)
     console = out()
     console.print(table)
     console.print(", ".join(f"{name}: {count}" for name, count in sorted(outcomes.items())) + f" (of {total})")

@@ -424,7 +424,7 @@ def test_the_summary_counts_refusals_without_naming_the_member_or_quoting_the_re
         recorder.script[address] = [f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"]
         result = send(env, port)
     assert result.exit_code == 0, result.output
-    assert "failed, relay reply 550: 1" in result.output
+    assert "failed, relay reply 550 5.1.1: 1" in result.output
     assert address not in result.output and entries[0]["member"] not in result.output
 
 

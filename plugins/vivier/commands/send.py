@@ -31,6 +31,7 @@ EX_UNKNOWN = 3  # some outcomes are unknown: check, then --resend-unknown or lea
 EX_TEMPFAIL = 75  # sysexits: run again later (deferrals, a temporary stop)
 EX_SETTINGS = 2  # invalid settings, VIVIER_SECRET missing included: nothing sent
 _ADDRESS = re.compile(r"[^\s<>():;,\"']+@[^\s<>():;,\"']+")
+_REPLY_CODE = re.compile(r"\b([245]\d\d)(?:[ -]([245]\.\d{1,3}\.\d{1,3}))?\b")
 OUTCOME = "vivier.send"  # ctx.meta key: how the last send ended, for `vivier daily`
 
 
@@ -272,8 +273,8 @@ def _problem_codes(problems) -> dict[tuple[str, str], int]:
     from collections import Counter
 
     def code(detail: str) -> str:
-        first = (detail or "").split(" ", 1)[0].strip("():,")
-        return first if first[:3].isdigit() else "none"
+        found = _REPLY_CODE.search(detail or "")
+        return " ".join(part for part in found.groups() if part) if found else "none"
 
     return Counter((status, code(detail)) for _member, status, detail in problems)
 

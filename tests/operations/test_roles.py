@@ -82,3 +82,6 @@ def test_the_documented_set_up_and_cron_line_match_the_code_and_run_on_a_fresh_i
         result = subprocess.run([sys.executable, "-m", "vivier", *command], cwd=ROOT, capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stderr
     assert "VIVIER_SECRET=" in setup and "change-me" not in setup
+    # The `vivier` user sources the env file (cron line, commands): it can read it.
+    assert "install -d -o root -g vivier -m 0750 /etc/vivier" in setup
+    assert "chown root:vivier /etc/vivier/vivier.env && chmod 0640 /etc/vivier/vivier.env" in setup

@@ -12,6 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-22"  # every test sees the same "today"
+TEST_SECRET = "vivier-test-secret"  # VIVIER_SECRET of every test (public: tests only)
 
 # One Playwright for the whole session: `browser`, `served_site` (tests/browser.py).
 # Test modules use these fixtures by name and must not import them: an imported
@@ -26,11 +27,13 @@ def private_paths(tmp_path_factory):
     The forecasts folder does not exist: no build or command of a test reads a
     developer's real var/forecasts (tests that need forecasts set their own)."""
     base = tmp_path_factory.mktemp("private")
-    old = {k: os.environ.get(k) for k in ("VIVIER_POOL", "VIVIER_OUTBOX", "VIVIER_TODAY", "VIVIER_FORECASTS")}
+    old = {k: os.environ.get(k) for k in ("VIVIER_POOL", "VIVIER_OUTBOX", "VIVIER_TODAY", "VIVIER_FORECASTS", "VIVIER_SECRET")}
     os.environ["VIVIER_POOL"] = str(base / "pool.sqlite3")
     os.environ["VIVIER_OUTBOX"] = str(base / "outbox")
     os.environ["VIVIER_FORECASTS"] = str(base / "forecasts")
     os.environ["VIVIER_TODAY"] = TODAY
+    # A real `vivier send` refuses without it; the web app under test reads the same one.
+    os.environ["VIVIER_SECRET"] = TEST_SECRET
     yield base
     for key, value in old.items():
         if value is None:

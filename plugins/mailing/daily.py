@@ -7,6 +7,7 @@ purge, backup); `vivier daily` runs them in order with these around them.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import json
 import os
@@ -19,8 +20,13 @@ EX_OK = 0
 EX_STEP = 1  # a step other than sending failed (bounces, purge, backup): see the report
 EX_LOCKED = 73  # another `vivier daily` holds the store: nothing was done
 EX_CONTENT = 65  # a content error stopped planning: nothing was sent
-EX_SESSION = 69  # a send stopped on the relay (auth, sender, quota, connection): the rest is still pending
-EX_PARTIAL = 75  # done, but some plans were refused, deferred or left unknown: run again / read the report
+EX_SESSION = 69  # the relay refused the session (authentication, sender, quota): sending stopped, the rest is pending
+EX_CONFIG = 78  # sysexits EX_CONFIG: a setting is missing or invalid (VIVIER_SECRET…): nothing was sent
+EX_PARTIAL = 75  # done, but some plans were refused or deferred, or the relay was unreachable: run again / read the report
+
+# A send step's outcome from `vivier send`'s exit code (a 75 that stopped the session is "relay-later").
+SEND_OUTCOMES = {0: "done", 1: "session-error", 2: "settings-error", 3: "later", 75: "later"}
+STOPS_SENDING = ("session-error", "settings-error", "relay-later")  # the next plans would meet the same stop
 
 
 class Locked(RuntimeError):
@@ -53,20 +59,40 @@ def outbox_plans(outbox: Path) -> list[str]:
 def exit_code(steps: list[dict]) -> int:
     """The run's exit code from its steps' outcomes (the most serious wins)."""
     outcomes = {step["outcome"] for step in steps}
-    for outcome, code in (("content-error", EX_CONTENT), ("session-error", EX_SESSION), ("failed", EX_STEP),
-                          ("refused", EX_PARTIAL), ("later", EX_PARTIAL)):
+    for outcome, code in (("content-error", EX_CONTENT), ("settings-error", EX_CONFIG), ("session-error", EX_SESSION),
+                          ("failed", EX_STEP), ("refused", EX_PARTIAL), ("later", EX_PARTIAL),
+                          ("relay-later", EX_PARTIAL)):
         if outcome in outcomes:
             return code
     return EX_OK
 
 
-def write_report(folder: Path, day: str, report: dict) -> tuple[Path, str]:
-    """The run report, JSON and text, private (0600): counts and outcomes only, no addresses."""
+def unknown_in_ledger(store, plan_id: str) -> int:
+    """Deliveries of this plan still `unknown` in the ledger, whichever run left them."""
+    with store.transaction() as conn:
+        return conn.execute("SELECT COUNT(*) FROM deliveries WHERE plan_id = ? AND status = 'unknown'",
+                            (plan_id,)).fetchone()[0]
+
+
+def write_report(folder: Path, day: str, report: dict, at: dt.datetime) -> tuple[Path, str]:
+    """The run report, JSON and text, private (0600): counts and outcomes only, no addresses.
+
+    One pair of files per run, `daily-DAY-HHMMSS` (the run's start, a suffix if two start
+    in the same second): a later run of the same day never overwrites an earlier one's.
+    """
     make_private_dir(folder)
     text = render(report)
-    write_private(folder / f"daily-{day}.json", json.dumps(report, indent=2, sort_keys=True) + "\n")
-    write_private(folder / f"daily-{day}.txt", text)
-    return folder / f"daily-{day}.json", text
+    stem = f"daily-{day}-{at:%H%M%S}"
+    for number in range(1, 1000):
+        name = stem if number == 1 else f"{stem}-{number}"
+        try:  # reserve the name: the .json exists from here on, so no other run takes it
+            os.close(os.open(folder / f"{name}.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            continue
+        break
+    write_private(folder / f"{name}.txt", text)
+    write_private(folder / f"{name}.json", json.dumps(report, indent=2, sort_keys=True) + "\n")
+    return folder / f"{name}.json", text
 
 
 def render(report: dict) -> str:

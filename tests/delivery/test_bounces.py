@@ -156,3 +156,17 @@ def test_verp_envelopes_name_member_and_plan(tmp_path):
         assert senders == [f"bounces+m-000{n}.{bounces.plan_tag(PLAN)}@cardamome.example" for n in range(2)]
         assert bounces.parse_verp(senders[1]) == ("m-0001", bounces.plan_tag(PLAN))
         assert bounces.plan_for_tag(store, bounces.plan_tag(PLAN)) == PLAN
+
+
+def test_cli_import_counts_the_reports_about_no_member_and_only_its_dry_run_lists_them(tmp_path, pool):
+    gone = "ancienne.membre@example.com"  # a soft bounce for an address of no member, no known Message-ID
+    text = (REPORTS / "dsn-soft-mailbox-full.eml").read_text(encoding="utf-8")
+    text = text.replace("bounces+m-0003.93b049ea@", "bounces@").replace("membre0003@example.com", gone)
+    box = mailbox.mbox(str(tmp_path / "bounces.mbox"))
+    box.add(email.message_from_string(text, policy=email.policy.compat32))
+    box.flush()
+    imported = vivier("bounces", "import", str(tmp_path / "bounces.mbox"), pool_path=pool)
+    assert imported.exit_code == 0, imported.output
+    assert "1 report(s) not read or about no member" in imported.output and gone not in imported.output
+    listed = vivier("bounces", "import", str(tmp_path / "bounces.mbox"), "--dry-run", pool_path=pool)
+    assert listed.exit_code == 0 and gone in listed.output

@@ -18,7 +18,7 @@ from mailing.delivery.ledger import Ledger
 from mailing.webapp import create_app
 from mailing.webapp.serve import running
 from talentpool.store import Store
-from tests.conftest import ROOT, TODAY, run_pelican
+from tests.conftest import ROOT, TEST_SECRET, TODAY, run_pelican
 from tests.delivery.smtpserver import smtp_server
 from vivier.cli import cli
 from vivier.config import load_settings
@@ -47,7 +47,7 @@ def env(built, tmp_path):
         shutil.copy(path, tmp_path / path.name)
     shutil.copytree(built / "outbox", tmp_path / "outbox")
     return {"VIVIER_POOL": str(tmp_path / "pool.sqlite3"), "VIVIER_OUTBOX": str(tmp_path / "outbox"), "VIVIER_TODAY": TODAY,
-            "VIVIER_SMTP_HOST": "127.0.0.1", "VIVIER_SMTP_SECURITY": "none"}
+            "VIVIER_SMTP_HOST": "127.0.0.1", "VIVIER_SMTP_SECURITY": "none", "VIVIER_SECRET": TEST_SECRET}
 
 
 def manifest(env) -> list[dict]:
@@ -402,3 +402,51 @@ def test_sigterm_settles_the_delivery_in_progress_as_unknown(env):
         rerun.communicate(timeout=120)
     assert all(count == 1 for count in recorder.recipients().values())
     assert len(recorder.recipients()) == len(manifest(env))
+
+
+def test_a_real_send_without_vivier_secret_is_refused_and_sends_nothing_a_dry_run_still_runs(env):
+    # Links signed with the public development secret are refused (403) by the production web app.
+    no_secret = {**env, "VIVIER_SECRET": None}
+    with smtp_server() as (recorder, port):
+        refused = send(no_secret, port)
+        dry = send(no_secret, port, "--dry-run")
+    assert refused.exit_code == 2, refused.output
+    assert "VIVIER_SECRET is not set" in refused.output and "/etc/vivier/vivier.env" in refused.output
+    assert recorder.messages == [] and _ledger(env) == {}
+    assert dry.exit_code == 0 and "would send: " in dry.output
+    assert not [address for address in emails(env, [e["member"] for e in manifest(env)]) if address in dry.output]
+
+
+def test_the_summary_counts_refusals_without_naming_the_member_or_quoting_the_reply(env):
+    entries = manifest(env)
+    address = sorted(emails(env, [entries[0]["member"]]))[0]
+    with smtp_server() as (recorder, port):
+        recorder.script[address] = [f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"]
+        result = send(env, port)
+    assert result.exit_code == 0, result.output
+    assert "failed, relay reply 550 5.1.1: 1" in result.output
+    assert address not in result.output and entries[0]["member"] not in result.output
+
+
+def test_unknowns_left_by_an_earlier_run_are_named_with_what_to_do_exit_0_as_documented(env):
+    entries = manifest(env)
+    address = sorted(emails(env, [entries[0]["member"]]))[0]
+    with smtp_server() as (recorder, port):
+        recorder.script[address] = ["keep-drop"]  # the relay kept it, the sender never heard: unknown
+        first = send(env, port)
+        again = send(env, port)
+    assert first.exit_code == 3, first.output  # this run left it unknown
+    assert again.exit_code == 0, again.output  # told once; leaving it is a choice (docs/delivery.md)
+    assert "already unknown by an earlier run" in again.output
+    assert f"1 delivery(ies) left `unknown` by an earlier run" in again.output and "--resend-unknown" in again.output
+    assert list(_ledger(env).values()).count("unknown") == 1
+
+
+def test_a_send_stopped_by_refusals_in_a_row_does_not_quote_the_address_of_the_last_reply(env):
+    addresses = emails(env, [entry["member"] for entry in manifest(env)])
+    with smtp_server() as (recorder, port):
+        for address in addresses:
+            recorder.rcpt_script[address] = [f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"]
+        result = send(env, port)
+    assert result.exit_code == 1 and "in a row" in result.output, result.output
+    assert "<address>" in result.output and not [address for address in addresses if address in result.output]

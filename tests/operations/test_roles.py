@@ -56,3 +56,32 @@ def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path):
         text = (UNITS / name).read_text()
         for option in ("NoNewPrivileges=true", "ProtectSystem=strict", "PrivateTmp=true", "ReadWritePaths=", "EnvironmentFile="):
             assert option in text, f"{name}: {option}"
+
+
+def _block(text: str, language: str) -> str:
+    return text.split(f"```{language}\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_documented_set_up_and_cron_line_match_the_code_and_run_on_a_fresh_install():
+    guide = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    setup, cron = _block(guide, "sh"), _block(guide, "cron")
+    # The cron line appends to no file (a missing reports/ made it fail; cron mails the output).
+    job = next(line for line in cron.splitlines() if line[:1].isdigit())
+    assert ">" not in job and job.rstrip().endswith("vivier daily"), job
+    # The private area and its folders exist, 0700, before the first run.
+    install = next(line for line in setup.splitlines() if line.startswith("install -d -o vivier"))
+    assert "-m 0700" in install and "/var/lib/vivier/reports" in install and "/var/lib/vivier/backups" in install
+    # Every make target, unit and vivier command the set-up names exists.
+    for line in setup.splitlines():
+        if "make -C /srv/vivier" in line:
+            targets = line.split("make -C /srv/vivier", 1)[1].split("#")[0].split()
+            assert subprocess.run(["make", "-n", "-C", str(ROOT), *targets], capture_output=True).returncode == 0, targets
+        if "/srv/vivier/deploy/systemd/$unit" in line:
+            assert all((UNITS / unit).is_file() for unit in setup.split("for unit in ", 1)[1].split(";")[0].split())
+    for command in (["pool", "import", "--help"], ["daily", "--help"]):
+        result = subprocess.run([sys.executable, "-m", "vivier", *command], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+    assert "VIVIER_SECRET=" in setup and "change-me" not in setup
+    # The `vivier` user sources the env file (cron line, commands): it can read it.
+    assert "install -d -o root -g vivier -m 0750 /etc/vivier" in setup
+    assert "chown root:vivier /etc/vivier/vivier.env && chmod 0640 /etc/vivier/vivier.env" in setup

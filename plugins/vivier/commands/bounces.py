@@ -59,7 +59,10 @@ def import_command(ctx, source, dry_run, today):
         f"{summary.ignored} not a bounce or complaint; {summary.unmatched} about no member of the pool; "
         f"addresses suppressed now: {suppressed}"
     )
-    if summary.problems:
+    if summary.problems and not dry_run:  # a problem may quote an address: the import (cron, daily) counts them
+        out(True).print(f"[yellow]{len(summary.problems)} report(s) not read or about no member: "
+                        f"`vivier bounces import {source} --dry-run` lists them[/]")
+    elif summary.problems:
         err = out(True)
         for where, problem in summary.problems[:50]:
             err.print(f"[yellow]{where}[/]: {problem}")

@@ -239,7 +239,11 @@ def _expiry_table(title: str, items, day_label: str) -> Table:
 @today_option
 @click.pass_context
 def purge_command(ctx, dry_run, today):
-    """Delete members past their retention period (policy.yml's clocks)."""
+    """Delete members past their retention period (policy.yml's clocks).
+
+    The purge itself prints counts only (its output goes to cron mails and the
+    journal); `--dry-run` lists the members, for the operator who asks.
+    """
     from talentpool.privacy import purge
 
     settings, day = settings_and_today(ctx, today)
@@ -247,8 +251,8 @@ def purge_command(ctx, dry_run, today):
     with config.open_store(settings) as store:
         gone = purge(store, policy, day, dry_run=dry_run)
     console = out()
-    if gone:
-        console.print(_expiry_table("Would be deleted" if dry_run else "Deleted", gone, "retention ended"))
+    if gone and dry_run:
+        console.print(_expiry_table("Would be deleted", gone, "retention ended"))
     verb = "would delete" if dry_run else "deleted"
     console.print(f"{verb} {len(gone)} member(s) past retention on {day.isoformat()}")
     if gone and not dry_run:  # their previews and plan lines go too, not at some later build

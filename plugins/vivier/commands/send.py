@@ -1,9 +1,14 @@
 """`vivier send PLAN [--dry-run] [--rate N] [--connections N] [--retry-failed] [--resend-unknown]`: deliver a plan once per member.
 
 Exit codes (docs/delivery.md): 0 done; 1 the send stopped on something to fix
-(credentials, sender, policy, quota, an invalid plan); 2 invalid settings;
-3 done, but some deliveries are `unknown`; 75 run again later (deferred
-members, a temporary stop, or members another send was delivering); 130 interrupted.
+(credentials, sender, policy, quota, an invalid plan); 2 invalid settings
+(VIVIER_SECRET missing included); 3 done, but this run left some deliveries
+`unknown` (those of earlier runs are counted in the summary, not in the exit
+code); 75 run again later (deferred members, a temporary stop, or members
+another send was delivering); 130 interrupted.
+
+The output never names a member: counts, and in `--dry-run` the pseudonymous
+member ids (`vivier audience explain EMAIL` or `pool export` for one person).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import re
 import signal
 import sys
 
@@ -23,10 +29,10 @@ from rich.table import Table
 EX_STOPPED = 1  # the relay refused the send itself: fix what it says, then run again
 EX_UNKNOWN = 3  # some outcomes are unknown: check, then --resend-unknown or leave them
 EX_TEMPFAIL = 75  # sysexits: run again later (deferrals, a temporary stop)
-
-
-
-
+EX_SETTINGS = 2  # invalid settings, VIVIER_SECRET missing included: nothing sent
+_ADDRESS = re.compile(r"[^\s<>():;,\"']+@[^\s<>():;,\"']+")
+_REPLY_CODE = re.compile(r"\b([245]\d\d)(?:[ -]([245]\.\d{1,3}\.\d{1,3}))?\b")
+OUTCOME = "vivier.send"  # ctx.meta key: how the last send ended, for `vivier daily`
 
 
 @contextlib.contextmanager
@@ -38,6 +44,17 @@ def _plan_lock(folder):
         except BlockingIOError:
             fail(f"another `vivier send` of {folder.name} is running; wait for it to finish")
         yield
+
+
+def _require_secret() -> None:
+    """A real send signs its unsubscribe links with VIVIER_SECRET; the public development secret would make them 403."""
+    import os
+
+    if not os.environ.get("VIVIER_SECRET"):
+        fail("VIVIER_SECRET is not set: nothing sent. The one-click unsubscribe links would be signed with the public "
+             "development secret, which the web application refuses (403). Set VIVIER_SECRET to the web "
+             "application's value (on the mail host: in /etc/vivier/vivier.env) and run again; "
+             "`--dry-run` works without it.", EX_SETTINGS)
 
 
 def _prepare(ctx, plan_name, rate):
@@ -97,6 +114,8 @@ def send(ctx, plan_name, dry_run, rate, connections, retry_failed, resend_unknow
     from mailing.delivery.plan import PlanError, PlanMessages
     from talentpool import config as pool_config
 
+    if not dry_run:
+        _require_secret()
     settings, delivery, plan, policy, today, when = _prepare(ctx, plan_name, rate)
     if connections:
         delivery = dataclasses.replace(delivery, connections=connections)
@@ -124,6 +143,7 @@ def send(ctx, plan_name, dry_run, rate, connections, retry_failed, resend_unknow
         except PlanError as exc:
             fail(str(exc))
     _print_summary(summary, plan)
+    ctx.meta[OUTCOME] = {"stopped": bool(summary.aborted), "temporary": summary.temporary}
     sys.exit(_exit_code(summary, plan_name, settings))
 
 
@@ -131,7 +151,7 @@ def _exit_code(summary, plan_name, settings) -> int:
     """Say what to do next, and return the exit code that says it to a script."""
     err = out(True)
     if summary.aborted:
-        err.print(f"[bold red]✗[/] send stopped: {summary.aborted}")
+        err.print(f"[bold red]✗[/] send stopped: {_ADDRESS.sub('<address>', summary.aborted)}")  # the last reply may quote one
         err.print(f"  Everyone not delivered is still pending: run `vivier send {plan_name}` again "
                   + ("later." if summary.temporary else "once it is fixed."))
         return EX_TEMPFAIL if summary.temporary else EX_STOPPED
@@ -147,6 +167,10 @@ def _exit_code(summary, plan_name, settings) -> int:
         err.print(f"[yellow]{summary.unknown} delivery(ies) unknown: the relay may have queued them. Check its logs; "
                   f"`vivier send {plan_name} --resend-unknown` sends them again with the same Message-ID.[/]")
         return EX_UNKNOWN
+    earlier = summary.already.get("unknown", 0)
+    if earlier:  # told when they happened (exit 3); leaving them is a choice, so they do not change the code
+        err.print(f"{earlier} delivery(ies) left `unknown` by an earlier run: check the relay's logs, then "
+                  f"`vivier send {plan_name} --resend-unknown` (same Message-ID) or leave them.")
     return 0
 
 
@@ -239,11 +263,20 @@ def _print_summary(summary, plan) -> None:
         table.add_row(f"addresses suppressed now ({reason})", str(count))
     console = out()
     console.print(table)
-    for member_id, status, detail in summary.problems[:20]:
-        console.print(f"  {status} {member_id}: {detail}")
-    if len(summary.problems) > 20:
-        console.print(f"  … and {len(summary.problems) - 20} more (see the ledger)")
+    for (status, code), count in sorted(_problem_codes(summary.problems).items()):
+        console.print(f"  {status}, relay reply {code}: {count}")
     console.print(f"{summary.handled} recipient(s) handled in {summary.seconds:.1f} s")
+
+
+def _problem_codes(problems) -> dict[tuple[str, str], int]:
+    """Problems counted by status and the relay's reply code: a reply may quote the address, so never the text."""
+    from collections import Counter
+
+    def code(detail: str) -> str:
+        found = _REPLY_CODE.search(detail or "")
+        return " ".join(part for part in found.groups() if part) if found else "none"
+
+    return Counter((status, code(detail)) for _member, status, detail in problems)
 
 
 def _dry_run(plan, messages, ledger, total) -> None:
@@ -255,7 +288,7 @@ def _dry_run(plan, messages, ledger, total) -> None:
     from mailing.delivery.sender import Skip
 
     table = Table(title=f"{plan.plan_id} ({plan.kind}): dry run, nothing sent", title_justify="left")
-    for column in ("member", "to", "version", "subject / reason"):
+    for column in ("member", "version", "subject / reason"):  # no address: this output goes to logs
         table.add_column(column)
     outcomes: Counter = Counter()
     for entry in plan.entries():
@@ -264,19 +297,19 @@ def _dry_run(plan, messages, ledger, total) -> None:
         if status in (SENT, CLAIMED) or (status == FAILED and not ledger.retry_failed) or (
                 status == UNKNOWN and not ledger.resend_unknown):
             outcomes[f"already {status}"] += 1
-            table.add_row(entry["member"], "", version, f"already {status}")
+            table.add_row(entry["member"], version, f"already {status}")
             continue
         item = messages.build(entry)
         if not isinstance(item, Skip) and (stop := suppressed(ledger.store, item.recipient or "")):
             item = Skip(entry["member"], stop["reason"])  # what the send will do: bounced or complained
         if isinstance(item, Skip):
             outcomes[f"skip: {item.reason}"] += 1
-            table.add_row(entry["member"], "", version, f"[yellow]skip: {item.reason}[/]")
+            table.add_row(entry["member"], version, f"[yellow]skip: {item.reason}[/]")
         else:
             outcomes["would send"] += 1
             compiled = getattr(messages.composer(entry), "compiled", None)
             subject = getattr(compiled, "subject", "")
-            table.add_row(entry["member"], item.recipient, version, subject)
+            table.add_row(entry["member"], version, subject)
     console = out()
     console.print(table)
     console.print(", ".join(f"{name}: {count}" for name, count in sorted(outcomes.items())) + f" (of {total})")

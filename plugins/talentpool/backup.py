@@ -1,7 +1,9 @@
 """Backups of the member store with SQLite's online backup API: consistent while others read and write.
 
 `backup(store, target)` copies the open store, page by page, into a new
-private file (0600 in a 0700 folder) renamed into place once complete;
+private file (0600 in a 0700 folder) renamed into place once complete
+(the temporaries an interrupted backup of the same file left, a full copy
+each, are removed first; an erasure removes them too);
 `restore(store, source)` checks that the file is a Vivier store, then copies
 it over the open store, which its other users see at once. A backup is noted
 in the store so that an erasure also erases the person from it.
@@ -10,13 +12,16 @@ in the store so that an erasure also erases the person from it.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import sqlite3
 from pathlib import Path
 
 from .migrations import MIGRATIONS
-from .private import FILE_MODE, make_private_dir
+from .private import FILE_MODE, make_private_dir, remove_temporaries, temporary_of
 from .privacy import remember_file
+
+log = logging.getLogger(__name__)
 
 
 class BackupError(ValueError):
@@ -30,7 +35,9 @@ def backup(store, target: str | os.PathLike, today: dt.date) -> Path:
         raise BackupError(f"{target}: a backup cannot overwrite the store it copies; choose another file")
     make_private_dir(target.parent)
     remember_file(store, target, "backup", today)  # noted first: a backup an erasure does not know of never exists
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    for stale in remove_temporaries(target):  # a backup killed before its rename left a full copy there
+        log.warning("%s: removed the unfinished copy %s left by an interrupted backup", target, stale.name)
+    temporary = temporary_of(target)
     os.close(os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_TRUNC, FILE_MODE))  # SQLite's own files follow its mode
     os.chmod(temporary, FILE_MODE)
     copy = sqlite3.connect(str(temporary))
@@ -39,7 +46,11 @@ def backup(store, target: str | os.PathLike, today: dt.date) -> Path:
         copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
     finally:
         copy.close()
-    os.replace(temporary, target)
+    try:
+        os.replace(temporary, target)
+    except FileNotFoundError:  # an erasure removed it meanwhile: this copy may still hold the erased person
+        raise BackupError(f"{target}: the copy being written was removed by an erasure running at the same time; "
+                          "run the backup again") from None
     return target
 
 

@@ -44,11 +44,13 @@ def sample_path(settings: dict | None = None) -> Path:
     return path(settings, "POOL_SAMPLE_STORE")
 
 
-def open_store(settings: dict | None = None):
-    """The pool's store for these settings (created on first use)."""
+def open_store(settings: dict | None = None, *, create: bool = False):
+    """The pool's store for these settings. A missing store is refused (StoreMissing, naming the path and
+    the setting) unless `create`: only `vivier pool import`, `pool load-sample` and `pool restore` create
+    one, so that a mistyped VIVIER_POOL never gives an empty store that sends to nobody or loses unsubscribes."""
     from .store import Store
 
-    return Store(path(settings, "POOL_PATH"))
+    return Store(path(settings, "POOL_PATH"), create=create)
 
 
 def load_segments(settings: dict | None = None):

@@ -326,8 +326,8 @@ def import_file(store, path, mapping: Mapping, today: dt.date, *, keep_valid: bo
     if errors and rejects is not None:
         from .privacy import remember_file
 
+        remember_file(store, rejects, "rejects", today)  # noted first: an erasure cleans it, or its unfinished copy
         write_rejects(Path(rejects), rows, errors)
-        remember_file(store, rejects, "rejects", today)  # an erasure cleans it
     with store.transaction():
         suppressed = store.suppression_lookup()  # one query, not one per row, inside the write lock
         for row, incoming, present in valid:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .models import Member, normalise_email
 from .policy import Policy
-from .private import write_private
+from .private import remove_temporaries, write_private
 
 log = logging.getLogger(__name__)
 
@@ -96,34 +96,63 @@ def _without_rows(data: bytes, needles: list[str]) -> tuple[bytes, int]:
     return out.getvalue().encode("utf-8"), dropped
 
 
+class ErasureIncomplete(RuntimeError):
+    """Some noted private files could not be cleaned: `done` lists what was, `problems` what was not and why."""
+
+    def __init__(self, done: list[str], problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.done, self.problems = done, problems
+
+
+def _clean_file(store, path: str, kind: str, email: str, needles: list[str], today: dt.date) -> str | None:
+    """Erase the person from one noted private file; what changed, or None."""
+    if kind == "backup":
+        from .store import Store
+
+        with Store(path, create=False, backup=True) as backup:
+            if backup.find_by_email(email) is not None:
+                erase(backup, email, today)
+                return f"erased from the backup {path}"
+        return None
+    data = Path(path).read_bytes()
+    if not any(needle.encode("utf-8") in data.lower() for needle in needles):
+        return None
+    if kind == "export":
+        os.unlink(path)
+        _forget(store, path)
+        return f"removed the export {path}"
+    kept, dropped = _without_rows(data, needles)
+    write_private(path, kept)
+    return f"{path}: {dropped} rejected row(s) removed"
+
+
 def erase_from_files(store, email: str, member_id: str | None, today: dt.date) -> list[str]:
     """Clean every noted private file of one person: an export about them is deleted, their rows
-    leave a rejects file, and they are erased from each backup. Returns what changed."""
+    leave a rejects file, and they are erased from each backup; the temporary copies an interrupted
+    writer left beside a file (`.NAME.PID.tmp`, a full copy) are deleted. Returns what changed (a
+    noted file that is gone is said too); raises ErasureIncomplete, after trying every file, when
+    some could not be cleaned."""
+    from .store import StoreError
+
     needles = [normalise_email(email)] + ([member_id.lower()] if member_id else [])
-    done = []
+    done, problems = [], []
     for path, kind in known_files(store):
+        for leftover in remove_temporaries(path):
+            done.append(f"removed {leftover}, an unfinished copy of the {kind} {path} left by an interrupted write")
         if not os.path.exists(path):
             _forget(store, path)
+            done.append(f"the {kind} {path} noted in the store is missing (moved or deleted?): no longer tracked; "
+                        "if it was moved, erase the person from that copy yourself")
             continue
-        if kind == "backup":
-            from .store import Store
-
-            with Store(path) as backup:
-                if backup.find_by_email(email) is not None:
-                    erase(backup, email, today)
-                    done.append(f"erased from the backup {path}")
+        try:
+            changed = _clean_file(store, path, kind, email, needles, today)
+        except (StoreError, OSError) as exc:
+            problems.append(str(exc) if isinstance(exc, StoreError) else f"{path}: cannot clean the {kind} ({exc})")
             continue
-        data = Path(path).read_bytes()
-        if not any(needle.encode("utf-8") in data.lower() for needle in needles):
-            continue
-        if kind == "export":
-            os.unlink(path)
-            _forget(store, path)
-            done.append(f"removed the export {path}")
-        else:
-            kept, dropped = _without_rows(data, needles)
-            write_private(path, kept)
-            done.append(f"{path}: {dropped} rejected row(s) removed")
+        if changed:
+            done.append(changed)
+    if problems:
+        raise ErasureIncomplete(done, problems)
     return done
 
 

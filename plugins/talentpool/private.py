@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -48,6 +49,31 @@ def restrict(path: str | os.PathLike, mode: int = FILE_MODE) -> None:
             os.chmod(path, mode)
 
 
+def temporary_of(path: Path) -> Path:
+    """The temporary name this process writes `path` under before renaming it into place."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def temporaries_of(path: str | os.PathLike) -> list[Path]:
+    """Every temporary copy of `path` left beside it (`.NAME.PID.tmp`): by a writer still running, or by
+    one killed before its rename. Each is a full or partial copy of the private data."""
+    path = Path(path)
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.\d+\.tmp(-journal|-wal|-shm)?")
+    with contextlib.suppress(OSError):
+        return sorted(p for p in path.parent.iterdir() if pattern.fullmatch(p.name))
+    return []
+
+
+def remove_temporaries(path: str | os.PathLike) -> list[Path]:
+    """Delete the temporary copies of `path` left by interrupted writers; returns those removed."""
+    removed = []
+    for found in temporaries_of(path):
+        with contextlib.suppress(FileNotFoundError):
+            found.unlink()
+            removed.append(found)
+    return removed
+
+
 def write_private(path: str | os.PathLike, data: bytes | str) -> Path:
     """Write `data` atomically (temporary file, then rename) as a 0600 file in a 0700 folder (created if missing)."""
     path = Path(path)
@@ -55,7 +81,7 @@ def write_private(path: str | os.PathLike, data: bytes | str) -> Path:
         data = data.encode("utf-8")
     if not path.parent.exists():
         make_private_dir(path.parent)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = temporary_of(path)
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
     try:
         with os.fdopen(fd, "wb") as handle:

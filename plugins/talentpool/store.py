@@ -143,17 +143,62 @@ def _create_private(path: Path) -> None:
 
 
 class StoreError(RuntimeError):
-    """The store file cannot be used: not a database, damaged, or from a newer Vivier."""
+    """The store file cannot be used: missing, not writable, not a database, damaged, or from a newer Vivier."""
+
+
+class StoreMissing(StoreError):
+    """No store at the configured path (only the commands that create a store may create it)."""
+
+
+class StoreNotWritable(StoreError):
+    """The file or its folder is read-only for this process: a permission problem, not a damaged store."""
+
+
+SETTING_HINT = "VIVIER_POOL (or POOL_PATH in the settings)"
+CREATED_BY = ("a store is created only by `vivier pool import FILE --mapping NAME` (your real pool), "
+              "`vivier pool load-sample` (the fictional sample) or `vivier pool restore BACKUP`")
+
+
+def _read_only(path: Path, text: str) -> bool:
+    """Whether an SQLite error on `path` comes from a file or folder this process may not write."""
+    if any(word in text.lower() for word in ("readonly", "read-only", "unable to open", "permission")):
+        return True
+    return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
+def unusable(path: Path, exc: Exception, *, backup: bool = False) -> StoreError:
+    """The StoreError for an SQLite error on `path`, saying what is wrong and what to do about it."""
+    what = "backup" if backup else "member store"
+    if _read_only(path, str(exc)):
+        return StoreNotWritable(
+            f"{path}: cannot write to this {what} (SQLite: {exc}): the file, its -wal/-shm files or its folder "
+            f"{path.parent} are read-only for this account. Check their owner and mode (`ls -l`, and `lsattr` for "
+            "an immutable flag), then run the command again. The file is not damaged: do not restore a backup over it")
+    if backup:
+        return StoreError(f"{path}: this backup is not a usable member store (SQLite: {exc}): it is damaged or "
+                          "not a Vivier store; delete it (it cannot be restored) or make a new one with `vivier pool backup`")
+    return StoreError(f"{path}: not a usable member store (SQLite: {exc}): the file is damaged or not a Vivier store; "
+                      f"check {SETTING_HINT} names your store, or bring it back with `vivier pool restore BACKUP`")
 
 
 class Store:
-    """The talent pool on SQLite; `Store(path)` or `Store.open(path)`, usable as a context manager."""
+    """The talent pool on SQLite; `Store(path)` or `Store.open(path)`, usable as a context manager.
 
-    def __init__(self, path: str | os.PathLike):
+    `create=False` refuses a missing file (StoreMissing) instead of creating an empty store:
+    everything but the commands meant to create a store opens it that way (`config.open_store`).
+    `backup=True` words errors for a backup file rather than the configured store.
+    """
+
+    def __init__(self, path: str | os.PathLike, *, create: bool = True, backup: bool = False):
         self.path = Path(path)
         self._conn = None
         self._depth = 0
         self._salt_value: str | None = None
+        self._backup = backup
+        if not create and not self.path.is_file():
+            raise StoreMissing(
+                f"{self.path}: no member store there (the file does not exist), so nothing can be read or recorded; "
+                f"check {SETTING_HINT} names your store; {CREATED_BY}")
         # Personal data: the file is 0600 in a 0700 folder. SQLite creates its -wal, -shm and
         # -journal files with the database file's permissions (no process-wide umask change,
         # which would also reach files other threads write, such as the public site's).
@@ -161,9 +206,9 @@ class Store:
         _create_private(self.path)
         for suffix in ("", "-wal", "-shm", "-journal"):
             restrict(f"{self.path}{suffix}")
-        self._conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        self._conn.row_factory = sqlite3.Row
         try:
+            self._conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            self._conn.row_factory = sqlite3.Row
             self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = NORMAL")
@@ -174,12 +219,11 @@ class Store:
             self.close()
             if isinstance(exc, StoreError):
                 raise
-            raise StoreError(f"{self.path}: not a usable member store (SQLite: {exc}); check VIVIER_POOL "
-                             "(or POOL_PATH) names the store, or bring it back with `vivier pool restore BACKUP`") from exc
+            raise unusable(self.path, exc, backup=backup) from exc
 
     @classmethod
-    def open(cls, path: str | os.PathLike) -> Store:
-        return cls(path)
+    def open(cls, path: str | os.PathLike, **options) -> Store:
+        return cls(path, **options)
 
     def __enter__(self) -> Store:
         return self
@@ -213,11 +257,20 @@ class Store:
         self._depth = 1
         try:
             yield self._conn
-        except BaseException:
+        except BaseException as exc:
             self._conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError) and _read_only(self.path, str(exc)):
+                raise unusable(self.path, exc, backup=self._backup) from exc
             raise
         else:
-            self._conn.execute("COMMIT")
+            try:
+                self._conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                if not _read_only(self.path, str(exc)):
+                    raise
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+                raise unusable(self.path, exc, backup=self._backup) from exc
         finally:
             self._depth = 0
 

@@ -154,10 +154,12 @@ def test_the_built_in_server_drops_stalled_clients(community_settings, mailbox):
 
 
 def test_cli_unsubscribe_with_a_non_ascii_token_says_so_and_changes_nothing(tmp_path, monkeypatch):
+    from talentpool.store import Store
     from tests.conftest import ROOT
     from vivier.cli import cli
 
     monkeypatch.setenv("VIVIER_POOL", str(tmp_path / "pool.sqlite3"))
+    Store(tmp_path / "pool.sqlite3").close()  # the store exists: only the token is wrong
     result = CliRunner().invoke(cli, ["-s", str(ROOT / "pelicanconf.py"), "pool", "unsubscribe", "--token", "abc.dé"])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # a message, not a traceback
     assert "was not issued with this VIVIER_SECRET or was altered" in result.output and "nothing changed" in result.output

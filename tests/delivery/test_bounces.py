@@ -143,6 +143,7 @@ def test_a_maildir_and_an_imap_mailbox_give_the_same_result(tmp_path, pool):
 
 
 def test_an_unreadable_source_is_named(tmp_path):
+    Store(tmp_path / "pool.sqlite3").close()  # the store exists: only the source is wrong
     result = vivier("bounces", "import", "no/such/mbox", pool_path=tmp_path / "pool.sqlite3")
     assert result.exit_code == 1 and "no/such/mbox: no such file or folder" in result.stderr
 

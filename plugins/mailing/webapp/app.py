@@ -14,6 +14,8 @@ import importlib
 import logging
 from urllib.parse import urlsplit
 
+from talentpool.store import StoreError
+
 from . import pages
 from .config import load_settings
 from .http import BadRequest, Request, Response
@@ -34,7 +36,8 @@ ROUTES: list[tuple[str, str]] = [
 
 
 def health(app, request: Request) -> Response:
-    """For load balancers and function platforms: the store opens, the app answers."""
+    """For load balancers and function platforms: the store opens, the app answers (503 when the store is
+    missing or cannot be opened)."""
     with app.open_store():
         pass
     return Response(200, b"ok\n", content_type="text/plain; charset=utf-8")
@@ -113,6 +116,12 @@ class WebApp:
                 response = handler(self, request)
         except BadRequest as exc:
             response = self.render("message.html", self.default_lang, exc.status, key="bad_request", detail=str(exc))
+        except StoreError as exc:
+            # Missing, read-only or damaged store: say the request was NOT recorded (never confirm an unsubscribe
+            # that is lost); 503 so that a mail client retries a one-click unsubscribe and a health check fails.
+            # The message names the file and the fix, never a person.
+            log.error("%s %s not recorded: %s", method, environ.get("PATH_INFO"), exc)
+            response = self.render("message.html", self.default_lang, 503, key="not_recorded")
         except Exception:
             log.exception("error while answering %s %s", method, environ.get("PATH_INFO"))
             response = self.render("message.html", self.default_lang, 500, key="error")

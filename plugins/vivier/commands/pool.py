@@ -86,7 +86,7 @@ def import_command(ctx, file, mapping_name, keep_valid, rejects, dry_run, undate
     if store_path == config.sample_path(settings):
         fail(f"{store_path} is the fictional sample store: a real export never goes there. Choose your real store "
              "explicitly, e.g. `export VIVIER_POOL=/srv/vivier/pool.sqlite3` (outside the repository), then import again")
-    with config.open_store(settings) as store:
+    with config.open_store(settings, create=True) as store:
         if is_sample_store(store):
             fail(f"{store_path} is marked as the fictional sample store: a real export never goes there. "
                  "Point VIVIER_POOL at your real store (a new file is created on the first import)")
@@ -118,7 +118,7 @@ def load_sample_command(ctx, today):
     members = config.path(settings, "POOL_SAMPLE_PATH")
     messages = config.path(settings, "POOL_SAMPLE_MESSAGES_PATH")
     store_path = config.path(settings, "POOL_PATH")
-    with config.open_store(settings) as store:
+    with config.open_store(settings, create=True) as store:
         try:
             # The sample is dated relative to its reference day; never reject it for being "in the future".
             result, recorded = load_sample(store, members, messages, mapping, max(day, REFERENCE_DAY))
@@ -171,11 +171,15 @@ def erase_command(ctx, email, yes, today):
         click.confirm(f"Erase everything held on {email}? This cannot be undone", abort=True)
     from mailing.plan.format import outbox_root
     from mailing.outbox_erase import erase_from_outbox
-    from talentpool.privacy import erase_from_files
+    from talentpool.privacy import ErasureIncomplete, erase_from_files
 
+    problems = []
     with config.open_store(settings) as store:
         member = erase(store, email, day)
-        files = erase_from_files(store, email, member.id if member else None, day)
+        try:
+            files = erase_from_files(store, email, member.id if member else None, day)
+        except ErasureIncomplete as exc:  # the rest is erased: say what, then what is left and how to finish
+            files, problems = exc.done, exc.problems
     outbox = outbox_root(settings)
     removed = erase_from_outbox(outbox, member.id if member else None, email)
     if member is None:
@@ -189,6 +193,11 @@ def erase_command(ctx, email, yes, today):
         click.echo(f"  outbox {outbox}: nothing about them")
     for line in files:
         click.echo(f"  {line}")
+    if problems:
+        fail(f"the erasure of {email} is INCOMPLETE: {len(problems)} file(s) could not be cleaned and may still hold "
+             "the person:\n" + "\n".join(f"  {problem}" for problem in problems)
+             + f"\nFix that, then run `vivier pool erase {shlex.quote(email)} --yes` again (it is safe to repeat) "
+             "to finish the erasure")
     click.echo("Copies made outside Vivier (a file you moved or mailed, a backup not made by `vivier pool backup`) "
                "are not known to it: delete the person from them too.")
 
@@ -212,8 +221,8 @@ def export_command(ctx, email, output):
         data = export(store, email, policy)
         suppressed = store.suppression_entry(email)
         if data is not None and output:
+            remember_file(store, output, "export", day)  # noted first: an erasure deletes it, or its unfinished copy
             write_private(output, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
-            remember_file(store, output, "export", day)  # an erasure deletes it
     if data is None:
         fail(f"{email} is not in the pool" + (
             f" (the address is suppressed: {suppressed['reason']} on {suppressed['at']}"
@@ -318,7 +327,7 @@ def restore_command(ctx, file, yes):
     if not yes:
         click.confirm(f"Replace everything in {store_path} by {file} ({members} member(s))?", abort=True)
     try:
-        with config.open_store(settings) as store:
+        with config.open_store(settings, create=True) as store:
             restore(store, file)
     except BackupError as exc:
         fail(str(exc))

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.webapp.gunicorn import stop
 
 DECAP_SERVER = ROOT / "editor" / "node_modules" / "decap-server" / "dist" / "index.js"
 BUNDLE = ROOT / "editor" / "node_modules" / "decap-cms" / "dist" / "decap-cms.js"
@@ -65,10 +66,5 @@ def decap_server(repo: Path):
             pytest.fail("decap-server did not answer on " + url)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=10)
         process.stdout.close()

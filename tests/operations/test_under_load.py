@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
@@ -26,12 +25,12 @@ from talentpool.store import Store
 from tests.conftest import ROOT
 from tests.delivery.smtpserver import smtp_server
 from tests.mailing.test_engine import World
+from tests.webapp.gunicorn import GUNICORN, gunicorn
 
 MEMBERS = 5300  # the newsletter's plan holds 5,000 or more of them (a few are its hold-out group)
 UNSUBSCRIBES = 150
 SIGN_UPS = 40
 SECRET = "load-test-secret"
-GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 
 
 def _pool(world) -> list[str]:
@@ -47,42 +46,6 @@ def _pool(world) -> list[str]:
                 stage="sourced", source="career_site", consents={"newsletter": joined}, created=joined))
             ids.append(member.id)
     return ids
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Gunicorn:
-    """The web application as deployed (deploy/systemd/vivier-webapp.service), 4 workers on 127.0.0.1."""
-
-    def __init__(self, world, env):
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = world.base / "gunicorn.log"
-        self.process = subprocess.Popen(
-            [GUNICORN, "--workers", "4", "--bind", f"127.0.0.1:{self.port}", "--timeout", "60",
-             "mailing.webapp.wsgi:application"],
-            cwd=ROOT, env={**env, "VIVIER_SETTINGS": str(world.conf)}, stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.base}/inscription", timeout=5).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.2)
-        self.stop()
-        raise AssertionError(f"gunicorn did not start: {self.log.read_text()[-3000:]}")
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 @pytest.mark.skipif(not os.path.exists(GUNICORN), reason="gunicorn is a dependency: make test-deps installs it")
@@ -104,8 +67,7 @@ def test_unsubscribes_and_sign_ups_during_a_5000_member_daily_are_honoured_none_
                        "COMMUNITY_RATE_PER_CLIENT = 1000\nCOMMUNITY_RATE_OVERALL = 1000\n")
         rcpt_at: dict[str, list[float]] = {}
         recorder.on_rcpt = lambda address: rcpt_at.setdefault(address, []).append(time.time())
-        app = Gunicorn(world, env)
-        try:
+        with gunicorn({**env, "VIVIER_SETTINGS": str(world.conf)}, tmp_path / "gunicorn.log", workers=4) as base:
             daily = subprocess.Popen([sys.executable, "-m", "vivier", "--settings", str(world.conf), "daily"], cwd=ROOT,
                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             deadline = time.monotonic() + 600
@@ -113,7 +75,7 @@ def test_unsubscribes_and_sign_ups_during_a_5000_member_daily_are_honoured_none_
                 time.sleep(0.05)  # the build is done and the send is under way
 
             def unsubscribe(chunk):
-                with httpx.Client(base_url=app.base, timeout=60) as client:
+                with httpx.Client(base_url=base, timeout=60) as client:
                     for member_id in chunk:
                         token = signer.make("unsubscribe", member_id, "2026-12-data-cloud")
                         response = client.post("/desabonnement", params={"t": token}, data={"List-Unsubscribe": "One-Click"})
@@ -124,7 +86,7 @@ def test_unsubscribes_and_sign_ups_during_a_5000_member_daily_are_honoured_none_
                             failures.append(f"unsubscribe {member_id}: {response.status_code} {response.text[:200]}")
 
             def sign_up(first):
-                with httpx.Client(base_url=app.base, timeout=60) as client:
+                with httpx.Client(base_url=base, timeout=60) as client:
                     for n in range(first, SIGN_UPS, 2):
                         response = client.post("/inscription", data={
                             "email": f"nouvelle.{n}@inscription.example", "first_name": "Zoé", "language": "fr",
@@ -143,8 +105,6 @@ def test_unsubscribes_and_sign_ups_during_a_5000_member_daily_are_honoured_none_
                 client.join(timeout=600)
             out, err = daily.communicate(timeout=900)
             sending_when_done = len(recorder.messages)
-        finally:
-            app.stop()
 
     assert daily.returncode == 0, out[-3000:] + err[-3000:]
     assert not failures and answers == {200: UNSUBSCRIBES + SIGN_UPS}, (failures[:5], answers)

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,11 +21,11 @@ from mailing.webapp.serve import running
 from talentpool.store import Store, StoreMissing, StoreNotWritable
 from tests.conftest import ROOT, TODAY
 from tests.talentpool.conftest import make_member
+from tests.webapp.gunicorn import GUNICORN, gunicorn
 from vivier.config import load_settings
 
 CONF = str(ROOT / "pelicanconf.py")
 SECRET = "guard-test-secret"
-GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
 EMAIL = "lea.garnier@example.org"
 ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 
@@ -133,45 +131,12 @@ def test_web_app_answers_503_and_records_nothing_when_the_store_is_missing(tmp_p
     assert str(where) in logged and "VIVIER_POOL" in logged
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def gunicorn(env: dict, log: Path):
-    port = _free_port()
-    process = subprocess.Popen(
-        [GUNICORN, "--workers", "1", "--bind", f"127.0.0.1:{port}", "mailing.webapp.wsgi:application"],
-        cwd=ROOT, env={**os.environ, **env, "VIVIER_SECRET": SECRET}, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{base}/inscription", timeout=5)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(f"gunicorn did not start: {log.read_text()[-3000:]}") from None
-                time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.mark.skipif(not os.path.exists(GUNICORN), reason="gunicorn is a dependency: make test-deps installs it")
 def test_gunicorn_with_a_missing_store_never_confirms_an_unsubscribe(tmp_path):
     where = tmp_path / "vlmissing" / "pool.sqlite3"
     token = Signer(SECRET.encode()).make("unsubscribe", "m-lea", "2026-11-talents")
     log = tmp_path / "gunicorn.log"
-    with gunicorn({"VIVIER_POOL": str(where)}, log) as base:
+    with gunicorn({"VIVIER_POOL": str(where), "VIVIER_SECRET": SECRET}, log) as base:
         answer = httpx.post(f"{base}/desabonnement", params={"t": token}, data=ONE_CLICK)
         health = httpx.get(f"{base}/healthz")
     assert answer.status_code == 503 and "Demande non enregistrée" in answer.text
@@ -299,3 +264,23 @@ def test_a_damaged_store_still_points_at_the_setting_and_a_restore(tmp_path):
     assert result.exit_code == 1
     assert f"{store}: not a usable member store" in result.output and "damaged" in result.output
     assert "VIVIER_POOL" in result.output and "vivier pool restore BACKUP" in result.output
+
+
+def test_a_build_without_a_store_builds_the_site_plans_no_mail_and_creates_no_store(tmp_path):
+    # An editor's or a CI build with no pool (or a mistyped VIVIER_POOL): the pages are published, no
+    # mail is planned to an empty pool, nothing is created, an earlier outbox is left as it is, and it says so.
+    from tests.conftest import run_pelican
+
+    where = tmp_path / "typo" / "pool.sqlite3"
+    outbox = tmp_path / "outbox"
+    earlier = outbox / "2026-11-old-plan"
+    earlier.mkdir(parents=True)
+    (earlier / "plan.json").write_text('{"plan_id": "2026-11-old-plan", "message_kind": "newsletter", "format": 2}')
+    result = run_pelican(ROOT / "content", tmp_path / "output",
+                         env={"VIVIER_POOL": str(where), "VIVIER_OUTBOX": str(outbox), "VIVIER_MAIL_PLANNING": "on"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "output" / "index.html").is_file()
+    assert "no member store here: no mail was planned" in result.stdout + result.stderr
+    assert not where.exists() and not (tmp_path / "typo").exists()
+    assert sorted(p.name for p in outbox.iterdir()) == ["2026-11-old-plan"]  # nothing planned, nothing withdrawn
+    assert not (earlier / "withdrawn.json").exists()

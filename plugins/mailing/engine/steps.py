@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from careers.dates import today
 from careers.report import get_report
@@ -23,8 +24,26 @@ def planning_on(settings: dict) -> bool:
 
 
 def _wanting(kinds: list, settings: dict) -> list:
-    """The kinds that need the store: none when planning is off, so the store is never opened."""
-    return [kind for kind in kinds if kind.wants_store()] if planning_on(settings) else []
+    """The kinds that need the store: none when planning is off or there is no store, so it is never opened."""
+    if not planning_on(settings):
+        return []
+    wanting = [kind for kind in kinds if kind.wants_store()]
+    return wanting if wanting and _store_here(settings) else []
+
+
+def _store_here(settings: dict) -> bool:
+    """Whether the member store exists; when it does not, the site is built and no mail is planned (a build never
+    creates a store: a mistyped VIVIER_POOL must not plan to an empty pool)."""
+    from talentpool import config as pool_config
+
+    where = pool_config.path(settings, "POOL_PATH")
+    if Path(where).exists():
+        return True
+    report = get_report(settings)
+    if not any(p.path == str(where) and p.field == "POOL_PATH" for p in report.problems):  # said once per build
+        report.warning(str(where), "POOL_PATH", "no member store here: no mail was planned; load the sample "
+                       "(`vivier pool load-sample`) or import your pool, or check VIVIER_POOL")
+    return False
 
 
 def read_and_plan(kinds: list, settings: dict) -> None:
@@ -81,7 +100,7 @@ def write(kinds: list, settings: dict, writer) -> list[str]:
     finally:
         if store is not None:
             store.close()
-    if planning_on(settings):  # a build that plans nothing withdraws nothing either
+    if planning_on(settings) and _store_here(settings):  # a build that plans nothing withdraws nothing either
         withdraw_stale(kinds, settings, set(written))
     return written
 

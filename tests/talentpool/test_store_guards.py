@@ -92,6 +92,7 @@ def test_store_missing_is_refused_without_creating_anything(tmp_path):
     ("pool", "renewals"),
     ("audience", "list"),
     ("report", "kpis"),
+    ("daily",),
 ])
 def test_cli_commands_refuse_a_missing_store_with_one_clear_error_and_create_nothing(tmp_path, args):
     where = tmp_path / "typo" / "pool.sqlite3"

@@ -64,6 +64,8 @@ def daily(ctx, today):
     settings = settings_from(ctx)
     mailing_settings.apply_defaults(settings)
     store_path = config.path(settings, "POOL_PATH")
+    if not os.path.exists(store_path):  # refused before the lock, which would create the store's folder
+        config.open_store(settings).close()  # raises StoreMissing: one error line, exit 1, nothing created
     day = build_today(settings).isoformat()
     started = dt.datetime.now(site_zone(settings))  # the real time: one report per run (pinned days included)
     steps: list[dict] = []

@@ -71,14 +71,3 @@ def _tracked_by_git(folder: Path) -> bool:
     except (OSError, subprocess.SubprocessError):
         return False
     return ignored.returncode != 0
-
-
-def write_private(path: Path, text: str) -> Path:
-    """Write `text` to a file only its owner can read (0600), replacing it whole."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    os.chmod(temporary, 0o600)
-    os.replace(temporary, path)
-    return path

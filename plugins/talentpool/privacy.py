@@ -59,7 +59,7 @@ def erase(store, email: str, today: dt.date) -> Member | None:
 
 # --- private files written outside the store (exports, rejects, backups) ------------------
 
-FILE_KINDS = ("export", "rejects", "backup")
+FILE_KINDS = ("export", "rejects", "backup", "fit list")
 
 
 def remember_file(store, path, kind: str, today: dt.date) -> None:
@@ -123,7 +123,7 @@ def _clean_file(store, path: str, kind: str, email: str, needles: list[str], tod
         return f"removed the export {path}"
     kept, dropped = _without_rows(data, needles)
     write_private(path, kept)
-    return f"{path}: {dropped} rejected row(s) removed"
+    return f"{path}: {dropped} rejected row(s) removed" if kind == "rejects" else f"{path}: {dropped} row(s) of the {kind} removed"
 
 
 def erase_from_files(store, email: str, member_id: str | None, today: dt.date) -> list[str]:

@@ -109,6 +109,13 @@ def test_job_fit_counts_match_an_independent_count(tmp_path, pool):
     assert {r["email"] for r in listed if r["fits"] == "all"} == emails["all"]
     assert {r["email"] for r in listed if r["fits"] == "all but one"} == emails["one"]
 
+    # The list is a private file about people: erasing one of them cleans it too.
+    gone = sorted(emails["all"])[0]
+    erased = vivier("--settings", str(conf), "pool", "erase", gone, "--yes", env={"VIVIER_FIT_LISTS": str(lists)})
+    assert erased.returncode == 0, erased.stdout + erased.stderr
+    assert f"{written}: 1 row(s) of the fit list removed" in erased.stdout
+    assert gone.encode() not in written.read_bytes().lower() and len(listed) - 1 == len(list(csv.DictReader(open(written))))
+
 
 def test_the_single_must_have_that_excludes_the_most(tmp_path, pool):
     from staffing.fit import pool_fit

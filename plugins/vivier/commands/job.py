@@ -68,6 +68,9 @@ def fit(ctx, file, write_list, kind, today):
     """How many eligible members fit FILE's must-haves: counts by segment and city, never names."""
     from staffing import settings as staffing_settings
     from staffing.fit import member_list_csv, min_group, pool_fit
+    from talentpool import config
+    from talentpool.privacy import remember_file
+    from talentpool.private import write_private
 
     settings, day = settings_and_today(ctx, today)
     skills = _must_haves(file)
@@ -81,7 +84,10 @@ def fit(ctx, file, write_list, kind, today):
             folder = staffing_settings.private_folder(settings, "STAFFING_LISTS_PATH", create=True)
         except staffing_settings.StaffingSettingsError as exc:
             fail(str(exc))
-        target = staffing_settings.write_private(folder / f"{file.stem}-{day.isoformat()}.csv", member_list_csv(report))
+        target = folder / f"{file.stem}-{day.isoformat()}.csv"
+        with config.open_store(settings) as store:  # noted before it is written: an erasure cleans it, or its leftover
+            remember_file(store, target, "fit list", day)
+        write_private(target, member_list_csv(report))
         out().print(f"member list (private, 0600): {target} — {len(report.fitting)} member(s)")
 
 

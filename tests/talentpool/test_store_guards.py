@@ -285,3 +285,18 @@ def test_a_build_without_a_store_builds_the_site_plans_no_mail_and_creates_no_st
     assert not where.exists() and not (tmp_path / "typo").exists()
     assert sorted(p.name for p in outbox.iterdir()) == ["2026-11-old-plan"]  # nothing planned, nothing withdrawn
     assert not (earlier / "withdrawn.json").exists()
+
+
+def test_an_import_dry_run_never_creates_a_store(tmp_path):
+    header = ("Email;First name;Last name;Language;City;Country;Tags;Department;Job;Stage;Source;Created at;"
+              "Last reply at;Stage changed at;Newsletter consent;Job alert consent;Unsubscribed at")
+    export = tmp_path / "export.csv"
+    export.write_text(header + "\nnoemie.vasseur@example.org;Noémie;Vasseur;Français;Lyon;France;;;;Talent pool;"
+                      "Career site;2026-05-02;;;;;\n", encoding="utf-8")
+    where = tmp_path / "typo" / "pool.sqlite3"
+    result = cli({"VIVIER_POOL": str(where)}, "pool", "import", str(export), "--mapping", "teamtailor", "--dry-run")
+    assert result.exit_code == 1, result.output
+    assert "a dry run compares the file with an existing store and creates nothing" in result.output
+    assert not where.exists() and not (tmp_path / "typo").exists()
+    created = cli({"VIVIER_POOL": str(where)}, "pool", "import", str(export), "--mapping", "teamtailor")
+    assert created.exit_code == 0 and where.exists(), created.output  # the real import creates it

@@ -86,7 +86,10 @@ def import_command(ctx, file, mapping_name, keep_valid, rejects, dry_run, undate
     if store_path == config.sample_path(settings):
         fail(f"{store_path} is the fictional sample store: a real export never goes there. Choose your real store "
              "explicitly, e.g. `export VIVIER_POOL=/srv/vivier/pool.sqlite3` (outside the repository), then import again")
-    with config.open_store(settings, create=True) as store:
+    if dry_run and not Path(store_path).exists():
+        fail(f"{store_path}: no member store there; a dry run compares the file with an existing store and creates "
+             "nothing: check VIVIER_POOL, or import without --dry-run to create the store")
+    with config.open_store(settings, create=not dry_run) as store:
         if is_sample_store(store):
             fail(f"{store_path} is marked as the fictional sample store: a real export never goes there. "
                  "Point VIVIER_POOL at your real store (a new file is created on the first import)")

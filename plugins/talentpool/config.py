@@ -31,6 +31,8 @@ def path(settings: dict | None, key: str) -> Path:
     value = settings.get(key)
     if not value and key == "POOL_PATH":
         value = os.environ.get("VIVIER_POOL")
+        if not value:  # no real store chosen: the sample store, wherever it was put (VIVIER_SAMPLE_POOL too)
+            return path(settings, "POOL_SAMPLE_STORE")
     if not value and key == "POOL_SAMPLE_STORE":
         value = os.environ.get("VIVIER_SAMPLE_POOL")
     value = Path(value or DEFAULTS[key]).expanduser()

@@ -300,3 +300,15 @@ def test_an_import_dry_run_never_creates_a_store(tmp_path):
     assert not where.exists() and not (tmp_path / "typo").exists()
     created = cli({"VIVIER_POOL": str(where)}, "pool", "import", str(export), "--mapping", "teamtailor")
     assert created.exit_code == 0 and where.exists(), created.output  # the real import creates it
+
+
+def test_without_vivier_pool_every_command_uses_the_sample_store_where_make_site_put_it(tmp_path, monkeypatch):
+    from talentpool import config
+
+    monkeypatch.delenv("VIVIER_POOL", raising=False)
+    monkeypatch.setenv("VIVIER_SAMPLE_POOL", str(tmp_path / "s2" / "pool.sqlite3"))
+    settings = {"PROJECT_ROOT": str(tmp_path)}
+    assert config.path(settings, "POOL_PATH") == config.sample_path(settings) == tmp_path / "s2" / "pool.sqlite3"
+    monkeypatch.setenv("VIVIER_POOL", str(tmp_path / "real.sqlite3"))  # a real store is chosen explicitly
+    assert config.path(settings, "POOL_PATH") == tmp_path / "real.sqlite3"
+    assert config.path({**settings, "POOL_PATH": "x.sqlite3"}, "POOL_PATH") == tmp_path / "x.sqlite3"

@@ -92,8 +92,10 @@ def _read(path: Path, vocabulary, max_must_have: int):
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
-        return None, [f"{where}: not valid YAML ({getattr(exc, 'problem', None) or 'syntax error'}); "
-                      "write one 'field: value' per line"]
+        # YAML's own words may quote the line's text (an alias named after the client): never repeated.
+        what = re.sub(r"'[^']*'|\"[^\"]*\"", "…", str(getattr(exc, "problem", None) or "syntax error"))
+        return None, [f"{where}: not valid YAML ({what}); write one 'field: value' per line, and put a value "
+                      "that starts with *, &, !, [, { or a quote between quotes"]
     if not isinstance(node, yaml.MappingNode):
         return None, [f"{path}: expected 'field: value' lines: {', '.join(FIELDS)}"]
     values, lines = {}, {}
@@ -104,6 +106,9 @@ def _read(path: Path, vocabulary, max_must_have: int):
             close = difflib.get_close_matches(key, list(FIELDS), n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             problems.append(f"{path}:{line}: {key}: unknown field; {hint}known fields: {', '.join(FIELDS)}")
+            continue
+        if key in lines:
+            problems.append(f"{path}:{line}: {key}: given a second time (first on line {lines[key]}); keep one")
             continue
         values[key] = _value(value_node)
         lines[key] = line

@@ -85,6 +85,10 @@ def test_bad_forecasts_are_refused_with_file_line_and_fix(tmp_path):
         "profile: Data engineer\nmust_have: [Python, Pyhton]\nplace: Lyon\nstart: 2027-13-01\nprobability: 170\n"
         "clinet: Secret SA\nclient: [Secret SA]\nstatus: maybe\n", encoding="utf-8")
     (folder / "vide.yml").write_text("profile: Data engineer\n", encoding="utf-8")
+    (folder / "alias.yml").write_text("profile: Dev\nmust_have: [Python]\nplace: Lyon, FR\nstart: 2027-03-01\n"
+                                      "probability: 80\nclient: *BanqueSecrete\n", encoding="utf-8")
+    (folder / "deux.yml").write_text("profile: Dev\nmust_have: [Python]\nplace: Lyon, FR\nstart: 2027-03-01\n"
+                                     "probability: 80\nprofile: Ops\n", encoding="utf-8")
     from talentpool.skills import load_vocabulary
 
     with pytest.raises(ForecastError) as caught:
@@ -100,10 +104,13 @@ def test_bad_forecasts_are_refused_with_file_line_and_fix(tmp_path):
         f"{bad}:7: client: write the client's name as plain text (it stays confidential)",
         f"{bad}:8: status: 'maybe' is not one of open, won, lost",
         f"{folder / 'vide.yml'}: must_have: is missing",
+        f"{folder / 'alias.yml'}:6: not valid YAML",  # the client's name in an alias is not repeated
+        f"{folder / 'deux.yml'}:6: profile: given a second time (first on line 1); keep one",
     ]
     for start in expected:
         assert any(p.startswith(start) for p in problems), (start, problems)
     assert not any("Secret" in p for p in problems if ": clinet:" not in p)
+    assert not any("BanqueSecrete" in p for p in problems)
 
     result = vivier("forecast", "check", env={"VIVIER_FORECASTS": str(folder)})
     assert result.returncode == 1 and "mauvais.yml:5: probability" in result.stderr

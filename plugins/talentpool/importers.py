@@ -216,8 +216,9 @@ def parse_row(row: Row, mapping: Mapping, today: dt.date, undated: str = "refuse
                 bad(f"{text!r} is not a valid email address")
             values[name] = text
         elif kind in ("language", "stage", "source", "seniority"):
-            text = text.lower() if kind == "language" else text
             allowed = _VOCABULARIES[kind]
+            # Vivier's own words match whatever their case ("LinkedIn", "Silver_Medalist").
+            text = next((word for word in allowed if word.casefold() == text.casefold()), text)
             if text not in allowed:
                 bad(f"{text!r} is not a known {kind}; use one of {', '.join(allowed)} or translate it under values.{name} in the mapping")
             values[name] = text

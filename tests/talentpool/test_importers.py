@@ -231,3 +231,15 @@ def test_merge_returns_a_copy_and_leaves_the_stored_member_untouched():
     assert merged.consents == {"newsletter": DAY + dt.timedelta(days=1), "job_alerts": DAY}
     merged.withdrawn["newsletter"] = DAY
     assert existing.withdrawn == {"events": DAY}
+
+
+def test_vivier_words_match_whatever_their_case(store, tmp_path, fr_mapping):
+    path = write(tmp_path / "case.csv", [
+        FR_HEADER,
+        "Inès;Morel;ines.morel@example.com;Lyon;Python;Vivier;LinkedIn;03/02/2026;03/02/2026;",
+        "Jules;Perrin;jules.perrin@example.com;Lyon;Java;SILVER_MEDALIST;Salon;03/02/2026;03/02/2026;",
+    ])
+    result = import_file(store, path, fr_mapping, DAY)
+    assert result.added == 2
+    assert store.find_by_email("ines.morel@example.com").source == "linkedin"
+    assert store.find_by_email("jules.perrin@example.com").stage == "silver_medalist"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -69,6 +70,17 @@ def test_audience_commands(run):
     explain = run("audience", "explain", "oceane.maillard@example.org")
     assert explain.exit_code == 0 and "Océane Maillard" in explain.output and "over the frequency budget" in explain.output
     assert run("audience", "check").exit_code == 0
+
+
+def test_explain_shows_a_name_with_a_line_break_or_brackets_on_one_line_as_written(run):
+    from talentpool.models import Member
+
+    with Store(run.pool) as store:
+        store.add(Member(id="", email="bob.qa@example.org", first_name="Bob\nEvil", last_name="[red]Dupont; Jr",
+                         city="Lyon", country="FR", created=dt.date(2026, 5, 2)))
+    explained = run("audience", "explain", "bob.qa@example.org")
+    assert explained.exit_code == 0, explained.output
+    assert explained.output.splitlines()[0].startswith("Bob Evil [red]Dupont; Jr <bob.qa@example.org>")
 
 
 def test_privacy_commands(run, tmp_path):

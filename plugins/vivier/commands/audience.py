@@ -105,7 +105,10 @@ def explain_command(ctx, email, today):
         suppressed = f"; the address is on the suppression list ({info.suppressed})" if info.suppressed else ""
         fail(f"{email} is not in the pool{suppressed}")
     m = info.member
-    console.print(f"[bold]{m.name}[/] <{m.email}> — {m.id}, {m.language}, {m.city or '—'} {m.country}, stage {m.stage}"
+    from rich.markup import escape
+
+    name = escape(" ".join(m.name.split()))  # one line, and a "[" in a name is not read as markup
+    console.print(f"[bold]{name}[/] <{m.email}> — {m.id}, {m.language}, {m.city or '—'} {m.country}, stage {m.stage}"
                   f" since {m.stage_changed or '—'}, source {m.source}")
     consents = ", ".join(f"{k} ({v})" + ("" if m.has_consent(k) else " withdrawn") for k, v in sorted(m.consents.items())) or "none"
     console.print(f"consents: {consents}; last active contact: {m.last_contact or '—'}; unsubscribed: {m.unsubscribed or 'no'}")

@@ -63,6 +63,11 @@ def plan(ctx, slug):
     settings, builds = _builds(ctx)
     build = _find(builds, slug)
     if build.plan is None:
+        from talentpool import config as pool_config
+
+        where = pool_config.path(settings, "POOL_PATH")
+        if not where.exists():
+            raise click.ClickException(f"{slug} has no plan: no member store at {where} (check VIVIER_POOL)")
         raise click.ClickException(f"{slug} has no plan (a draft, or content errors)")
     table = Table("segment", "language", "variant", "subject", "recipients", title=f"Plan of {slug}")
     for (segment, lang, variant), count in build.plan.counts().items():

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import os
 import re
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -83,7 +84,11 @@ def test_job_fit_counts_match_an_independent_count(tmp_path, pool):
     path = write_job(content, "fit-data", Must_have=MUST)
     conf = settings_file(tmp_path, content)
     lists = tmp_path / "private-lists"
-    result = vivier("--settings", str(conf), "job", "fit", str(path), "--list", env={"VIVIER_FIT_LISTS": str(lists)})
+    own = tmp_path / "pool.sqlite3"  # a copy of the session's sample store: this test erases someone from it
+    with sqlite3.connect(os.environ["VIVIER_POOL"]) as shared, sqlite3.connect(own) as copy:
+        shared.backup(copy)
+    env = {"VIVIER_FIT_LISTS": str(lists), "VIVIER_POOL": str(own)}
+    result = vivier("--settings", str(conf), "job", "fit", str(path), "--list", env=env)
     assert result.returncode == 0, result.stderr
     expected, emails = independent_counts(MUST.split(", "))
     assert expected["*", "all"] > 0 and expected["*", "one"] > expected["*", "all"]
@@ -111,7 +116,7 @@ def test_job_fit_counts_match_an_independent_count(tmp_path, pool):
 
     # The list is a private file about people: erasing one of them cleans it too.
     gone = sorted(emails["all"])[0]
-    erased = vivier("--settings", str(conf), "pool", "erase", gone, "--yes", env={"VIVIER_FIT_LISTS": str(lists)})
+    erased = vivier("--settings", str(conf), "pool", "erase", gone, "--yes", env=env)
     assert erased.returncode == 0, erased.stdout + erased.stderr
     assert f"{written}: 1 row(s) of the fit list removed" in erased.stdout
     assert gone.encode() not in written.read_bytes().lower() and len(listed) - 1 == len(list(csv.DictReader(open(written))))

@@ -180,7 +180,7 @@ def job_schema(settings) -> f.Schema:
         f.Field("hiring_manager", f.text(max_length=80), required=True, example="Claire Vasseur, responsable data Nantes"),
         f.Field("signed_off", parse_sign_off, example="",
                 help="who agreed to the must-haves, as what, when, and their hash; never published. "
-                     "Written by `vivier job sign-off FILE --by NAME --as ROLE`, not by hand"),
+                     "Written by the `vivier job sign-off FILE` command (its options: `vivier job sign-off -h`), not by hand"),
         f.Field("apply_url", f.url(), example="https://recrutement.cardamome.example/candidature/CC-2026-014",
                 help="where to apply (or Apply_email)"),
         f.Field("apply_email", f.email(), example="recrutement@cardamome.example", help="where to apply (or Apply_url)"),

@@ -64,7 +64,7 @@ def check_placeholders(job, examples: dict[str, set[str]], report) -> None:
     for name in CHECKED:
         value = _plain(job.metadata.get(name) if name == "summary" else getattr(job, name, None))
         if value and value in examples.get(name, ()):
-            report.error(path, name, f"still holds the example {value!r} that `vivier new job` wrote; write this job's own",
+            report.error(path, name, f"still holds the example {value!r} that `vivier new job` wrote; write this job's own {name}",
                          "", field_line(path, name))
     content = html.unescape(job.content or "") if job.content else ""
     for sections in BODY.values():

@@ -66,6 +66,9 @@ def test_an_unedited_new_job_fails_the_check_field_by_field(content_copy, tmp_pa
     assert created.returncode == 0, created.stderr
     path = content_copy / "jobs" / "ingenieur-qualite.md"
     assert created.stdout.strip() == str(path)
+    guide = path.read_text(encoding="utf-8").split("Field guide", 1)[1]
+    # A command in it can be pasted as written: no option turned into an em-dash ("—by") by the comment's rules.
+    assert "vivier job sign-off FILE" in guide and not re.search(r"—[a-z]", guide)
     result = vivier(content_copy, tmp_path, "check")
     assert result.returncode == 1
     found = {row.split("│")[2].strip(): row for row in rows(result, "jobs/ingenieur-qualite.md")}

@@ -515,9 +515,3 @@ class Store:
             return lambda email: None
         hash_of = self.suppression_hasher()
         return lambda email: found.get(hash_of(email))
-
-    def suppressed_hashes(self, reason: str | None = None) -> set[str]:
-        """Every suppressed hash, or those suppressed for one reason."""
-        if reason is None:
-            return {row[0] for row in self._conn.execute("SELECT hash FROM suppression")}
-        return {row[0] for row in self._conn.execute("SELECT hash FROM suppression WHERE reason = ?", (reason,))}

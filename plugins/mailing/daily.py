@@ -70,8 +70,8 @@ def exit_code(steps: list[dict]) -> int:
 def unknown_in_ledger(store, plan_id: str) -> int:
     """Deliveries of this plan still `unknown` in the ledger, whichever run left them."""
     with store.transaction() as conn:
-        return conn.execute("SELECT COUNT(*) FROM deliveries WHERE plan_id = ? AND status = 'unknown'",
-                            (plan_id,)).fetchone()[0]
+        return conn.scalar("SELECT COUNT(*) FROM deliveries WHERE plan_id = :plan AND status = 'unknown'",
+                           {"plan": plan_id})
 
 
 def write_report(folder: Path, day: str, report: dict, at: dt.datetime) -> tuple[Path, str]:

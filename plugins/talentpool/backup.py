@@ -1,19 +1,23 @@
-"""Backups of the member store with SQLite's online backup API: consistent while others read and write.
+"""Backups of the member store, as SQLite files: consistent while others read and write.
 
-`backup(store, target)` copies the open store, page by page, into a new
-private file (0600 in a 0700 folder) renamed into place once complete
+`backup(store, target)` copies the open store into a new private SQLite file
+(0600 in a 0700 folder): an SQLite store page by page with SQLite's online
+backup API, a PostgreSQL store row by row from one snapshot (`copying`). The
+file is renamed into place once complete
 (the temporaries an interrupted backup of the same file left, a full copy
 each, are removed first; an erasure removes them too);
 `restore(store, source)` checks that the file is a Vivier store, then copies
-it over the open store, which its other users see at once. A backup is noted
+it over the open store (of either kind), which its other users see at once. A backup is noted
 in the store so that an erasure also erases the person from it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -31,7 +35,7 @@ class BackupError(ValueError):
 def backup(store, target: str | os.PathLike, today: dt.date) -> Path:
     """Copy the store into `target` (replaced atomically when it exists); returns its path."""
     target = Path(target).absolute()
-    if target == store.path.absolute():
+    if not store.is_postgres and target == store.path.absolute():
         raise BackupError(f"{target}: a backup cannot overwrite the store it copies; choose another file")
     make_private_dir(target.parent)
     remember_file(store, target, "backup", today)  # noted first: a backup an erasure does not know of never exists
@@ -40,12 +44,15 @@ def backup(store, target: str | os.PathLike, today: dt.date) -> Path:
     temporary = temporary_of(target)
     os.close(os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_TRUNC, FILE_MODE))  # SQLite's own files follow its mode
     os.chmod(temporary, FILE_MODE)
-    copy = sqlite3.connect(str(temporary))
-    try:
-        store.connection.backup(copy)
-        copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
-    finally:
-        copy.close()
+    if store.is_postgres:
+        _copy_rows_into(store, temporary)
+    else:
+        copy = sqlite3.connect(str(temporary))
+        try:
+            store.connection.dbapi.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+        finally:
+            copy.close()
     try:
         os.replace(temporary, target)
     except FileNotFoundError:  # an erasure removed it meanwhile: this copy may still hold the erased person
@@ -78,15 +85,46 @@ def check_backup(source: str | os.PathLike) -> int:
     return members
 
 
+def _copy_rows_into(store, temporary: Path) -> None:
+    """A PostgreSQL store's rows into a new SQLite store file at `temporary`."""
+    from .copying import copy_store
+    from .store import Store
+
+    with Store(temporary, create=True, backup=True) as copy:
+        copy_store(store, copy)
+        copy.connection.self_contained()
+
+
 def restore(store, source: str | os.PathLike) -> int:
     """Replace the store's whole content by the backup's (schema upgraded on the next open); returns its members."""
     members = check_backup(source)
+    if store.is_postgres:
+        _restore_rows(store, Path(source))
+        return members
     if Path(source).absolute() == store.path.absolute():
         raise BackupError(f"{source}: this is the store itself; name a backup file")
     origin = sqlite3.connect(f"file:{Path(source)}?mode=ro", uri=True)
     try:
-        origin.backup(store.connection)
+        origin.backup(store.connection.dbapi)
     finally:
         origin.close()
     store.connection.execute("PRAGMA journal_mode = WAL")
     return members
+
+
+def _restore_rows(store, source: Path) -> None:
+    """A backup file's rows into a PostgreSQL store, in one transaction. The backup is read from a
+    private copy (opening it brings an older schema up to date, which never touches the backup itself)."""
+    from .copying import copy_store
+    from .store import Store
+
+    working = temporary_of(source.absolute().parent / f"restore-{source.name}")
+    shutil.copyfile(source, working)
+    os.chmod(working, FILE_MODE)
+    try:
+        with Store(working, create=False, backup=True) as origin:
+            copy_store(origin, store)
+    finally:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(f"{working}{suffix}")

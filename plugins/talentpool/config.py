@@ -6,12 +6,18 @@ current folder). The store path comes from `POOL_PATH`, else the
 (`POOL_SAMPLE_STORE`, else `VIVIER_SAMPLE_POOL`, else
 `var/sample-pool.sqlite3`) only ever holds the fictional sample: a real pool
 is always chosen explicitly with `VIVIER_POOL`.
+
+A PostgreSQL store is named by a URL (`postgresql://user@host/db`): `path(settings,
+"POOL_PATH")` then gives a `DatabaseUrl`, and the store's private files (daily
+backups and reports) go to `private_dir(settings)` instead of the store's folder.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from .location import DatabaseUrl, is_url
 
 DEFAULTS = {
     "POOL_PATH": "var/sample-pool.sqlite3",
@@ -22,11 +28,13 @@ DEFAULTS = {
     "POOL_SKILLS_PATH": "audiences/skills.yml",
     "POOL_SAMPLE_PATH": "audiences/sample/members.csv",
     "POOL_SAMPLE_MESSAGES_PATH": "audiences/sample/messages.csv",
+    # Where the daily run keeps backups and reports of a PostgreSQL store (an SQLite store's are beside it).
+    "POOL_PRIVATE_DIR": "var/private",
 }
 
 
 def path(settings: dict | None, key: str) -> Path:
-    """The absolute path of one POOL_* setting."""
+    """The absolute path of one POOL_* setting (a `DatabaseUrl` for a PostgreSQL POOL_PATH)."""
     settings = settings or {}
     value = settings.get(key)
     if not value and key == "POOL_PATH":
@@ -35,10 +43,32 @@ def path(settings: dict | None, key: str) -> Path:
             return path(settings, "POOL_SAMPLE_STORE")
     if not value and key == "POOL_SAMPLE_STORE":
         value = os.environ.get("VIVIER_SAMPLE_POOL")
+    if not value and key == "POOL_PRIVATE_DIR":
+        value = os.environ.get("VIVIER_PRIVATE_DIR")
+    if key == "POOL_PATH" and is_url(value):
+        return DatabaseUrl(value)
     value = Path(value or DEFAULTS[key]).expanduser()
     if value.is_absolute():
         return value
     return Path(settings.get("PROJECT_ROOT") or os.getcwd()) / value
+
+
+def is_database(location) -> bool:
+    """Whether a store location is a PostgreSQL database (else an SQLite file)."""
+    return isinstance(location, DatabaseUrl)
+
+
+def private_dir(settings: dict | None = None) -> Path:
+    """The folder of the store's private files written by the daily run (backups, run reports):
+    an SQLite store's own folder, else POOL_PRIVATE_DIR (or VIVIER_PRIVATE_DIR)."""
+    location = path(settings, "POOL_PATH")
+    return path(settings, "POOL_PRIVATE_DIR") if is_database(location) else location.parent
+
+
+def store_name(settings: dict | None = None) -> str:
+    """What the store's backups are named after: the file's stem or the database's name."""
+    location = path(settings, "POOL_PATH")
+    return location.name if is_database(location) else location.stem
 
 
 def sample_path(settings: dict | None = None) -> Path:

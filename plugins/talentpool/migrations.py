@@ -1,9 +1,10 @@
 """The store's schema, as an ordered list of migrations (append only, never edit one).
 
 Migration N (1-based) brings the schema from version N-1 to N; the version is
-SQLite's `PRAGMA user_version`. An entry is a tuple whose steps are SQL
-statements or callables taking the open connection; all run inside one
-transaction with the version bump. To
+kept by the database backend (`talentpool.db`: SQLite's `PRAGMA user_version`,
+PostgreSQL's `meta` row). An entry is a tuple whose steps are SQL statements,
+portable to both databases, or callables taking the open `Database`; all run
+inside one transaction with the version bump. To
 add a table later (the send ledger, for instance), append a new entry at the
 end: existing stores then upgrade on their next open.
 """
@@ -13,9 +14,12 @@ from __future__ import annotations
 import secrets
 
 
-def _salt(conn) -> None:
-    """A per-store random salt for the suppression list's hashes."""
-    conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('suppression_salt', ?)", (secrets.token_hex(16),))
+def _salt(name: str):
+    """A step writing a per-store random salt under `name` (suppression list, community counters)."""
+    def step(conn) -> None:
+        conn.execute("INSERT INTO meta(key, value) VALUES (:key, :value) ON CONFLICT DO NOTHING",
+                     {"key": name, "value": secrets.token_hex(16)})
+    return step
 
 
 MIGRATIONS: list = [
@@ -58,7 +62,7 @@ MIGRATIONS: list = [
             at TEXT NOT NULL
         )""",
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        _salt,
+        _salt("suppression_salt"),
     ),
     # 2 (delivery): the send ledger, one row per (plan, member). Generic on purpose:
     # the pool stores who was handed which planned message and how it went; the
@@ -145,9 +149,9 @@ MIGRATIONS: list = [
         )""",
         """CREATE TABLE community_attempts (
             key TEXT NOT NULL,
-            window TEXT NOT NULL,
+            "window" TEXT NOT NULL,
             count INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (key, window)
+            PRIMARY KEY (key, "window")
         )""",
         """CREATE TABLE job_alerts (
             member_id TEXT NOT NULL,
@@ -157,7 +161,7 @@ MIGRATIONS: list = [
             PRIMARY KEY (member_id, job_reference)
         )""",
         "CREATE INDEX job_alerts_by_plan ON job_alerts(plan_id)",
-        "INSERT OR IGNORE INTO meta(key, value) VALUES ('community_salt', lower(hex(randomblob(16))))",
+        _salt("community_salt"),
     ),
     # 5 (member data safety): the private files the project wrote outside the store (exports,
     # rejects files, backups), so that an erasure finds and cleans every one of them; and
@@ -259,4 +263,17 @@ MIGRATIONS: list = [
             PRIMARY KEY (member_id, forecast_id)
         )""",
     ),
+    # 9 (PostgreSQL as the store): the order rows were written in, which three readers keep
+    # (a rebuilt job-alert digest, who was asked and who answered about a forecast), explicit
+    # instead of SQLite's rowid, which PostgreSQL has no equivalent of.
+    tuple(step for table in ("job_alerts", "forecast_messages", "forecast_answers") for step in (
+        f"ALTER TABLE {table} ADD COLUMN position INTEGER NOT NULL DEFAULT 0",
+        lambda conn, table=table: conn.number_rows(table, "position"),
+        f"CREATE INDEX {table}_by_position ON {table}(position)",
+    )),
 ]
+
+
+def next_position(conn, table: str) -> int:
+    """The `position` the next row written to `table` takes (inside the write transaction that writes it)."""
+    return conn.scalar(f"SELECT COALESCE(MAX(position), 0) FROM {table}") + 1

@@ -27,7 +27,9 @@ def record_stage(store, before: Member | None, after: Member, today: dt.date, *,
     at = after.stage_changed or (after.created if before is None else today)
     with store.transaction() as conn:
         cursor = conn.execute(
-            "INSERT OR IGNORE INTO stage_events(member_id, stage, at, source, campaign) VALUES (?, ?, ?, ?, ?)",
-            (after.id, after.stage, at.isoformat(), source or after.source, (campaign or "").strip()),
+            "INSERT INTO stage_events(member_id, stage, at, source, campaign)"
+            " VALUES (:member, :stage, :at, :source, :campaign) ON CONFLICT DO NOTHING",
+            {"member": after.id, "stage": after.stage, "at": at.isoformat(), "source": source or after.source,
+             "campaign": (campaign or "").strip()},
         )
     return cursor.rowcount == 1

@@ -30,9 +30,7 @@ def address_tables(conn) -> list[str]:
     and the choices until the person confirms. Erase and export cover every
     such table, as they cover every table with a `member_id`.
     """
-    tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-    return [t for t in tables if t != "members"
-            and any(col[1] == "email_key" for col in conn.execute(f'PRAGMA table_info("{t}")'))]
+    return [t for t in conn.table_names() if t != "members" and "email_key" in conn.column_names(t)]
 
 
 def erase(store, email: str, today: dt.date) -> Member | None:
@@ -48,11 +46,9 @@ def erase(store, email: str, today: dt.date) -> Member | None:
         if member is not None:
             store.delete(member.id)
         for table in address_tables(conn):
-            conn.execute(f'DELETE FROM "{table}" WHERE email_key = ?', (key,))
+            conn.execute(f'DELETE FROM "{table}" WHERE email_key = :key', {"key": key})
         store.suppress(email, "erased", today)
-    # Secure delete zeroed the freed pages; fold the write-ahead log (which still holds the old
-    # pages) back into the file and empty it, so that no byte of the person stays on disk.
-    store.connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.scrub()  # no copy of the deleted rows left in the database's own files
     log.info("erased %s member", "one" if member else "no")
     return member
 
@@ -67,10 +63,13 @@ def remember_file(store, path, kind: str, today: dt.date) -> None:
     if kind not in FILE_KINDS:
         raise ValueError(f"unknown private file kind {kind!r}; known: {', '.join(FILE_KINDS)}")
     path = str(Path(path).absolute())
-    if store.connection.execute("SELECT 1 FROM private_files WHERE path = ? AND kind = ?", (path, kind)).fetchone():
+    if store.connection.execute("SELECT 1 FROM private_files WHERE path = :path AND kind = :kind",
+                                {"path": path, "kind": kind}).first():
         return  # known already (a rotating daily backup): no write lock needed
     with store.transaction() as conn:
-        conn.execute("INSERT OR REPLACE INTO private_files(path, kind, written) VALUES (?, ?, ?)", (path, kind, today.isoformat()))
+        conn.execute("INSERT INTO private_files(path, kind, written) VALUES (:path, :kind, :written)"
+                     " ON CONFLICT(path) DO UPDATE SET kind = excluded.kind, written = excluded.written",
+                     {"path": path, "kind": kind, "written": today.isoformat()})
 
 
 def known_files(store) -> list[tuple[str, str]]:
@@ -81,7 +80,7 @@ def known_files(store) -> list[tuple[str, str]]:
 
 def _forget(store, path: str) -> None:
     with store.transaction() as conn:
-        conn.execute("DELETE FROM private_files WHERE path = ?", (path,))
+        conn.execute("DELETE FROM private_files WHERE path = :path", {"path": path})
 
 
 def _without_rows(data: bytes, needles: list[str]) -> tuple[bytes, int]:
@@ -161,9 +160,8 @@ def _rows_by_address(store, email: str) -> dict[str, list[dict]]:
     found = {}
     with store.transaction() as conn:
         for table in address_tables(conn):
-            cursor = conn.execute(f'SELECT * FROM "{table}" WHERE email_key = ?', (key,))
-            names = [column[0] for column in cursor.description]
-            rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+            rows = [dict(row) for row in conn.execute(f'SELECT * FROM "{table}" WHERE email_key = :key',
+                                                      {"key": key}).mappings()]
             if rows:
                 found[table] = rows
     return found

@@ -159,8 +159,7 @@ class SampleRefused(ValueError):
 
 def sample_mark(store) -> str | None:
     """The digest of the sample files loaded into this store, or None for a store not marked sample."""
-    row = store.connection.execute("SELECT value FROM meta WHERE key = ?", (SAMPLE_MARK,)).fetchone()
-    return row[0] if row else None
+    return store.connection.scalar("SELECT value FROM meta WHERE key = :key", {"key": SAMPLE_MARK})
 
 
 def is_sample_store(store) -> bool:
@@ -170,8 +169,8 @@ def is_sample_store(store) -> bool:
 def holds_data(store) -> bool:
     """True when any table of real data has a row (a store nobody has used yet holds none)."""
     conn = store.connection
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    return any(conn.execute(f'SELECT 1 FROM "{table}" LIMIT 1').fetchone() for table in _REAL_DATA if table in tables)
+    tables = set(conn.table_names())
+    return any(conn.execute(f'SELECT 1 FROM "{table}" LIMIT 1').first() for table in _REAL_DATA if table in tables)
 
 
 def _digest(*paths: Path | None) -> str:
@@ -210,5 +209,6 @@ def load_sample(store, members_csv: Path, messages_csv: Path | None, mapping, to
                     member = store.find_by_email(row["email"])
                     if member is not None:
                         recorded += store.record_message(member.id, row["kind"], row["plan_id"], dt.datetime.fromisoformat(row["at"]))
-        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (SAMPLE_MARK, digest))
+        conn.execute("INSERT INTO meta(key, value) VALUES (:key, :value)"
+                     " ON CONFLICT(key) DO UPDATE SET value = excluded.value", {"key": SAMPLE_MARK, "value": digest})
     return result, recorded

@@ -1,8 +1,10 @@
-"""The member store: one SQLite file (WAL, busy timeout, versioned schema).
+"""The member store: one SQLite file (WAL, busy timeout) or a PostgreSQL database, versioned schema.
 
-Every write runs in an immediate transaction, so two processes writing at the
-same time wait for each other instead of corrupting the file. Nested
-`transaction()` blocks join the outer one: an import is all-or-nothing.
+Every write runs in a write-locked transaction, so two processes (or hosts, on
+PostgreSQL) writing at the same time wait for each other instead of mixing
+their changes. Nested `transaction()` blocks join the outer one: an import is
+all-or-nothing. The SQL here and in the store's neighbours is portable; what
+differs between the two databases lives in `talentpool.db`.
 """
 
 from __future__ import annotations
@@ -16,17 +18,19 @@ import json
 import logging
 import os
 import secrets
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+from . import db as databases
+from .db import DatabaseError
+from .location import DatabaseUrl
 from .migrations import MIGRATIONS
 from .models import Member, normalise_email
 from .private import FILE_MODE, make_private_dir, restrict
 
 log = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_S = 30
+BUSY_TIMEOUT_S = databases.BUSY_TIMEOUT_S
 _LISTS = ("skills", "departments", "roles", "tags")
 _DICTS = ("consents", "withdrawn")
 _DATES = ("last_contact", "created", "stage_changed", "unsubscribed")
@@ -126,6 +130,13 @@ def member_from_row(row: tuple) -> Member:
     )
 
 
+_INSERT_MEMBER = f"INSERT INTO members ({', '.join(_COLUMNS)}) VALUES ({', '.join(':' + c for c in _COLUMNS)})"
+_UPDATE_MEMBER = f"UPDATE members SET {', '.join(f'{c} = :{c}' for c in _COLUMNS[1:])} WHERE id = :id"
+# One page of the whole-pool walk: ROW_COLUMNS, then the address key the next page starts after.
+_MEMBER_PAGE = (f"SELECT {', '.join(ROW_COLUMNS)}, email_key FROM members WHERE email_key > :after"
+                " ORDER BY email_key LIMIT :size")
+
+
 def _create_private(path: Path) -> None:
     """Create the database file 0600 when it does not exist yet; never open an existing one.
 
@@ -166,9 +177,14 @@ def _read_only(path: Path, text: str) -> bool:
     return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
 
 
-def unusable(path: Path, exc: Exception, *, backup: bool = False) -> StoreError:
-    """The StoreError for an SQLite error on `path`, saying what is wrong and what to do about it."""
+def unusable(path: Path | DatabaseUrl, exc: Exception, *, backup: bool = False) -> StoreError:
+    """The StoreError for a database error on `path`, saying what is wrong and what to do about it."""
     what = "backup" if backup else "member store"
+    if isinstance(path, DatabaseUrl):
+        return StoreError(f"{path}: the PostgreSQL member store cannot be used ({databases.reason(exc)}); check that "
+                          f"the server runs, that {SETTING_HINT} names the right host, database and user, and that "
+                          "this user may read and write it")
+    exc = databases.reason(exc)
     if _read_only(path, str(exc)):
         return StoreNotWritable(
             f"{path}: cannot write to this {what} (SQLite: {exc}): the file, its -wal/-shm files or its folder "
@@ -189,12 +205,16 @@ class Store:
     `backup=True` words errors for a backup file rather than the configured store.
     """
 
-    def __init__(self, path: str | os.PathLike, *, create: bool = True, backup: bool = False):
-        self.path = Path(path)
-        self._conn = None
+    def __init__(self, path: str | os.PathLike | DatabaseUrl, *, create: bool = True, backup: bool = False):
+        self._db = None
         self._depth = 0
         self._salt_value: str | None = None
         self._backup = backup
+        if databases.is_url(path):
+            self.path = path if isinstance(path, DatabaseUrl) else DatabaseUrl(path)
+            self._open_database(create)
+            return
+        self.path = Path(path)
         if not create and not self.path.is_file():
             raise StoreMissing(
                 f"{self.path}: no member store there (the file does not exist), so nothing can be read or recorded; "
@@ -206,20 +226,32 @@ class Store:
         _create_private(self.path)
         for suffix in ("", "-wal", "-shm", "-journal"):
             restrict(f"{self.path}{suffix}")
+        self._open_database(create)
+
+    def _open_database(self, create: bool) -> None:
         try:
-            self._conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            self._conn.row_factory = sqlite3.Row
-            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            # Deleted rows are overwritten, not left in free pages: an erasure leaves no byte behind.
-            self._conn.execute("PRAGMA secure_delete = ON")
+            self._db = databases.connect(self.path)
+            if self.is_postgres:
+                self._check_postgres(create)
             self._migrate()
-        except (sqlite3.DatabaseError, StoreError) as exc:
+        except (DatabaseError, StoreError) as exc:
             self.close()
             if isinstance(exc, StoreError):
                 raise
-            raise unusable(self.path, exc, backup=backup) from exc
+            raise unusable(self.path, exc, backup=self._backup) from exc
+
+    def _check_postgres(self, create: bool) -> None:
+        collation = self._db.collation()
+        if collation not in databases.BYTEWISE_COLLATIONS:
+            raise StoreError(
+                f"{self.path}: this database sorts text by the {collation!r} collation, which orders dates and "
+                "addresses differently from Vivier; create the database with a bytewise one: "
+                "`createdb --template=template0 --encoding=UTF8 --locale=C.UTF-8 NAME` (docs/operations.md)")
+        if not create and self._db.schema_version() == 0:
+            raise StoreMissing(
+                f"{self.path}: no member store in this database yet (it has no Vivier tables), so nothing can be "
+                f"read or recorded; check {SETTING_HINT} names your store; {CREATED_BY}, or "
+                "`vivier pool migrate-to URL` (a copy of an SQLite store)")
 
     @classmethod
     def open(cls, path: str | os.PathLike, **options) -> Store:
@@ -232,51 +264,74 @@ class Store:
         self.close()
 
     @property
-    def connection(self) -> sqlite3.Connection:
-        """The open SQLite connection (for the store's neighbours: sample mark, backups)."""
-        return self._conn
+    def connection(self) -> databases.Database:
+        """The open database (`execute(sql, params)`), for the store's neighbours: sample mark, backups, ledger."""
+        return self._db
+
+    @property
+    def is_postgres(self) -> bool:
+        return isinstance(self.path, DatabaseUrl)
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     # --- transactions and schema -------------------------------------------
 
     @contextlib.contextmanager
-    def transaction(self):
-        """One immediate (write-locked) transaction; nested blocks join the outer one."""
+    def transaction(self, *, claim: bool = False):
+        """One write-locked transaction; nested blocks join the outer one. `claim=True` (the send
+        ledger's claims only) lets claims run side by side where the database can lock rows."""
         if self._depth:
             self._depth += 1
             try:
-                yield self._conn
+                yield self._db
             finally:
                 self._depth -= 1
             return
-        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.begin_claim() if claim else self._db.begin_write()
+        except DatabaseError as exc:
+            raise self._unusable_or(exc) from exc
         self._depth = 1
         try:
-            yield self._conn
+            yield self._db
         except BaseException as exc:
-            self._conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.OperationalError) and _read_only(self.path, str(exc)):
-                raise unusable(self.path, exc, backup=self._backup) from exc
+            with contextlib.suppress(DatabaseError):
+                self._db.rollback()
+            if isinstance(exc, DatabaseError):
+                raise self._unusable_or(exc) from exc
             raise
         else:
             try:
-                self._conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
-                if not _read_only(self.path, str(exc)):
-                    raise
-                with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("ROLLBACK")
-                raise unusable(self.path, exc, backup=self._backup) from exc
+                self._db.commit()
+            except DatabaseError as exc:
+                with contextlib.suppress(DatabaseError):
+                    self._db.rollback()
+                raise self._unusable_or(exc) from exc
         finally:
             self._depth = 0
 
+    def _unusable_or(self, exc: DatabaseError) -> Exception:
+        """A read-only file or an unreachable server as the StoreError saying so; any other error as itself."""
+        if self.is_postgres:
+            return unusable(self.path, exc) if isinstance(exc, databases.sa.exc.OperationalError) else exc
+        return unusable(self.path, exc, backup=self._backup) if _read_only(self.path, databases.reason(exc)) else exc
+
+    @contextlib.contextmanager
+    def snapshot(self):
+        """A read-only transaction that sees the store as it was when it began (for a copy)."""
+        self._db.begin_snapshot()
+        try:
+            yield self._db
+        finally:
+            with contextlib.suppress(DatabaseError):
+                self._db.rollback()
+
     @property
     def schema_version(self) -> int:
-        return self._conn.execute("PRAGMA user_version").fetchone()[0]
+        return self._db.schema_version()
 
     def _migrate(self) -> None:
         """Bring the schema up to date, one migration at a time, under the write lock."""
@@ -293,17 +348,17 @@ class Store:
                         step(conn)
                     else:
                         conn.execute(step)
-                conn.execute(f"PRAGMA user_version = {number}")
+                conn.set_schema_version(number)
                 log.info("%s: schema migrated to version %d", self.path, number)
 
     # --- members -----------------------------------------------------------
 
-    def _member(self, row: sqlite3.Row | None) -> Member | None:
+    def _member(self, row) -> Member | None:
         if row is None:
             return None
-        return _decode(dict(zip(row.keys(), row)))
+        return _decode(dict(row._mapping))
 
-    def _row(self, member: Member) -> tuple:
+    def _row(self, member: Member) -> dict:
         values = {
             "id": member.id, "email": member.email.strip(), "email_key": normalise_email(member.email),
             "first_name": member.first_name, "last_name": member.last_name, "language": member.language,
@@ -317,13 +372,13 @@ class Store:
         for key in _DATES:
             day = to_date(getattr(member, key))
             values[key] = day.isoformat() if day else None
-        return tuple(values[column] for column in _COLUMNS)
+        return values
 
     def new_id(self) -> str:
         """A random member id: stable once stored, and says nothing about the person."""
         while True:
             candidate = "m-" + secrets.token_hex(6)
-            if not self._conn.execute("SELECT 1 FROM members WHERE id = ?", (candidate,)).fetchone():
+            if not self._db.execute("SELECT 1 FROM members WHERE id = :id", {"id": candidate}).first():
                 return candidate
 
     def add(self, member: Member) -> Member:
@@ -331,25 +386,23 @@ class Store:
         with self.transaction() as conn:
             if not member.id:
                 member.id = self.new_id()
-            placeholders = ", ".join("?" for _ in _COLUMNS)
-            conn.execute(f"INSERT INTO members ({', '.join(_COLUMNS)}) VALUES ({placeholders})", self._row(member))
+            conn.execute(_INSERT_MEMBER, self._row(member))
         return member
 
     def update(self, member: Member) -> None:
         """Write back every field of an existing member."""
-        assignments = ", ".join(f"{column} = ?" for column in _COLUMNS[1:])
         with self.transaction() as conn:
-            cursor = conn.execute(f"UPDATE members SET {assignments} WHERE id = ?", (*self._row(member)[1:], member.id))
+            cursor = conn.execute(_UPDATE_MEMBER, self._row(member))
             if cursor.rowcount != 1:
                 raise KeyError(f"no member with id {member.id!r}")
 
     def get(self, member_id: str) -> Member | None:
-        return self._member(self._conn.execute("SELECT * FROM members WHERE id = ?", (member_id,)).fetchone())
+        return self._member(self._db.execute("SELECT * FROM members WHERE id = :id", {"id": member_id}).first())
 
     def find_by_email(self, email: str) -> Member | None:
         """The member with this address (matched trimmed and case-insensitively)."""
         key = normalise_email(email)
-        return self._member(self._conn.execute("SELECT * FROM members WHERE email_key = ?", (key,)).fetchone())
+        return self._member(self._db.execute("SELECT * FROM members WHERE email_key = :key", {"key": key}).first())
 
     def iter_members(self) -> Iterator[Member]:
         """Every member, in a stable order (by address), streamed in batches."""
@@ -360,36 +413,37 @@ class Store:
     def member_row_batches(self, size: int = 1000) -> Iterator[list[tuple]]:
         """Every member's row as a tuple of `ROW_COLUMNS` (`member_from_row` decodes one), in
         `iter_members`' order, a list of up to `size` at a time: a whole-pool walk can test a rule
-        on the row and decode only the members it keeps."""
-        cursor = self._conn.cursor()
-        cursor.row_factory = None  # plain tuples: the whole-pool walk reads 100k rows
-        cursor.execute(f"SELECT {', '.join(ROW_COLUMNS)} FROM members ORDER BY email_key")
-        while rows := cursor.fetchmany(size):
-            yield rows
+        on the row and decode only the members it keeps. Pages are read by address (keyset), so
+        memory stays flat in the pool's size and no cursor stays open between pages."""
+        after = ""
+        while rows := self._db.execute(_MEMBER_PAGE, {"after": after, "size": size}).fetchall():
+            after = rows[-1][-1]
+            yield [row[:-1] for row in rows]
+            if len(rows) < size:
+                return
 
     def count(self) -> int:
-        return self._conn.execute("SELECT COUNT(*) FROM members").fetchone()[0]
+        return self._db.scalar("SELECT COUNT(*) FROM members")
 
     def member_tables(self) -> list[str]:
         """Every table with a `member_id` column (messages, and whatever later migrations add)."""
-        tables = [row[0] for row in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return [t for t in tables if any(col[1] == "member_id" for col in self._conn.execute(f'PRAGMA table_info("{t}")'))]
+        return [t for t in self._db.table_names() if "member_id" in self._db.column_names(t)]
 
     def rows_about(self, member_id: str) -> dict[str, list[dict]]:
         """Every row of every member table about this member (for an access request)."""
         found = {}
         for table in self.member_tables():
-            rows = self._conn.execute(f'SELECT * FROM "{table}" WHERE member_id = ?', (member_id,)).fetchall()
+            rows = self._db.execute(f'SELECT * FROM "{table}" WHERE member_id = :id', {"id": member_id}).fetchall()
             if rows:
-                found[table] = [dict(row) for row in rows]
+                found[table] = [dict(row._mapping) for row in rows]
         return found
 
     def delete(self, member_id: str) -> bool:
         """Remove a member and every row about them in any member table; True if they existed."""
         with self.transaction() as conn:
             for table in self.member_tables():
-                conn.execute(f'DELETE FROM "{table}" WHERE member_id = ?', (member_id,))
-            return conn.execute("DELETE FROM members WHERE id = ?", (member_id,)).rowcount == 1
+                conn.execute(f'DELETE FROM "{table}" WHERE member_id = :id', {"id": member_id})
+            return conn.execute("DELETE FROM members WHERE id = :id", {"id": member_id}).rowcount == 1
 
     # --- consent and contact events ------------------------------------------
 
@@ -436,14 +490,15 @@ class Store:
         stamp = at.isoformat()
         with self.transaction() as conn:
             cursor = conn.execute(
-                "INSERT OR IGNORE INTO messages(member_id, kind, plan_id, at) VALUES (?, ?, ?, ?)",
-                (member_id, kind, str(plan_id), stamp),
+                "INSERT INTO messages(member_id, kind, plan_id, at) VALUES (:member, :kind, :plan, :at)"
+                " ON CONFLICT DO NOTHING",
+                {"member": member_id, "kind": kind, "plan": str(plan_id), "at": stamp},
             )
             return cursor.rowcount == 1
 
     def messages_since(self, member_id: str, since) -> list[tuple]:
         """(kind, plan_id, at) of the messages sent to a member on or after `since`, oldest first."""
-        rows = self._conn.execute("SELECT kind, plan_id, at FROM messages WHERE member_id = ? ORDER BY at", (member_id,))
+        rows = self._db.execute("SELECT kind, plan_id, at FROM messages WHERE member_id = :id ORDER BY at", {"id": member_id})
         found = [(kind, plan_id, _instant(at)) for kind, plan_id, at in rows]
         return [item for item in found if _on_or_after(item[2], since)]
 
@@ -451,7 +506,8 @@ class Store:
         """Every member's messages since a date, in one query (for whole-pool evaluation)."""
         bound = to_date(since).isoformat()
         result: dict[str, list[tuple]] = {}
-        rows = self._conn.execute("SELECT member_id, kind, plan_id, at FROM messages WHERE at >= ? ORDER BY at", (bound,))
+        rows = self._db.execute("SELECT member_id, kind, plan_id, at FROM messages WHERE at >= :bound ORDER BY at",
+                                {"bound": bound})
         for member_id, kind, plan_id, at in rows:
             instant = _instant(at)
             if _on_or_after(instant, since):
@@ -463,7 +519,7 @@ class Store:
     def _salt(self) -> str:
         # Written once by the first migration and never changed: read it once per connection.
         if self._salt_value is None:
-            self._salt_value = self._conn.execute("SELECT value FROM meta WHERE key = 'suppression_salt'").fetchone()[0]
+            self._salt_value = self._db.scalar("SELECT value FROM meta WHERE key = 'suppression_salt'")
         return self._salt_value
 
     def suppression_hash(self, email: str) -> str:
@@ -479,38 +535,51 @@ class Store:
         """Put an address on the list (the first reason stays); True if it was not there yet."""
         with self.transaction() as conn:
             cursor = conn.execute(
-                "INSERT OR IGNORE INTO suppression(hash, reason, at, detail) VALUES (?, ?, ?, ?)",
-                (self.suppression_hash(email), reason, to_date(at).isoformat(), detail[:300]),
+                "INSERT INTO suppression(hash, reason, at, detail) VALUES (:hash, :reason, :at, :detail)"
+                " ON CONFLICT DO NOTHING",
+                {"hash": self.suppression_hash(email), "reason": reason, "at": to_date(at).isoformat(),
+                 "detail": detail[:300]},
             )
             return cursor.rowcount == 1
 
     def suppression_entry(self, email: str) -> dict | None:
         """{reason, at, detail} of a suppressed address (for an access request and the send summary), or None."""
-        row = self._conn.execute(
-            "SELECT reason, at, detail FROM suppression WHERE hash = ?", (self.suppression_hash(email),)
-        ).fetchone()
+        row = self._db.execute(
+            "SELECT reason, at, detail FROM suppression WHERE hash = :hash", {"hash": self.suppression_hash(email)}
+        ).first()
         return {"reason": row[0], "at": row[1], "detail": row[2]} if row else None
 
-    def durable_commits(self) -> None:
-        """Make every later commit of this connection survive a power cut (`synchronous = FULL`).
+    def reload(self) -> None:
+        """Forget what this Store read once and kept (the salt): its whole content was replaced."""
+        self._salt_value = None
 
-        WAL with NORMAL (the default here) loses the last commits on power loss;
+    def scrub(self) -> None:
+        """After an erasure: leave no copy of deleted rows in the database's own files (SQLite's
+        write-ahead log, PostgreSQL's dead row versions). Done once the outermost transaction is over."""
+        if not self._depth:
+            self._db.scrub(self.member_tables() + ["members", "suppression"])
+
+    def durable_commits(self) -> None:
+        """Make every later commit of this connection survive a power cut.
+
+        SQLite's WAL with NORMAL (the default here) loses the last commits on power loss;
         the send ledger must not: a `sent` lost would be sent again.
         """
-        self._conn.execute("PRAGMA synchronous = FULL")
+        self._db.durable_commits()
 
     def suppression_reason(self, email: str) -> str | None:
         """Why this address may never be re-added (`erased`, `unsubscribed`), or None."""
-        row = self._conn.execute("SELECT reason FROM suppression WHERE hash = ?", (self.suppression_hash(email),)).fetchone()
-        return row[0] if row else None
+        return self._db.scalar("SELECT reason FROM suppression WHERE hash = :hash", {"hash": self.suppression_hash(email)})
 
     def suppression_lookup(self, reasons=None):
         """A function email -> suppression reason (or None) for a whole-pool walk, limited to `reasons`;
         one query, and no hashing at all when nothing is suppressed for those reasons."""
-        sql = "SELECT hash, reason FROM suppression"
         if reasons:
-            sql += f" WHERE reason IN ({', '.join('?' * len(reasons))})"
-        found = dict(self._conn.execute(sql, tuple(reasons or ())).fetchall())
+            rows = self._db.execute("SELECT hash, reason FROM suppression WHERE reason IN :reasons",
+                                    {"reasons": list(reasons)}, lists=("reasons",))
+        else:
+            rows = self._db.execute("SELECT hash, reason FROM suppression")
+        found = dict(rows.fetchall())
         if not found:
             return lambda email: None
         hash_of = self.suppression_hasher()

@@ -65,7 +65,7 @@ def test_todays_alert_plan_is_private_and_never_alerts_a_job_twice(built):
     assert not list(site.rglob("manifest.jsonl")) and not (site / PLAN).exists()
     policy = load_policy(ROOT / "audiences" / "policy.yml")
     with Store(pool) as store:
-        rows = store._conn.execute("SELECT member_id, job_reference FROM job_alerts WHERE plan_id = ?", (PLAN,)).fetchall()
+        rows = store.connection.execute("SELECT member_id, job_reference FROM job_alerts WHERE plan_id = :plan", {"plan": PLAN}).fetchall()
         assert Counter((m, r) for m, r in rows).most_common(1)[0][1] == 1
         assert {(e["member"], ref) for e in entries for ref in e["jobs"]} == {tuple(row) for row in rows}
         for entry in entries:

@@ -73,7 +73,7 @@ def test_confirmation_page_asks_and_the_button_records_member_consents_and_proof
         assert proof[0]["ticked"] == ["consent_events", "consent_job_alerts"]
         assert proof[0]["ip_hash"] and "203.0.113.7" not in json.dumps(store.rows_about(member.id))
         assert dt.datetime.fromisoformat(proof[0]["confirmed"]).tzinfo is not None
-        prefs = dict(store._conn.execute("SELECT key, value FROM preferences WHERE member_id = ?", (member.id,)).fetchall())
+        prefs = dict(store.connection.execute("SELECT key, value FROM preferences WHERE member_id = :id", {"id": member.id}).fetchall())
         assert prefs["alert_rhythm"] == "weekly" and prefs["remote"] == "hybrid" and json.loads(prefs["locations"]) == ["Lyon"]
         assert signups.pending_count(store) == 0
     again = httpx.post(link, data={"action": "confirm"})
@@ -92,7 +92,7 @@ def test_forged_tampered_and_expired_links_are_refused(served):
         assert response.status_code == 403, bad
         assert "Lien non valide" in response.text
     with store_of(settings) as store:
-        pending_id = store._conn.execute("SELECT id FROM community_signups").fetchone()[0]
+        pending_id = store.connection.scalar("SELECT id FROM community_signups")
     signer = ConfirmSigner(secret_from_env())
     expired = signer.make(pending_id, dt.datetime(2026, 11, 20, tzinfo=ZoneInfo("Europe/Paris")))
     response = httpx.post(f"{base}/confirmation", params={"t": expired}, data={"action": "confirm"})
@@ -150,7 +150,7 @@ def _rate_limits(base, settings, mail):
              for i in range(settings["COMMUNITY_RATE_PER_CLIENT"] + 1)]
     assert codes.count(200) == settings["COMMUNITY_RATE_PER_CLIENT"] and codes[-1] == 429
     with store_of(settings) as store:
-        keys = [row[0] for row in store._conn.execute("SELECT key FROM community_attempts")]
+        keys = [row[0] for row in store.connection.execute("SELECT key FROM community_attempts")]
     assert not any("198.51" in key or "@" in key for key in keys)  # counters keyed by salted hashes
 
 
@@ -220,7 +220,7 @@ def test_access_and_erasure_cover_a_pending_sign_up(served):
         assert privacy.erase(store, "camille.durand@example.com", TODAY) is None
         assert privacy.export(store, "camille.durand@example.com") is None
         assert signups.pending_count(store) == 1  # the other person's request is untouched
-        dump = "\n".join(store._conn.iterdump()).lower()
+        dump = "\n".join(store.connection.dbapi.iterdump()).lower()
         assert "camille" not in dump and "autre.personne" in dump
     # The link of the erased request no longer confirms anything.
     assert httpx.post(link, data={"action": "confirm"}).status_code == 410

@@ -182,14 +182,14 @@ def test_a_store_made_before_migration_5_keeps_its_pending_sign_ups_and_accepts_
     path = tmp_path / "pool.sqlite3"
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:4])
     with Store(path) as old:
-        old.connection.execute("INSERT INTO community_signups VALUES ('s-old', 'ana@example.org', '{}', '2026-11', '', ?, ?)",
-                               ("2026-11-20T10:00:00+01:00", "2026-11-23T10:00:00+01:00"))
+        old.connection.execute("INSERT INTO community_signups VALUES ('s-old', 'ana@example.org', '{}', '2026-11', '', :at, :until)",
+                               {"at": "2026-11-20T10:00:00+01:00", "until": "2026-11-23T10:00:00+01:00"})
         assert old.schema_version == 4
     monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
     with Store(path) as upgraded:
         assert upgraded.schema_version == len(MIGRATIONS)
         conn = upgraded.connection
         assert [tuple(row) for row in conn.execute("SELECT id FROM community_signups")] == [("s-old",)]
-        conn.execute("INSERT INTO community_signups VALUES ('s-new', 'ana@example.org', '{}', '2026-11', '', ?, ?)",
-                     (dt.datetime(2026, 11, 21).isoformat(), dt.datetime(2026, 11, 24).isoformat()))
+        conn.execute("INSERT INTO community_signups VALUES ('s-new', 'ana@example.org', '{}', '2026-11', '', :at, :until)",
+                     {"at": dt.datetime(2026, 11, 21).isoformat(), "until": dt.datetime(2026, 11, 24).isoformat()})
         assert conn.execute("SELECT COUNT(*) FROM community_signups WHERE email_key = 'ana@example.org'").fetchone()[0] == 2

@@ -144,8 +144,9 @@ def test_a_live_claim_of_another_sender_is_left_alone_and_a_dead_one_becomes_unk
     assert other.claim(member_id(1), "<m1@x>")
     with store.transaction() as conn:  # a sender on this host whose process is gone, mid-DATA
         conn.execute("INSERT INTO deliveries(plan_id, member_id, message_id, status, attempts, created, updated, owner, lease)"
-                     " VALUES (?, ?, '<m3@x>', ?, 1, '', '', ?, '9999-01-01T00:00:00+00:00')",
-                     (PLAN, member_id(3), CLAIMED, f"{socket.gethostname()}:{2 ** 22 + 12345}:dead"))
+                     " VALUES (:plan, :member, '<m3@x>', :status, 1, '', '', :owner, '9999-01-01T00:00:00+00:00')",
+                     {"plan": PLAN, "member": member_id(3), "status": CLAIMED,
+                      "owner": f"{socket.gethostname()}:{2 ** 22 + 12345}:dead"})
     with smtp_server() as (recorder, port):
         summary, _ = send(store, port, synthetic_items(PLAN, 5))
     assert (summary.sent, summary.busy, summary.unknown) == (3, 1, 1)

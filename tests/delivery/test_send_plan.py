@@ -321,10 +321,10 @@ def test_exit_codes_tell_the_operator_what_to_do(env, monkeypatch):
         recorder.rcpt_script.clear()
         lost = sorted(emails(env, [entries[0]["member"]]))[0]
         with Store(env["VIVIER_POOL"]) as store:  # put the first member back in play, then lose its answer
-            store._conn.execute("DELETE FROM deliveries WHERE member_id = ?", (entries[0]["member"],))
+            store.connection.execute("DELETE FROM deliveries WHERE member_id = :m", {"m": entries[0]["member"]})
             # and its budget record: else the message already sent and the outbox's waiting invitations fill
             # its budget, and the sender rightly skips it
-            store._conn.execute("DELETE FROM messages WHERE member_id = ? AND plan_id = ?", (entries[0]["member"], PLAN))
+            store.connection.execute("DELETE FROM messages WHERE member_id = :m AND plan_id = :p", {"m": entries[0]["member"], "p": PLAN})
         recorder.script[lost] = ["keep-drop"]
         unknown = send(env, port)
         assert unknown.exit_code == 3 and "--resend-unknown" in unknown.output

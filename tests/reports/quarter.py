@@ -117,7 +117,7 @@ def simulate(base: Path) -> dict:
     assert loaded.exit_code == 0, loaded.output
     with Store(env["VIVIER_POOL"]) as store:  # the quarter plays a real store: ATS exports are imported into it
         with store.transaction() as conn:
-            conn.execute("DELETE FROM meta WHERE key = ?", (SAMPLE_MARK,))
+            conn.execute("DELETE FROM meta WHERE key = :key", {"key": SAMPLE_MARK})
     built = run_pelican(ROOT / "content", base / "output", conf=conf, env=env)
     assert built.returncode == 0, built.stdout + built.stderr
 

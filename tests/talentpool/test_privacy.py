@@ -16,7 +16,7 @@ def test_erase_deletes_everything_and_keeps_only_a_hash(store):
     assert erased.id == member.id
     assert store.get(member.id) is None and store.rows_about(member.id) == {}
     assert store.suppression_reason("camille.testeur@example.com") == "erased"
-    dump = "\n".join(store._conn.iterdump())
+    dump = "\n".join(store.connection.dbapi.iterdump())
     assert "camille" not in dump.lower() and "Testeur" not in dump
     # An erasure request for someone not (yet) in the pool is honoured by later imports.
     assert erase(store, "jamais.vu@example.org", DAY) is None
@@ -28,7 +28,7 @@ def test_export_holds_everything_about_the_person(store, policy):
     store.record_message(member.id, "invitation", "open-day-lyon", dt.datetime(2026, 11, 3, 18, tzinfo=dt.timezone.utc))
     with store.transaction() as conn:
         conn.execute("CREATE TABLE later_notes (member_id TEXT, note TEXT)")
-        conn.execute("INSERT INTO later_notes VALUES (?, 'asked for English mail')", (member.id,))
+        conn.execute("INSERT INTO later_notes VALUES (:id, 'asked for English mail')", {"id": member.id})
     data = json.loads(json.dumps(export(store, "CAMILLE.testeur@example.com", policy)))
     assert data["member"]["email"] == "camille.testeur@example.com" and data["member"]["tags"] == ["alumni"]
     assert data["member"]["consents"]["newsletter"] == (DAY - dt.timedelta(days=100)).isoformat()

@@ -9,6 +9,7 @@ import sys
 import textwrap
 
 import pytest
+import sqlalchemy.exc
 
 from talentpool import store as store_module
 from talentpool.migrations import MIGRATIONS
@@ -57,7 +58,7 @@ def test_find_by_email_is_trimmed_and_case_insensitive_but_keeps_plus_addressing
     store.add(make_member(email="Camille.Testeur+Pool@Example.com"))
     assert store.find_by_email("  camille.testeur+pool@example.COM ").email == "Camille.Testeur+Pool@Example.com"
     assert store.find_by_email("camille.testeur@example.com") is None
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(sqlalchemy.exc.IntegrityError):
         store.add(make_member(email="CAMILLE.TESTEUR+POOL@EXAMPLE.COM"))
 
 
@@ -102,7 +103,7 @@ def test_delete_removes_rows_of_every_member_table(store):
     store.record_message(member.id, "newsletter", "nl", DAY)
     with store.transaction() as conn:
         conn.execute("CREATE TABLE later_notes (member_id TEXT, note TEXT)")
-        conn.execute("INSERT INTO later_notes VALUES (?, 'met at the open day')", (member.id,))
+        conn.execute("INSERT INTO later_notes VALUES (:id, 'met at the open day')", {"id": member.id})
     assert set(store.rows_about(member.id)) == {"messages", "later_notes"}
     assert store.delete(member.id)
     assert store.rows_about(member.id) == {} and store.get(member.id) is None
@@ -159,10 +160,10 @@ def test_two_writing_processes_do_not_corrupt_the_store(tmp_path):
         assert store.count() == 601
         assert sum(len(v) for v in store.messages_by_member(dt.date(2026, 1, 1)).values()) == 600
         # The two writers really ran at the same time: their rows interleave.
-        order = [row[0].split("-")[0] for row in store._conn.execute("SELECT email FROM members WHERE email != 'shared@example.com' ORDER BY rowid")]
+        order = [row[0].split("-")[0] for row in store.connection.execute("SELECT email FROM members WHERE email != 'shared@example.com' ORDER BY rowid")]
         assert order.index("beta") < len(order) - 1 - order[::-1].index("alpha")
         assert order.index("alpha") < len(order) - 1 - order[::-1].index("beta")
-        assert store._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert store.connection.scalar("PRAGMA integrity_check") == "ok"
         assert store.find_by_email("shared@example.com").last_contact == dt.date(2026, 11, 27)  # the latest of both writers
 
 
@@ -187,4 +188,4 @@ def test_opening_another_store_in_the_same_process_keeps_the_first_ones_locks(tm
             first.add(make_member(email="apres@example.com"))
             assert second.count() == 2
     with Store(path) as again:
-        assert again.connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok" and again.count() == 2
+        assert again.connection.scalar("PRAGMA integrity_check") == "ok" and again.count() == 2

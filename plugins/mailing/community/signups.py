@@ -55,7 +55,7 @@ class Pending:
 
 def _salt(store) -> str:
     with store.transaction() as conn:
-        return conn.execute("SELECT value FROM meta WHERE key = 'community_salt'").fetchone()[0]
+        return conn.scalar("SELECT value FROM meta WHERE key = 'community_salt'")
 
 
 def hashed(store, text: str) -> str:
@@ -82,12 +82,14 @@ def over_limit(store, email: str, client: str, now: dt.datetime, settings) -> st
     )
     verdict = None
     with store.transaction() as conn:
-        conn.execute("DELETE FROM community_attempts WHERE window < ?", ((now.date() - dt.timedelta(days=2)).isoformat(),))
+        # "window" is quoted: a reserved word in PostgreSQL.
+        conn.execute('DELETE FROM community_attempts WHERE "window" < :oldest',
+                     {"oldest": (now.date() - dt.timedelta(days=2)).isoformat()})
         for name, key, window, limit in limits:
-            conn.execute(
-                "INSERT INTO community_attempts(key, window, count) VALUES (?, ?, 1)"
-                " ON CONFLICT(key, window) DO UPDATE SET count = count + 1", (key, window))
-            count = conn.execute("SELECT count FROM community_attempts WHERE key = ? AND window = ?", (key, window)).fetchone()[0]
+            count = conn.scalar(
+                'INSERT INTO community_attempts(key, "window", count) VALUES (:key, :window, 1)'
+                ' ON CONFLICT(key, "window") DO UPDATE SET count = community_attempts.count + 1 RETURNING count',
+                {"key": key, "window": window})
             if count > limit and verdict is None:
                 verdict = name
     return verdict
@@ -97,6 +99,7 @@ def over_limit(store, email: str, client: str, now: dt.datetime, settings) -> st
 
 
 def _pending(row) -> Pending:
+    row = row._mapping
     data = json.loads(row["data"])
     return Pending(row["id"], data["email"], Choices.from_json(data), row["form_version"], row["ip_hash"],
                    dt.datetime.fromisoformat(row["submitted"]), dt.datetime.fromisoformat(row["expires"]))
@@ -110,25 +113,26 @@ def submit(store, choices: Choices, *, client: str, now: dt.datetime, settings) 
     ip_hash = hashed(store, "ip:" + (client or "")) if client else ""
     signup_id = "s-" + secrets.token_urlsafe(12)
     with store.transaction() as conn:
-        conn.execute("DELETE FROM community_signups WHERE expires <= ?", (now.isoformat(),))
+        conn.execute("DELETE FROM community_signups WHERE expires <= :now", {"now": now.isoformat()})
         conn.execute(
             "INSERT INTO community_signups(id, email_key, data, form_version, ip_hash, submitted, expires)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (signup_id, key, data, settings["COMMUNITY_FORM_VERSION"], ip_hash, now.isoformat(), expires.isoformat()),
+            " VALUES (:id, :key, :data, :form_version, :ip_hash, :submitted, :expires)",
+            {"id": signup_id, "key": key, "data": data, "form_version": settings["COMMUNITY_FORM_VERSION"],
+             "ip_hash": ip_hash, "submitted": now.isoformat(), "expires": expires.isoformat()},
         )
     return Pending(signup_id, choices.email, choices, settings["COMMUNITY_FORM_VERSION"], ip_hash, now, expires)
 
 
 def get_pending(store, signup_id: str) -> Pending | None:
     with store.transaction() as conn:
-        row = conn.execute("SELECT * FROM community_signups WHERE id = ?", (signup_id,)).fetchone()
+        row = conn.execute("SELECT * FROM community_signups WHERE id = :id", {"id": signup_id}).first()
     return _pending(row) if row else None
 
 
 def cancel(store, signup_id: str) -> bool:
     """Forget a pending sign-up (the person says it was not them); True if there was one."""
     with store.transaction() as conn:
-        return conn.execute("DELETE FROM community_signups WHERE id = ?", (signup_id,)).rowcount == 1
+        return conn.execute("DELETE FROM community_signups WHERE id = :id", {"id": signup_id}).rowcount == 1
 
 
 def pending_count(store) -> int:
@@ -143,23 +147,28 @@ def record_proof(store, member_id: str, proof_id: str, *, source: str, form_vers
                  ip_hash: str, submitted: dt.datetime, confirmed: dt.datetime) -> None:
     with store.transaction() as conn:
         conn.execute(
-            "INSERT OR REPLACE INTO consent_proofs(member_id, proof_id, source, form_version, ticked, ip_hash, submitted, confirmed)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (member_id, proof_id, source, form_version, json.dumps(sorted(ticked)), ip_hash,
-             submitted.isoformat(), confirmed.isoformat()),
+            "INSERT INTO consent_proofs(member_id, proof_id, source, form_version, ticked, ip_hash, submitted, confirmed)"
+            " VALUES (:member, :proof, :source, :form_version, :ticked, :ip_hash, :submitted, :confirmed)"
+            " ON CONFLICT(member_id, proof_id) DO UPDATE SET source = excluded.source, form_version = excluded.form_version,"
+            " ticked = excluded.ticked, ip_hash = excluded.ip_hash, submitted = excluded.submitted,"
+            " confirmed = excluded.confirmed",
+            {"member": member_id, "proof": proof_id, "source": source, "form_version": form_version,
+             "ticked": json.dumps(sorted(ticked)), "ip_hash": ip_hash, "submitted": submitted.isoformat(),
+             "confirmed": confirmed.isoformat()},
         )
 
 
 def proofs(store, member_id: str) -> list[dict]:
     """Every consent proof of a member, oldest first."""
     with store.transaction() as conn:
-        rows = conn.execute("SELECT * FROM consent_proofs WHERE member_id = ? ORDER BY confirmed", (member_id,)).fetchall()
+        rows = conn.execute("SELECT * FROM consent_proofs WHERE member_id = :member ORDER BY confirmed, proof_id",
+                            {"member": member_id}).mappings().fetchall()
     return [dict(row) | {"ticked": json.loads(row["ticked"])} for row in rows]
 
 
 def delete_preference(store, member_id: str, key: str) -> None:
     with store.transaction() as conn:
-        conn.execute("DELETE FROM preferences WHERE member_id = ? AND key = ?", (member_id, key))
+        conn.execute("DELETE FROM preferences WHERE member_id = :member AND key = :key", {"member": member_id, "key": key})
 
 
 def save_alert_choices(store, member_id: str, choices: Choices, day: dt.date) -> None:
@@ -212,7 +221,7 @@ def confirm(store, signup_id: str, *, now: dt.datetime) -> tuple[Member, bool]:
             _apply_profile(member, choices, day)
             store.update(member)
         # A fresh, explicit consent: the erasure hash only keeps imports from re-adding someone.
-        conn.execute("DELETE FROM suppression WHERE hash = ?", (store.suppression_hash(pending.email),))
+        conn.execute("DELETE FROM suppression WHERE hash = :hash", {"hash": store.suppression_hash(pending.email)})
         for kind in choices.consents:
             member = store.give_consent(member.id, kind, day)
         if {"events", "job_alerts"} & set(choices.consents):
@@ -223,6 +232,6 @@ def confirm(store, signup_id: str, *, now: dt.datetime) -> tuple[Member, bool]:
                      ip_hash=pending.ip_hash, submitted=pending.submitted, confirmed=now)
         # This request is done, and every other one for the address is withdrawn: an older or a
         # later link (perhaps someone else's submission) can no longer change what was confirmed.
-        conn.execute("DELETE FROM community_signups WHERE email_key = ?", (normalise_email(pending.email),))
+        conn.execute("DELETE FROM community_signups WHERE email_key = :key", {"key": normalise_email(pending.email)})
     log.info("community sign-up %s confirmed: member %s (%s)", signup_id, member.id, "new" if created else "existing")
     return member, created

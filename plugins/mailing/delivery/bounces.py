@@ -71,8 +71,8 @@ def kind_of(status: str, action: str = "failed") -> str:
 
 def _sent_plans(conn, member_id: str, limit: int) -> list[str]:
     rows = conn.execute(
-        "SELECT plan_id FROM deliveries WHERE member_id = ? AND status IN ('sent', 'failed', 'unknown')"
-        " ORDER BY updated DESC, plan_id DESC LIMIT ?", (member_id, limit))
+        "SELECT plan_id FROM deliveries WHERE member_id = :member AND status IN ('sent', 'failed', 'unknown')"
+        " ORDER BY updated DESC, plan_id DESC LIMIT :limit", {"member": member_id, "limit": limit})
     return [row[0] for row in rows]
 
 
@@ -82,11 +82,12 @@ def record(store, *, member_id: str | None, email: str, plan_id: str, type: str,
     with store.transaction() as conn:
         if member_id:
             conn.execute(
-                "INSERT INTO bounces(member_id, plan_id, type, hash, status, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO bounces(member_id, plan_id, type, hash, status, detail, at)"
+                " VALUES (:member, :plan, :type, :hash, :status, :detail, :at)"
                 " ON CONFLICT(member_id, plan_id, type) DO UPDATE SET status = excluded.status,"
                 " detail = excluded.detail, at = excluded.at",
-                (member_id, plan_id or "", type, store.suppression_hash(email), status or "", (detail or "")[:300],
-                 at.isoformat()),
+                {"member": member_id, "plan": plan_id or "", "type": type, "hash": store.suppression_hash(email),
+                 "status": status or "", "detail": (detail or "")[:300], "at": at.isoformat()},
             )
         if type == COMPLAINT:
             reason = COMPLAINED
@@ -104,11 +105,12 @@ def _soft_streak(conn, member_id: str, limit: int) -> bool:
     """Whether each of the member's last `limit` delivered plans bounced (soft or hard)."""
     plans = _sent_plans(conn, member_id, limit)
     if len(plans) < limit:
-        bounced = {row[0] for row in conn.execute("SELECT DISTINCT plan_id FROM bounces WHERE member_id = ?", (member_id,))}
+        bounced = {row[0] for row in conn.execute("SELECT DISTINCT plan_id FROM bounces WHERE member_id = :member",
+                                                       {"member": member_id})}
         return len(bounced) >= limit
-    marks = ",".join("?" for _ in plans)
-    rows = conn.execute(f"SELECT COUNT(DISTINCT plan_id) FROM bounces WHERE member_id = ? AND plan_id IN ({marks})"
-                        " AND type IN (?, ?)", (member_id, *plans, SOFT, HARD)).fetchone()
+    rows = conn.execute("SELECT COUNT(DISTINCT plan_id) FROM bounces WHERE member_id = :member AND plan_id IN :plans"
+                        " AND type IN (:soft, :hard)", {"member": member_id, "plans": plans, "soft": SOFT, "hard": HARD},
+                        lists=("plans",)).fetchone()
     return rows[0] >= limit
 
 
@@ -126,10 +128,11 @@ def forgive(store, plan_id: str) -> int:
     with store.transaction() as conn:
         rows = conn.execute(
             "SELECT b.member_id, b.hash FROM bounces b JOIN deliveries d ON d.plan_id = b.plan_id"
-            " AND d.member_id = b.member_id WHERE b.plan_id = ? AND d.status = 'failed' AND b.type IN (?, ?)",
-            (plan_id, HARD, SOFT)).fetchall()
+            " AND d.member_id = b.member_id WHERE b.plan_id = :plan AND d.status = 'failed' AND b.type IN (:hard, :soft)",
+            {"plan": plan_id, "hard": HARD, "soft": SOFT}).fetchall()
         for member_id, hashed in rows:
-            conn.execute("DELETE FROM bounces WHERE member_id = ? AND plan_id = ? AND type IN (?, ?)",
-                         (member_id, plan_id, HARD, SOFT))
-            conn.execute("DELETE FROM suppression WHERE hash = ? AND reason = ?", (hashed, BOUNCED))
+            conn.execute("DELETE FROM bounces WHERE member_id = :member AND plan_id = :plan AND type IN (:hard, :soft)",
+                         {"member": member_id, "plan": plan_id, "hard": HARD, "soft": SOFT})
+            conn.execute("DELETE FROM suppression WHERE hash = :hash AND reason = :reason",
+                         {"hash": hashed, "reason": BOUNCED})
     return len(rows)

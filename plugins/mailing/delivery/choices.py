@@ -27,16 +27,16 @@ DIGEST_WITHDRAWS = ("events", "job_alerts")
 def set_preference(store, member_id: str, key: str, value: str, at) -> None:
     with store.transaction() as conn:
         conn.execute(
-            "INSERT INTO preferences(member_id, key, value, at) VALUES (?, ?, ?, ?)"
+            "INSERT INTO preferences(member_id, key, value, at) VALUES (:member, :key, :value, :at)"
             " ON CONFLICT(member_id, key) DO UPDATE SET value = excluded.value, at = excluded.at",
-            (member_id, key, str(value), to_date(at).isoformat()),
+            {"member": member_id, "key": key, "value": str(value), "at": to_date(at).isoformat()},
         )
 
 
 def preferences(store, member_id: str) -> dict[str, str]:
     """Every recorded choice of a member (key -> value)."""
     with store.transaction() as conn:
-        rows = conn.execute("SELECT key, value FROM preferences WHERE member_id = ?", (member_id,)).fetchall()
+        rows = conn.execute("SELECT key, value FROM preferences WHERE member_id = :member", {"member": member_id}).fetchall()
     return {key: value for key, value in rows}
 
 

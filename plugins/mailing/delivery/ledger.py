@@ -10,7 +10,10 @@ or `unknown` when no answer came. A claim whose owner died (same host, process
 gone) or whose lease ran out is `unknown` too: the relay may have queued the
 message, so it is not re-sent unless asked (`resend_unknown`, same Message-ID).
 
-Commits are made with SQLite's `synchronous = FULL`, so a power cut keeps them.
+Commits are durable (SQLite's `synchronous = FULL`), so a power cut keeps them.
+On PostgreSQL, claims run side by side: each takes its ledger row with
+`SELECT … FOR UPDATE SKIP LOCKED` (a row another sender is claiming right now
+is busy), while every other write waits for them (`Store.transaction(claim=True)`).
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
+import sqlalchemy as sa
 
 PENDING = "pending"  # released: nothing was handed over, a re-run sends it
 CLAIMED = "claimed"  # a sender owns it and may be in DATA right now
@@ -37,6 +42,13 @@ FINAL = (SENT, FAILED, UNKNOWN)
 BUSY = "busy"  # what `due` answers for a live claim of another sender
 
 _COLUMNS = "plan_id, member_id, message_id, status, attempts, last_error, created, updated, owner, lease, retry_after"
+_ROW = f"SELECT {_COLUMNS} FROM deliveries WHERE plan_id = :plan AND member_id = :member"
+# The claim's read of its row: FOR UPDATE SKIP LOCKED where the database locks rows (PostgreSQL),
+# plain on SQLite, whose single writer already excludes any other claim. SQLAlchemy writes it for each.
+_DELIVERIES = sa.table("deliveries", *(sa.column(name) for name in _COLUMNS.split(", ")))
+_CLAIM_ROW = (sa.select(*_DELIVERIES.c)
+              .where(_DELIVERIES.c.plan_id == sa.bindparam("plan"), _DELIVERIES.c.member_id == sa.bindparam("member"))
+              .with_for_update(skip_locked=True))
 _HOST = re.sub(r"[^A-Za-z0-9.-]", "-", socket.gethostname())  # also goes into SQL guards
 
 
@@ -111,9 +123,8 @@ class Ledger:
     def _stamp(self) -> str:
         return self.now().isoformat(timespec="seconds")
 
-    def _row(self, conn, member_id: str) -> Entry | None:
-        row = conn.execute(f"SELECT {_COLUMNS} FROM deliveries WHERE plan_id = ? AND member_id = ?",
-                           (self.plan_id, member_id)).fetchone()
+    def _row(self, conn, member_id: str, sql=_ROW) -> Entry | None:
+        row = conn.execute(sql, {"plan": self.plan_id, "member": member_id}).first()
         return Entry(*row) if row else None
 
     def get(self, member_id: str) -> Entry | None:
@@ -161,40 +172,49 @@ class Ledger:
         """Own the member's delivery before DATA (one committed transaction); False if another sender has it,
         it is done, or `still_allowed(store)`, asked inside the same transaction, says no: a write made before
         the claim (an unsubscribe from the web application) is seen, one made after it waits for the claim."""
-        with self.store.transaction() as conn:
-            if self._blocking(conn, self._row(conn, member_id)) is not None:
+        with self.store.transaction(claim=True) as conn:
+            entry = self._row(conn, member_id, _CLAIM_ROW)
+            if entry is None and self._row(conn, member_id) is not None:
+                return False  # another sender holds the row right now (skipped as locked): busy
+            if self._blocking(conn, entry) is not None:
                 return False
             if still_allowed is not None and not still_allowed(self.store):
                 return False
             stamp = self._stamp()
+            values = {"plan": self.plan_id, "member": member_id, "message_id": message_id, "status": CLAIMED,
+                      "stamp": stamp, "owner": self.owner, "lease": _iso(self.clock() + self.lease)}
+            if entry is None:  # a first claim: a sender inserting the same row at the same time makes this one lose
+                return conn.execute(
+                    f"""INSERT INTO deliveries({_COLUMNS})
+                        VALUES (:plan, :member, :message_id, :status, 1, '', :stamp, :stamp, :owner, :lease, '')
+                        ON CONFLICT DO NOTHING""", values).rowcount == 1
             conn.execute(
-                f"""INSERT INTO deliveries({_COLUMNS}) VALUES (?, ?, ?, ?, 1, '', ?, ?, ?, ?, '')
-                    ON CONFLICT(plan_id, member_id) DO UPDATE SET status = excluded.status,
-                      message_id = excluded.message_id, attempts = attempts + 1, updated = excluded.updated,
-                      owner = excluded.owner, lease = excluded.lease, retry_after = ''""",
-                (self.plan_id, member_id, message_id, CLAIMED, stamp, stamp, self.owner, _iso(self.clock() + self.lease)),
-            )
+                """UPDATE deliveries SET status = :status, message_id = :message_id, attempts = attempts + 1,
+                     updated = :stamp, owner = :owner, lease = :lease, retry_after = ''
+                   WHERE plan_id = :plan AND member_id = :member""", values)
         return True
 
     def _set(self, conn, member_id: str, status: str, *, error: str = "", retry_after: str = "", guard: str = "") -> int:
-        """Write a status (no owner, no lease); `guard` is an SQL condition on the existing row."""
+        """Write a status (no owner, no lease); `guard` is an SQL condition on the existing row
+        (one of the `_GUARDS`, whose `:owner`, `:claimed`, `:sent` parameters are always given)."""
         stamp = self._stamp()
         cursor = conn.execute(
-            f"""INSERT INTO deliveries({_COLUMNS}) VALUES (?, ?, '', ?, 0, ?, ?, ?, '', '', ?)
+            f"""INSERT INTO deliveries({_COLUMNS}) VALUES (:plan, :member, '', :status, 0, :error, :stamp, :stamp, '', '',
+                  :retry_after)
                 ON CONFLICT(plan_id, member_id) DO UPDATE SET status = excluded.status,
                   last_error = excluded.last_error, updated = excluded.updated, owner = '', lease = '',
                   retry_after = excluded.retry_after {('WHERE ' + guard) if guard else ''}""",
-            (self.plan_id, member_id, status, error[:500], stamp, stamp, retry_after),
+            {"plan": self.plan_id, "member": member_id, "status": status, "error": error[:500], "stamp": stamp,
+             "retry_after": retry_after, "owner": self.owner, "claimed": CLAIMED, "sent": SENT},
         )
         return cursor.rowcount
 
-    def _mine(self) -> str:
-        """Rows this sender may settle: its own claims, or unclaimed rows not yet sent."""
-        return f"(deliveries.status != '{CLAIMED}' OR deliveries.owner = '{self.owner}') AND deliveries.status != '{SENT}'"
+    # Rows this sender may settle: its own claims, or unclaimed rows not yet sent.
+    _MINE = "(deliveries.status != :claimed OR deliveries.owner = :owner) AND deliveries.status != :sent"
 
     def _settle(self, member_id: str, status: str, error: str = "", retry_after: str = "") -> None:
         with self.store.transaction() as conn:
-            self._set(conn, member_id, status, error=error, retry_after=retry_after, guard=self._mine())
+            self._set(conn, member_id, status, error=error, retry_after=retry_after, guard=self._MINE)
 
     def sent(self, member_id: str, *, kind: str, at: dt.datetime | None = None) -> None:
         """The relay accepted the message: mark it sent and count it in the frequency budget, atomically."""
@@ -218,15 +238,16 @@ class Ledger:
         """Give a claim back when nothing was handed over (the relay refused before or at the end of DATA)."""
         with self.store.transaction() as conn:
             self._set(conn, member_id, PENDING, error=error,
-                      guard=f"deliveries.status = '{CLAIMED}' AND deliveries.owner = '{self.owner}'")
+                      guard="deliveries.status = :claimed AND deliveries.owner = :owner")
 
     def abandon(self) -> int:
         """On interruption: every claim this sender still holds becomes `unknown` (it may have been in DATA)."""
         with self.store.transaction() as conn:
             cursor = conn.execute(
-                "UPDATE deliveries SET status = ?, owner = '', lease = '', last_error = ?, updated = ?"
-                " WHERE plan_id = ? AND status = ? AND owner = ?",
-                (UNKNOWN, "interrupted during delivery", self._stamp(), self.plan_id, CLAIMED, self.owner),
+                "UPDATE deliveries SET status = :unknown, owner = '', lease = '', last_error = :error, updated = :stamp"
+                " WHERE plan_id = :plan AND status = :claimed AND owner = :owner",
+                {"unknown": UNKNOWN, "error": "interrupted during delivery", "stamp": self._stamp(),
+                 "plan": self.plan_id, "claimed": CLAIMED, "owner": self.owner},
             )
             return cursor.rowcount
 
@@ -240,13 +261,13 @@ class Ledger:
         """Rows of this plan by status."""
         with self.store.transaction() as conn:
             rows = conn.execute(
-                "SELECT status, COUNT(*) FROM deliveries WHERE plan_id = ? GROUP BY status", (self.plan_id,)
+                "SELECT status, COUNT(*) FROM deliveries WHERE plan_id = :plan GROUP BY status", {"plan": self.plan_id}
             ).fetchall()
         return {status: count for status, count in rows}
 
     def entries(self, status: str | None = None) -> Iterator[Entry]:
         """Every row of this plan (or those of one status), by member id."""
-        query = f"SELECT {_COLUMNS} FROM deliveries WHERE plan_id = ?" + (" AND status = ?" if status else "")
+        query = f"SELECT {_COLUMNS} FROM deliveries WHERE plan_id = :plan" + (" AND status = :status" if status else "")
         with self.store.transaction() as conn:
-            rows = conn.execute(query + " ORDER BY member_id", (self.plan_id, *([status] if status else []))).fetchall()
+            rows = conn.execute(query + " ORDER BY member_id", {"plan": self.plan_id, "status": status}).fetchall()
         return iter(Entry(*row) for row in rows)

@@ -232,8 +232,8 @@ def _match(store, report: Report) -> tuple[str | None, str, str]:
             if member is not None:
                 return member.id, plan_id, member.email
         if report.message_id:
-            row = conn.execute("SELECT member_id, plan_id FROM deliveries WHERE message_id = ? LIMIT 1",
-                               (report.message_id,)).fetchone()
+            row = conn.execute("SELECT member_id, plan_id FROM deliveries WHERE message_id = :message_id LIMIT 1",
+                               {"message_id": report.message_id}).first()
             member = store.get(row[0]) if row else None
             if member is not None:
                 return member.id, row[1], member.email

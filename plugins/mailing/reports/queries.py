@@ -9,21 +9,20 @@ aggregate count per plan, variant and link: never who).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 
 
-def _rows(store, sql: str, params: Iterable = ()) -> list[tuple]:
+def _rows(store, sql: str, params: dict | None = None) -> list[tuple]:
     with store.transaction() as conn:
-        return [tuple(row) for row in conn.execute(sql, tuple(params)).fetchall()]
+        return [tuple(row) for row in conn.execute(sql, params).fetchall()]
 
 
 def _has_table(store, name: str) -> bool:
-    return bool(_rows(store, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)))
+    return store.connection.has_table(name)
 
 
 def ledger(store, plan_id: str) -> dict[str, tuple[str, str]]:
     """member id -> (status, updated) of one plan's ledger rows."""
-    rows = _rows(store, "SELECT member_id, status, updated FROM deliveries WHERE plan_id = ?", (plan_id,))
+    rows = _rows(store, "SELECT member_id, status, updated FROM deliveries WHERE plan_id = :plan", {"plan": plan_id})
     return {member: (status, updated) for member, status, updated in rows}
 
 
@@ -42,7 +41,8 @@ def suppression_counts(store, since: dt.date | None = None) -> dict[str, int]:
     if since is None:
         rows = _rows(store, "SELECT reason, COUNT(*) FROM suppression GROUP BY reason")
     else:
-        rows = _rows(store, "SELECT reason, COUNT(*) FROM suppression WHERE at >= ? GROUP BY reason", (since.isoformat(),))
+        rows = _rows(store, "SELECT reason, COUNT(*) FROM suppression WHERE at >= :since GROUP BY reason",
+                     {"since": since.isoformat()})
     return dict(rows)
 
 
@@ -55,14 +55,15 @@ def stage_events(store) -> list[tuple[str, str, str, str, str]]:
 
 def replies(store, plan_id: str) -> list[tuple[str, str]]:
     """(member id or '', date) of each reply counted for a plan."""
-    return _rows(store, "SELECT member_id, at FROM replies WHERE plan_id = ?", (plan_id,))
+    return _rows(store, "SELECT member_id, at FROM replies WHERE plan_id = :plan", {"plan": plan_id})
 
 
 def record_reply(store, plan_id: str, message_key: str, member_id: str, at: dt.datetime) -> bool:
     """Count one reply (once per plan and Message-ID hash); True if it is new."""
     with store.transaction() as conn:
-        cursor = conn.execute("INSERT OR IGNORE INTO replies(plan_id, message_key, member_id, at) VALUES (?, ?, ?, ?)",
-                              (plan_id, message_key, member_id, at.isoformat(timespec="seconds")))
+        cursor = conn.execute("INSERT INTO replies(plan_id, message_key, member_id, at) VALUES (:plan, :key, :member, :at)"
+                              " ON CONFLICT DO NOTHING", {"plan": plan_id, "key": message_key, "member": member_id,
+                                                          "at": at.isoformat(timespec="seconds")})
     return cursor.rowcount == 1
 
 
@@ -79,12 +80,14 @@ def sequence_steps(store) -> list[tuple[str, str, str]]:
 def record_click(store, plan_id: str, variant: str, link: str) -> None:
     """Add one to a link's aggregate count (no member, no time, no address is stored)."""
     with store.transaction() as conn:
-        conn.execute("""INSERT INTO click_counts(plan_id, variant, link, clicks) VALUES (?, ?, ?, 1)
-                        ON CONFLICT(plan_id, variant, link) DO UPDATE SET clicks = clicks + 1""", (plan_id, variant, link))
+        conn.execute("""INSERT INTO click_counts(plan_id, variant, link, clicks) VALUES (:plan, :variant, :link, 1)
+                        ON CONFLICT(plan_id, variant, link) DO UPDATE SET clicks = click_counts.clicks + 1""",
+                     {"plan": plan_id, "variant": variant, "link": link})
 
 
 def click_counts(store, plan_id: str) -> list[tuple[str, str, int]]:
     """(variant, link, clicks) of a plan's aggregate click counts."""
     if not _has_table(store, "click_counts"):
         return []
-    return _rows(store, "SELECT variant, link, clicks FROM click_counts WHERE plan_id = ? ORDER BY variant, clicks DESC, link", (plan_id,))
+    return _rows(store, "SELECT variant, link, clicks FROM click_counts WHERE plan_id = :plan ORDER BY variant, clicks DESC, link",
+                 {"plan": plan_id})

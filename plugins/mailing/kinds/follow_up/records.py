@@ -41,7 +41,7 @@ def all_rows(store) -> dict[str, list[StepRow]]:
     """Every planned step, by member (one query for the whole pool)."""
     result: dict[str, list[StepRow]] = {}
     with store.transaction() as conn:
-        for values in conn.execute(_SELECT + " ORDER BY planned"):
+        for values in conn.execute(_SELECT + " ORDER BY planned, member_id, sequence, step, anchor, occurrence"):
             row = _row(values)
             result.setdefault(row.member_id, []).append(row)
     return result
@@ -49,7 +49,8 @@ def all_rows(store) -> dict[str, list[StepRow]]:
 
 def rows_of_plan(store, plan_id: str) -> list[StepRow]:
     with store.transaction() as conn:
-        return [_row(v) for v in conn.execute(_SELECT + " WHERE plan_id = ? ORDER BY member_id", (plan_id,))]
+        return [_row(v) for v in conn.execute(_SELECT + " WHERE plan_id = :plan ORDER BY member_id, sequence, step, anchor, occurrence",
+                                              {"plan": plan_id})]
 
 
 def record(store, rows: list[StepRow]) -> int:
@@ -58,10 +59,11 @@ def record(store, rows: list[StepRow]) -> int:
     with store.transaction() as conn:
         for row in rows:
             cursor = conn.execute(
-                "INSERT OR IGNORE INTO sequence_steps(member_id, sequence, step, anchor, occurrence, due, plan_id, planned) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (row.member_id, row.sequence, row.step, row.anchor.isoformat(), row.occurrence, row.due.isoformat(),
-                 row.plan_id, row.planned.isoformat()),
+                "INSERT INTO sequence_steps(member_id, sequence, step, anchor, occurrence, due, plan_id, planned)"
+                " VALUES (:member, :sequence, :step, :anchor, :occurrence, :due, :plan, :planned) ON CONFLICT DO NOTHING",
+                {"member": row.member_id, "sequence": row.sequence, "step": row.step, "anchor": row.anchor.isoformat(),
+                 "occurrence": row.occurrence, "due": row.due.isoformat(), "plan": row.plan_id,
+                 "planned": row.planned.isoformat()},
             )
             added += cursor.rowcount
     return added

@@ -42,14 +42,16 @@ def _row(values) -> InvitationRow:
 def rows_for_event(store, event_uid: str) -> list[InvitationRow]:
     """Every row of one event, oldest first."""
     with store.transaction() as conn:
-        rows = conn.execute(_SELECT + " WHERE event_uid = ? ORDER BY planned, member_id", (event_uid,)).fetchall()
+        rows = conn.execute(_SELECT + " WHERE event_uid = :event ORDER BY planned, member_id, sequence, action",
+                            {"event": event_uid}).fetchall()
     return [_row(row) for row in rows]
 
 
 def rows_of_plan(store, plan_id: str, status: str = PLANNED) -> list[InvitationRow]:
     """The planned (or skipped) rows of one plan folder (a round), in the order they were planned."""
     with store.transaction() as conn:
-        rows = conn.execute(_SELECT + " WHERE plan_id = ? AND status = ? ORDER BY planned, member_id", (plan_id, status)).fetchall()
+        rows = conn.execute(_SELECT + " WHERE plan_id = :plan AND status = :status ORDER BY planned, member_id, event_uid, sequence,"
+                            " action", {"plan": plan_id, "status": status}).fetchall()
     return [_row(row) for row in rows]
 
 
@@ -59,10 +61,12 @@ def record(store, rows: list[InvitationRow]) -> int:
     with store.transaction() as conn:
         for row in rows:
             cursor = conn.execute(
-                "INSERT OR IGNORE INTO invitations(event_uid, member_id, action, sequence, status, reason, segment, plan_id, planned) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (row.event_uid, row.member_id, row.action, row.sequence, row.status, row.reason, row.segment, row.plan_id,
-                 row.planned.isoformat()),
+                "INSERT INTO invitations(event_uid, member_id, action, sequence, status, reason, segment, plan_id, planned)"
+                " VALUES (:event, :member, :action, :sequence, :status, :reason, :segment, :plan, :planned)"
+                " ON CONFLICT DO NOTHING",
+                {"event": row.event_uid, "member": row.member_id, "action": row.action, "sequence": row.sequence,
+                 "status": row.status, "reason": row.reason, "segment": row.segment, "plan": row.plan_id,
+                 "planned": row.planned.isoformat()},
             )
             added += cursor.rowcount
     return added

@@ -22,6 +22,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
+from talentpool.migrations import next_position
 from talentpool.policy import BLOCKING
 
 from ...community import criteria as alert_criteria
@@ -123,7 +124,8 @@ def rows_of_plan(store, plan_id: str) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     with store.transaction() as conn:
         for member_id, reference in conn.execute(
-                "SELECT member_id, job_reference FROM job_alerts WHERE plan_id = ? ORDER BY rowid", (plan_id,)):
+                "SELECT member_id, job_reference FROM job_alerts WHERE plan_id = :plan ORDER BY position",
+                {"plan": plan_id}):
             result.setdefault(member_id, []).append(reference)
     return result
 
@@ -132,11 +134,15 @@ def record(store, day: AlertDay) -> int:
     """Remember each (member, job) planned today, so it is never alerted again; returns how many are new."""
     added = 0
     with store.transaction() as conn:
+        position = next_position(conn, "job_alerts")
         for digest in day.digests:
             for reference in digest.jobs:
-                added += conn.execute(
-                    "INSERT OR IGNORE INTO job_alerts(member_id, job_reference, plan_id, planned) VALUES (?, ?, ?, ?)",
-                    (digest.member.id, reference, day.plan_id, day.today.isoformat())).rowcount
+                new = conn.execute(
+                    "INSERT INTO job_alerts(member_id, job_reference, plan_id, planned, position)"
+                    " VALUES (:member, :reference, :plan, :planned, :position) ON CONFLICT DO NOTHING",
+                    {"member": digest.member.id, "reference": reference, "plan": day.plan_id,
+                     "planned": day.today.isoformat(), "position": position}).rowcount
+                added, position = added + new, position + new
     return added
 
 

@@ -137,7 +137,8 @@ class Cluster:
         """Stop the server (fast shutdown), remove its folder and end the watchdog."""
         try:
             if (self.data / "postmaster.pid").exists():
-                self.pg_ctl("-m", "fast", "-w", "-t", "60", "stop", check=False)
+                if self.pg_ctl("-m", "fast", "-w", "-t", "60", "stop", check=False).returncode != 0:
+                    self.pg_ctl("-m", "immediate", "-w", "-t", "30", "stop", check=False)
         finally:
             shutil.rmtree(self.base, ignore_errors=True)
             if self.watchdog is not None:
@@ -176,11 +177,19 @@ def start_cluster(*, watch_pid: int | None = None, attempts: int = 3) -> Cluster
             f"set {DISABLED}=0 to skip the PostgreSQL tests instead")
     run_as = SYSTEM_USER if os.geteuid() == 0 else None
     base = Path(tempfile.mkdtemp(prefix="vivier-pg-", dir=_temp_parent(run_as)))
+    cluster = None
     try:
         if run_as:
             account = pwd.getpwnam(run_as)
             os.chown(base, account.pw_uid, account.pw_gid)
         cluster = Cluster(bindir=bindir, base=base, port=0, run_as=run_as)
+        # Watching from before the server starts: a pytest killed at any point leaves nothing behind.
+        watched = watch_pid or os.getpid()
+        cluster.watchdog = subprocess.Popen(
+            [sys.executable, "-I", str(WATCHDOG), str(watched), start_ticks(watched) or "",
+             str(bindir / "pg_ctl"), str(cluster.data), str(base), *([run_as] if run_as else [])],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd="/", start_new_session=True, close_fds=True)
         _run(run_as, [str(bindir / "initdb"), "-D", str(cluster.data), "-U", SUPERUSER, "--auth=trust",
                       "--locale=C.UTF-8", "--encoding=UTF8", "--no-sync"], cwd=base)
         for attempt in range(attempts):
@@ -197,18 +206,12 @@ def start_cluster(*, watch_pid: int | None = None, attempts: int = 3) -> Cluster
             if attempt + 1 == attempts or not re.search(r"could not bind|Address already in use", log):
                 raise RuntimeError(f"PostgreSQL did not start (pg_ctl exit {started.returncode}):\n"
                                    f"{started.stdout}\n{log[-3000:]}")
-        watched = watch_pid or os.getpid()
-        cluster.watchdog = subprocess.Popen(
-            [sys.executable, "-I", str(WATCHDOG), str(watched), start_ticks(watched) or "",
-             str(bindir / "pg_ctl"), str(cluster.data), str(base), *([run_as] if run_as else [])],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            cwd="/", start_new_session=True, close_fds=True)
         return cluster
     except BaseException:
-        if (base / "data" / "postmaster.pid").exists():
-            _run(run_as, [str(bindir / "pg_ctl"), "-D", str(base / "data"), "-m", "immediate", "stop"],
-                 cwd="/", check=False)
-        shutil.rmtree(base, ignore_errors=True)
+        if cluster is None:
+            shutil.rmtree(base, ignore_errors=True)
+        else:
+            cluster.stop()
         raise
 
 

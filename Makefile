@@ -20,7 +20,7 @@ export VIVIER_SAMPLE_POOL ?= $(CURDIR)/var/sample-pool.sqlite3
 export VIVIER_OUTBOX ?= $(CURDIR)/var/outbox
 OUTPUT ?= output
 
-.PHONY: site build serve edit test check publish bench clean venv deps test-deps editor-deps browser java-runtime node-tools help
+.PHONY: site build serve edit test check publish bench clean venv deps test-deps editor-deps browser java-runtime node-tools postgres-server help
 
 help:
 	@echo "make site     set up .venv, load the sample pool, build the site and newsletters"
@@ -80,6 +80,13 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# Debian's PostgreSQL server for the store tests; installed only when missing.
+# The tests start their own throwaway cluster on 127.0.0.1 (tests/postgres.py),
+# whatever default cluster the package may have set up.
+postgres-server:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "Installing Debian's postgresql for the PostgreSQL store tests"; $(APT_INSTALL) postgresql >/dev/null; }
+
 # `vivier build` is the Pelican build (same settings, same plugins) that lists
 # content problems as one table instead of a traceback. `vivier pool site-env`
 # picks the store: VIVIER_POOL when it is marked as a sample store, else
@@ -117,7 +124,7 @@ check: test-deps browser
 # of the sample site must pass every check, as CI's deploy would require.
 # (A production build signs unsubscribe links with VIVIER_SECRET; this one is
 # never deployed, so a throwaway secret stands in when none is set.)
-test: test-deps browser
+test: test-deps browser postgres-server
 	$(BIN)/pytest
 	VIVIER_SECRET="$${VIVIER_SECRET:-make-test-only-never-deployed}" $(MAKE) --no-print-directory publish
 	$(MAKE) --no-print-directory check

@@ -17,7 +17,8 @@ TEST_SECRET = "vivier-test-secret"  # VIVIER_SECRET of every test (public: tests
 # One Playwright for the whole session: `browser`, `served_site` (tests/browser.py).
 # Test modules use these fixtures by name and must not import them: an imported
 # fixture is a new definition per module, which would start a second Playwright.
-pytest_plugins = ["tests.browser"]
+# A throwaway PostgreSQL cluster: `postgres_server`, `postgres_url`, `new_postgres_url` (tests/postgres.py).
+pytest_plugins = ["tests.browser", "tests.postgres"]
 
 
 @pytest.fixture(scope="session", autouse=True)

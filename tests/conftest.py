@@ -18,7 +18,7 @@ TEST_SECRET = "vivier-test-secret"  # VIVIER_SECRET of every test (public: tests
 # Test modules use these fixtures by name and must not import them: an imported
 # fixture is a new definition per module, which would start a second Playwright.
 # A throwaway PostgreSQL cluster: `postgres_server`, `postgres_url`, `new_postgres_url` (tests/postgres.py).
-pytest_plugins = ["tests.browser", "tests.postgres"]
+pytest_plugins = ["tests.browser", "tests.postgres", "tests.backends"]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -13,9 +13,11 @@ import json
 import os
 from pathlib import Path
 
+from talentpool.config import is_database
 from talentpool.private import make_private_dir, write_private
 
 # Exit codes of `vivier daily` (docs/operations.md).
+DAILY_LOCK = "vivier-daily"  # the advisory lock's name on a PostgreSQL store
 EX_OK = 0
 EX_STEP = 1  # a step other than sending failed (bounces, purge, backup): see the report
 EX_LOCKED = 73  # another `vivier daily` holds the store: nothing was done
@@ -34,8 +36,14 @@ class Locked(RuntimeError):
 
 
 @contextlib.contextmanager
-def store_lock(store_path: Path):
-    """An OS lock on `<store>.daily.lock`: one daily run per store; the OS releases it when the process dies."""
+def store_lock(store_path):
+    """One daily run per store. An SQLite store: an OS lock on `<store>.daily.lock`, which the OS releases
+    when the process dies. A PostgreSQL store: a session advisory lock on its database, seen from every
+    host, which the server releases when the run's connection ends (the process dying included)."""
+    if is_database(store_path):
+        with _database_lock(store_path) as held:
+            yield held
+        return
     lock_path = Path(str(store_path) + ".daily.lock")
     make_private_dir(lock_path.parent)
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
@@ -47,6 +55,20 @@ def store_lock(store_path: Path):
         yield lock_path
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def _database_lock(url):
+    from talentpool.db import PostgresDatabase
+
+    database = PostgresDatabase(url)
+    try:
+        if not database.try_session_lock(DAILY_LOCK):
+            raise Locked(f"another `vivier daily` holds {url} (a PostgreSQL advisory lock, from this host or "
+                         "another); nothing done")
+        yield url
+    finally:
+        database.close()
 
 
 def outbox_plans(outbox: Path) -> list[str]:

@@ -38,7 +38,7 @@ def open_job_fits(settings: dict, today: dt.date) -> list[JobFit] | None:
     from careers.job_fields import skills
     from careers.job_signoff import read_header
 
-    if not config.path(settings, "POOL_PATH").exists():
+    if not config.store_exists(settings):
         return None
     index = pool_index(settings, today, kind=staffing_settings.value(settings, "STAFFING_FIT_KIND"))
     fits = []

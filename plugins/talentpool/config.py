@@ -58,6 +58,21 @@ def is_database(location) -> bool:
     return isinstance(location, DatabaseUrl)
 
 
+def store_exists(settings: dict | None = None) -> bool:
+    """Whether the configured store exists: the file, or Vivier's tables in the PostgreSQL database (a
+    database that cannot be reached raises StoreError: it is not a missing store)."""
+    location = path(settings, "POOL_PATH")
+    if not is_database(location):
+        return location.exists()
+    from .store import Store, StoreMissing
+
+    try:
+        Store(location, create=False).close()
+    except StoreMissing:
+        return False
+    return True
+
+
 def private_dir(settings: dict | None = None) -> Path:
     """The folder of the store's private files written by the daily run (backups, run reports):
     an SQLite store's own folder, else POOL_PRIVATE_DIR (or VIVIER_PRIVATE_DIR)."""

@@ -36,13 +36,13 @@ def copy_store(source, target, *, batch: int = BATCH) -> dict[str, int]:
                 write.execute(insert, [{f"c{i}": value for i, value in enumerate(row)} for row in rows])
                 count += len(rows)
             copied[table] = count
-        # The copy keeps the target's own schema version (a backend's row in `meta` on PostgreSQL).
-        write.set_schema_version(source.schema_version)
         for table, count in copied.items():
             found = write.scalar(f'SELECT COUNT(*) FROM "{table}"')
             expected = read.scalar(f'SELECT COUNT(*) FROM "{table}"')
             if not (found == expected == count):
                 raise CopyMismatch(f"{table}: {expected} row(s) in {source.path}, {count} read, {found} in "
                                    f"{target.path}; nothing was copied")
+        # Counted first: the target's own record of its schema version is a row of `meta` on PostgreSQL.
+        write.set_schema_version(source.schema_version)
     target.reload()
     return copied

@@ -13,7 +13,7 @@ dialect spread over the callers:
 | `claim()` lock | as `write()` | `BEGIN` + the advisory lock *shared*: claims run side by side, each row taken with `FOR UPDATE SKIP LOCKED` |
 | schema version | `PRAGMA user_version` | the `meta` row `schema_version` |
 | durable commits | `synchronous = FULL` | `synchronous_commit = on` |
-| after an erasure | WAL checkpoint (secure delete zeroed the pages) | `VACUUM` of the member tables |
+| after an erasure | WAL checkpoint (secure delete zeroed the pages) | `VACUUM FULL` of the member tables |
 | `daily_lock()` | a lock file beside the store | a session advisory lock (every host sees it) |
 
 A URL names PostgreSQL (`postgresql://…`, `postgresql+psycopg://…`); anything else is
@@ -223,9 +223,11 @@ class PostgresDatabase(Database):
             raise RuntimeError(f"{table}: rows written before their order was kept; copy an SQLite store instead")
 
     def scrub(self, tables: list[str]) -> None:
-        # The deleted versions of the rows stay in the table files until VACUUM frees them.
+        # The deleted versions of the rows stay in the table and index files until a vacuum; a plain
+        # one only marks their space free, FULL writes each table and index anew without them (and
+        # holds each table's lock meanwhile: a second or two for a large pool's members).
         preparer = self.conn.dialect.identifier_preparer
-        self.conn.exec_driver_sql("VACUUM " + ", ".join(preparer.quote(t) for t in tables))
+        self.conn.exec_driver_sql("VACUUM FULL " + ", ".join(preparer.quote(t) for t in tables))
 
     def collation(self) -> str:
         return self.scalar("SELECT datcollate FROM pg_database WHERE datname = current_database()")

@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "pool.sqlite3") as opened:
+def store(store_location):
+    with Store(store_location) as opened:
         yield opened
 
 

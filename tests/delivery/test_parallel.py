@@ -39,32 +39,32 @@ def send_parallel(store_path, port, items, connections=4, **extra):
     return summary, opened
 
 
-def test_four_connections_send_each_member_once(tmp_path):
+def test_four_connections_send_each_member_once(store_location):
     with smtp_server() as (recorder, port):
         recorder.queue_delay = 0.01
         recorder.script[address(7)] = ["451"]  # one retry goes through the queue too
-        summary, opened = send_parallel(tmp_path / "pool.sqlite3", port, synthetic_items(PLAN, 60))
+        summary, opened = send_parallel(store_location, port, synthetic_items(PLAN, 60))
     assert summary.sent == 60 and summary.ok and summary.retried == 1
     assert_once_each(recorder, 60)
     assert len(opened) == 4 and all(t.connections >= 1 for t in opened)  # every connection carried messages
-    with Store(tmp_path / "pool.sqlite3") as store:
+    with Store(store_location) as store:
         assert Ledger(store, PLAN).counts() == {SENT: 60}
 
 
-def test_a_session_error_stops_every_connection_and_the_rerun_finishes(tmp_path):
+def test_a_session_error_stops_every_connection_and_the_rerun_finishes(store_location):
     with smtp_server() as (recorder, port):
         recorder.mail_reply = lambda accepted: "552" if accepted >= 20 else None
-        summary, _ = send_parallel(tmp_path / "pool.sqlite3", port, synthetic_items(PLAN, 60))
+        summary, _ = send_parallel(store_location, port, synthetic_items(PLAN, 60))
         assert summary.aborted and "552" in summary.aborted and summary.failed == 0
         assert 20 <= summary.sent <= 20 + 3  # the other connections finish the transaction they were in
         recorder.mail_reply = None
-        again, _ = send_parallel(tmp_path / "pool.sqlite3", port, synthetic_items(PLAN, 60))
+        again, _ = send_parallel(store_location, port, synthetic_items(PLAN, 60))
     assert again.sent == 60 - summary.sent and again.already == {SENT: summary.sent}
     assert_once_each(recorder, 60)
 
 
-def test_two_parallel_senders_at_once_share_the_members_without_doubles(tmp_path):
-    store_path = tmp_path / "pool.sqlite3"
+def test_two_parallel_senders_at_once_share_the_members_without_doubles(store_location):
+    store_path = store_location
     with smtp_server() as (recorder, port):
         recorder.queue_delay = 0.02
         runs = [_drive(store_path, port, 80, "4"), _drive(store_path, port, 80, "4")]
@@ -75,8 +75,8 @@ def test_two_parallel_senders_at_once_share_the_members_without_doubles(tmp_path
     assert_once_each(recorder, 80)
 
 
-def test_killed_parallel_send_leaves_at_most_one_unknown_per_connection(tmp_path):
-    store_path = tmp_path / "pool.sqlite3"
+def test_killed_parallel_send_leaves_at_most_one_unknown_per_connection(store_location):
+    store_path = store_location
     with smtp_server() as (recorder, port):
         recorder.queue_delay = 0.05
         proc = None

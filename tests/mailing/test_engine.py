@@ -41,12 +41,15 @@ DAY = dt.date.fromisoformat(TODAY)
 class World:
     """A private copy of the sample: content, store, outbox; built with the real pelican."""
 
-    def __init__(self, base: Path):
+    def __init__(self, base: Path, pool=None):
+        """`pool`: where the store lives (a `store_location`: an SQLite path or a PostgreSQL URL), by default
+        an SQLite file in `base`; a PostgreSQL store's daily backups and reports go to `base` too."""
         self.base = base
         self.content = copy_content(base)
-        self.pool = base / "pool.sqlite3"
+        self.pool = pool or base / "pool.sqlite3"
         self.outbox = base / "outbox"
-        self.env = {"VIVIER_POOL": str(self.pool), "VIVIER_OUTBOX": str(self.outbox)}
+        self.env = {"VIVIER_POOL": getattr(self.pool, "full", str(self.pool)), "VIVIER_OUTBOX": str(self.outbox),
+                    "VIVIER_PRIVATE_DIR": str(base)}
         loaded = subprocess.run([sys.executable, "-m", "vivier", "pool", "load-sample"], cwd=ROOT, capture_output=True,
                                 text=True, timeout=300, env={**os.environ, **self.env})
         assert loaded.returncode == 0, loaded.stdout + loaded.stderr

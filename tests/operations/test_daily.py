@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -26,12 +25,12 @@ def _relay_settings(world, port):
 
 
 def _ledger(world) -> dict[str, int]:
-    with sqlite3.connect(world.pool) as conn:
-        return dict(conn.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall())
+    with Store(world.pool, create=False) as store:
+        return dict(store.connection.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall())
 
 
-def test_daily_sends_once_resumes_after_a_relay_error_and_reports_counts_only(tmp_path):
-    world = World(tmp_path)
+def test_daily_sends_once_resumes_after_a_relay_error_and_reports_counts_only(tmp_path, store_location):
+    world = World(tmp_path, store_location)
     with smtp_server() as (recorder, port):
         _relay_settings(world, port)
         recorder.mail_reply = lambda accepted: "530"  # the relay refuses the session: auth required
@@ -62,14 +61,17 @@ def test_daily_sends_once_resumes_after_a_relay_error_and_reports_counts_only(tm
     assert report["exit"] == 0 and report["counts"]["plans"] >= 1
     assert report["counts"]["plans sent"] == report["counts"]["plans"]
     assert not any("@" in path.read_text() for path in reports.glob("daily-*"))
-    assert list((tmp_path / "backups").glob("pool-*.sqlite3"))
+    backups = list((tmp_path / "backups").glob("*.sqlite3"))  # named after the file, or the PostgreSQL database
+    assert [path.name for path in backups] == [f"{world.pool.name.removesuffix('.sqlite3')}-2026-11-22.sqlite3"]
+    with Store(backups[0], create=False) as backup, Store(world.pool, create=False) as store:
+        assert backup.count() == store.count() > 0  # a usable store, whatever the store's database
 
 
-def test_a_second_daily_while_one_holds_the_store_is_refused_and_does_nothing(tmp_path):
-    world = World(tmp_path)
+def test_a_second_daily_while_one_holds_the_store_is_refused_and_does_nothing(tmp_path, store_location):
+    world = World(tmp_path, store_location)
     with smtp_server() as (recorder, port):
         _relay_settings(world, port)
-        with run.store_lock(world.pool):  # another run holds the store (a real OS lock, another process)
+        with run.store_lock(world.pool):  # another run holds the store (an OS or PostgreSQL lock, another process)
             refused = world.vivier("daily")
         assert refused.returncode == run.EX_LOCKED, refused.stdout + refused.stderr
         assert "another `vivier daily`" in refused.stderr
@@ -77,9 +79,9 @@ def test_a_second_daily_while_one_holds_the_store_is_refused_and_does_nothing(tm
         assert "deliveries" not in _tables(world) or _ledger(world) == {}
 
 
-def test_two_dailies_started_together_one_runs_one_is_refused_nothing_doubled(tmp_path):
+def test_two_dailies_started_together_one_runs_one_is_refused_nothing_doubled(tmp_path, store_location):
     # Two real processes (a timer and an operator's hand, say), started at the same moment.
-    world = World(tmp_path)
+    world = World(tmp_path, store_location)
     with smtp_server() as (recorder, port):
         _relay_settings(world, port)
         command = [sys.executable, "-m", "vivier", "--settings", str(world.conf), "daily"]
@@ -96,8 +98,8 @@ def test_two_dailies_started_together_one_runs_one_is_refused_nothing_doubled(tm
 
 
 def _tables(world) -> set[str]:
-    with sqlite3.connect(world.pool) as conn:
-        return {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    with Store(world.pool, create=False) as store:
+        return set(store.connection.table_names())
 
 
 @pytest.mark.parametrize("outcomes, code", [

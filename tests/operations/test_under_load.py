@@ -1,5 +1,6 @@
 """The mail role under load: gunicorn (4 workers) takes one-click unsubscribes and sign-ups while
-`vivier daily` sends a newsletter to 5,000 members, all on one store, against a real relay on 127.0.0.1.
+`vivier daily` sends a newsletter to 5,000 members, all on one store, against a real relay on 127.0.0.1;
+on SQLite and on PostgreSQL.
 
 Counted from the outside: every message the relay kept, every HTTP answer, the ledger.
 """
@@ -49,8 +50,8 @@ def _pool(world) -> list[str]:
 
 
 @pytest.mark.skipif(not os.path.exists(GUNICORN), reason="gunicorn is a dependency: make test-deps installs it")
-def test_unsubscribes_and_sign_ups_during_a_5000_member_daily_are_honoured_none_lost_none_doubled(tmp_path):
-    world = World(tmp_path)
+def test_unsubscribes_and_sign_ups_during_a_5000_member_daily_are_honoured_none_lost_none_doubled(tmp_path, store_location):
+    world = World(tmp_path, store_location)
     members = _pool(world)
     env = {**os.environ, **world.env, "VIVIER_SECRET": SECRET, "VIVIER_TODAY": "2026-11-22"}
     signer = Signer(SECRET.encode())
@@ -114,10 +115,10 @@ def test_unsubscribes_and_sign_ups_during_a_5000_member_daily_are_honoured_none_
 
     with Store(world.pool) as store:
         addresses = {member_id: store.get(member_id).email for member_id in leaving}
-        ledger = Counter(dict(store.connection.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status")))
-        planned = store.connection.execute("SELECT COUNT(*) FROM deliveries WHERE plan_id = '2026-12-data-cloud'").fetchone()[0]
+        ledger = Counter(dict(store.connection.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status").fetchall()))
+        planned = store.connection.scalar("SELECT COUNT(*) FROM deliveries WHERE plan_id = '2026-12-data-cloud'")
         unsubscribed = {row[0] for row in store.connection.execute("SELECT id FROM members WHERE unsubscribed IS NOT NULL")}
-        pending = store.connection.execute("SELECT COUNT(*) FROM community_signups").fetchone()[0]
+        pending = store.connection.scalar("SELECT COUNT(*) FROM community_signups")
     # Every acknowledged unsubscribe holds, and no message was handed to the relay after it was acknowledged.
     assert set(leaving) <= unsubscribed and set(acknowledged) == set(leaving)
     kept = Counter(rcpt for _, rcpts in recorder.envelopes for rcpt in rcpts)

@@ -22,8 +22,9 @@ DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "pool.sqlite3") as opened:
+def store(store_location):
+    """A fresh store, on SQLite and on PostgreSQL (tests/backends.py)."""
+    with Store(store_location) as opened:
         yield opened
 
 
@@ -40,6 +41,12 @@ def segments():
 @pytest.fixture(scope="session")
 def mappings_dir():
     return AUDIENCES / "mappings"
+
+
+def every_row(store) -> str:
+    """Every row of every table of the store, as text (what a dump of the database would hold)."""
+    conn = store.connection
+    return "\n".join(repr(tuple(row)) for table in conn.table_names() for row in conn.execute(f'SELECT * FROM "{table}"'))
 
 
 def make_member(**fields) -> Member:

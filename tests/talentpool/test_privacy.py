@@ -6,7 +6,8 @@ import datetime as dt
 import json
 
 from talentpool.privacy import erase, export, purge, renewals
-from tests.talentpool.conftest import DAY, make_member
+from talentpool.store import Store
+from tests.talentpool.conftest import DAY, every_row, make_member
 
 
 def test_erase_deletes_everything_and_keeps_only_a_hash(store):
@@ -16,7 +17,7 @@ def test_erase_deletes_everything_and_keeps_only_a_hash(store):
     assert erased.id == member.id
     assert store.get(member.id) is None and store.rows_about(member.id) == {}
     assert store.suppression_reason("camille.testeur@example.com") == "erased"
-    dump = "\n".join(store.connection.dbapi.iterdump())
+    dump = every_row(store)
     assert "camille" not in dump.lower() and "Testeur" not in dump
     # An erasure request for someone not (yet) in the pool is honoured by later imports.
     assert erase(store, "jamais.vu@example.org", DAY) is None
@@ -77,3 +78,25 @@ def test_renewals_lists_who_expires_soon(store, policy):
     assert [(e.member.email, e.ends) for e in items] == [
         ("sooner@example.com", dt.date(2026, 11, 30)), ("soon@example.com", dt.date(2026, 12, 10))]
     assert len(renewals(store, policy, DAY, 90)) == 3
+
+
+def _relation_files(cluster, store) -> list:
+    """Every table, index and TOAST file of the store's database, in the cluster's data folder."""
+    rows = store.connection.execute("SELECT pg_relation_filepath(oid) FROM pg_class WHERE relkind IN ('r', 'i', 't')"
+                                    " AND relfilenode <> 0 AND relnamespace <> 'pg_catalog'::regnamespace")
+    return [cluster.data / path for (path,) in rows if path and (cluster.data / path).exists()]
+
+
+def test_an_erasure_on_postgresql_leaves_no_byte_of_the_person_in_the_table_files(postgres_server, postgres_url):
+    probe = b"zoebyteprobe"
+    with Store(postgres_url) as store:
+        member = store.add(make_member(email="Zoebyteprobe.Neutre@example.com", first_name="Zoebyteprobe"))
+        store.record_message(member.id, "newsletter", "nl-1", DAY)
+        store.add(make_member(email="someone.else@example.com", first_name="Other"))
+        store.connection.execute("CHECKPOINT")  # the rows reach the table files
+        assert any(probe in path.read_bytes().lower() for path in _relation_files(postgres_server, store))
+
+        erase(store, "zoebyteprobe.neutre@example.com", DAY)
+        store.connection.execute("CHECKPOINT")
+        holding = [path.name for path in _relation_files(postgres_server, store) if probe in path.read_bytes().lower()]
+        assert holding == [] and store.count() == 1

@@ -29,9 +29,9 @@ def fictional_members():
 
 
 @pytest.fixture
-def webapp_settings(tmp_path):
+def webapp_settings(store_location):
     settings = load_settings(ROOT / "pelicanconf.py")
-    settings["POOL_PATH"] = str(tmp_path / "pool.sqlite3")
+    settings["POOL_PATH"] = str(store_location)
     with Store(settings["POOL_PATH"]) as store:
         for member in fictional_members():
             store.add(member)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from careers.dates import today
 from careers.report import get_report
@@ -37,7 +36,7 @@ def _store_here(settings: dict) -> bool:
     from talentpool import config as pool_config
 
     where = pool_config.path(settings, "POOL_PATH")
-    if Path(where).exists():
+    if pool_config.store_exists(settings):
         return True
     report = get_report(settings)
     if not any(p.path == str(where) and p.field == "POOL_PATH" for p in report.problems):  # said once per build

@@ -64,8 +64,9 @@ def daily(ctx, today):
     settings = settings_from(ctx)
     mailing_settings.apply_defaults(settings)
     store_path = config.path(settings, "POOL_PATH")
-    if not os.path.exists(store_path):  # refused before the lock, which would create the store's folder
-        config.open_store(settings).close()  # raises StoreMissing: one error line, exit 1, nothing created
+    # Refused before the lock (which would create an SQLite store's folder) when the store is missing.
+    config.open_store(settings).close()  # raises StoreMissing: one error line, exit 1, nothing created
+    private = config.private_dir(settings)
     day = build_today(settings).isoformat()
     started = dt.datetime.now(site_zone(settings))  # the real time: one report per run (pinned days included)
     steps: list[dict] = []
@@ -85,7 +86,7 @@ def daily(ctx, today):
             if not any(step["outcome"] == "content-error" for step in steps):  # retention does not wait for the relay
                 code = _run(ctx, pool.purge_command, dry_run=False, today=today)
                 steps.append({"step": "pool purge", "outcome": "done" if code == 0 else "failed", "exit": code})
-            target = store_path.parent / "backups" / f"{store_path.stem}-{day}.sqlite3"
+            target = private / "backups" / f"{config.store_name(settings)}-{day}.sqlite3"
             code = _run(ctx, pool.backup_command, file=target, today=today)
             steps.append({"step": "pool backup", "outcome": "done" if code == 0 else "failed", "exit": code})
     except run.Locked as exc:
@@ -100,7 +101,7 @@ def daily(ctx, today):
                    "plans stopped": sum(step["outcome"] in (*run.STOPS_SENDING, "later", "not tried") for step in sends)},
     }
     report["counts"]["deliveries unknown"] = sum(step.get("counts", {}).get("unknown", 0) for step in sends)
-    path, text = run.write_report(store_path.parent / "reports", day, report, started)
+    path, text = run.write_report(private / "reports", day, report, started)
     click.echo(text + f"report: {path}")
     sys.exit(code)
 

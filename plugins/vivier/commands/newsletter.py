@@ -66,7 +66,7 @@ def plan(ctx, slug):
         from talentpool import config as pool_config
 
         where = pool_config.path(settings, "POOL_PATH")
-        if not where.exists():
+        if not pool_config.store_exists(settings):
             raise click.ClickException(f"{slug} has no plan: no member store at {where} (check VIVIER_POOL)")
         raise click.ClickException(f"{slug} has no plan (a draft, or content errors)")
     table = Table("segment", "language", "variant", "subject", "recipients", title=f"Plan of {slug}")

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from talentpool import config
 from talentpool.importers import ImportFailed, import_file
+from talentpool.location import DatabaseUrl, is_url
 from talentpool.mappings import MappingError, load_mapping
 from talentpool.policy import PolicyError
 from talentpool.private import PrivatePathError, check_outside_git, write_private
@@ -86,7 +87,7 @@ def import_command(ctx, file, mapping_name, keep_valid, rejects, dry_run, undate
     if store_path == config.sample_path(settings):
         fail(f"{store_path} is the fictional sample store: a real export never goes there. Choose your real store "
              "explicitly, e.g. `export VIVIER_POOL=/srv/vivier/pool.sqlite3` (outside the repository), then import again")
-    if dry_run and not Path(store_path).exists():
+    if dry_run and not config.store_exists(settings):
         fail(f"{store_path}: no member store there; a dry run compares the file with an existing store and creates "
              "nothing: check VIVIER_POOL, or import without --dry-run to create the store")
     with config.open_store(settings, create=not dry_run) as store:
@@ -144,14 +145,14 @@ def site_env_command(ctx):
     sample = config.sample_path(settings)
     chosen = os.environ.get("VIVIER_POOL")
     exports = {"VIVIER_POOL": str(sample)}
-    if chosen and Path(chosen).expanduser().absolute() != sample:
-        path = Path(chosen).expanduser().absolute()
+    path = (DatabaseUrl(chosen) if is_url(chosen) else Path(chosen).expanduser().absolute()) if chosen else sample
+    if path != sample:
         marked = False
-        if path.exists():
+        if config.store_exists({"POOL_PATH": path}):
             with Store(path) as store:
                 marked = is_sample_store(store)
         if marked:
-            exports["VIVIER_POOL"] = str(path)
+            exports["VIVIER_POOL"] = path.full if is_url(path) else str(path)
         else:
             # A real store (or one not made by load-sample): left alone, and so is its outbox.
             exports["VIVIER_OUTBOX"] = str(sample.parent / "sample-outbox")
@@ -294,12 +295,48 @@ def renewals_command(ctx, days, today):
     console.print(f"{len(items)} member(s) to ask for renewal before their retention ends")
 
 
+@pool.command("migrate-to")
+@click.argument("url")
+@click.option("--replace", is_flag=True, help="Replace the rows of a PostgreSQL store that already holds some.")
+@click.pass_context
+def migrate_to_command(ctx, url, replace):
+    """Copy this SQLite store into the PostgreSQL database URL, then count every table on both sides.
+
+    URL is like postgresql://vivier@127.0.0.1/vivier (a password, if any, is better given in ~/.pgpass or
+    PGPASSWORD than in the URL). The database must exist and sort text bytewise (docs/operations.md);
+    Vivier creates its tables. Nothing is kept if any count differs. Then set VIVIER_POOL=URL.
+    """
+    from talentpool.copying import CopyMismatch, copy_store
+    from talentpool.sample import holds_data
+    from talentpool.store import Store, StoreError
+
+    settings = settings_and_today(ctx, None)[0]
+    if not is_url(url):
+        fail(f"{url}: not a PostgreSQL URL; write it like postgresql://USER@HOST/DATABASE")
+    target_url = DatabaseUrl(url)
+    if config.is_database(config.path(settings, "POOL_PATH")):
+        fail(f"{config.path(settings, 'POOL_PATH')} is already a PostgreSQL store; point VIVIER_POOL at the SQLite "
+             "store to copy (or make a backup with `vivier pool backup FILE` and `pool restore` it)")
+    try:
+        with config.open_store(settings) as source, Store(target_url, create=True) as target:
+            if holds_data(target) and not replace:
+                fail(f"{target_url} already holds a store with data; nothing copied. Add --replace to replace it "
+                     "by this store's rows")
+            copied = copy_store(source, target)
+    except (CopyMismatch, StoreError) as exc:
+        fail(str(exc))
+    for table, count in sorted(copied.items()):
+        click.echo(f"  {table}: {count} row(s)")
+    click.echo(f"copied {config.path(settings, 'POOL_PATH')} into {target_url}: {copied.get('members', 0)} member(s), "
+               "every table's count checked on both sides. Now set VIVIER_POOL to the URL on every host of the mail role")
+
+
 @pool.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @today_option
 @click.pass_context
 def backup_command(ctx, file, today):
-    """Copy the store into FILE (SQLite's online backup: safe while the store is in use), private (0600)."""
+    """Copy the store (SQLite or PostgreSQL) into FILE, an SQLite file, private (0600); consistent while in use."""
     from talentpool.backup import BackupError, backup
 
     settings, day = settings_and_today(ctx, today)

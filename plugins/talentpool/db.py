@@ -8,7 +8,7 @@ dialect spread over the callers:
 
 | what | SQLite | PostgreSQL |
 | --- | --- | --- |
-| opening | the file, 0600, WAL, busy timeout, secure delete | a connection to the URL's database (C collation checked) |
+| opening | the file, 0600, WAL, busy timeout, secure delete | a connection to the URL's database (bytewise text order checked) |
 | `write()` lock | `BEGIN IMMEDIATE` (one writer at a time) | `BEGIN` + a transaction advisory lock (the same: one writer) |
 | `claim()` lock | as `write()` | `BEGIN` + the advisory lock *shared*: claims run side by side, each row taken with `FOR UPDATE SKIP LOCKED` |
 | schema version | `PRAGMA user_version` | the `meta` row `schema_version` |
@@ -34,8 +34,9 @@ from sqlalchemy.pool import NullPool
 from .location import DatabaseUrl, is_url
 
 BUSY_TIMEOUT_S = 30
-# The collations under which PostgreSQL orders text byte by byte, as SQLite does (ISO dates, addresses).
-BYTEWISE_COLLATIONS = ("C", "POSIX", "C.UTF-8", "C.utf8", "ucs_basic")
+# Texts whose order tells whether a database sorts byte by byte, as SQLite does (dates, addresses):
+# upper before lower case, punctuation and digits by their code, accents after every ASCII letter.
+ORDER_PROBES = ("B", "a", "a-b", "ab", "a_b", "2026-12-03", "2026-12-03T10:00", "2026-12-03 10:00", "é", "z", "Z")
 
 DatabaseError = sa.exc.DBAPIError  # what every driver error arrives as
 
@@ -229,8 +230,12 @@ class PostgresDatabase(Database):
         preparer = self.conn.dialect.identifier_preparer
         self.conn.exec_driver_sql("VACUUM FULL " + ", ".join(preparer.quote(t) for t in tables))
 
-    def collation(self) -> str:
-        return self.scalar("SELECT datcollate FROM pg_database WHERE datname = current_database()")
+    def sorts_bytewise(self) -> bool:
+        """Whether the database's default collation orders text as SQLite and Python do (asked of the
+        server itself: a libc or ICU locale, whatever its name, orders accents and punctuation otherwise)."""
+        ordered = self.execute("SELECT value FROM unnest(CAST(:probes AS text[])) AS value ORDER BY value",
+                               {"probes": list(ORDER_PROBES)}).scalars().all()
+        return ordered == sorted(ORDER_PROBES)
 
     def try_session_lock(self, name: str) -> bool:
         """A lock held by this connection until it closes (or `unlock`), seen by every host; False if taken."""

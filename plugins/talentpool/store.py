@@ -241,12 +241,11 @@ class Store:
             raise unusable(self.path, exc, backup=self._backup) from exc
 
     def _check_postgres(self, create: bool) -> None:
-        collation = self._db.collation()
-        if collation not in databases.BYTEWISE_COLLATIONS:
+        if not self._db.sorts_bytewise():
             raise StoreError(
-                f"{self.path}: this database sorts text by the {collation!r} collation, which orders dates and "
-                "addresses differently from Vivier; create the database with a bytewise one: "
-                "`createdb --template=template0 --encoding=UTF8 --locale=C.UTF-8 NAME` (docs/operations.md)")
+                f"{self.path}: this database does not sort text byte by byte (its locale or ICU collation orders "
+                "accents and punctuation otherwise), as Vivier needs for dates and addresses; create the database with `createdb --template=template0 "
+                "--encoding=UTF8 --locale=C.UTF-8 --locale-provider=libc NAME` (docs/operations.md)")
         if not create and self._db.schema_version() == 0:
             raise StoreMissing(
                 f"{self.path}: no member store in this database yet (it has no Vivier tables), so nothing can be "

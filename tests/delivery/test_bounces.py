@@ -41,9 +41,9 @@ def load(name: str):
 
 
 @pytest.fixture
-def pool(tmp_path):
+def pool(store_location):
     """Seven members who were each sent the plan, with the Message-IDs the reports quote."""
-    path = tmp_path / "pool.sqlite3"
+    path = store_location
     with Store(path) as store:
         ledger = Ledger(store, PLAN)
         for n, mail in EMAILS.items():

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from mailing.delivery.ledger import Ledger
 from mailing.webapp import create_app
 from mailing.webapp.serve import running
+from talentpool.copying import copy_store
 from talentpool.store import Store
 from tests.conftest import ROOT, TEST_SECRET, TODAY, run_pelican
 from tests.delivery.smtpserver import smtp_server
@@ -41,12 +42,17 @@ def built(tmp_path_factory):
 
 
 @pytest.fixture
-def env(built, tmp_path):
-    """A private copy of the store and the outbox that this test may change."""
-    for path in built.glob("pool.sqlite3*"):
-        shutil.copy(path, tmp_path / path.name)
+def env(built, tmp_path, store_location):
+    """A private copy of the store (into the SQLite file or the PostgreSQL database) and of the outbox,
+    that this test may change."""
+    if isinstance(store_location, Path):
+        for path in built.glob("pool.sqlite3*"):
+            shutil.copy(path, tmp_path / path.name)
+    else:
+        with Store(built / "pool.sqlite3", create=False) as source, Store(store_location) as target:
+            copy_store(source, target)
     shutil.copytree(built / "outbox", tmp_path / "outbox")
-    return {"VIVIER_POOL": str(tmp_path / "pool.sqlite3"), "VIVIER_OUTBOX": str(tmp_path / "outbox"), "VIVIER_TODAY": TODAY,
+    return {"VIVIER_POOL": getattr(store_location, "full", str(store_location)), "VIVIER_OUTBOX": str(tmp_path / "outbox"), "VIVIER_TODAY": TODAY,
             "VIVIER_SMTP_HOST": "127.0.0.1", "VIVIER_SMTP_SECURITY": "none", "VIVIER_SECRET": TEST_SECRET}
 
 

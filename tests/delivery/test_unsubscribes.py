@@ -19,8 +19,8 @@ TODAY = dt.date(2026, 11, 22)
 
 
 @pytest.fixture
-def pool(tmp_path):
-    path = tmp_path / "pool.sqlite3"
+def pool(store_location):
+    path = store_location
     with Store(path) as store:
         for n, (first, last, email) in enumerate([
             ("Élodie", "Marchand", "elodie.marchand@example.org"),

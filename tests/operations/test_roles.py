@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -10,7 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from talentpool.location import DatabaseUrl
+from talentpool.store import Store
 from tests.conftest import ROOT, copy_content, run_pelican
+from tests.delivery.smtpserver import smtp_server
+from tests.mailing.test_engine import World
 
 UNITS = ROOT / "deploy" / "systemd"
 
@@ -85,3 +90,39 @@ def test_the_documented_set_up_and_cron_line_match_the_code_and_run_on_a_fresh_i
     # The `vivier` user sources the env file (cron line, commands): it can read it.
     assert "install -d -o root -g vivier -m 0750 /etc/vivier" in setup
     assert "chown root:vivier /etc/vivier/vivier.env && chmod 0640 /etc/vivier/vivier.env" in setup
+
+
+def test_the_documented_postgresql_set_up_runs_against_a_real_server(postgres_server, tmp_path):
+    """The PostgreSQL section's own commands: its createuser and createdb arguments make a database the store
+    accepts, its URL (local socket, no password) reaches it, the sample loads and `vivier daily` runs on it."""
+    guide = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    setup = _block(guide.split("### PostgreSQL", 1)[1], "sh").splitlines()
+    assert setup[0] == "apt-get install -y postgresql"  # the package `make test` installs for these tests
+    client = ["-h", str(postgres_server.socket_dir), "-p", str(postgres_server.port), "-U", "postgres"]
+    made = [shlex.split(line.removeprefix("runuser -u postgres -- ")) for line in setup if line.startswith("runuser -u postgres")]
+    assert [args[0] for args in made] == ["createuser", "createdb"]
+    env_lines = setup[setup.index("cat >> /etc/vivier/vivier.env <<'ENV'") + 1:setup.index("ENV")]
+    settings = dict(line.split("=", 1) for line in env_lines)
+    # This cluster's socket folder and port stand in for Debian's /var/run/postgresql and 5432.
+    pool = settings["VIVIER_POOL"].replace("/var/run/postgresql", str(postgres_server.socket_dir))
+    pool += f"&port={postgres_server.port}"
+    try:
+        for args in made:
+            subprocess.run([str(postgres_server.bindir / args[0]), *client, *args[1:]], check=True, capture_output=True,
+                           timeout=60)
+        world = World(tmp_path, DatabaseUrl(pool))  # runs `vivier pool load-sample` with VIVIER_POOL=URL
+        world.env["VIVIER_PRIVATE_DIR"] = str(tmp_path / settings["VIVIER_PRIVATE_DIR"].strip("/"))
+        with smtp_server() as (recorder, port):
+            with open(world.conf, "a") as conf:
+                conf.write(f"MAILING_SMTP_HOST = '127.0.0.1'\nMAILING_SMTP_PORT = {port}\nMAILING_SMTP_SECURITY = 'none'\n")
+            daily = world.vivier("daily")
+        assert daily.returncode == 0, daily.stdout + daily.stderr
+        assert recorder.messages and max(recorder.message_ids().values()) == 1
+        private = Path(world.env["VIVIER_PRIVATE_DIR"])
+        assert list((private / "reports").glob("daily-*.json")) and list((private / "backups").glob("vivier-*.sqlite3"))
+        with Store(world.pool, create=False) as store:
+            assert store.count() > 0 and store.is_postgres
+    finally:
+        postgres_server.drop_database("vivier")
+        with postgres_server.connect() as conn:
+            conn.execute("DROP ROLE IF EXISTS vivier")

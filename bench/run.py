@@ -305,24 +305,39 @@ def compose_only(work: Path, sizes: list[int], articles: int, size: int, env: di
     print("  target: ≥ 5,000 messages/s on one core")
 
 
+def relay_once(work: Path, folder: Path, pool, connections: int, share: float, sync: str, limit: int,
+               env: dict) -> tuple[dict, dict]:
+    """One send of the plan in `folder` from the store `pool` (a path or a URL) to a relay started for it
+    (greylisting `share` of the recipients); (the sender's figures, what the relay received)."""
+    port_file = work / "relay.port"
+    port_file.unlink(missing_ok=True)
+    relay = subprocess.Popen([PY, str(HERE / "relay.py"), str(port_file), str(share)], env=env,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        while not port_file.is_file() or not port_file.read_text():
+            if relay.poll() is not None:
+                raise SystemExit("the benchmark relay (bench/relay.py) did not start")
+            time.sleep(0.05)
+        result, _ = worker("relay", folder, pool, port_file.read_text(), connections, limit, sync, env=env)
+    finally:
+        relay.terminate()
+        received = json.loads(relay.communicate(timeout=60)[0].strip().splitlines()[-1])
+    return result, received
+
+
+def bench_env(work: Path) -> dict:
+    """The environment of every measured process: pinned day, private store and outbox in `work`."""
+    return {**os.environ, "VIVIER_TODAY": TODAY, "VIVIER_POOL": str(work / "sample-pool.sqlite3"),
+            "VIVIER_OUTBOX": str(work / "outbox-site"), "VIVIER_SECRET": "bench-only-secret", "COLUMNS": "200",
+            "PYTHONPATH": str(ROOT / "plugins")}
+
+
 def relay_runs(work: Path, sizes: list[int], articles: int, size: int, env: dict, limit: int) -> None:
     """The whole send path (decide, compose, claim, SMTP, ledger with synchronous=FULL) to a relay in its own process."""
     pool, folder, mail_env = _planned(work, sizes, articles, size, env)
     rows = []
     for connections, share, sync in ((1, 0.0, "full"), (4, 0.0, "full"), (4, 0.06, "full"), (4, 0.0, "normal")):
-        port_file = work / "relay.port"
-        port_file.unlink(missing_ok=True)
-        relay = subprocess.Popen([PY, str(HERE / "relay.py"), str(port_file), str(share)], env=env,
-                                 stdout=subprocess.PIPE, text=True)
-        try:
-            while not port_file.is_file() or not port_file.read_text():
-                if relay.poll() is not None:
-                    raise SystemExit("the benchmark relay (bench/relay.py) did not start")
-                time.sleep(0.05)
-            result, _ = worker("relay", folder, pool, port_file.read_text(), connections, limit, sync, env=mail_env)
-        finally:
-            relay.terminate()
-            received = json.loads(relay.communicate(timeout=60)[0].strip().splitlines()[-1])
+        result, received = relay_once(work, folder, pool, connections, share, sync, limit, mail_env)
         rows.append([connections, sync.upper(), f"{share:.0%}", result["sent"], f"{result['seconds']:.2f} s", f"{result['per_s']:.0f}/s",
                      received["greylisted"], result["retried"], result["deferred"], received["messages"],
                      received["most_copies"], result["aborted"] or "—", f"{result['peak_mb']:.0f} MB"])

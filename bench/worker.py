@@ -161,7 +161,8 @@ def send(folder: str, pool: str) -> dict:
 
 
 def relay(folder: str, pool: str, port: str, connections: str, limit: str, sync: str = "full") -> dict:
-    """The whole send path to a local relay: manifest, decide, compose, claim, SMTP, ledger (on a copy of the pool).
+    """The whole send path to a local relay: manifest, decide, compose, claim, SMTP, ledger (on a copy of the pool,
+    or on a PostgreSQL store whose ledger is emptied first).
 
     `sync` "normal" leaves the store at synchronous=NORMAL, for comparison only:
     `vivier send` always commits its ledger with FULL.
@@ -176,14 +177,21 @@ def relay(folder: str, pool: str, port: str, connections: str, limit: str, sync:
     from mailing.delivery.ratelimit import RateLimiter
     from mailing.delivery.sender import Channel, Sender
     from mailing.delivery.smtp import SmtpTransport
+    from talentpool.location import is_url
     from talentpool.store import Store
 
     if sync == "normal":
         Store.durable_commits = lambda self: None
     scratch = Path(tempfile.mkdtemp(prefix="vivier-relay-"))
     try:
-        copy = scratch / "pool.sqlite3"
-        shutil.copy(pool, copy)  # a fresh ledger for every run
+        if is_url(pool):  # a PostgreSQL store: a fresh ledger by emptying it (a file store is copied)
+            copy = pool
+            with Store(pool, create=False) as fresh:
+                for table in ("deliveries", "messages"):
+                    fresh.connection.execute(f"DELETE FROM {table}")
+        else:
+            copy = scratch / "pool.sqlite3"
+            shutil.copy(pool, copy)  # a fresh ledger for every run
         settings, store, plan_obj, messages, when = _plan_and_store(folder, str(copy))
         config = load_config({**settings, "MAILING_SMTP_HOST": "127.0.0.1", "MAILING_SMTP_PORT": int(port),
                               "MAILING_SMTP_SECURITY": "none", "MAILING_RATE": 1_000_000, "MAILING_BACKOFF": 1.0,

@@ -109,6 +109,7 @@ def restore(store, source: str | os.PathLike) -> int:
     finally:
         origin.close()
     store.connection.execute("PRAGMA journal_mode = WAL")
+    store.reload()
     return members
 
 

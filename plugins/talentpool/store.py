@@ -166,6 +166,7 @@ class StoreNotWritable(StoreError):
 
 
 SETTING_HINT = "VIVIER_POOL (or POOL_PATH in the settings)"
+_BYTEWISE: set = set()  # the PostgreSQL stores this process found sorting text byte by byte
 CREATED_BY = ("a store is created only by `vivier pool import FILE --mapping NAME` (your real pool), "
               "`vivier pool load-sample` (the fictional sample) or `vivier pool restore BACKUP`")
 
@@ -241,11 +242,12 @@ class Store:
             raise unusable(self.path, exc, backup=self._backup) from exc
 
     def _check_postgres(self, create: bool) -> None:
-        if not self._db.sorts_bytewise():
+        if self.path not in _BYTEWISE and not self._db.sorts_bytewise():
             raise StoreError(
                 f"{self.path}: this database does not sort text byte by byte (its locale or ICU collation orders "
                 "accents and punctuation otherwise), as Vivier needs for dates and addresses; create the database with `createdb --template=template0 "
                 "--encoding=UTF8 --locale=C.UTF-8 --locale-provider=libc NAME` (docs/operations.md)")
+        _BYTEWISE.add(self.path)  # asked once per process (the web application opens the store per request)
         if not create and self._db.schema_version() == 0:
             raise StoreMissing(
                 f"{self.path}: no member store in this database yet (it has no Vivier tables), so nothing can be "

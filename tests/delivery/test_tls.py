@@ -75,3 +75,17 @@ def test_server_without_starttls_is_refused_before_any_password_is_sent():
             item = message("plan-tls", 1)
             with pytest.raises(TransportError, match="does not offer STARTTLS"):
                 transport.send("carrieres@cardamome.example", item.recipient, item.data)
+
+
+def test_a_relay_that_offers_no_login_is_a_session_error_not_a_later_one():
+    # Security none with credentials, against a relay without AUTH: no later run changes that (it used to
+    # be reported as "closed the connection", temporary: `vivier daily` exited 75, every day, sending nothing).
+    env = {"VIVIER_SMTP_USER": "carrieres@cardamome.example", "VIVIER_SMTP_PASSWORD": "mot-de-passe-de-test"}
+    with smtp_server() as (recorder, port):
+        cfg = load_config({"MAILING_SMTP_HOST": "127.0.0.1", "MAILING_SMTP_PORT": port, "MAILING_SMTP_SECURITY": "none",
+                           "MAILING_SMTP_TIMEOUT": 5}, environ=env)
+        with SmtpTransport(cfg) as transport:
+            item = message("plan-tls", 1)
+            with pytest.raises(TransportError, match="does not offer to log in.*starttls") as refused:
+                transport.send("carrieres@cardamome.example", item.recipient, item.data)
+    assert refused.value.temporary is False and recorder.messages == []

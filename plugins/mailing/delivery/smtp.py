@@ -190,6 +190,12 @@ class SmtpTransport:
         except ssl.SSLError as exc:
             smtp.close()
             raise TransportError(f"TLS with {where} failed: {exc}") from exc
+        except smtplib.SMTPNotSupportedError as exc:  # an OSError too, but no run later will change it
+            smtp.close()
+            raise TransportError(
+                f"{where} does not offer to log in (no AUTH after EHLO{'' if config.security != 'none' else ', and security is none'}): "
+                "many relays offer it only after TLS; set MAILING_SMTP_SECURITY (VIVIER_SMTP_SECURITY) to starttls "
+                "or tls, or leave VIVIER_SMTP_USER empty for a relay that takes mail without logging in") from exc
         except (OSError, smtplib.SMTPServerDisconnected) as exc:
             smtp.close()
             raise TransportError(f"{where} closed the connection while opening the session: {exc}", temporary=True) from exc

@@ -7,7 +7,9 @@ file is renamed into place once complete
 (the temporaries an interrupted backup of the same file left, a full copy
 each, are removed first; an erasure removes them too);
 `restore(store, source)` checks that the file is a Vivier store, then copies
-it over the open store (of either kind), which its other users see at once. A backup is noted
+it over the open store (of either kind), which its other users see at once,
+in one transaction that also applies again every opt-out made since the
+backup (suppressions, unsubscribes, withdrawn consents, erasures). A backup is noted
 in the store so that an erasure also erases the person from it.
 """
 
@@ -22,8 +24,10 @@ import sqlite3
 from pathlib import Path
 
 from .migrations import MIGRATIONS
+from .models import normalise_email
 from .private import FILE_MODE, make_private_dir, remove_temporaries, temporary_of
 from .privacy import remember_file
+from .store import to_date
 
 log = logging.getLogger(__name__)
 
@@ -95,37 +99,74 @@ def _copy_rows_into(store, temporary: Path) -> None:
         copy.connection.self_contained()
 
 
-def restore(store, source: str | os.PathLike) -> int:
-    """Replace the store's whole content by the backup's (schema upgraded on the next open); returns its members."""
-    members = check_backup(source)
-    if store.is_postgres:
-        _restore_rows(store, Path(source))
-        return members
-    if Path(source).absolute() == store.path.absolute():
-        raise BackupError(f"{source}: this is the store itself; name a backup file")
-    origin = sqlite3.connect(f"file:{Path(source)}?mode=ro", uri=True)
-    try:
-        origin.backup(store.connection.dbapi)
-    finally:
-        origin.close()
-    store.connection.execute("PRAGMA journal_mode = WAL")
-    store.reload()
-    return members
+def restore(store, source: str | os.PathLike) -> tuple[int, int]:
+    """Replace the store's whole content by the backup's, in one transaction; returns (members restored,
+    opt-outs carried over).
 
-
-def _restore_rows(store, source: Path) -> None:
-    """A backup file's rows into a PostgreSQL store, in one transaction. The backup is read from a
-    private copy (opening it brings an older schema up to date, which never touches the backup itself)."""
+    What people asked for after the backup was made is never undone: every suppression entry (erased,
+    unsubscribed, bounced, complained) and every unsubscribe or withdrawn consent of the store being
+    replaced is applied again to the restored rows, and a restored member whose address is suppressed as
+    erased is erased again. The backup is read from a private copy (opening it brings an older schema up
+    to date, which never touches the backup itself).
+    """
     from .copying import copy_store
     from .store import Store
 
+    members = check_backup(source)
+    source = Path(source)
+    if not store.is_postgres and source.absolute() == store.path.absolute():
+        raise BackupError(f"{source}: this is the store itself; name a backup file")
     working = temporary_of(source.absolute().parent / f"restore-{source.name}")
     shutil.copyfile(source, working)
     os.chmod(working, FILE_MODE)
     try:
-        with Store(working, create=False, backup=True) as origin:
+        with Store(working, create=False, backup=True) as origin, store.transaction():
+            kept = _opt_outs(store)
             copy_store(origin, store)
+            carried = _apply_opt_outs(store, kept)
+        store.scrub()  # the replaced rows (and any person erased again) leave no copy in the database's files
     finally:
         for suffix in ("", "-wal", "-shm", "-journal"):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(f"{working}{suffix}")
+    return members, carried
+
+
+def _opt_outs(store) -> dict:
+    """The suppression list, and each member's unsubscribe and withdrawn consents, by address."""
+    conn = store.connection
+    suppressed = [dict(row) for row in conn.execute("SELECT hash, reason, at, detail FROM suppression").mappings()]
+    people = {}
+    for member in store.iter_members():
+        if member.unsubscribed or member.withdrawn:
+            people[normalise_email(member.email)] = (member.unsubscribed, dict(member.withdrawn))
+    return {"suppression": suppressed, "members": people}
+
+
+def _apply_opt_outs(store, kept: dict) -> int:
+    """Apply `_opt_outs` of the replaced store to the restored rows; returns how many changes it made."""
+    from .privacy import erase
+
+    conn, changes = store.connection, 0
+    for entry in kept["suppression"]:
+        changes += conn.execute("INSERT INTO suppression(hash, reason, at, detail) VALUES (:hash, :reason, :at, :detail)"
+                                " ON CONFLICT DO NOTHING", entry).rowcount
+    reasons = {entry["hash"]: entry for entry in kept["suppression"]}
+    hash_of = store.suppression_hasher()
+    for member in list(store.iter_members()):
+        entry = reasons.get(hash_of(member.email))
+        if entry is not None and entry["reason"] == "erased":
+            erase(store, member.email, to_date(entry["at"]))
+            changes += 1
+            continue
+        unsubscribed, withdrawn = kept["members"].get(normalise_email(member.email), (None, {}))
+        if entry is not None and entry["reason"] == "unsubscribed":
+            unsubscribed = min(filter(None, (unsubscribed, to_date(entry["at"]))))
+        if unsubscribed and (member.unsubscribed is None or member.unsubscribed > unsubscribed):
+            store.unsubscribe(member.id, unsubscribed)
+            changes += 1
+        for scope, day in withdrawn.items():
+            if member.withdrawn.get(scope) is None or member.withdrawn[scope] < day:
+                store.unsubscribe(member.id, day, scope)
+                changes += 1
+    return changes

@@ -355,7 +355,10 @@ def backup_command(ctx, file, today):
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_context
 def restore_command(ctx, file, yes):
-    """Replace the whole store by the backup FILE (made by `vivier pool backup`)."""
+    """Replace the whole store by the backup FILE (made by `vivier pool backup`).
+
+    Every opt-out made since the backup (erasure, unsubscribe, withdrawn consent, bounce or complaint
+    suppression) is kept: the restore applies it again to the restored rows, in the same transaction."""
     from talentpool.backup import BackupError, check_backup, restore
 
     settings = settings_and_today(ctx, None)[0]
@@ -365,15 +368,16 @@ def restore_command(ctx, file, yes):
     except BackupError as exc:
         fail(str(exc))
     if not yes:
-        click.confirm(f"Replace everything in {store_path} by {file} ({members} member(s))?", abort=True)
+        click.confirm(f"Replace everything in {store_path} by {file} ({members} member(s))? Opt-outs made since "
+                      "the backup are kept", abort=True)
     try:
         with config.open_store(settings, create=True) as store:
-            restore(store, file)
+            _restored, carried = restore(store, file)
+            count = store.count()
     except BackupError as exc:
         fail(str(exc))
-    with config.open_store(settings) as store:  # reopened: an older backup's schema is brought up to date
-        count = store.count()
-    click.echo(f"restored {store_path} from {file}: {count} member(s)")
+    click.echo(f"restored {store_path} from {file}: {count} member(s); {carried} opt-out(s) made since the backup "
+               "applied again (erasures, unsubscribes, suppressions)")
 
 
 commands = [pool]

@@ -38,7 +38,9 @@ class VivierGroup(click.Group):
 
 @click.group(cls=VivierGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="vivier")
-@click.option("-s", "--settings", "conf", type=click.Path(exists=True, dir_okay=False), help="Settings file (default: pelicanconf.py of this folder or a parent).")
+@click.option("-s", "--settings", "conf", type=click.Path(exists=True, dir_okay=False), envvar="VIVIER_SETTINGS",
+              help="Settings file (default: $VIVIER_SETTINGS, which the web application reads too, else pelicanconf.py "
+                   "of this folder or a parent).")
 @click.option("-v", "--verbose", is_flag=True, help="Show debug logs.")
 @click.pass_context
 def cli(ctx, conf, verbose):

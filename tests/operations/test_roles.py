@@ -13,7 +13,7 @@ import pytest
 
 from talentpool.location import DatabaseUrl
 from talentpool.store import Store
-from tests.conftest import ROOT, copy_content, run_pelican
+from tests.conftest import ROOT, copy_content, run_pelican, settings_file
 from tests.delivery.smtpserver import smtp_server
 from tests.mailing.test_engine import World
 
@@ -126,3 +126,16 @@ def test_the_documented_postgresql_set_up_runs_against_a_real_server(postgres_se
         postgres_server.drop_database("vivier")
         with postgres_server.connect() as conn:
             conn.execute("DROP ROLE IF EXISTS vivier")
+
+
+def test_every_command_reads_the_settings_file_named_by_vivier_settings_as_the_web_application_does(tmp_path):
+    """The mail role sets VIVIER_SETTINGS=publishconf.py once: `vivier daily` must build its mail with the
+    production PUBLIC_URL too, not pelicanconf.py's (the emails' links pointed at the preview settings)."""
+    conf = settings_file(tmp_path, ROOT / "content")
+    with conf.open("a") as extra:
+        extra.write(f"POOL_SAMPLE_STORE = {str(tmp_path / 'chosen-sample.sqlite3')!r}\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("VIVIER_POOL", "VIVIER_SAMPLE_POOL")}
+    shown = subprocess.run([sys.executable, "-m", "vivier", "pool", "site-env"], cwd=ROOT, capture_output=True, text=True,
+                           timeout=120, env={**env, "VIVIER_SETTINGS": str(conf)})
+    assert shown.returncode == 0, shown.stderr
+    assert str(tmp_path / "chosen-sample.sqlite3") in shown.stdout

@@ -14,6 +14,7 @@ from mailing.community.tokens import ConfirmSigner
 from mailing.tokens import secret_from_env
 from talentpool import privacy
 from tests.community.conftest import confirmation_link, local, store_of, token_of
+from tests.talentpool.conftest import every_row
 
 TODAY = dt.date(2026, 11, 22)
 FORM = {
@@ -220,7 +221,7 @@ def test_access_and_erasure_cover_a_pending_sign_up(served):
         assert privacy.erase(store, "camille.durand@example.com", TODAY) is None
         assert privacy.export(store, "camille.durand@example.com") is None
         assert signups.pending_count(store) == 1  # the other person's request is untouched
-        dump = "\n".join(store.connection.dbapi.iterdump()).lower()
+        dump = every_row(store).lower()
         assert "camille" not in dump and "autre.personne" in dump
     # The link of the erased request no longer confirms anything.
     assert httpx.post(link, data={"action": "confirm"}).status_code == 410

@@ -17,6 +17,14 @@ def test_wilson_interval_matches_published_values():
     assert wilson(0, 0) == (0.0, 0.0)
 
 
+def test_the_wilson_interval_always_holds_the_observed_rate_exactly():
+    for n in range(1, 400):
+        for successes in (0, 1, n // 2, n - 1, n):
+            low, high = wilson(successes, n)
+            assert low <= successes / n <= high, (successes, n, low, high)
+    assert wilson(0, 13)[0] == 0.0 and wilson(13, 13)[1] == 1.0
+
+
 def test_fisher_exact_matches_published_values():
     assert fisher_exact(3, 1, 1, 3) == pytest.approx(0.4857, abs=1e-4)  # Fisher's tea tasting
     assert fisher_exact(1, 9, 11, 3) == pytest.approx(0.002759, abs=1e-6)  # the textbook 2×2 example

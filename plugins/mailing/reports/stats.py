@@ -22,7 +22,9 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
     denominator = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # The interval always holds the observed rate: at 0 and at 1 its bound is that rate exactly (the float
+    # arithmetic above leaves 1e-17 of it, which printed an interval that excluded a rate of 0).
+    return (min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half)))
 
 
 def fisher_exact(a: int, b: int, c: int, d: int) -> float:

@@ -26,8 +26,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-
-import sqlalchemy as sa
+from functools import cache
 
 PENDING = "pending"  # released: nothing was handed over, a re-run sends it
 CLAIMED = "claimed"  # a sender owns it and may be in DATA right now
@@ -43,12 +42,20 @@ BUSY = "busy"  # what `due` answers for a live claim of another sender
 
 _COLUMNS = "plan_id, member_id, message_id, status, attempts, last_error, created, updated, owner, lease, retry_after"
 _ROW = f"SELECT {_COLUMNS} FROM deliveries WHERE plan_id = :plan AND member_id = :member"
-# The claim's read of its row: FOR UPDATE SKIP LOCKED where the database locks rows (PostgreSQL),
-# plain on SQLite, whose single writer already excludes any other claim. SQLAlchemy writes it for each.
-_DELIVERIES = sa.table("deliveries", *(sa.column(name) for name in _COLUMNS.split(", ")))
-_CLAIM_ROW = (sa.select(*_DELIVERIES.c)
-              .where(_DELIVERIES.c.plan_id == sa.bindparam("plan"), _DELIVERIES.c.member_id == sa.bindparam("member"))
-              .with_for_update(skip_locked=True))
+
+
+@cache
+def _claim_row():
+    """The claim's read of its row: FOR UPDATE SKIP LOCKED where the database locks rows (PostgreSQL),
+    plain on SQLite, whose single writer already excludes any other claim; SQLAlchemy writes it for each.
+    Built on first use: a site build imports this module without opening a store (nor SQLAlchemy)."""
+    import sqlalchemy as sa
+
+    deliveries = sa.table("deliveries", *(sa.column(name) for name in _COLUMNS.split(", ")))
+    return (sa.select(*deliveries.c)
+            .where(deliveries.c.plan_id == sa.bindparam("plan"), deliveries.c.member_id == sa.bindparam("member"))
+            .with_for_update(skip_locked=True))
+
 _HOST = re.sub(r"[^A-Za-z0-9.-]", "-", socket.gethostname())  # also goes into SQL guards
 
 
@@ -173,7 +180,7 @@ class Ledger:
         it is done, or `still_allowed(store)`, asked inside the same transaction, says no: a write made before
         the claim (an unsubscribe from the web application) is seen, one made after it waits for the claim."""
         with self.store.transaction(claim=True) as conn:
-            entry = self._row(conn, member_id, _CLAIM_ROW)
+            entry = self._row(conn, member_id, _claim_row())
             if entry is None and self._row(conn, member_id) is not None:
                 return False  # another sender holds the row right now (skipped as locked): busy
             if self._blocking(conn, entry) is not None:

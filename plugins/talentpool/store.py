@@ -119,9 +119,10 @@ if ROW_COLUMNS != ("id", "email", "first_name", "last_name", "language", "city",
 
 
 def member_from_row(row: tuple) -> Member:
-    """The Member of one `member_row_batches()` tuple: equal to what `get()` decodes, fresh lists and dicts."""
+    """The Member of one `member_row_batches()` row (`ROW_COLUMNS`, then anything): equal to what `get()`
+    decodes, fresh lists and dicts."""
     (member_id, email, first_name, last_name, language, city, country, skills, departments, roles,
-     seniority, stage, source, tags, consents, last_contact, created, stage_changed, unsubscribed, withdrawn) = row
+     seniority, stage, source, tags, consents, last_contact, created, stage_changed, unsubscribed, withdrawn, *_) = row
     return Member(
         member_id, email, first_name, last_name, language, city, country,
         [*list_of(skills)], [*list_of(departments)], [*list_of(roles)], seniority, stage, source, [*list_of(tags)],
@@ -411,15 +412,15 @@ class Store:
             for row in rows:
                 yield member_from_row(row)
 
-    def member_row_batches(self, size: int = 1000) -> Iterator[list[tuple]]:
-        """Every member's row as a tuple of `ROW_COLUMNS` (`member_from_row` decodes one), in
+    def member_row_batches(self, size: int = 5000) -> Iterator[list[tuple]]:
+        """Every member's row, `ROW_COLUMNS` then the address key (`member_from_row` decodes one), in
         `iter_members`' order, a list of up to `size` at a time: a whole-pool walk can test a rule
         on the row and decode only the members it keeps. Pages are read by address (keyset), so
         memory stays flat in the pool's size and no cursor stays open between pages."""
         after = ""
         while rows := self._db.execute(_MEMBER_PAGE, {"after": after, "size": size}).fetchall():
             after = rows[-1][-1]
-            yield [row[:-1] for row in rows]
+            yield rows
             if len(rows) < size:
                 return
 

@@ -190,6 +190,7 @@ def parse_row(row: Row, mapping: Mapping, today: dt.date, undated: str = "refuse
     values: dict = {"consents": {}}
     present: set[str] = set()
     pending_consents: dict[str, str] = {}
+    dates_unreadable = False  # a date the row gives but that cannot be used: "no date" would only repeat it
     for name, kind in IMPORT_FIELDS.items():
         column = mapping.columns.get(name)
         raw = _lookup(row.raw, column) if column else None
@@ -236,9 +237,11 @@ def parse_row(row: Row, mapping: Mapping, today: dt.date, undated: str = "refuse
                 day = _date(text, mapping)
             except ValueError as exc:
                 bad(str(exc))
+                dates_unreadable = True
                 continue
             if day > today:
                 bad(f"{day.isoformat()} is in the future (today is {today.isoformat()})")
+                dates_unreadable = True
                 continue
             if kind == "consent":
                 values["consents"][name.split(".")[1]] = day
@@ -248,8 +251,8 @@ def parse_row(row: Row, mapping: Mapping, today: dt.date, undated: str = "refuse
             values[name] = text
     if "email" not in values:
         errors.append(RowError(row.where, mapping.columns["email"], "the email address is missing"))
-    if errors:
-        return None, present, errors
+    # Every problem of the row at once: the consent and date rules below are checked even when a field
+    # above was refused (a bad stage used to hide an undated consent until the next attempt).
     for kind, text in pending_consents.items():  # "yes" without a date: dated only as the mapping says
         day = values.get(mapping.consent_dated_by.get(kind, ""))
         if day is not None:
@@ -261,7 +264,7 @@ def parse_row(row: Row, mapping: Mapping, today: dt.date, undated: str = "refuse
                                  *values["consents"].values()) if day]
         if known:
             values["created"] = min(known)  # in the pool by then at the latest: a real date, not a guess
-        elif undated == "refuse":
+        elif undated == "refuse" and not dates_unreadable:
             errors.append(RowError(row.where, "created", "no creation, last-contact or consent date in this row; " + _undated_rule(mapping)))
         else:
             values["created"] = UNDATED

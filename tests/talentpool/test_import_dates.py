@@ -112,3 +112,25 @@ def test_a_mapping_without_a_clock_column_is_refused_before_reading_rows(tmp_pat
         import_file(store, path, load_mapping(mapping_path), DAY)
     assert "no column for created or last_contact" in str(refused.value) and "never invents" in str(refused.value)
     assert store.count() == 0
+
+
+def test_every_problem_of_a_row_is_listed_at_once(tmp_path, store):
+    """A refused stage no longer hides the undated consent of the same row (two attempts to learn both);
+    an unreadable date is not followed by a "no date" complaint that only repeats it."""
+    mapping = tmp_path / "ats-fr.yml"
+    mapping.write_text(yaml.safe_dump({**MAPPING, "columns": {**MAPPING["columns"], "stage": "Étape"}},
+                                       allow_unicode=True), encoding="utf-8")
+    path = tmp_path / "export.csv"
+    path.write_text("Courriel;Prénom;Créé le;Dernier contact;Lettre;Événements;Étape\n"
+                    "odile.vasseur@example.org;Odile;;;oui;;entretien-fictif\n"
+                    "marius.fabre@example.com;Marius;31/02/2026;;;;sourced\n", encoding="utf-8")
+    with pytest.raises(ImportFailed) as failed:
+        import_file(store, path, load_mapping(str(mapping), tmp_path), DAY)
+    problems = [str(e) for e in failed.value.errors]
+    odile = [p for p in problems if p.startswith("line 2")]
+    assert any("'entretien-fictif' is not a known stage" in p for p in odile)
+    assert any("'oui' says consent was given but not when" in p for p in odile)
+    assert any("no creation, last-contact or consent date" in p for p in odile)
+    marius = [p for p in problems if p.startswith("line 3")]
+    assert len(marius) == 1 and "Créé le" in marius[0]
+    assert store.count() == 0

@@ -143,5 +143,8 @@ def test_both_messages_pass_the_mail_gates_in_both_languages_and_never_name_the_
     assert gates.check(compiled, settings) == []
     parts = compiled.html.skeleton() + compiled.text.skeleton() + compiled.subject + compiled.preheader
     assert CLIENT not in parts and "Lyon" in compiled.subject
+    # The start in the site's own words, never an ISO date (2027-02-01 in the forecast file).
+    assert ("1 février 2027" if lang == "fr" else "1 February 2027") in " ".join(compiled.text.skeleton().split())
+    assert "2027-02-01" not in parts
     assert ("%%VIVIER:answer_url%%" in compiled.text.skeleton()) == (message == "interest")
     assert ("%%VIVIER:answer_url%%" in compiled.html.skeleton()) == (message == "interest")

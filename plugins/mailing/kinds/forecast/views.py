@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from careers import format_date
+from careers.i18n import translator
+
 from ...compose import Composer
 from ...parts import PLACEHOLDER
 from ...pipeline import CompiledVariant, compile_variant
@@ -23,7 +26,9 @@ def compile_message(settings, forecast, message: str, lang: str) -> CompiledVari
     """The `message` ('interest' or 'closed') about `forecast` in `lang`, compiled once for every recipient."""
     theme = sequence_theme(settings, mail_theme_path(settings))
     strings = theme.strings(lang)
-    values = {"profile": forecast.profile, "place": forecast.city, "start": forecast.start.isoformat()}
+    # "le 2 mars 2027" / "2 March 2027": the site's own date wording (theme/strings), never an ISO date.
+    start = format_date(translator(settings["THEME"], settings["DEFAULT_LANG"]), forecast.start, lang)
+    values = {"profile": forecast.profile, "place": forecast.city, "start": start}
     text = {part: {lang: strings[f"forecast_{message}_{part}"].format(**values)} for part in ("subject", "preheader", "body")}
     step = SimpleNamespace(id=message, cta=None, template="followup", **text)
     sequence = SimpleNamespace(name=forecast.id, steps=[step])

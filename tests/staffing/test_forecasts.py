@@ -67,6 +67,15 @@ def test_forecast_fit_counts_fitting_consenting_members_above_the_threshold(fold
     assert "cloud-nantes" in lower.stdout and "securite" not in lower.stdout
 
 
+def test_a_place_where_nobody_fits_shows_under_k_like_any_small_group(folder, pool):
+    (folder / "brest.yml").write_text("profile: Développeur·se Python\nmust_have: [Python]\nplace: Brest, FR\n"
+                                      f"start: 2027-04-01\nprobability: 95\nclient: {CLIENT}\n", encoding="utf-8")
+    result = vivier("forecast", "fit", env={"VIVIER_FORECASTS": str(folder)})
+    assert result.returncode == 0, result.stderr
+    row = re.search(r"│ brest .*?│ +95 % │ +(.+?) │", result.stdout)
+    assert row and row.group(1) == "< 10", result.stdout  # not "0": no count of a group under k, empty or not
+
+
 def test_list_and_check_never_show_the_client(folder):
     listed = vivier("forecast", "list", env={"VIVIER_FORECASTS": str(folder)})
     assert listed.returncode == 0, listed.stderr

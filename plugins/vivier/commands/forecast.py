@@ -99,7 +99,7 @@ def fit_command(ctx, threshold, today):
     for item in chosen:
         anywhere = index.fit(item.must_have)
         here = anywhere.by_city_named(item.city) or FitCounts(item.must_have)
-        in_place = shown(here, k)[1] if here.eligible else "0"  # fewer than k eligible members there: "< k"
+        in_place = shown(here, k)[1]  # fewer than k eligible members there, none included: "< k", as every report
         _, fit_all, all_but_one, _ = shown(anywhere.total, k)
         table.add_row(item.id, item.profile, item.place, item.start.isoformat(), f"{item.probability} %",
                       in_place, fit_all, all_but_one)

@@ -27,7 +27,6 @@ from .migrations import MIGRATIONS
 from .models import normalise_email
 from .private import FILE_MODE, make_private_dir, remove_temporaries, temporary_of
 from .privacy import remember_file
-from .store import to_date
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +103,13 @@ def restore(store, source: str | os.PathLike) -> tuple[int, int]:
     opt-outs carried over).
 
     What people asked for after the backup was made is never undone: every suppression entry (erased,
-    unsubscribed, bounced, complained) and every unsubscribe or withdrawn consent of the store being
-    replaced is applied again to the restored rows, and a restored member whose address is suppressed as
-    erased is erased again. The backup is read from a private copy (opening it brings an older schema up
-    to date, which never touches the backup itself).
+    unsubscribed, bounced, complained), unsubscribe, withdrawn consent and recorded choice (a pause) of
+    the store being replaced is applied again to the restored rows; a restored member whose address is
+    suppressed and who is no longer in the store (erased or purged since) is deleted again; the private
+    files noted since stay noted (a later erasure still cleans them). A backup whose suppression list is
+    salted differently from a store that has one (a store made anew since) is refused: its hashes could
+    not be matched. The backup is read from a private copy (opening it brings an older schema up to
+    date, which never touches the backup itself).
     """
     from .copying import copy_store
     from .store import Store
@@ -122,9 +124,14 @@ def restore(store, source: str | os.PathLike) -> tuple[int, int]:
     try:
         with Store(working, create=False, backup=True) as origin, store.transaction():
             kept = _opt_outs(store)
+            if kept["suppression"] and origin.suppression_hash("") != store.suppression_hash(""):
+                raise BackupError(
+                    f"{source}: this backup was made by another store (its suppression list is salted differently), "
+                    f"so the erasures and opt-outs recorded in {store.path} could not be applied to it; nothing was "
+                    "restored. Restore it into a new, empty store and import your latest unsubscribes there")
             copy_store(origin, store)
             carried = _apply_opt_outs(store, kept)
-        store.scrub()  # the replaced rows (and any person erased again) leave no copy in the database's files
+        store.scrub()  # the replaced rows (and anyone deleted again) leave no copy in the database's files
     finally:
         for suffix in ("", "-wal", "-shm", "-journal"):
             with contextlib.suppress(FileNotFoundError):
@@ -133,35 +140,41 @@ def restore(store, source: str | os.PathLike) -> tuple[int, int]:
 
 
 def _opt_outs(store) -> dict:
-    """The suppression list, and each member's unsubscribe and withdrawn consents, by address."""
+    """What the store about to be replaced knows of people's wishes and of its private files."""
     conn = store.connection
-    suppressed = [dict(row) for row in conn.execute("SELECT hash, reason, at, detail FROM suppression").mappings()]
-    people = {}
+    people, addresses = {}, set()
     for member in store.iter_members():
+        addresses.add(normalise_email(member.email))
         if member.unsubscribed or member.withdrawn:
-            people[normalise_email(member.email)] = (member.unsubscribed, dict(member.withdrawn))
-    return {"suppression": suppressed, "members": people}
+            people[member.id] = people[normalise_email(member.email)] = (member.unsubscribed, dict(member.withdrawn))
+    return {
+        "suppression": [dict(row) for row in conn.execute("SELECT hash, reason, at, detail FROM suppression").mappings()],
+        "members": people, "addresses": addresses,
+        "preferences": [dict(row) for row in conn.execute("SELECT member_id, key, value, at FROM preferences").mappings()],
+        "files": [dict(row) for row in conn.execute("SELECT path, kind, written FROM private_files").mappings()],
+    }
 
 
 def _apply_opt_outs(store, kept: dict) -> int:
     """Apply `_opt_outs` of the replaced store to the restored rows; returns how many changes it made."""
-    from .privacy import erase
+    from .privacy import forget
 
     conn, changes = store.connection, 0
     for entry in kept["suppression"]:
-        changes += conn.execute("INSERT INTO suppression(hash, reason, at, detail) VALUES (:hash, :reason, :at, :detail)"
-                                " ON CONFLICT DO NOTHING", entry).rowcount
+        changes += conn.execute(
+            "INSERT INTO suppression(hash, reason, at, detail) VALUES (:hash, :reason, :at, :detail)"
+            " ON CONFLICT(hash) DO UPDATE SET reason = excluded.reason, at = excluded.at, detail = excluded.detail"
+            " WHERE excluded.reason = 'erased' AND suppression.reason <> 'erased'", entry).rowcount
     reasons = {entry["hash"]: entry for entry in kept["suppression"]}
     hash_of = store.suppression_hasher()
     for member in list(store.iter_members()):
+        key = normalise_email(member.email)
         entry = reasons.get(hash_of(member.email))
-        if entry is not None and entry["reason"] == "erased":
-            erase(store, member.email, to_date(entry["at"]))
+        if entry is not None and key not in kept["addresses"]:  # erased or purged since the backup
+            forget(store, member.email)
             changes += 1
             continue
-        unsubscribed, withdrawn = kept["members"].get(normalise_email(member.email), (None, {}))
-        if entry is not None and entry["reason"] == "unsubscribed":
-            unsubscribed = min(filter(None, (unsubscribed, to_date(entry["at"]))))
+        unsubscribed, withdrawn = kept["members"].get(member.id) or kept["members"].get(key) or (None, {})
         if unsubscribed and (member.unsubscribed is None or member.unsubscribed > unsubscribed):
             store.unsubscribe(member.id, unsubscribed)
             changes += 1
@@ -169,4 +182,13 @@ def _apply_opt_outs(store, kept: dict) -> int:
             if member.withdrawn.get(scope) is None or member.withdrawn[scope] < day:
                 store.unsubscribe(member.id, day, scope)
                 changes += 1
+    for row in kept["preferences"]:  # the latest choice (a pause, a rhythm) is the member's current one
+        changes += conn.execute(
+            "INSERT INTO preferences(member_id, key, value, at) SELECT :member_id, :key, :value, :at"
+            " WHERE EXISTS (SELECT 1 FROM members WHERE id = :member_id)"
+            " ON CONFLICT(member_id, key) DO UPDATE SET value = excluded.value, at = excluded.at"
+            " WHERE preferences.value <> excluded.value", row).rowcount
+    for row in kept["files"]:
+        conn.execute("INSERT INTO private_files(path, kind, written) VALUES (:path, :kind, :written)"
+                     " ON CONFLICT DO NOTHING", row)
     return changes

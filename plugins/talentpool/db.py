@@ -178,7 +178,9 @@ def _sqlite_connect(path: str) -> sqlite3.Connection:
 def _sqlite_engine(path: str) -> sa.Engine:
     # One engine per file and process (its compiled-statement cache is reused by every Store);
     # no pool: a Store's connection is opened with it and closed with it, as with sqlite3 alone.
-    return sa.create_engine("sqlite://", creator=functools.partial(_sqlite_connect, path), poolclass=NullPool)
+    # hide_parameters: an error never quotes a row's values (a member's address and name) into logs.
+    return sa.create_engine("sqlite://", creator=functools.partial(_sqlite_connect, path), poolclass=NullPool,
+                            hide_parameters=True)
 
 
 class PostgresDatabase(Database):
@@ -192,6 +194,8 @@ class PostgresDatabase(Database):
 
     def begin_write(self) -> None:
         self.conn.exec_driver_sql("BEGIN")
+        # As SQLite's busy timeout: a writer waits for another one so long, then gives up (LockNotAvailable).
+        self.conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{BUSY_TIMEOUT_S}s'")
         self.conn.execute(_text("SELECT pg_advisory_xact_lock(:key)"), {"key": self.lock_key})
 
     def begin_snapshot(self) -> None:
@@ -202,6 +206,7 @@ class PostgresDatabase(Database):
         # LOCKED) and exclude every other writer, as SQLite's single writer does: an unsubscribe
         # committed before the claim is seen by it, one made after waits for it.
         self.conn.exec_driver_sql("BEGIN")
+        self.conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{BUSY_TIMEOUT_S}s'")
         self.conn.execute(_text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": self.lock_key})
 
     def schema_version(self) -> int:
@@ -253,7 +258,7 @@ def _lock_key(name: str) -> int:
 @functools.lru_cache(maxsize=16)
 def _postgres_engine(url: DatabaseUrl) -> sa.Engine:
     # No pool: processes fork (gunicorn) and each Store holds its connection for its own life.
-    return sa.create_engine(url.full, poolclass=NullPool, connect_args={"connect_timeout": 10})
+    return sa.create_engine(url.full, poolclass=NullPool, connect_args={"connect_timeout": 10}, hide_parameters=True)
 
 
 def connect(location) -> Database:
@@ -264,6 +269,28 @@ def connect(location) -> Database:
 
 
 def reason(exc: BaseException) -> str:
-    """The driver's own words for a database error (without SQLAlchemy's statement dump)."""
+    """The driver's own words for a database error, without SQLAlchemy's statement dump nor PostgreSQL's
+    DETAIL line (which quotes the row's values: an address)."""
     original = getattr(exc, "orig", None) or exc
-    return " ".join(str(original).split()) or type(original).__name__
+    return " ".join(str(original).split("\nDETAIL:")[0].split()) or type(original).__name__
+
+
+def lock_not_available(exc: BaseException) -> bool:
+    """Whether a PostgreSQL error is the lock timeout of `begin_write` / `begin_claim`."""
+    import psycopg.errors
+
+    return isinstance(getattr(exc, "orig", None), psycopg.errors.LockNotAvailable)
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether a database error says the server cannot be reached or went away (class 08, a shutdown, or
+    no answer at all), not a deadlock, a cancel or a constraint."""
+    import psycopg
+
+    original = getattr(exc, "orig", None)
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    if not isinstance(original, psycopg.OperationalError):
+        return False
+    state = getattr(original, "sqlstate", None)
+    return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")

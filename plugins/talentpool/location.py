@@ -6,10 +6,12 @@ Kept apart from `talentpool.db` so that reading settings never imports SQLAlchem
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 URL_PREFIXES = ("postgresql:", "postgresql+", "postgres:")
 DRIVER = "postgresql+psycopg"  # psycopg 3, the driver Vivier installs
+_PASSWORD_PARAMETER = re.compile(r"((?:^|&)password=)[^&]*", re.IGNORECASE)
 
 
 def is_url(value) -> bool:
@@ -33,10 +35,11 @@ class DatabaseUrl(str):
 
     def __str__(self) -> str:
         parts = urlsplit(self.full)
-        if parts.password is None:
-            return self.full
-        host = parts.netloc.rpartition("@")[2]
-        return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+        if parts.password is not None:
+            parts = parts._replace(netloc=f"{parts.username}:***@{parts.netloc.rpartition('@')[2]}")
+        if parts.query:  # libpq also takes ?password=…
+            parts = parts._replace(query=_PASSWORD_PARAMETER.sub(r"\1***", parts.query))
+        return urlunsplit(parts)
 
     def __format__(self, spec: str) -> str:
         return format(str(self), spec)

@@ -33,13 +33,9 @@ def address_tables(conn) -> list[str]:
     return [t for t in conn.table_names() if t != "members" and "email_key" in conn.column_names(t)]
 
 
-def erase(store, email: str, today: dt.date) -> Member | None:
-    """Delete the person and their history; suppress their address. Returns who was erased (or None).
-
-    The address is suppressed even when the person is unknown, so that an
-    erasure request made before an import is honoured by the import. Rows kept
-    by address before the person became a member (a pending sign-up) go too.
-    """
+def forget(store, email: str) -> Member | None:
+    """Delete the member with this address, every row about them and every row kept by the address
+    (a pending sign-up), without touching the suppression list; returns who was deleted (or None)."""
     key = normalise_email(email)
     with store.transaction() as conn:
         member = store.find_by_email(email)
@@ -47,6 +43,18 @@ def erase(store, email: str, today: dt.date) -> Member | None:
             store.delete(member.id)
         for table in address_tables(conn):
             conn.execute(f'DELETE FROM "{table}" WHERE email_key = :key', {"key": key})
+    return member
+
+
+def erase(store, email: str, today: dt.date) -> Member | None:
+    """Delete the person and their history; suppress their address. Returns who was erased (or None).
+
+    The address is suppressed even when the person is unknown, so that an
+    erasure request made before an import is honoured by the import. Rows kept
+    by address before the person became a member (a pending sign-up) go too.
+    """
+    with store.transaction():
+        member = forget(store, email)
         store.suppress(email, "erased", today)
     store.scrub()  # no copy of the deleted rows left in the database's own files
     log.info("erased %s member", "one" if member else "no")

@@ -136,6 +136,7 @@ _UPDATE_MEMBER = f"UPDATE members SET {', '.join(f'{c} = :{c}' for c in _COLUMNS
 # One page of the whole-pool walk: ROW_COLUMNS, then the address key the next page starts after.
 _MEMBER_PAGE = (f"SELECT {', '.join(ROW_COLUMNS)}, email_key FROM members WHERE email_key > :after"
                 " ORDER BY email_key LIMIT :size")
+_FIRST_MEMBER_PAGE = _MEMBER_PAGE.replace("email_key > :after", "email_key >= :after")
 
 
 def _create_private(path: Path) -> None:
@@ -236,6 +237,10 @@ class Store:
             if self.is_postgres:
                 self._check_postgres(create)
             self._migrate()
+        except ValueError as exc:  # a URL the driver cannot read (a port that is not a number…)
+            self.close()
+            raise StoreError(f"{self.path}: not a usable PostgreSQL URL ({exc}); write it like "
+                             "postgresql://USER@HOST:5432/DATABASE") from None
         except (DatabaseError, StoreError) as exc:
             self.close()
             if isinstance(exc, StoreError):
@@ -294,7 +299,9 @@ class Store:
             return
         try:
             self._db.begin_claim() if claim else self._db.begin_write()
-        except DatabaseError as exc:
+        except DatabaseError as exc:  # the lock was not taken (a timeout, a cancel): leave no open transaction
+            with contextlib.suppress(DatabaseError):
+                self._db.rollback()
             raise self._unusable_or(exc) from exc
         self._depth = 1
         try:
@@ -316,15 +323,25 @@ class Store:
             self._depth = 0
 
     def _unusable_or(self, exc: DatabaseError) -> Exception:
-        """A read-only file or an unreachable server as the StoreError saying so; any other error as itself."""
+        """A read-only file, an unreachable server or a lock not given in time as the StoreError saying so;
+        any other error as itself."""
         if self.is_postgres:
-            return unusable(self.path, exc) if isinstance(exc, databases.sa.exc.OperationalError) else exc
+            if databases.lock_not_available(exc):
+                return StoreError(f"{self.path}: waited {databases.BUSY_TIMEOUT_S} s for the store's write lock, which another "
+                                  "process holds (a long import, a stuck session: see pg_stat_activity); run the "
+                                  "command again")
+            return unusable(self.path, exc) if databases.connection_lost(exc) else exc
         return unusable(self.path, exc, backup=self._backup) if _read_only(self.path, databases.reason(exc)) else exc
 
     @contextlib.contextmanager
     def snapshot(self):
         """A read-only transaction that sees the store as it was when it began (for a copy)."""
-        self._db.begin_snapshot()
+        try:
+            self._db.begin_snapshot()
+        except DatabaseError as exc:
+            with contextlib.suppress(DatabaseError):
+                self._db.rollback()
+            raise self._unusable_or(exc) from exc
         try:
             yield self._db
         finally:
@@ -417,8 +434,9 @@ class Store:
         `iter_members`' order, a list of up to `size` at a time: a whole-pool walk can test a rule
         on the row and decode only the members it keeps. Pages are read by address (keyset), so
         memory stays flat in the pool's size and no cursor stays open between pages."""
-        after = ""
-        while rows := self._db.execute(_MEMBER_PAGE, {"after": after, "size": size}).fetchall():
+        after, page = "", _FIRST_MEMBER_PAGE  # the first page from the start (an empty address key included)
+        while rows := self._db.execute(page, {"after": after, "size": size}).fetchall():
+            page = _MEMBER_PAGE
             after = rows[-1][-1]
             yield rows
             if len(rows) < size:
@@ -426,6 +444,12 @@ class Store:
 
     def count(self) -> int:
         return self._db.scalar("SELECT COUNT(*) FROM members")
+
+    def personal_tables(self) -> list[str]:
+        """Every table that can hold something about a person: `members`, `suppression`, and each table
+        with a `member_id` or an `email_key` column (a pending sign-up is kept by address)."""
+        return [t for t in self._db.table_names()
+                if t in ("members", "suppression") or {"member_id", "email_key"} & set(self._db.column_names(t))]
 
     def member_tables(self) -> list[str]:
         """Every table with a `member_id` column (messages, and whatever later migrations add)."""
@@ -500,7 +524,8 @@ class Store:
 
     def messages_since(self, member_id: str, since) -> list[tuple]:
         """(kind, plan_id, at) of the messages sent to a member on or after `since`, oldest first."""
-        rows = self._db.execute("SELECT kind, plan_id, at FROM messages WHERE member_id = :id ORDER BY at", {"id": member_id})
+        rows = self._db.execute("SELECT kind, plan_id, at FROM messages WHERE member_id = :id ORDER BY at, kind, plan_id",
+                                {"id": member_id})
         found = [(kind, plan_id, _instant(at)) for kind, plan_id, at in rows]
         return [item for item in found if _on_or_after(item[2], since)]
 
@@ -508,7 +533,8 @@ class Store:
         """Every member's messages since a date, in one query (for whole-pool evaluation)."""
         bound = to_date(since).isoformat()
         result: dict[str, list[tuple]] = {}
-        rows = self._db.execute("SELECT member_id, kind, plan_id, at FROM messages WHERE at >= :bound ORDER BY at",
+        rows = self._db.execute("SELECT member_id, kind, plan_id, at FROM messages WHERE at >= :bound"
+                                " ORDER BY at, member_id, kind, plan_id",
                                 {"bound": bound})
         for member_id, kind, plan_id, at in rows:
             instant = _instant(at)
@@ -534,11 +560,13 @@ class Store:
         return lambda email: sha256(f"{prefix}{normalise_email(email)}".encode()).hexdigest()
 
     def suppress(self, email: str, reason: str, at, detail: str = "") -> bool:
-        """Put an address on the list (the first reason stays); True if it was not there yet."""
+        """Put an address on the list (the first reason stays, except that an erasure overrides any
+        other: a restore or an import must know the person asked to be erased); True if it was not there yet."""
+        conflict = ("ON CONFLICT(hash) DO UPDATE SET reason = excluded.reason, at = excluded.at, detail = excluded.detail"
+                    " WHERE suppression.reason <> excluded.reason" if reason == "erased" else "ON CONFLICT DO NOTHING")
         with self.transaction() as conn:
             cursor = conn.execute(
-                "INSERT INTO suppression(hash, reason, at, detail) VALUES (:hash, :reason, :at, :detail)"
-                " ON CONFLICT DO NOTHING",
+                "INSERT INTO suppression(hash, reason, at, detail) VALUES (:hash, :reason, :at, :detail) " + conflict,
                 {"hash": self.suppression_hash(email), "reason": reason, "at": to_date(at).isoformat(),
                  "detail": detail[:300]},
             )
@@ -559,7 +587,7 @@ class Store:
         """After an erasure: leave no copy of deleted rows in the database's own files (SQLite's
         write-ahead log, PostgreSQL's dead row versions). Done once the outermost transaction is over."""
         if not self._depth:
-            self._db.scrub(self.member_tables() + ["members", "suppression"])
+            self._db.scrub(self.personal_tables())
 
     def durable_commits(self) -> None:
         """Make every later commit of this connection survive a power cut.

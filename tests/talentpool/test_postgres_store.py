@@ -144,5 +144,34 @@ def test_a_server_that_cannot_be_reached_is_one_error_line_without_the_password(
     shown = vivier("pool", "renewals", pool=url)
     assert shown.exit_code == 1 and "TopSecret42" not in shown.output and "cannot be used" in shown.output
     assert str(DatabaseUrl(url)) == "postgresql+psycopg://vivier:***@127.0.0.1:9/vivier"
+    assert str(DatabaseUrl("postgresql://h/db?sslmode=require&password=TopSecret42")) == \
+        "postgresql+psycopg://h/db?sslmode=require&password=***"
+    with pytest.raises(StoreError, match="not a usable PostgreSQL URL"):
+        Store("postgresql://vivier@127.0.0.1:notaport/vivier")
     assert DatabaseUrl(url).full == "postgresql+psycopg://vivier:TopSecret42@127.0.0.1:9/vivier"
     assert f"{DatabaseUrl(url)}" == str(DatabaseUrl(url))
+
+
+def test_a_write_lock_not_given_in_time_is_one_error_and_leaves_the_store_usable(postgres_url, monkeypatch):
+    from talentpool import db
+
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_S", 1)
+    with Store(postgres_url) as store:
+        holder = psycopg.connect(postgres_url.replace("postgresql+psycopg", "postgresql"), autocommit=True)
+        try:
+            holder.execute("SELECT pg_advisory_lock(%s)", (store.connection.lock_key,))  # a stuck writer elsewhere
+            with pytest.raises(StoreError, match="waited 1 s for the store's write lock"):
+                store.add(make_member())
+        finally:
+            holder.close()  # its lock goes with its session
+        assert store.count() == 0  # no transaction left open and aborted on this connection
+        store.add(make_member())
+        assert store.count() == 1
+
+
+def test_database_errors_never_quote_a_members_values(store_location):
+    with Store(store_location) as store:
+        store.add(make_member(email="doublon@example.org", first_name="Prénomsonde"))
+        with pytest.raises(Exception) as failed:
+            store.add(make_member(email="DOUBLON@example.org", first_name="Prénomsonde"))
+    assert "Prénomsonde" not in str(failed.value) and "parameters hidden" in str(failed.value)

@@ -93,6 +93,10 @@ def test_an_erasure_on_postgresql_leaves_no_byte_of_the_person_in_the_table_file
         member = store.add(make_member(email="Zoebyteprobe.Neutre@example.com", first_name="Zoebyteprobe"))
         store.record_message(member.id, "newsletter", "nl-1", DAY)
         store.add(make_member(email="someone.else@example.com", first_name="Other"))
+        store.connection.execute(  # a pending sign-up of the same address, kept by address only
+            "INSERT INTO community_signups(id, email_key, data, form_version, ip_hash, submitted, expires)"
+            " VALUES ('s-probe', 'zoebyteprobe.neutre@example.com', '{\"first_name\": \"Zoebyteprobe\"}', 'v1', '',"
+            " '2026-11-20', '2026-11-30')")
         store.connection.execute("CHECKPOINT")  # the rows reach the table files
         assert any(probe in path.read_bytes().lower() for path in _relation_files(postgres_server, store))
 

@@ -30,9 +30,10 @@ class VivierGroup(click.Group):
     `vivier build` imports `commands/build.py` only, instead of every module
     of `vivier/commands/` and what they import (the member store, audiences,
     Rich tables; about 0.1-0.2 s of every build). A name is first looked for
-    in the module of the same name (`site-check` in `sitecheck.py`); a name
-    found there is the very command the full listing holds. Any other name,
-    and any listing (`--help`), imports every module, as before.
+    in the module of the same name (`site-check` in `sitecheck.py`); a plain
+    command found there is the very command the full listing holds. A group
+    (whose subcommands other modules may add), any other name and any
+    listing (`--help`) import every module, as before.
     """
 
     _all_loaded = False
@@ -42,7 +43,9 @@ class VivierGroup(click.Group):
         if command is None and not self._all_loaded:
             _load_command_module(cmd_name.replace("-", "").replace("_", ""))
             command = super().get_command(ctx, cmd_name)
-        if command is None and not self._all_loaded:
+        # A group's subcommands may come from other modules (`unsubscribe.py` adds to `pool`): a group, or
+        # a name no module of its own holds, imports every module first.
+        if (command is None or isinstance(command, click.Group)) and not self._all_loaded:
             _load_command_modules()
             command = super().get_command(ctx, cmd_name)
         return command

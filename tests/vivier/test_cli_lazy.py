@@ -24,6 +24,27 @@ for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
 print(json.dumps(seen))
 """
 
+TREE = """
+import json, sys
+import click
+from vivier.cli import cli
+
+
+def tree(command, ctx):
+    found = {"callback": f"{command.callback.__module__}:{command.callback.__qualname__}" if command.callback else None}
+    if isinstance(command, click.Group):
+        found["sub"] = {name: tree(command.get_command(ctx, name), ctx) for name in command.list_commands(ctx)}
+    return found
+
+
+ctx = click.Context(cli)
+names = sys.argv[1:]
+if names:  # as `vivier NAME ...` does: one look-up, then the subcommands of what it found
+    print(json.dumps({name: tree(cli.get_command(ctx, name), ctx) for name in names}))
+else:  # the full listing
+    print(json.dumps({name: tree(cli.get_command(ctx, name), ctx) for name in cli.list_commands(ctx)}))
+"""
+
 LAZY = """
 import json, sys
 import click
@@ -57,6 +78,14 @@ def test_every_command_found_lazily_is_the_one_the_full_import_finds():
         lazy = run(LAZY, name)
         assert lazy[name][0] == place, name
         assert set(lazy["__listed__"]) >= set(every) | {"check"}
+
+
+def test_every_command_and_subcommand_found_lazily_is_the_one_the_full_listing_holds():
+    """A group's subcommands may be added by another module (`pool unsubscribe`, from unsubscribe.py)."""
+    full = run(TREE)
+    assert "unsubscribe" in full["pool"]["sub"]
+    for name in full:
+        assert run(TREE, name) == {name: full[name]}, name
 
 
 def test_build_imports_only_its_own_command_module():

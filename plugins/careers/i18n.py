@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-import yaml
+from .yaml_load import safe_load
 
 
 class MissingString(KeyError):
@@ -18,7 +18,7 @@ def _load(directory: str, mtime_key: tuple) -> dict[str, dict[str, str]]:
     for name in sorted(os.listdir(directory)):
         if name.endswith((".yml", ".yaml")):
             with open(os.path.join(directory, name), encoding="utf-8") as handle:
-                strings[name.rsplit(".", 1)[0]] = _flatten(yaml.safe_load(handle) or {})
+                strings[name.rsplit(".", 1)[0]] = _flatten(safe_load(handle) or {})
     return strings
 
 

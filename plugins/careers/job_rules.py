@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
-import yaml
-
 from .fields import field_line
+from .yaml_load import safe_load
 
 DEFAULT_RULES = os.path.join(os.path.dirname(__file__), "data", "job_rules.yml")
 # Header fields whose values are free text worth checking for wording.
@@ -120,7 +119,7 @@ def load_rules(path: str) -> Rules:
 @lru_cache(maxsize=4)
 def _load(path: str, _mtime: float) -> Rules:
     with open(path, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
+        data = safe_load(handle) or {}
     wording = tuple(
         WordingRule(
             id=item["id"],

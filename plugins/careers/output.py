@@ -229,7 +229,22 @@ def write_output(settings, output_path: str, rel_path: str, data: str | bytes) -
 
 
 class Writer(PelicanWriter):
-    """Pelican's writer, storing each page and feed through `store` (unchanged files left alone)."""
+    """Pelican's writer, storing each page and feed through `store` (unchanged files left alone).
+
+    Pelican creates each file's folder (`os.makedirs`) before it opens the
+    file; here `store` does it when the file is written, by the writer thread
+    in the output phase. Creating a folder costs this machine's file system
+    about 0.7 ms (600 of them for 100 jobs, 10,000 for 5,000): the build's
+    thread no longer waits for it while it could render the next page.
+    """
+
+    def write_file(self, *args, **kwargs):
+        with _folders_made_by_store():
+            return super().write_file(*args, **kwargs)
+
+    def write_feed(self, *args, **kwargs):
+        with _folders_made_by_store():
+            return super().write_feed(*args, **kwargs)
 
     def _open_w(self, filename, encoding, override=False):
         # Pelican's rules for a file written twice in one build, then our file instead of open(…, "w").
@@ -245,6 +260,47 @@ class Writer(PelicanWriter):
             self._overridden_files.add(filename)
         self._written_files.add(filename)
         return io.TextIOWrapper(_Collected(self.settings, filename), encoding=encoding)
+
+
+_LOCAL = threading.local()
+
+
+class _folders_made_by_store:
+    """While our Writer runs Pelican's code in this thread, Pelican's `os.makedirs` is left to `store`."""
+
+    def __enter__(self):
+        _install_writers_os()
+        self.before = getattr(_LOCAL, "defer", False)
+        _LOCAL.defer = True
+
+    def __exit__(self, *_):
+        _LOCAL.defer = self.before
+
+
+class _PelicanWritersOs:
+    """`os` as `pelican.writers` sees it: the real module, but `makedirs` is skipped inside our Writer.
+
+    Only the thread running our Writer's `write_file` or `write_feed` skips
+    it, and only there: `store` writes every file of that writer and creates
+    its folder when it is missing (`replace_if_changed`), in the writer thread
+    or in this one. Anything else `pelican.writers` does with `os` is `os`'s.
+    """
+
+    def __getattr__(self, name):
+        return getattr(os, name)
+
+    @staticmethod
+    def makedirs(name, mode=0o777, exist_ok=False):
+        if getattr(_LOCAL, "defer", False):
+            return None
+        return os.makedirs(name, mode, exist_ok)
+
+
+def _install_writers_os() -> None:
+    import pelican.writers
+
+    if not isinstance(pelican.writers.os, _PelicanWritersOs):
+        pelican.writers.os = _PelicanWritersOs()
 
 
 def get_writer(pelican):

@@ -31,6 +31,10 @@ DEFAULTS = {
     # Remove from the output folder, after a successful build, what the build no longer produces
     # (careers/output.py); False keeps every file it does not write (DELETE_OUTPUT_DIRECTORY is off).
     "CAREERS_SWEEP_OUTPUT": True,
+    # Where the theme's compiled templates are kept while the content cache is on (CACHE_CONTENT and
+    # LOAD_CONTENT_CACHE): None is this user's cache folder ($XDG_CACHE_HOME or ~/.cache, then
+    # vivier/templates), kept across cold builds like Python's __pycache__; an edited template is compiled again.
+    "CAREERS_TEMPLATE_CACHE_PATH": None,
     "VIVIER_TODAY": None,
     # Written in every page's <head> (a <meta http-equiv>): no inline script runs, only the site's own
     # files, so a title or a Markdown body that slipped a <script> in cannot run it. JSON-LD blocks

@@ -15,7 +15,7 @@ from pathlib import Path
 from talentpool import config
 
 from . import settings as staffing_settings
-from .fit import FitReport, pool_index
+from .fit import FitCounts, pool_index
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class JobFit:
     path: str  # relative to the content folder
     reference: str
-    fit: FitReport
+    total: FitCounts  # the whole pool's counts (PoolIndex.fit_total)
 
 
 def job_files(settings: dict) -> list[Path]:
@@ -48,5 +48,5 @@ def open_job_fits(settings: dict, today: dt.date) -> list[JobFit] | None:
         must = skills(header["must_have"][0]) if header.get("must_have") else []
         if status not in ("open", "ouverte", "ouvert") or not must:
             continue
-        fits.append(JobFit(str(path.relative_to(settings["PATH"])), header.get("reference", ("", 0))[0], index.fit(must)))
+        fits.append(JobFit(str(path.relative_to(settings["PATH"])), header.get("reference", ("", 0))[0], index.fit_total(must)))
     return fits

@@ -82,7 +82,7 @@ def print_pool_fit(settings) -> None:
         table.add_column(column, justify=justify)
     k = min_group(settings)
     for item in fits:
-        table.add_row(item.path, *shown(item.fit.total, k))  # fewer than k eligible members: "< k"
+        table.add_row(item.path, *shown(item.total, k))  # fewer than k eligible members: "< k"
     console.print(table)
 
 

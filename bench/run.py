@@ -253,9 +253,11 @@ def main() -> None:
     parser.add_argument("--jobs", help="comma-separated job counts (default 100,1000,5000)")
     parser.add_argument("--articles", type=int, help="articles per site (default 300)")
     parser.add_argument("--pools", help="comma-separated pool sizes (default 10000,100000)")
-    parser.add_argument("--only", choices=["site", "pool", "mail", "compose", "relay"], action="append",
+    parser.add_argument("--only", choices=["site", "pool", "mail", "compose", "relay", "backends"], action="append",
                         help="run only these parts (compose: only composition alone, on the largest pool; "
-                             "relay: the whole send path to a local SMTP relay, on the smallest pool)")
+                             "relay: the whole send path to a local SMTP relay, on the smallest pool; "
+                             "backends: segment evaluation and the send path on SQLite and on PostgreSQL, "
+                             "largest pool)")
     parser.add_argument("--relay-messages", type=int, help="messages per relay run (default 5000; 1000 with --quick)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of composition alone (one row each; default 1)")
     parser.add_argument("--rounds", type=int, help="rounds of site builds per size, medians kept (default 3)")
@@ -265,13 +267,11 @@ def main() -> None:
     articles = args.articles or 300
     pools = [int(x) for x in (args.pools or ("2000" if args.quick else "10000,100000")).split(",")]
     # --quick leaves out the relay (about 20 s of SMTP): `--quick --only relay` runs it.
-    parts = set(args.only or (["site", "pool", "mail"] if args.quick else ["site", "pool", "mail", "relay"]))
+    parts = set(args.only or (["site", "pool", "mail"] if args.quick else ["site", "pool", "mail", "relay", "backends"]))
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="vivier-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "VIVIER_TODAY": TODAY, "VIVIER_POOL": str(work / "sample-pool.sqlite3"),
-           "VIVIER_OUTBOX": str(work / "outbox-site"), "VIVIER_SECRET": "bench-only-secret", "COLUMNS": "200",
-           "PYTHONPATH": str(ROOT / "plugins")}
+    env = bench_env(work)
     print(f"Vivier benchmark — {machine()}\nwork folder: {work}", flush=True)
     started = time.perf_counter()
     try:
@@ -304,6 +304,11 @@ def main() -> None:
             mail(work, sizes, articles, pools, pool_paths, env, args.repeat)
         if "relay" in parts:
             relay_runs(work, sizes, articles, pools[0], env, args.relay_messages or (1000 if args.quick else 5000))
+        if "backends" in parts:  # the largest pool and its plan, reused when the mail part made them
+            import backends
+
+            print("\nThe store on SQLite and on PostgreSQL (a throwaway cluster on 127.0.0.1)…", flush=True)
+            backends.compare(work, pools[-1], args.relay_messages or 2000, env)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

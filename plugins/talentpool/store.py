@@ -297,12 +297,7 @@ class Store:
             finally:
                 self._depth -= 1
             return
-        try:
-            self._db.begin_claim() if claim else self._db.begin_write()
-        except DatabaseError as exc:  # the lock was not taken (a timeout, a cancel): leave no open transaction
-            with contextlib.suppress(DatabaseError):
-                self._db.rollback()
-            raise self._unusable_or(exc) from exc
+        self._guarded(self._db.begin_claim if claim else self._db.begin_write)
         self._depth = 1
         try:
             yield self._db
@@ -313,14 +308,19 @@ class Store:
                 raise self._unusable_or(exc) from exc
             raise
         else:
-            try:
-                self._db.commit()
-            except DatabaseError as exc:
-                with contextlib.suppress(DatabaseError):
-                    self._db.rollback()
-                raise self._unusable_or(exc) from exc
+            self._guarded(self._db.commit)
         finally:
             self._depth = 0
+
+    def _guarded(self, step) -> None:
+        """Run a transaction's opening or closing step; on a database error (a lock not given in time, a lost
+        connection, a failed commit) roll back, so that no transaction is left open, and raise what it means."""
+        try:
+            step()
+        except DatabaseError as exc:
+            with contextlib.suppress(DatabaseError):
+                self._db.rollback()
+            raise self._unusable_or(exc) from exc
 
     def _unusable_or(self, exc: DatabaseError) -> Exception:
         """A read-only file, an unreachable server or a lock not given in time as the StoreError saying so;
@@ -336,12 +336,7 @@ class Store:
     @contextlib.contextmanager
     def snapshot(self):
         """A read-only transaction that sees the store as it was when it began (for a copy)."""
-        try:
-            self._db.begin_snapshot()
-        except DatabaseError as exc:
-            with contextlib.suppress(DatabaseError):
-                self._db.rollback()
-            raise self._unusable_or(exc) from exc
+        self._guarded(self._db.begin_snapshot)
         try:
             yield self._db
         finally:

@@ -125,7 +125,7 @@ check: test-deps browser
 # (A production build signs unsubscribe links with VIVIER_SECRET; this one is
 # never deployed, so a throwaway secret stands in when none is set.)
 test: test-deps browser postgres-server
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 	VIVIER_SECRET="$${VIVIER_SECRET:-make-test-only-never-deployed}" $(MAKE) --no-print-directory publish
 	$(MAKE) --no-print-directory check
 

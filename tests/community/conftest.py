@@ -28,11 +28,10 @@ def mailbox():
 
 
 @pytest.fixture
-def community_settings(store_location, mailbox):
-    """The web application's settings, its store on SQLite or PostgreSQL (tests/backends.py)."""
+def community_settings(tmp_path, mailbox):
     _, port = mailbox
     settings = load_settings(ROOT / "pelicanconf.py")
-    settings.update(POOL_PATH=str(store_location), MAILING_SMTP_HOST="127.0.0.1",
+    settings.update(POOL_PATH=str(tmp_path / "pool.sqlite3"), MAILING_SMTP_HOST="127.0.0.1",
                     MAILING_SMTP_PORT=port, MAILING_SMTP_SECURITY="none", MAILING_RETRIES=0)
     with Store(settings["POOL_PATH"]) as store:
         store.add(Member(id="m-nina", email="nina.leroy@example.org", first_name="Nina", language="fr", city="Nantes",

@@ -71,6 +71,7 @@ def emails(env, ids) -> set[str]:
         return {store.get(i).email for i in ids}
 
 
+@pytest.mark.sqlite_only  # the command's wording: the store's kind changes nothing there
 def test_dry_run_sends_and_records_nothing(env):
     with smtp_server() as (recorder, port):
         result = send(env, port, "--dry-run")
@@ -179,6 +180,7 @@ def test_killed_send_then_rerun_reaches_everyone_once(env):
     assert len(recorder.message_ids()) == len(expected)
 
 
+@pytest.mark.sqlite_only  # the command's wording: the store's kind changes nothing there
 def test_a_550_is_recorded_failed_and_reported(env):
     entries = manifest(env)
     refused = sorted(emails(env, [entries[0]["member"]]))[0]
@@ -192,6 +194,7 @@ def test_a_550_is_recorded_failed_and_reported(env):
         assert Ledger(store, PLAN).status(entries[0]["member"]) == "failed"
 
 
+@pytest.mark.sqlite_only  # the command's wording: the store's kind changes nothing there
 def test_unknown_plan_names_the_available_ones(env):
     result = CliRunner(env=env).invoke(cli, ["-s", CONF, "send", "no-such-plan"])
     assert result.exit_code == 1
@@ -309,6 +312,7 @@ def test_plan_folder_deleted_and_rebuilt_during_a_send(env, tmp_path):
     assert recorder.recipients() == {address: 1 for address in expected}
 
 
+@pytest.mark.sqlite_only  # the command's wording: the store's kind changes nothing there
 def test_exit_codes_tell_the_operator_what_to_do(env, monkeypatch):
     from mailing import settings as mail_settings
 
@@ -339,6 +343,7 @@ def test_exit_codes_tell_the_operator_what_to_do(env, monkeypatch):
     assert recorder.recipients()[grey] == 1 and recorder.recipients()[lost] == 2  # once per run that sent it
 
 
+@pytest.mark.sqlite_only  # the command's wording: the store's kind changes nothing there
 def test_dkim_signature_of_a_sent_newsletter_verifies_against_the_public_key(env, tmp_path, monkeypatch):
     import base64
 
@@ -410,6 +415,7 @@ def test_sigterm_settles_the_delivery_in_progress_as_unknown(env):
     assert len(recorder.recipients()) == len(manifest(env))
 
 
+@pytest.mark.sqlite_only  # the command's wording: the store's kind changes nothing there
 def test_a_real_send_without_vivier_secret_is_refused_and_sends_nothing_a_dry_run_still_runs(env):
     # Links signed with the public development secret are refused (403) by the production web app.
     no_secret = {**env, "VIVIER_SECRET": None}
@@ -423,6 +429,7 @@ def test_a_real_send_without_vivier_secret_is_refused_and_sends_nothing_a_dry_ru
     assert not [address for address in emails(env, [e["member"] for e in manifest(env)]) if address in dry.output]
 
 
+@pytest.mark.sqlite_only  # the command's wording: the store's kind changes nothing there
 def test_the_summary_counts_refusals_without_naming_the_member_or_quoting_the_reply(env):
     entries = manifest(env)
     address = sorted(emails(env, [entries[0]["member"]]))[0]
@@ -448,6 +455,7 @@ def test_unknowns_left_by_an_earlier_run_are_named_with_what_to_do_exit_0_as_doc
     assert list(_ledger(env).values()).count("unknown") == 1
 
 
+@pytest.mark.sqlite_only  # the command's wording: the store's kind changes nothing there
 def test_a_send_stopped_by_refusals_in_a_row_does_not_quote_the_address_of_the_last_reply(env):
     addresses = emails(env, [entry["member"] for entry in manifest(env)])
     with smtp_server() as (recorder, port):

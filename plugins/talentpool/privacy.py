@@ -242,13 +242,20 @@ def purge(store, policy: Policy, today: dt.date, *, dry_run: bool = False) -> li
     gone = expired(store, policy, today)
     if dry_run:
         return gone
+    purged = []
     with store.transaction():
         for item in gone:
-            store.delete(item.member.id)
-            if item.member.unsubscribed is not None:
-                store.suppress(item.member.email, "unsubscribed", today)
-    log.info("purged %d member(s) past retention", len(gone))
-    return gone
+            # Read again under the write lock: someone who renewed their consent (the web application,
+            # another host) since the walk above is not purged.
+            member = store.get(item.member.id)
+            if member is None or today < _expiry(member, policy).ends:
+                continue
+            store.delete(member.id)
+            if member.unsubscribed is not None:
+                store.suppress(member.email, "unsubscribed", today)
+            purged.append(item)
+    log.info("purged %d member(s) past retention", len(purged))
+    return purged
 
 
 def renewals(store, policy: Policy, today: dt.date, days: int) -> list[Expiry]:

@@ -65,6 +65,19 @@ def test_purge_dry_run_lists_who_and_why_then_purge_deletes(store, policy):
     assert store.suppression_reason("old@example.com") is None
 
 
+def test_someone_who_renews_while_the_purge_walks_the_pool_is_not_purged(store, policy, monkeypatch):
+    from talentpool import privacy
+
+    expired_crowd(store)
+    walked = privacy.expired(store, policy, DAY)  # the walk, before the write lock
+    renewing = store.find_by_email("old@example.com")
+    store.record_contact(renewing.id, DAY)  # meanwhile: a reply, a click, a renewed consent on another host
+    monkeypatch.setattr(privacy, "expired", lambda *args: walked)
+    purged = purge(store, policy, DAY)
+    assert "old@example.com" not in [e.member.email for e in purged] and len(purged) == 2
+    assert store.get(renewing.id) is not None
+
+
 def test_renewals_lists_who_expires_soon(store, policy):
     store.add(make_member(email="soon@example.com", created=dt.date(2024, 1, 1), last_contact=dt.date(2024, 12, 10),
                           consents={"newsletter": dt.date(2024, 1, 1)}))

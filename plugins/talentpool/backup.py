@@ -47,15 +47,8 @@ def backup(store, target: str | os.PathLike, today: dt.date) -> Path:
     temporary = temporary_of(target)
     os.close(os.open(temporary, os.O_RDWR | os.O_CREAT | os.O_TRUNC, FILE_MODE))  # SQLite's own files follow its mode
     os.chmod(temporary, FILE_MODE)
-    if store.is_postgres:
+    if not store.connection.backup_file(temporary):  # no file-level copy: the rows, from one snapshot
         _copy_rows_into(store, temporary)
-    else:
-        copy = sqlite3.connect(str(temporary))
-        try:
-            store.connection.dbapi.backup(copy)
-            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
-        finally:
-            copy.close()
     try:
         os.replace(temporary, target)
     except FileNotFoundError:  # an erasure removed it meanwhile: this copy may still hold the erased person

@@ -9,12 +9,13 @@ dialect spread over the callers:
 | what | SQLite | PostgreSQL |
 | --- | --- | --- |
 | opening | the file, 0600, WAL, busy timeout, secure delete | a connection to the URL's database (bytewise text order checked) |
-| `write()` lock | `BEGIN IMMEDIATE` (one writer at a time) | `BEGIN` + a transaction advisory lock (the same: one writer) |
-| `claim()` lock | as `write()` | `BEGIN` + the advisory lock *shared*: claims run side by side, each row taken with `FOR UPDATE SKIP LOCKED` |
-| schema version | `PRAGMA user_version` | the `meta` row `schema_version` |
-| durable commits | `synchronous = FULL` | `synchronous_commit = on` |
-| after an erasure | WAL checkpoint (secure delete zeroed the pages) | `VACUUM FULL` of the member tables |
-| `daily_lock()` | a lock file beside the store | a session advisory lock (every host sees it) |
+| `begin_write()` | `BEGIN IMMEDIATE` (one writer at a time) | `BEGIN` + a transaction advisory lock (the same: one writer), `lock_timeout` |
+| `begin_claim()` | as `begin_write()` | `BEGIN` + the advisory lock *shared*: claims run side by side, each row taken with `FOR UPDATE SKIP LOCKED` |
+| `schema_version()` | `PRAGMA user_version` | the `meta` row `schema_version` |
+| `durable_commits()` | `synchronous = FULL` | `synchronous_commit = on` |
+| `scrub()`, after an erasure | WAL checkpoint (secure delete zeroed the pages) | `VACUUM FULL` of the personal tables |
+| `backup_file()` | SQLite's online backup API | none: `talentpool.backup` copies the rows |
+| the daily run's lock (`mailing.daily.store_lock`) | a lock file beside the store | `try_session_lock()`: a session advisory lock (every host sees it) |
 
 A URL names PostgreSQL (`postgresql://…`, `postgresql+psycopg://…`); anything else is
 the path of an SQLite file.
@@ -50,13 +51,10 @@ def _text(sql: str, lists: tuple[str, ...] = ()) -> sa.TextClause:
 
 
 class Database:
-    """One open connection to the store's database, in autocommit: `write()` and `claim()` open the
-    transactions, and every other statement is its own."""
-
-    dialect = ""
+    """One open connection to the store's database, in autocommit: `begin_write()`, `begin_claim()` and
+    `begin_snapshot()` open the transactions, and every other statement is its own."""
 
     def __init__(self, engine: sa.Engine):
-        self.engine = engine
         self.conn = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     # --- statements ------------------------------------------------------------------------
@@ -110,13 +108,19 @@ class Database:
     def durable_commits(self) -> None:
         raise NotImplementedError
 
-    def scrub(self, tables: list[str]) -> None:
-        """After an erasure: leave no copy of the deleted rows in the database's own files."""
+    def scrub(self, tables) -> None:
+        """After an erasure: leave no copy of the deleted rows in the database's own files; `tables()`
+        lists those that may have held them (asked only by a database that works table by table)."""
         raise NotImplementedError
 
     def number_rows(self, table: str, column: str) -> None:
         """Number a table's existing rows 1, 2, … in the order they were written (a migration's step)."""
         raise NotImplementedError
+
+    def backup_file(self, path: Path) -> bool:
+        """Copy the whole database into the SQLite file `path`, consistent while others write, when the
+        database can do it itself; False when it cannot (the caller copies the rows instead)."""
+        return False
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
@@ -124,8 +128,6 @@ class Database:
 
 
 class SqliteDatabase(Database):
-    dialect = "sqlite"
-
     def __init__(self, path: Path):
         self.path = path
         super().__init__(_sqlite_engine(str(path)))
@@ -140,6 +142,15 @@ class SqliteDatabase(Database):
 
     def begin_snapshot(self) -> None:
         self.conn.exec_driver_sql("BEGIN")  # WAL: the first read fixes what the transaction sees
+
+    def backup_file(self, path: Path) -> bool:
+        copy = sqlite3.connect(str(path))  # SQLite's online backup API, page by page
+        try:
+            self.dbapi.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+        finally:
+            copy.close()
+        return True
 
     def self_contained(self) -> None:
         """Leave one file with no -wal beside it (a backup's form)."""
@@ -158,7 +169,7 @@ class SqliteDatabase(Database):
     def number_rows(self, table: str, column: str) -> None:
         self.conn.exec_driver_sql(f'UPDATE "{table}" SET "{column}" = rowid')
 
-    def scrub(self, tables: list[str]) -> None:
+    def scrub(self, tables) -> None:
         # Secure delete zeroed the freed pages; fold the write-ahead log (which still holds the old
         # pages) back into the file and empty it, so that no byte of the person stays on disk.
         self.conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -184,8 +195,6 @@ def _sqlite_engine(path: str) -> sa.Engine:
 
 
 class PostgresDatabase(Database):
-    dialect = "postgresql"
-
     def __init__(self, url: DatabaseUrl):
         self.url = url
         super().__init__(_postgres_engine(url))
@@ -228,12 +237,12 @@ class PostgresDatabase(Database):
         if self.scalar(f'SELECT COUNT(*) FROM "{table}"'):
             raise RuntimeError(f"{table}: rows written before their order was kept; copy an SQLite store instead")
 
-    def scrub(self, tables: list[str]) -> None:
+    def scrub(self, tables) -> None:
         # The deleted versions of the rows stay in the table and index files until a vacuum; a plain
         # one only marks their space free, FULL writes each table and index anew without them (and
         # holds each table's lock meanwhile: a second or two for a large pool's members).
         preparer = self.conn.dialect.identifier_preparer
-        self.conn.exec_driver_sql("VACUUM FULL " + ", ".join(preparer.quote(t) for t in tables))
+        self.conn.exec_driver_sql("VACUUM FULL " + ", ".join(preparer.quote(t) for t in tables()))
 
     def sorts_bytewise(self) -> bool:
         """Whether the database's default collation orders text as SQLite and Python do (asked of the
@@ -243,11 +252,8 @@ class PostgresDatabase(Database):
         return ordered == sorted(ORDER_PROBES)
 
     def try_session_lock(self, name: str) -> bool:
-        """A lock held by this connection until it closes (or `unlock`), seen by every host; False if taken."""
+        """A lock held by this connection until it closes, seen by every host; False if taken."""
         return bool(self.scalar("SELECT pg_try_advisory_lock(:key)", {"key": _lock_key(name)}))
-
-    def unlock(self, name: str) -> None:
-        self.scalar("SELECT pg_advisory_unlock(:key)", {"key": _lock_key(name)})
 
 
 def _lock_key(name: str) -> int:

@@ -23,16 +23,6 @@ from .private import remove_temporaries, write_private
 log = logging.getLogger(__name__)
 
 
-def address_tables(conn) -> list[str]:
-    """Tables other than `members` keyed by an address (`email_key`): rows about a person who may not be a member yet.
-
-    A pending sign-up of the talent-community form is one: it holds the address
-    and the choices until the person confirms. Erase and export cover every
-    such table, as they cover every table with a `member_id`.
-    """
-    return [t for t in conn.table_names() if t != "members" and "email_key" in conn.column_names(t)]
-
-
 def forget(store, email: str) -> Member | None:
     """Delete the member with this address, every row about them and every row kept by the address
     (a pending sign-up), without touching the suppression list; returns who was deleted (or None)."""
@@ -41,7 +31,7 @@ def forget(store, email: str) -> Member | None:
         member = store.find_by_email(email)
         if member is not None:
             store.delete(member.id)
-        for table in address_tables(conn):
+        for table in store.address_tables():
             conn.execute(f'DELETE FROM "{table}" WHERE email_key = :key', {"key": key})
     return member
 
@@ -167,7 +157,7 @@ def _rows_by_address(store, email: str) -> dict[str, list[dict]]:
     key = normalise_email(email)
     found = {}
     with store.transaction() as conn:
-        for table in address_tables(conn):
+        for table in store.address_tables():
             rows = [dict(row) for row in conn.execute(f'SELECT * FROM "{table}" WHERE email_key = :key',
                                                       {"key": key}).mappings()]
             if rows:

@@ -30,7 +30,6 @@ from .private import FILE_MODE, make_private_dir, restrict
 
 log = logging.getLogger(__name__)
 
-BUSY_TIMEOUT_S = databases.BUSY_TIMEOUT_S
 _LISTS = ("skills", "departments", "roles", "tags")
 _DICTS = ("consents", "withdrawn")
 _DATES = ("last_contact", "created", "stage_changed", "unsubscribed")
@@ -441,14 +440,22 @@ class Store:
         return self._db.scalar("SELECT COUNT(*) FROM members")
 
     def personal_tables(self) -> list[str]:
-        """Every table that can hold something about a person: `members`, `suppression`, and each table
-        with a `member_id` or an `email_key` column (a pending sign-up is kept by address)."""
-        return [t for t in self._db.table_names()
-                if t in ("members", "suppression") or {"member_id", "email_key"} & set(self._db.column_names(t))]
+        """Every table that can hold something about a person: `members`, `suppression`, the member
+        tables and the address tables."""
+        return sorted({"members", "suppression", *self.member_tables(), *self.address_tables()})
 
     def member_tables(self) -> list[str]:
         """Every table with a `member_id` column (messages, and whatever later migrations add)."""
-        return [t for t in self._db.table_names() if "member_id" in self._db.column_names(t)]
+        return self._tables_with("member_id")
+
+    def address_tables(self) -> list[str]:
+        """Tables other than `members` keyed by an address (`email_key`): rows about a person who may not be a
+        member yet. A pending sign-up of the talent-community form is one: it holds the address and the
+        choices until the person confirms. Erase and export cover every such table, as every member table."""
+        return [t for t in self._tables_with("email_key") if t != "members"]
+
+    def _tables_with(self, column: str) -> list[str]:
+        return [t for t in self._db.table_names() if column in self._db.column_names(t)]
 
     def rows_about(self, member_id: str) -> dict[str, list[dict]]:
         """Every row of every member table about this member (for an access request)."""
@@ -582,7 +589,7 @@ class Store:
         """After an erasure: leave no copy of deleted rows in the database's own files (SQLite's
         write-ahead log, PostgreSQL's dead row versions). Done once the outermost transaction is over."""
         if not self._depth:
-            self._db.scrub(self.personal_tables())
+            self._db.scrub(self.personal_tables)
 
     def durable_commits(self) -> None:
         """Make every later commit of this connection survive a power cut.

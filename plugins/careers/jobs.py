@@ -277,10 +277,11 @@ class JobsGenerator(Generator):
             self._write(
                 writer, job.url, "job", job.lang, alternates,
                 job=job,
-                jsonld=to_script(job_posting(job, self.settings)) if job.is_open else None,
+                derived=lambda job=job: {"jsonld": to_script(job_posting(job, self.settings)) if job.is_open else None},
                 noindex=not job.is_open,
                 list_url=job_settings.paths(self.settings, job.lang)["list"],
                 job_cards=cards,
+                shows=[*job.translations, *job.similar_jobs],  # the job itself is a variable
             )
         for lang, jobs in self.open_by_lang.items():
             self._write_listings(writer, lang, jobs, cards)

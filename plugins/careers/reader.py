@@ -195,6 +195,15 @@ class VivierMarkdownReader(MarkdownReader):
             return None
 
     def read(self, source_path):
+        report = get_report(self.settings)
+        before = len(report.problems)
+        try:
+            return self._read(source_path)
+        finally:
+            if len(report.problems) > before:  # see careers.content_cache
+                report.read_with_problems.add(os.path.abspath(source_path))
+
+    def _read(self, source_path):
         taken = self.prefetch.take(source_path, self.settings) if self.prefetch is not None else None
         if taken is not None:
             content, metadata, text = taken

@@ -60,6 +60,8 @@ class ContentReport:
     # Set once the site's content passed (careers.validate_build): its pages are being written, so an
     # error raised later (an email's) leaves them updated; `vivier build` says so instead of "nothing was published".
     site_validated: bool = False
+    # Files whose problems were filed while our reader read them: a cached read would not file them again.
+    read_with_problems: set[str] = field(default_factory=set)
 
     def __reduce__(self):
         # Pelican pickles settings into its content cache: a cached file must

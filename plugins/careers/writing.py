@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
+import os
 
-def write_page(generator, writer, url: str, template: str, lang: str, alternates: dict, **extra) -> None:
-    """Render `template` to `url` (a folder URL gets index.html) with the base.html variables."""
-    writer.write_file(
-        url + "index.html" if url.endswith("/") or url == "" else url,
-        generator.get_template(template),
-        generator.context,
-        relative_urls=generator.settings.get("RELATIVE_URLS", False),
-        page_lang=lang,
-        alternates=alternates,
-        page_url=url,
-        **extra,
-    )
+from . import page_cache
+
+
+def write_page(generator, writer, url: str, template: str, lang: str, alternates: dict, *, shows=None, derived=None,
+               **extra) -> None:
+    """Render `template` to `url` (a folder URL gets index.html) with the base.html variables.
+
+    `shows`: the content whose files are this page's inputs besides what its
+    variables name (a job's translations and similar jobs). With it, the page
+    is not rendered again when none of its inputs changed (`page_cache`).
+    `derived`: a function giving more variables, computed from the other
+    inputs alone (a job's JSON-LD from the job and the settings), called
+    only when the page is rendered.
+    """
+    name = url + "index.html" if url.endswith("/") or url == "" else url
+    variables = dict(relative_urls=generator.settings.get("RELATIVE_URLS", False), page_lang=lang, alternates=alternates,
+                     page_url=url, **extra)
+    cache = page_cache.for_build(generator) if shows is not None else None
+    if cache is not None:
+        path = os.path.join(generator.output_path, name)
+        key = cache.key(generator, template, variables, shows)
+        if cache.reuse(path, key):
+            return
+        cache.rendered_as(path, key)
+    if derived is not None:
+        variables.update(derived())
+    writer.write_file(name, generator.get_template(template), generator.context, **variables)

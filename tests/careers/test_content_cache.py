@@ -38,3 +38,22 @@ def test_warm_builds_keep_reporting_a_broken_file_and_see_edits(tmp_path, conten
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     page = next(p for p in output.rglob("index.html") if "data-scientist-lyon" in str(p) and "/en/" not in str(p))
     assert "Référence — " in page.read_text(encoding="utf-8")
+
+
+def test_an_ad_warned_after_reading_stays_cached_and_is_warned_again(tmp_path, content_copy):
+    """A closed ad without Modified is warned by the jobs generator, cached read or not: its read stays cached."""
+    import gzip
+    import pickle
+
+    cached, cache = _cached(tmp_path)
+    job = content_copy / "jobs" / "architecte-cloud-azure-nantes.md"
+    job.write_text("".join(line for line in job.read_text(encoding="utf-8").splitlines(keepends=True)
+                           if not line.startswith("Modified:")), encoding="utf-8")
+    for attempt in ("cold read", "warm read"):
+        result = run_pelican(content_copy, tmp_path / "output", *cached)
+        assert result.returncode == 0, (attempt, result.stdout[-2000:] + result.stderr[-2000:])
+        shown = result.stdout + result.stderr
+        assert "architecte-cloud-azure-nantes.md" in shown and "without Modified" in shown, attempt
+        with gzip.open(cache / "JobsGenerator-Readers", "rb") as handle:
+            kept = pickle.load(handle)
+        assert str(job) in kept, attempt  # not dropped: the next build reads it from the cache, and warns again

@@ -5,13 +5,20 @@ checks, the compiled templates, the mail memo — and the output folder
 brought up to date (careers/output.py) are the fast path; a build into an
 empty folder with no cache at all is the straightforward one. One site goes
 through a series of edits, each rebuilt in place and compared with a fresh
-build of the same inputs: a job ad, a template, a setting, a translation,
-a deleted file.
+build of the same inputs: a job ad (and the pages that show it as a similar job), a template, a
+setting, a translation, a deleted file, an ambassador, "today" moving past
+an ad's end date, an article that a job ad links to.
+
+Since pages whose inputs did not change are no longer rendered
+(`careers.page_cache`), each cached rebuild also says how many pages it
+rendered and how many it left alone: a rebuild after one edited ad must
+leave most job pages alone, and still equal the fresh build.
 """
 
 from __future__ import annotations
 
 import filecmp
+import re
 import shutil
 from pathlib import Path
 
@@ -41,27 +48,37 @@ def site(tmp_path_factory):
     content = copy_content(base)
     theme = base / "theme"
     shutil.copytree(ROOT / "theme", theme)
-    state = {"base": base, "content": content, "theme": theme, "settings": [f'THEME="{theme}"'], "fresh": 0}
+    state = {"base": base, "content": content, "theme": theme, "settings": [f'THEME="{theme}"'], "fresh": 0,
+             "today": "2026-11-22", "pages": None}
     return state
 
 
-def _build(site: dict, out: Path, *, cached: bool, outbox: Path) -> None:
+def _build(site: dict, out: Path, *, cached: bool, outbox: Path) -> str:
     extra = list(site["settings"])
+    options = []
     if cached:  # every cache a warm build reads, kept from one build to the next
         extra += ["CACHE_CONTENT=true", "LOAD_CONTENT_CACHE=true", f'CACHE_PATH="{site["base"] / "cache"}"',
                   f'CAREERS_TEMPLATE_CACHE_PATH="{site["base"] / "templates-cache"}"']
+        options = ["--verbose"]  # the page cache's count: pages rendered, pages left alone
     env = {"VIVIER_OUTBOX": str(outbox), "VIVIER_POOL": str(site["base"] / "no-store.sqlite3")}
-    result = run_pelican(site["content"], out, "-e", *extra, env=env)
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = run_pelican(site["content"], out, *options, "-e", *extra, env=env, today=site["today"])
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    return result.stdout + result.stderr
 
 
 def _rebuild_and_compare(site: dict) -> list[str]:
     in_place = site["base"] / "out"
-    _build(site, in_place, cached=True, outbox=site["base"] / "outbox")
+    log = _build(site, in_place, cached=True, outbox=site["base"] / "outbox")
+    counts = re.search(r"pages: (\d+) rendered, (\d+) left as they were", log)
+    site["pages"] = (int(counts[1]), int(counts[2])) if counts else None
     site["fresh"] += 1
     fresh = site["base"] / f"fresh-{site['fresh']}"
     _build(site, fresh, cached=False, outbox=site["base"] / f"outbox-fresh-{site['fresh']}")
     return _differences(in_place, fresh)
+
+
+def _job_pages(site: dict) -> list[Path]:
+    return [p for p in (site["base"] / "out").rglob("index.html") if "emplois/" in str(p) or "jobs/" in str(p)]
 
 
 # The edits run in this order, on the same site: each rebuild starts from the previous one's folder and caches.
@@ -77,8 +94,13 @@ def test_1_an_edited_job_ad(site):
     job.write_text(job.read_text(encoding="utf-8") + "\nLe poste est ouvert aux personnes en reconversion.\n",
                    encoding="utf-8")
     assert _rebuild_and_compare(site) == []
-    page = (site["base"] / "out" / "emplois").rglob("index.html")
-    assert any("personnes en reconversion" in p.read_text(encoding="utf-8") for p in page)
+    pages = _job_pages(site)
+    assert any("personnes en reconversion" in p.read_text(encoding="utf-8") for p in pages)
+    # Its new title is on other jobs' pages too (similar jobs), which were rendered again for it.
+    shown = [p for p in pages if "Senior Développeur" in p.read_text(encoding="utf-8") and "developpeur-python-nantes" not in str(p)]
+    assert shown
+    rendered, left = site["pages"]
+    assert left > rendered > 0, site["pages"]  # the pages that do not show it were not rendered again
 
 
 def test_2_an_edited_template(site):
@@ -105,3 +127,33 @@ def test_5_a_deleted_file(site):
     (site["content"] / "jobs" / "chef-de-projet-digital.md").unlink()
     assert _rebuild_and_compare(site) == []
     assert not any("chef-de-projet-digital" in p for p in _files(site["base"] / "out"))
+
+
+def test_6_an_edited_ambassador(site):
+    _replace(site["content"] / "ambassadors" / "karim-benali.md", "Role: Architecte cloud", "Role: Architecte cloud principal")
+    assert _rebuild_and_compare(site) == []
+    assert any("Architecte cloud principal" in p.read_text(encoding="utf-8") for p in _job_pages(site))
+
+
+def test_7_today_moves_past_an_ads_end_date(site):
+    site["today"] = "2027-01-20"  # data-scientist-lyon is valid through 2027-01-15: now closed, noindex
+    assert _rebuild_and_compare(site) == []
+    page = next(p for p in _job_pages(site) if "data-scientist-lyon" in str(p) and "/en/" not in str(p))
+    assert 'name="robots" content="noindex' in page.read_text(encoding="utf-8")
+
+
+def test_8_an_article_a_job_ad_links_to_is_renamed(site):
+    job = site["content"] / "jobs" / "developpeur-python-nantes.md"
+    job.write_text(job.read_text(encoding="utf-8") + "\nVoir [l'équipe]({filename}/articles/retour-portes-ouvertes-lyon.md).\n",
+                   encoding="utf-8")
+    assert _rebuild_and_compare(site) == []
+    _replace(site["content"] / "articles" / "retour-portes-ouvertes-lyon.md", "Slug: retour-portes-ouvertes-lyon", "Slug: portes-ouvertes-a-lyon")
+    assert _rebuild_and_compare(site) == []  # the link's URL comes from the article: the job page follows it
+    page = next(p for p in _job_pages(site) if "developpeur-python-nantes" in str(p))
+    assert "portes-ouvertes-a-lyon" in page.read_text(encoding="utf-8")
+
+
+def test_9_nothing_edited(site):
+    assert _rebuild_and_compare(site) == []
+    rendered, left = site["pages"]
+    assert left > 0 and rendered < left / 2, site["pages"]

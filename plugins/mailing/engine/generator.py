@@ -108,7 +108,7 @@ class MailEngine:
         report = get_report(self.settings)
         known = len(report.problems)
         self.read_here()
-        mine = ContentReport(report.root, report.problems[known:])
+        mine = ContentReport(report.root, report.problems[known:], read_with_problems=set(report.read_with_problems))
         forget_files_with_problems(self.kinds, mine)
         return mine
 

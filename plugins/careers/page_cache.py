@@ -1,0 +1,323 @@
+"""Pages whose inputs did not change are not rendered again (issue 21: a rebuild after one edit).
+
+A rebuild after one edited job ad rendered all 5,000 job pages again, then
+left 4,999 files alone because their bytes had not changed: rendering was
+most of the rebuild. Here a page is rendered only when its inputs changed.
+Its inputs, hashed into one key kept from one build to the next:
+
+- what every page shares (`Shared`): the theme's files, byte for byte (its
+  templates, strings and assets); the plugins' code and data files and the
+  versions of the libraries that render (Pelican, Jinja, Markdown); every
+  upper-case setting; "today"; the bytes of every content file that is not
+  a job ad (articles, pages, ambassadors, events, data files);
+- what the page's template reads from the build's context: the names its
+  template, and every template it extends or includes, leave undeclared
+  (`jinja2.meta`), looked up in the context;
+- what the page is given: every variable passed to the template (a content
+  object by its file's path and bytes), and the content files whose fields
+  it shows (`shows`: a job's translations and similar jobs), likewise.
+
+A value the key cannot describe safely (an object that is neither plain
+data nor content) makes the page uncacheable, so it is always rendered; so
+does a content object among its variables whose file has an intrasite link
+(`{filename}…`: its body holds the URL of another file). The cache is used only when Pelican's content cache is
+(`CACHE_CONTENT` and `LOAD_CONTENT_CACHE`), only when no plugin listens to
+`content_written` (it would not hear of a page left alone), and a page is
+reused only when its file is still there with the size it was written with.
+The keys are kept in `CACHE_PATH/careers-pages.pickle`, written once a build
+has succeeded. `tests/careers/test_rebuild_in_place.py` compares, after each
+kind of edit, a rebuild in place with a fresh build, byte for byte.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import logging
+import os
+import pickle
+import re
+from importlib import metadata
+
+from jinja2 import meta
+from pelican.contents import Content
+
+from . import output
+from .dates import today
+
+logger = logging.getLogger(__name__)
+
+CACHE_KEY = "CAREERS_PAGE_CACHE"
+FILE_NAME = "careers-pages.pickle"
+FORMAT = 1
+LIBRARIES = ("pelican", "jinja2", "markdown", "markupsafe", "pygments")
+# Pelican's intrasite links: the URL of another file, written into this one when it is rendered.
+_INTRASITE = re.compile(rb"[{|](filename|static|attach|index|category|tag|author|author)[|}]")
+
+
+class Uncacheable(Exception):
+    """A value that the key cannot describe: the page is rendered."""
+
+
+class PageCache:
+    """One build's keys: those of the previous build, and those of the pages this build produced."""
+
+    def __init__(self, settings, context):
+        self.settings, self.context = settings, context
+        self.path = os.path.join(settings["CACHE_PATH"], FILE_NAME)
+        self.previous = _load(self.path)
+        try:  # a build that fails half-way must leave no key behind for the pages it wrote
+            os.unlink(self.path)
+        except OSError:
+            pass
+        self.current: dict[str, tuple[bytes, int]] = {}  # path: (key, size) of the pages left as they were
+        self.pending: dict[str, bytes] = {}  # path: key of the pages rendered, their size known once written
+        self.digests: dict[str, tuple[bytes, bool]] = {}  # source: (sha-256, links to other files)
+        self.template_inputs: dict[str, bytes | Uncacheable] = {}
+        self.shared = _shared(settings, context, self._file)
+        self.reused = self.rendered = 0
+
+    def __reduce__(self):  # Pelican pickles settings into its content cache: no build's keys in there
+        return (_unpicklable, ())
+
+    # --- keys ----------------------------------------------------------------
+
+    def key(self, generator, template: str, variables: dict, shows) -> bytes | None:
+        """The key of one page, or None when something it depends on cannot be described."""
+        try:
+            parts = [self.shared, self._template_inputs(generator, template), _describe(variables, self._digest)]
+            for item in shows:
+                parts.append(self._content(item))
+        except Uncacheable as exc:
+            logger.debug("page cache: %s is always rendered (%s)", variables.get("page_url"), exc)
+            return None
+        return hashlib.sha256(b"\0".join(parts)).digest()
+
+    def _content(self, item) -> bytes:
+        """A content file whose fields (not its body) the page shows: a similar job's card, a translation's link."""
+        source = getattr(item, "source_path", None)
+        if not source:
+            raise Uncacheable(f"{type(item).__name__} without a source file")
+        return source.encode() + b"=" + self._file(source)[0]
+
+    def _digest(self, source: str) -> bytes:
+        """A content file the page may show whole: not one whose body links to other files."""
+        digest, links = self._file(source)
+        if links:
+            raise Uncacheable(f"{source} links to other files")
+        return digest
+
+    def _file(self, source: str) -> tuple[bytes, bool]:
+        found = self.digests.get(source)
+        if found is None:
+            try:
+                with open(source, "rb") as handle:
+                    data = handle.read()
+            except OSError as exc:
+                raise Uncacheable(f"{source} cannot be read: {exc}") from None
+            found = self.digests[source] = (hashlib.sha256(data).digest(), bool(_INTRASITE.search(data)))
+        return found
+
+    def _template_inputs(self, generator, name: str) -> bytes:
+        """What the template `name` (and all it extends or includes) reads from the build's context."""
+        if name not in self.template_inputs:
+            try:
+                names = _undeclared(generator.env, name + ".html")
+                values = {n: self.context[n] for n in sorted(names) if n in self.context}
+                self.template_inputs[name] = _describe(values, self._digest)
+            except Uncacheable as exc:
+                self.template_inputs[name] = exc
+        found = self.template_inputs[name]
+        if isinstance(found, Uncacheable):
+            raise found
+        return found
+
+    # --- use -----------------------------------------------------------------
+
+    def reuse(self, path: str, key: bytes | None) -> bool:
+        """True when the file at `path` was written from these inputs and is still there as written."""
+        path = os.path.abspath(path)
+        if key is None:
+            return False
+        known = self.previous.get(path)
+        if known is None or known[0] != key:
+            return False
+        try:
+            if os.stat(path).st_size != known[1]:
+                return False
+        except OSError:
+            return False
+        self.current[path] = known
+        record = output.produced(self.settings)
+        record.paths.add(path)
+        record.unchanged += 1
+        self.reused += 1
+        return True
+
+    def rendered_as(self, path: str, key: bytes | None) -> None:
+        self.rendered += 1
+        if key is not None:
+            self.pending[os.path.abspath(path)] = key
+
+    def save(self) -> None:
+        """Once the build has succeeded (every file written): the keys of the pages it produced, for the next one."""
+        for path, key in self.pending.items():
+            try:
+                self.current[path] = (key, os.stat(path).st_size)
+            except OSError:  # not there: rendered next time
+                pass
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            temporary = f"{self.path}.{os.getpid()}.tmp"
+            with open(temporary, "wb") as handle:
+                pickle.dump((FORMAT, self.current), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.path)
+        except OSError as exc:  # only costs rendering every page next time
+            logger.debug("page cache not saved (%s): %s", self.path, exc)
+        logger.info("pages: %d rendered, %d left as they were (their inputs did not change)", self.rendered, self.reused)
+
+
+def _unpicklable():
+    return None
+
+
+def for_build(generator) -> PageCache | None:
+    """This build's page cache, made by the first generator that writes a cached page; None when off."""
+    from pelican import signals
+
+    settings = generator.settings
+    if not (settings.get("CACHE_CONTENT") and settings.get("LOAD_CONTENT_CACHE") and settings.get("CACHE_PATH")):
+        return None
+    if signals.content_written.receivers:
+        return None
+    cache = settings.get(CACHE_KEY)
+    if cache is None:
+        cache = settings[CACHE_KEY] = PageCache(settings, generator.context)
+    return cache
+
+
+def reset(settings) -> None:
+    settings[CACHE_KEY] = None
+
+
+def save(pelican) -> None:
+    """Pelican's `finalized`: the build succeeded, its keys are kept."""
+    cache = pelican.settings.get(CACHE_KEY)
+    if cache is not None:
+        cache.save()
+        pelican.settings[CACHE_KEY] = None
+
+
+def _load(path: str) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            version, keys = pickle.load(handle)
+        return keys if version == FORMAT and isinstance(keys, dict) else {}
+    except (OSError, ValueError, EOFError, pickle.UnpicklingError, TypeError, AttributeError):
+        return {}
+
+
+def _undeclared(env, name: str, seen: set | None = None) -> set[str]:
+    """The variables `name` and every template it extends, includes or imports leave undeclared."""
+    seen = set() if seen is None else seen
+    if name in seen:
+        return set()
+    seen.add(name)
+    source = env.loader.get_source(env, name)[0]
+    tree = env.parse(source)
+    names = set(meta.find_undeclared_variables(tree))
+    for other in meta.find_referenced_templates(tree):
+        if other is None:
+            raise Uncacheable(f"{name} includes a template named at render time")
+        try:
+            names |= _undeclared(env, other, seen)
+        except LookupError:  # `{% include … ignore missing %}` of a template the theme does not have
+            pass
+    return names
+
+
+def _shared(settings, context, files) -> bytes:
+    """What every page's output depends on besides its template's context and its own inputs."""
+    h = hashlib.sha256()
+    h.update(repr((FORMAT, today(settings))).encode())
+    for library in LIBRARIES:
+        try:
+            h.update(f"{library}={metadata.version(library)};".encode())
+        except metadata.PackageNotFoundError:
+            pass
+    for root, whole in ((settings["THEME"], True), (os.path.dirname(os.path.dirname(os.path.abspath(__file__))), False)):
+        for folder, subfolders, names in os.walk(root):
+            subfolders[:] = sorted(s for s in subfolders if s != "__pycache__" and not s.startswith("."))
+            for name in sorted(names):
+                path = os.path.join(folder, name)
+                h.update(path.encode() + b"\0")
+                if whole:
+                    h.update(files(path)[0])
+                else:  # the plugins' code and data: their size and date, as Python's own byte-code cache does
+                    stat = os.stat(path)
+                    h.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
+    content = os.path.abspath(settings["PATH"])
+    job_folders = tuple(os.path.join(content, p) + os.sep for p in settings.get("JOBS_CONTENT_PATHS") or ())
+    for folder, subfolders, names in os.walk(content):
+        subfolders[:] = sorted(s for s in subfolders if not s.startswith("."))
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            if path.startswith(job_folders) and name.endswith(".md"):
+                continue  # a job ad is an input of the pages that show it, not of every page
+            h.update(path.encode() + b"\0" + files(path)[0])
+    settings_part = {k: v for k, v in context.items() if k.isupper() and k not in (output.OUTPUT_KEY, CACHE_KEY)}
+    h.update(_describe(settings_part, lambda source: files(source)[0], lenient=True))
+    return h.digest()
+
+
+def _describe(value, digest, lenient: bool = False) -> bytes:
+    """Bytes that change whenever `value` could render differently; Uncacheable when unsure.
+
+    `lenient` (the settings): a value that cannot be described counts by its
+    type alone. A setting like that (a function, a plugin's object) reaches a
+    page only through code, whose files are part of the key; one that a
+    template reads is in its template's inputs, which are not lenient.
+    """
+    out: list[bytes] = []
+    _walk(value, digest, lenient, out, 0)
+    return hashlib.sha256(b"".join(out)).digest()
+
+
+_PLAIN = (str, int, float, bool, type(None), bytes, dt.date, dt.time, dt.timedelta, dt.tzinfo, enum.Enum)
+
+
+def _walk(value, digest, lenient, out, depth) -> None:
+    if depth > 40:
+        raise Uncacheable("a value nested too deeply")
+    if type(value) is str:
+        out.append(b"s%d:" % len(value) + value.encode("utf-8", "surrogatepass"))
+    elif isinstance(value, _PLAIN):
+        out.append(f"{type(value).__name__}:{value!r};".encode())
+    elif isinstance(value, dict):
+        out.append(b"{")
+        for k in sorted(value, key=repr):
+            _walk(k, digest, lenient, out, depth + 1)
+            _walk(value[k], digest, lenient, out, depth + 1)
+        out.append(b"}")
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+        out.append(f"{type(value).__name__}[".encode())
+        for item in items:
+            _walk(item, digest, lenient, out, depth + 1)
+        out.append(b"]")
+    elif isinstance(value, Content):
+        source = getattr(value, "source_path", None)
+        if not source:
+            raise Uncacheable(f"{type(value).__name__} without a source file")
+        out.append(f"{type(value).__name__}:{source}=".encode() + digest(source))
+    elif hasattr(value, "page_key"):  # an object that says what its output depends on
+        out.append(value.page_key().encode())
+    elif isinstance(value, re.Pattern):
+        out.append(f"re:{value.pattern!r}:{value.flags};".encode())
+    elif isinstance(value, os.PathLike):
+        out.append(f"path:{os.fspath(value)};".encode())
+    elif lenient:
+        out.append(f"?{type(value).__module__}.{type(value).__qualname__};".encode())
+    else:
+        raise Uncacheable(f"a {type(value).__qualname__} value")

@@ -22,6 +22,7 @@ import gc
 import logging
 import os
 import pickle
+import signal
 import sys
 import tempfile
 import threading
@@ -104,8 +105,14 @@ class Child:
         self.pid, self.answer = pid, answer
 
     @classmethod
-    def start(cls, function) -> "Child | None":
-        """Fork and run `function` in the child; None if the system refuses the fork (the caller does the work)."""
+    def start(cls, function, *, of_this_build: bool = True) -> "Child | None":
+        """Fork and run `function` in the child; None if the system refuses the fork (the caller does the work).
+
+        A child `of_this_build` is reaped by the next build of this process
+        if this one fails before joining it (`reap`); another (started before
+        the build, joined after it: `vivier build`'s pool fit) is its
+        starter's to join or `stop`.
+        """
         answer = tempfile.TemporaryFile()  # noqa: SIM115 — closed by join or reap
         # What exists now is shared by both processes: frozen, no collector walks it (and writes to its
         # pages) in either; the next build of this process thaws it (careers.thaw).
@@ -117,9 +124,21 @@ class Child:
             return None
         if pid:
             child = cls(pid, answer)
-            _LIVE.append(child)
+            if of_this_build:
+                _LIVE.append(child)
             return child
         _run_child(function, answer)  # never returns
+
+    def stop(self) -> None:
+        """Its answer is no longer wanted: end it and collect it."""
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            self.join()
+        except ChildFailed:
+            pass
 
     def join(self) -> dict:
         try:

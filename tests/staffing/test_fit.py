@@ -169,6 +169,27 @@ def test_the_build_report_shows_each_open_jobs_fit_in_counts_only(tmp_path, pool
     assert not (tmp_path / "no-store.sqlite3").exists()
 
 
+def test_the_pool_fit_counted_beside_the_build_prints_what_counting_after_it_prints(pool, capsys):
+    """`vivier build` counts the pool fit in a child while Pelican builds: the same table as counted in-process."""
+    from vivier.commands.build import print_pool_fit, start_pool_fit
+    from vivier.config import load_settings
+
+    settings = load_settings(str(ROOT / "pelicanconf.py"))
+    print_pool_fit(settings)
+    here = capsys.readouterr().err
+    child = start_pool_fit(settings)
+    assert child is not None and child.pid != os.getpid()
+    print_pool_fit(settings, child)
+    beside = capsys.readouterr().err
+    assert beside == here and "jobs/" in beside
+    with pytest.raises(ChildProcessError):  # joined: no process left behind
+        os.waitpid(child.pid, os.WNOHANG)
+
+    settings["POOL_PATH"] = "postgresql://nobody@127.0.0.1:1/none"  # a store the child cannot reach
+    print_pool_fit(settings, start_pool_fit(settings))
+    assert "pool fit not computed" in capsys.readouterr().err
+
+
 def test_a_lone_small_city_is_hidden_with_the_next_smallest_so_no_subtraction_gives_it_back():
     from staffing.fit import WHOLE_POOL, FitCounts, FitReport, shown_rows
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from . import page_cache
 from .job_facets import data_attributes
 
 CARD_TEMPLATE = "partials/job_card"
@@ -26,6 +27,7 @@ class JobCards:
         self._template = None
         self._cards: dict[tuple, str] = {}
         self._lists: dict[tuple, tuple] = {}
+        self._cache = page_cache.for_build(generator)
 
     def page_key(self) -> str:
         """For the page cache: the cards a page shows are of jobs among its inputs (`shows`), rendered from them."""
@@ -36,11 +38,18 @@ class JobCards:
         key = (id(job), level, siteurl)
         html = self._cards.get(key)
         if html is None:
-            if self._template is None:
-                self._template = self._generator.get_template(CARD_TEMPLATE)
-            context = dict(self._generator.context)
-            context.update(SITEURL=siteurl, item=job, card_level=level, page_lang=job.lang)
-            html = self._template.render(context)
+            variables = dict(SITEURL=siteurl, card_level=level, page_lang=job.lang)
+            kept = None
+            if self._cache is not None:  # a card whose inputs did not change since the last build is not rendered
+                kept, html = self._cache.fragment(self._generator, CARD_TEMPLATE, variables, [job])
+            if html is None:
+                if self._template is None:
+                    self._template = self._generator.get_template(CARD_TEMPLATE)
+                context = dict(self._generator.context)
+                context.update(variables, item=job)
+                html = self._template.render(context)
+                if self._cache is not None:
+                    self._cache.keep_fragment(kept, html)
             self._cards[key] = html
         return Markup(html)
 

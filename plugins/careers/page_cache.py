@@ -24,8 +24,10 @@ does a content object among its variables whose file has an intrasite link
 (`CACHE_CONTENT` and `LOAD_CONTENT_CACHE`), only when no plugin listens to
 `content_written` (it would not hear of a page left alone), and a page is
 reused only when its file is still there with the size it was written with.
-The keys are kept in `CACHE_PATH/careers-pages.pickle`, written once a build
-has succeeded. `tests/careers/test_rebuild_in_place.py` compares, after each
+The same keys serve pieces of pages rendered once for many pages (a job's
+card, on every listing and facet page): kept with their HTML, they are not
+rendered again either. The keys and pieces are kept in
+`CACHE_PATH/careers-pages.pickle`, written once a build has succeeded. `tests/careers/test_rebuild_in_place.py` compares, after each
 kind of edit, a rebuild in place with a fresh build, byte for byte.
 """
 
@@ -50,7 +52,7 @@ logger = logging.getLogger(__name__)
 
 CACHE_KEY = "CAREERS_PAGE_CACHE"
 FILE_NAME = "careers-pages.pickle"
-FORMAT = 1
+FORMAT = 2
 LIBRARIES = ("pelican", "jinja2", "markdown", "markupsafe", "pygments")
 # Pelican's intrasite links: the URL of another file, written into this one when it is rendered.
 _INTRASITE = re.compile(rb"[{|](filename|static|attach|index|category|tag|author|author)[|}]")
@@ -66,7 +68,8 @@ class PageCache:
     def __init__(self, settings, context):
         self.settings, self.context = settings, context
         self.path = os.path.join(settings["CACHE_PATH"], FILE_NAME)
-        self.previous = _load(self.path)
+        self.previous, self.fragments_before = _load(self.path)
+        self.fragments: dict[bytes, str] = {}  # the fragments this build used, kept for the next one
         try:  # a build that fails half-way must leave no key behind for the pages it wrote
             os.unlink(self.path)
         except OSError:
@@ -93,6 +96,20 @@ class PageCache:
             logger.debug("page cache: %s is always rendered (%s)", variables.get("page_url"), exc)
             return None
         return hashlib.sha256(b"\0".join(parts)).digest()
+
+    def fragment(self, generator, template: str, variables: dict, shows) -> tuple[bytes | None, str | None]:
+        """(key, HTML kept by the previous build) of a piece of a page (a job card); (None, None) when uncacheable."""
+        key = self.key(generator, template, variables, shows)
+        if key is None:
+            return None, None
+        html = self.fragments_before.get(key)
+        if html is not None:
+            self.fragments[key] = html
+        return key, html
+
+    def keep_fragment(self, key: bytes | None, html: str) -> None:
+        if key is not None:
+            self.fragments[key] = html
 
     def _content(self, item) -> bytes:
         """A content file whose fields (not its body) the page shows: a similar job's card, a translation's link."""
@@ -171,7 +188,7 @@ class PageCache:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             temporary = f"{self.path}.{os.getpid()}.tmp"
             with open(temporary, "wb") as handle:
-                pickle.dump((FORMAT, self.current), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((FORMAT, self.current, self.fragments), handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, self.path)
         except OSError as exc:  # only costs rendering every page next time
             logger.debug("page cache not saved (%s): %s", self.path, exc)
@@ -187,13 +204,14 @@ def for_build(generator) -> PageCache | None:
     from pelican import signals
 
     settings = generator.settings
+    cache = settings.get(CACHE_KEY)
+    if cache is not None:
+        return cache
     if not (settings.get("CACHE_CONTENT") and settings.get("LOAD_CONTENT_CACHE") and settings.get("CACHE_PATH")):
         return None
     if signals.content_written.receivers:
         return None
-    cache = settings.get(CACHE_KEY)
-    if cache is None:
-        cache = settings[CACHE_KEY] = PageCache(settings, generator.context)
+    cache = settings[CACHE_KEY] = PageCache(settings, generator.context)
     return cache
 
 
@@ -212,10 +230,12 @@ def save(pelican) -> None:
 def _load(path: str) -> dict:
     try:
         with open(path, "rb") as handle:
-            version, keys = pickle.load(handle)
-        return keys if version == FORMAT and isinstance(keys, dict) else {}
+            version, keys, fragments = pickle.load(handle)
+        if version == FORMAT and isinstance(keys, dict) and isinstance(fragments, dict):
+            return keys, fragments
     except (OSError, ValueError, EOFError, pickle.UnpicklingError, TypeError, AttributeError):
-        return {}
+        pass
+    return {}, {}
 
 
 def _undeclared(env, name: str, seen: set | None = None) -> set[str]:
@@ -296,7 +316,12 @@ def _walk(value, digest, lenient, out, depth) -> None:
         out.append(f"{type(value).__name__}:{value!r};".encode())
     elif isinstance(value, dict):
         out.append(b"{")
-        for k in sorted(value, key=repr):
+        keys = list(value)
+        try:
+            keys.sort()
+        except TypeError:  # keys of several types
+            keys.sort(key=repr)
+        for k in keys:
             _walk(k, digest, lenient, out, depth + 1)
             _walk(value[k], digest, lenient, out, depth + 1)
         out.append(b"}")

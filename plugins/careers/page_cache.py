@@ -10,8 +10,9 @@ Its inputs, hashed into one key kept from one build to the next:
   versions of the libraries that render (Pelican, Jinja, Markdown); every
   upper-case setting; "today"; the bytes of every content file that is not
   a job ad (articles, pages, ambassadors, events, data files);
-- what the page's template reads from the build's context: the names its
-  template, and every template it extends or includes, leave undeclared
+- the page's template and every template it extends or includes, byte for
+  byte (wherever they come from: `THEME_TEMPLATES_OVERRIDES` too), and what
+  they read from the build's context: the names they leave undeclared
   (`jinja2.meta`), looked up in the context;
 - what the page is given: every variable passed to the template (a content
   object by its file's path and bytes), and the content files whose fields
@@ -143,7 +144,9 @@ class PageCache:
             try:
                 names = self._names(generator.env, name + ".html")
                 values = {n: self.context[n] for n in sorted(names) if n in self.context}
-                self.template_inputs[name] = _describe(values, self._digest)
+                # The tree's sources too: a template may come from outside the theme (THEME_TEMPLATES_OVERRIDES).
+                tree = self.names[name + ".html"][0]
+                self.template_inputs[name] = hashlib.sha256(repr(tree).encode() + _describe(values, self._digest)).digest()
             except Uncacheable as exc:
                 self.template_inputs[name] = exc
         found = self.template_inputs[name]

@@ -24,7 +24,8 @@ does a content object among its variables whose file has an intrasite link
 (`{filename}…`: its body holds the URL of another file). The cache is used only when Pelican's content cache is
 (`CACHE_CONTENT` and `LOAD_CONTENT_CACHE`), only when no plugin listens to
 `content_written` (it would not hear of a page left alone), and a page is
-reused only when its file is still there with the size it was written with.
+left alone only when its file is still there with the size and modification
+time it was written with (a page removed or edited by hand is rendered).
 The same keys serve pieces of pages rendered once for many pages (a job's
 card, on every listing and facet page): kept with their HTML, they are not
 rendered again either. The keys and pieces are kept in
@@ -53,7 +54,7 @@ logger = logging.getLogger(__name__)
 
 CACHE_KEY = "CAREERS_PAGE_CACHE"
 FILE_NAME = "careers-pages.pickle"
-FORMAT = 3
+FORMAT = 4
 LIBRARIES = ("pelican", "jinja2", "markdown", "markupsafe", "pygments")
 # Pelican's intrasite links: the URL of another file, written into this one when it is rendered.
 _INTRASITE = re.compile(rb"[{|](filename|static|attach|index|category|tag|author|author)[|}]")
@@ -76,7 +77,7 @@ class PageCache:
             os.unlink(self.path)
         except OSError:
             pass
-        self.current: dict[str, tuple[bytes, int]] = {}  # path: (key, size) of the pages left as they were
+        self.current: dict[str, tuple[bytes, int, int]] = {}  # path: (key, size, mtime) of the pages produced
         self.pending: dict[str, bytes] = {}  # path: key of the pages rendered, their size known once written
         self.digests: dict[str, tuple[bytes, bool]] = {}  # source: (sha-256, links to other files)
         self.template_inputs: dict[str, bytes | Uncacheable] = {}
@@ -182,9 +183,10 @@ class PageCache:
         if known is None or known[0] != key:
             return False
         try:
-            if os.stat(path).st_size != known[1]:
-                return False
+            stat = os.stat(path)
         except OSError:
+            return False
+        if (stat.st_size, stat.st_mtime_ns) != known[1:]:  # removed, replaced or edited since it was written
             return False
         self.current[path] = known
         record = output.produced(self.settings)
@@ -202,9 +204,10 @@ class PageCache:
         """Once the build has succeeded (every file written): the keys of the pages it produced, for the next one."""
         for path, key in self.pending.items():
             try:
-                self.current[path] = (key, os.stat(path).st_size)
+                stat = os.stat(path)
             except OSError:  # not there: rendered next time
-                pass
+                continue
+            self.current[path] = (key, stat.st_size, stat.st_mtime_ns)
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             temporary = f"{self.path}.{os.getpid()}.tmp"

@@ -157,3 +157,15 @@ def test_9_nothing_edited(site):
     assert _rebuild_and_compare(site) == []
     rendered, left = site["pages"]
     assert left > 0 and rendered < left / 2, site["pages"]
+
+
+def test_10_pages_removed_or_changed_in_the_output_folder(site):
+    """A page left alone must still be there as written: one deleted, one cut short, one edited by hand."""
+    pages = sorted(_job_pages(site))
+    pages[0].unlink()
+    pages[1].write_bytes(pages[1].read_bytes()[:100])
+    text = pages[2].read_text(encoding="utf-8")
+    pages[2].write_text(text.replace("<main", "<main data-hand-edit", 1)[:len(text)], encoding="utf-8")
+    assert _rebuild_and_compare(site) == []
+    rendered, left = site["pages"]
+    assert rendered >= 2 and left > 0, site["pages"]

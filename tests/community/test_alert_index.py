@@ -60,7 +60,7 @@ def _plan(path, jobs, monkeypatch, *, every_job: bool):
         monkeypatch.undo()
     with Store(str(path)) as store:
         day = alerts.plan_alerts(store, jobs, Policy(max_messages=3, window_days=30), TODAY, max_jobs=3, max_age_days=30)
-    return [(d.member.id, d.jobs) for d in day.digests], dict(day.waiting)
+    return [(d.member_id, d.jobs) for d in day.digests], dict(day.waiting)
 
 
 def test_plan_alerts_gives_the_same_digests_as_testing_every_job(tmp_path, monkeypatch):

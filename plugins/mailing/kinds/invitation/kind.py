@@ -27,6 +27,7 @@ from ...collector import paused
 from .mime import CALENDAR_FOLDER, PLACEHOLDER_ATTENDEE, InvitationComposer
 from .views import compile_round, invitation_theme, versions_of
 from .rounds import InvitationSettings, group_events, plan_invitations
+from ...plan.spool import Spool
 from ...plan.writer import PlanDraft
 from ...settings import mail_theme_path
 from ..base import MessageKind
@@ -138,35 +139,44 @@ class InvitationsGenerator(MessageKind):
 
 
 def round_draft(settings, store, round_, compiled: dict) -> PlanDraft | None:
-    """One invitation round's plan: everyone planned in it so far, the calendar, a summary."""
+    """One invitation round's plan: everyone planned in it so far, the calendar, a summary.
+
+    The manifest goes to a `Spool` (on disk) and only the previews' members are looked up: a round of
+    a large pool holds hundreds of thousands of recipients (issue 21)."""
     event = round_.event
     versions = versions_of(event)
     segments = sorted({key[0] for key in compiled})
-    fresh = {r.member.id: (r.member, r.segment) for r in round_.recipients}
+    fresh = {r.member_id: r for r in round_.recipients}
     earlier = [row for row in invitation_records.rows_of_plan(store, round_.plan_id) if row.member_id not in fresh]
     planned_today = len(fresh) + sum(1 for row in earlier if row.planned == round_.today)
-    entries, members = [], {}
-    for member_id, segment in [(row.member_id, row.segment) for row in earlier] + [(m.id, s) for m, s in fresh.values()]:
-        member = fresh[member_id][0] if member_id in fresh else store.get(member_id)
-        if member is None:
-            continue
-        lang = member.language if member.language in versions else event.lang
+    entries = Spool(settings.get("MAILING_PREVIEWS", 3))
+    counts: Counter = Counter()
+    for member_id, segment in [(row.member_id, row.segment) for row in earlier] + [(r.member_id, r.segment) for r in fresh.values()]:
+        if member_id in fresh:
+            member, language = None, fresh[member_id].language
+        else:
+            member = store.get(member_id)
+            if member is None:
+                continue
+            language = member.language
+        lang = language if language in versions else event.lang
         segment = segment if segment in segments else segments[0]
-        members[member_id] = member
-        entries.append({"member": member_id, "segment": segment, "lang": lang, "variant": round_.action,
-                        "kind": round_.kind, "action": round_.action, "sequence": round_.sequence})
+        counts[(segment, lang)] += 1
+        entries.add({"member": member_id, "segment": segment, "lang": lang, "variant": round_.action,
+                     "kind": round_.kind, "action": round_.action, "sequence": round_.sequence},
+                    member or (lambda member_id=member_id: store.get(member_id)))
     if not entries:
         return None
     excluded = Counter({reason: len(found) for reason, found in round_.skipped.items() if found})
     skipped_before = {row.member_id for row in invitation_records.rows_of_plan(store, round_.plan_id, invitation_records.SKIPPED)}
     for reason, found in round_.skipped.items():
-        skipped_before -= {getattr(m, "id", m) for m in found}
+        skipped_before -= set(found)
     if skipped_before:  # skipped (over budget) by an earlier build: still part of this round's story
         excluded["over_budget"] += len(skipped_before)
     summary = {
         "event": event.uid, "reference": event.reference, "action": round_.action, "method": round_.method,
         "sequence": round_.sequence, "recipients": len(entries), "new_today": planned_today,
-        "counts": [{"segment": s, "lang": l, "members": n} for (s, l), n in sorted(Counter((e["segment"], e["lang"]) for e in entries).items())],
+        "counts": [{"segment": s, "lang": l, "members": n} for (s, l), n in sorted(counts.items())],
         "excluded": dict(sorted(excluded.items())),
     }
     files = {}
@@ -180,4 +190,5 @@ def round_draft(settings, store, round_, compiled: dict) -> PlanDraft | None:
                 version, settings, method=round_.method, attendee=PLACEHOLDER_ATTENDEE,
                 sent_by=settings.get("MAILING_FROM_ADDRESS"), stamp=stamp, changed=changed)
     return PlanDraft(round_.plan_id, round_.kind, "invitation", entries, compiled,
-                     sources=[v.source_path for v in versions.values()], summary=summary, files=files, members=members)
+                     sources=[v.source_path for v in versions.values()], summary=summary, files=files,
+                     members=entries.members)

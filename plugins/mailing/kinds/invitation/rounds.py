@@ -24,8 +24,10 @@ reconsidered on the next build. Planning reads the store and writes nothing:
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from talentpool import audience as pool_audience
 from talentpool.policy import BLOCKING
@@ -63,10 +65,17 @@ def plan_id_for(reference: str, action: str, sequence: int) -> str:
     return f"invitation-{reference}-{action}-{sequence}"
 
 
-@dataclass
-class Recipient:
-    member: object
+class Recipient(NamedTuple):
+    """One member planned in a round: what the plan folder needs of them, not the whole `Member`
+    (a round of a 1,000,000-member pool holds hundreds of thousands of them: issue 21)."""
+
+    member_id: str
     segment: str
+    language: str
+
+    @classmethod
+    def of(cls, member, segment: str) -> "Recipient":
+        return cls(member.id, segment, sys.intern(member.language or ""))
 
 
 @dataclass
@@ -78,7 +87,7 @@ class Round:
     sequence: int
     today: dt.date
     recipients: list[Recipient] = field(default_factory=list)
-    skipped: dict[str, list] = field(default_factory=lambda: defaultdict(list))  # reason -> members
+    skipped: dict[str, list] = field(default_factory=lambda: defaultdict(list))  # reason -> member ids
 
     @property
     def plan_id(self) -> str:
@@ -96,9 +105,9 @@ class Round:
     def rows(self) -> list[records.InvitationRow]:
         """Rows to remember: every recipient planned, and every member over budget skipped."""
         uid = self.event.uid
-        rows = [records.InvitationRow(uid, r.member.id, self.action, self.sequence, records.PLANNED, "", r.segment, self.plan_id, self.today)
+        rows = [records.InvitationRow(uid, r.member_id, self.action, self.sequence, records.PLANNED, "", r.segment, self.plan_id, self.today)
                 for r in self.recipients]
-        rows += [records.InvitationRow(uid, m.id, self.action, self.sequence, records.SKIPPED, OVER_BUDGET, "", self.plan_id, self.today)
+        rows += [records.InvitationRow(uid, m, self.action, self.sequence, records.SKIPPED, OVER_BUDGET, "", self.plan_id, self.today)
                  for m in self.skipped.get(OVER_BUDGET, [])]
         return rows
 
@@ -166,9 +175,9 @@ def plan_event(store, event, segments, policy, today: dt.date, planned: Planned,
                                  suppressed=suppressed(member.email), plan_id=round_.plan_id)
         reason = decision.reason if not decision.allowed else member_choices.objection(prefs.get(member.id, {}), round_.kind, today)
         if reason:
-            round_.skipped[reason].append(member)
+            round_.skipped[reason].append(member.id)
         else:
-            round_.recipients.append(Recipient(member, segment))
+            round_.recipients.append(Recipient.of(member, segment))
             planned.add(member.id, round_.kind, round_.plan_id, today)
 
     def follow_up_round(action):
@@ -195,23 +204,36 @@ def plan_event(store, event, segments, policy, today: dt.date, planned: Planned,
     else:
         round_ = Round(event, "invite", event.sequence, today)
         done = _done(rows, "invite", event.sequence) | set(invited)  # planned in this round, or invited before
-        found = pool_audience.evaluate(store, names, KIND, today, segments=segments, policy=policy, planned=planned.by_member,
-                                       plan_id=round_.plan_id)
-        member_choices.honour(found, prefs, today)
-        for member, segment in found.eligible:
+        skipped = round_.skipped
+
+        def excluded(member, reason):
+            if member.id not in done:
+                skipped[reason].append(member.id)
+
+        # Streamed from the store: the eligible are planned as the pool is walked, the excluded kept as ids.
+        found = pool_audience.stream(store, names, KIND, today, segments=segments, policy=policy,
+                                     planned=planned.by_member, plan_id=round_.plan_id, on_excluded=excluded)
+        objected = []
+        for member, segment in found:
+            reason = member_choices.objection(prefs.get(member.id, {}), KIND, today) if prefs else None
+            if reason:  # the member's own choices (`honour`): excluded after the policy's reasons
+                if member.id not in done:
+                    objected.append((reason, member.id))
+                continue
             if member.id in done:
                 continue
-            round_.recipients.append(Recipient(member, segment))
+            round_.recipients.append(Recipient.of(member, segment))
             planned.add(member.id, KIND, round_.plan_id, today)
-        for reason, members in found.excluded.items():
-            kept = [m for m in members if m.id not in done]
-            if kept:
-                round_.skipped[reason].extend(kept)
+        for reason, member_id in objected:
+            skipped[reason].append(member_id)
+        # The reasons in `evaluate`'s order (the policy's, then the members' own), as before streaming.
+        order = [*found.excluded, *dict.fromkeys(reason for reason, _ in objected)]
+        round_.skipped = defaultdict(list, {reason: skipped[reason] for reason in order if skipped.get(reason)})
         result.rounds.append(round_)
     if options.reminder_days > 0:
         reminder_day = start - dt.timedelta(days=options.reminder_days)
         if today >= reminder_day:
-            fresh = {r.member.id for round_ in result.rounds for r in round_.recipients}
+            fresh = {r.member_id for round_ in result.rounds for r in round_.recipients}
             invited_before = {k: v for k, v in invited.items() if k not in fresh and v.planned < today}
             reminder = Round(event, "reminder", event.sequence, today)
             done = _done(rows, "reminder", event.sequence)

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from talentpool.migrations import next_position
 from talentpool.policy import BLOCKING
@@ -86,11 +88,12 @@ class AlertIndex:
         return [self.jobs[p] for p in sorted(positions)]
 
 
-@dataclass
-class Digest:
-    """One member's digest today: the references of the jobs it announces, best first."""
+class Digest(NamedTuple):
+    """One member's digest today: the references of the jobs it announces, best first (the member's id
+    and language, not the whole `Member`: a day of a large pool holds many of them, issue 21)."""
 
-    member: object
+    member_id: str
+    language: str
     jobs: list[str]
 
 
@@ -140,7 +143,7 @@ def record(store, day: AlertDay) -> int:
                 new = conn.execute(
                     "INSERT INTO job_alerts(member_id, job_reference, plan_id, planned, position)"
                     " VALUES (:member, :reference, :plan, :planned, :position) ON CONFLICT DO NOTHING",
-                    {"member": digest.member.id, "reference": reference, "plan": day.plan_id,
+                    {"member": digest.member_id, "reference": reference, "plan": day.plan_id,
                      "planned": day.today.isoformat(), "position": position}).rowcount
                 added, position = added + new, position + new
     return added
@@ -186,7 +189,7 @@ def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs:
             continue
         profile = MemberProfile.of(member)
         fresh.sort(key=lambda job: (-score(job.facts, profile).score, -job.posted.toordinal(), job.reference))
-        day.digests.append(Digest(member, [job.reference for job in fresh[:max_jobs]]))
+        day.digests.append(Digest(member.id, sys.intern(member.language or ""), [job.reference for job in fresh[:max_jobs]]))
         planned.add(member.id, KIND, day.plan_id, today)
     return day
 
@@ -197,25 +200,34 @@ def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs:
 def alert_draft(settings, store, day: AlertDay, compiled: dict, open_refs: set[str]):
     """Today's alert plan (digests planned earlier today kept, closed jobs left out), or None."""
     from .views import SEGMENT, VARIANT
+    from ...plan.spool import Spool
     from ...plan.writer import PlanDraft
 
     languages = {key[1] for key in compiled}
-    fresh = {d.member.id: d for d in day.digests}
+    fresh = {d.member_id: d for d in day.digests}
     earlier = {m: refs for m, refs in rows_of_plan(store, day.plan_id).items() if m not in fresh}
-    entries, members = [], {}
+    entries = Spool(settings.get("MAILING_PREVIEWS", 3))  # on disk: a day of a large pool has many digests
+    by_lang: Counter = Counter()
+    jobs = 0
     for member_id, refs in [*earlier.items(), *((m, d.jobs) for m, d in fresh.items())]:
-        member = fresh[member_id].member if member_id in fresh else store.get(member_id)
+        if member_id in fresh:
+            member, language = None, fresh[member_id].language
+        else:
+            member = store.get(member_id)
+            language = member.language if member is not None else None
         refs = [ref for ref in refs if ref in open_refs]
-        if member is None or not refs:
+        if language is None or not refs:
             continue
-        lang = member.language if member.language in languages else settings["DEFAULT_LANG"]
-        members[member_id] = member
-        entries.append({"member": member_id, "segment": SEGMENT, "lang": lang, "variant": VARIANT, "kind": KIND, "jobs": refs})
+        lang = language if language in languages else settings["DEFAULT_LANG"]
+        by_lang[lang] += 1
+        jobs += len(refs)
+        entries.add({"member": member_id, "segment": SEGMENT, "lang": lang, "variant": VARIANT, "kind": KIND, "jobs": refs},
+                    member or (lambda member_id=member_id: store.get(member_id)))
     if not entries:
         return None
     summary = {
         "day": day.today.isoformat(), "recipients": len(entries), "new_today": len(entries),
-        "jobs": sum(len(e["jobs"]) for e in entries),
-        "counts": [{"lang": lang, "members": n} for lang, n in sorted(Counter(e["lang"] for e in entries).items())],
+        "jobs": jobs,
+        "counts": [{"lang": lang, "members": n} for lang, n in sorted(by_lang.items())],
     }
-    return PlanDraft(day.plan_id, KIND, "job_alert", entries, compiled, summary=summary, members=members)
+    return PlanDraft(day.plan_id, KIND, "job_alert", entries, compiled, summary=summary, members=entries.members)

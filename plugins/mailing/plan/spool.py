@@ -77,3 +77,56 @@ class Spool:
 
     def close(self) -> None:
         self._file.close()
+
+
+class Records:
+    """Records of JSON values (member ids, segments, job references…) appended to an anonymous temporary
+    file instead of a list: what a kind plans for hundreds of thousands of members between planning and
+    writing (issue 21). len(), iteration in order (each record a tuple, or `factory(*values)`), slices, == a list."""
+
+    def __init__(self, factory=None):
+        self._file = None
+        self._count = 0
+        self._factory = factory
+
+    def append(self, values) -> None:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="vivier-records-")
+        self._file.write((json.dumps(list(values), ensure_ascii=False) + "\n").encode("utf-8"))
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def __iter__(self) -> Iterator:
+        if self._file is None:
+            return
+        self._file.flush()
+        import os
+
+        descriptor, offset, pending, factory = self._file.fileno(), 0, b"", self._factory
+        while chunk := os.pread(descriptor, 1 << 20, offset):  # its own offset: iterations may nest
+            offset += len(chunk)
+            lines = (pending + chunk).split(b"\n")
+            pending = lines.pop()
+            for line in lines:
+                values = json.loads(line)
+                yield tuple(values) if factory is None else factory(*values)
+
+    def __getitem__(self, index):
+        import itertools
+
+        if isinstance(index, slice):
+            return list(itertools.islice(self, index.start, index.stop, index.step))
+        return next(itertools.islice(self, index, None))
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"Records({self._count})"

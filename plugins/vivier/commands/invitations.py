@@ -97,9 +97,9 @@ def plan(ctx, event, today, limit):
             console.print(table)
             if len(round_.recipients) > limit:
                 console.print(f"… and {len(round_.recipients) - limit} more")
-        for reason, members in round_.skipped.items():
-            if members:
-                console.print(f"  not sent: {REASONS.get(reason, reason)}: {len(members)}")
+        for reason, count in round_.skipped.counts.items():
+            if count:
+                console.print(f"  not sent: {REASONS.get(reason, reason)}: {count}")
 
 
 commands = [invitations]

@@ -13,6 +13,7 @@ cancellation itself) or superseded by a newer SEQUENCE.
 from __future__ import annotations
 
 import difflib
+import itertools
 import logging
 from collections import Counter
 
@@ -146,15 +147,19 @@ def round_draft(settings, store, round_, compiled: dict) -> PlanDraft | None:
     event = round_.event
     versions = versions_of(event)
     segments = sorted({key[0] for key in compiled})
-    fresh = {r.member_id: r for r in round_.recipients}
-    earlier = [row for row in invitation_records.rows_of_plan(store, round_.plan_id) if row.member_id not in fresh]
-    planned_today = len(fresh) + sum(1 for row in earlier if row.planned == round_.today)
+    earlier = invitation_records.rows_of_plan(store, round_.plan_id)
+    again = {row.member_id for row in earlier}  # planned by an earlier build: kept once, where the round has them now
+    if again:
+        again = {r.member_id for r in round_.recipients if r.member_id in again}
+        earlier = [row for row in earlier if row.member_id not in again]
+    planned_today = len(round_.recipients) + sum(1 for row in earlier if row.planned == round_.today)
     entries = Spool(settings.get("MAILING_PREVIEWS", 3))
     counts: Counter = Counter()
-    for member_id, segment in [(row.member_id, row.segment) for row in earlier] + [(r.member_id, r.segment) for r in fresh.values()]:
-        if member_id in fresh:
-            member, language = None, fresh[member_id].language
-        else:
+    listed = ((row.member_id, row.segment, None) for row in earlier)
+    fresh = ((r.member_id, r.segment, r.language) for r in round_.recipients)
+    for member_id, segment, language in itertools.chain(listed, fresh):
+        member = None
+        if language is None:
             member = store.get(member_id)
             if member is None:
                 continue
@@ -167,10 +172,10 @@ def round_draft(settings, store, round_, compiled: dict) -> PlanDraft | None:
                     member or (lambda member_id=member_id: store.get(member_id)))
     if not entries:
         return None
-    excluded = Counter({reason: len(found) for reason, found in round_.skipped.items() if found})
+    excluded = Counter({reason: n for reason, n in round_.skipped.counts.items() if n})
     skipped_before = {row.member_id for row in invitation_records.rows_of_plan(store, round_.plan_id, invitation_records.SKIPPED)}
-    for reason, found in round_.skipped.items():
-        skipped_before -= set(found)
+    if skipped_before:
+        skipped_before -= {member_id for _, member_id in round_.skipped.ids()}
     if skipped_before:  # skipped (over budget) by an earlier build: still part of this round's story
         excluded["over_budget"] += len(skipped_before)
     summary = {

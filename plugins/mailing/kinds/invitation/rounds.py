@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -33,6 +32,7 @@ from talentpool import audience as pool_audience
 from talentpool.policy import BLOCKING
 
 from . import records
+from ...plan.spool import Records
 from ...delivery import choices as member_choices
 from ...engine.budget import OVER_BUDGET, RECEIVED_STATES, Budget as Planned, delivered
 
@@ -78,6 +78,43 @@ class Recipient(NamedTuple):
         return cls(member.id, segment, sys.intern(member.language or ""))
 
 
+class Skipped:
+    """The members left out of a round, by reason: their ids in a temporary file (`Records`), counts in
+    memory, reasons in the order they were first given (`order` may set it). `skipped[reason]` is the list
+    of ids, `items()` each reason's list, `counts` reason -> members."""
+
+    def __init__(self):
+        self._records = Records()
+        self.counts: dict[str, int] = {}
+
+    def add(self, reason: str, member_id: str) -> None:
+        self._records.append((reason, member_id))
+        self.counts[reason] = self.counts.get(reason, 0) + 1
+
+    def order(self, reasons) -> None:
+        reasons = list(reasons)
+        self.counts = {reason: self.counts[reason] for reason in [*reasons, *self.counts] if reason in self.counts}
+
+    def ids(self):
+        """Every (reason, member id), in the order they were added."""
+        return iter(self._records)
+
+    def __getitem__(self, reason: str) -> list[str]:
+        return [member_id for given, member_id in self._records if given == reason] if reason in self.counts else []
+
+    def get(self, reason: str, default=None):
+        return self[reason] if reason in self.counts else default
+
+    def items(self):
+        return [(reason, self[reason]) for reason in self.counts]
+
+    def __iter__(self):
+        return iter(self.counts)
+
+    def __contains__(self, reason) -> bool:
+        return reason in self.counts
+
+
 @dataclass
 class Round:
     """One action about one event at one SEQUENCE: recipients planned today, and who is left out why."""
@@ -86,8 +123,9 @@ class Round:
     action: str
     sequence: int
     today: dt.date
-    recipients: list[Recipient] = field(default_factory=list)
-    skipped: dict[str, list] = field(default_factory=lambda: defaultdict(list))  # reason -> member ids
+    # On disk until the plan is written (`Records`, `Skipped`): a round of a large pool is large.
+    recipients: Records = field(default_factory=lambda: Records(Recipient))
+    skipped: Skipped = field(default_factory=Skipped)  # reason -> member ids
 
     @property
     def plan_id(self) -> str:
@@ -175,7 +213,7 @@ def plan_event(store, event, segments, policy, today: dt.date, planned: Planned,
                                  suppressed=suppressed(member.email), plan_id=round_.plan_id)
         reason = decision.reason if not decision.allowed else member_choices.objection(prefs.get(member.id, {}), round_.kind, today)
         if reason:
-            round_.skipped[reason].append(member.id)
+            round_.skipped.add(reason, member.id)
         else:
             round_.recipients.append(Recipient.of(member, segment))
             planned.add(member.id, round_.kind, round_.plan_id, today)
@@ -188,7 +226,7 @@ def plan_event(store, event, segments, policy, today: dt.date, planned: Planned,
                 continue
             member = store.get(member_id)
             if member is None:
-                round_.skipped["erased"].append(member_id)
+                round_.skipped.add("erased", member_id)
                 continue
             decide(round_, member, row.segment)
         return round_
@@ -208,27 +246,21 @@ def plan_event(store, event, segments, policy, today: dt.date, planned: Planned,
 
         def excluded(member, reason):
             if member.id not in done:
-                skipped[reason].append(member.id)
+                skipped.add(reason, member.id)
 
         # Streamed from the store: the eligible are planned as the pool is walked, the excluded kept as ids.
         found = pool_audience.stream(store, names, KIND, today, segments=segments, policy=policy,
                                      planned=planned.by_member, plan_id=round_.plan_id, on_excluded=excluded)
-        objected = []
         for member, segment in found:
             reason = member_choices.objection(prefs.get(member.id, {}), KIND, today) if prefs else None
             if reason:  # the member's own choices (`honour`): excluded after the policy's reasons
-                if member.id not in done:
-                    objected.append((reason, member.id))
+                excluded(member, reason)
                 continue
             if member.id in done:
                 continue
             round_.recipients.append(Recipient.of(member, segment))
             planned.add(member.id, KIND, round_.plan_id, today)
-        for reason, member_id in objected:
-            skipped[reason].append(member_id)
-        # The reasons in `evaluate`'s order (the policy's, then the members' own), as before streaming.
-        order = [*found.excluded, *dict.fromkeys(reason for reason, _ in objected)]
-        round_.skipped = defaultdict(list, {reason: skipped[reason] for reason in order if skipped.get(reason)})
+        skipped.order(found.excluded)  # the policy's reasons first, in its order, as `evaluate` gave them
         result.rounds.append(round_)
     if options.reminder_days > 0:
         reminder_day = start - dt.timedelta(days=options.reminder_days)

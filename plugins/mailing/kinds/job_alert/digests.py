@@ -18,6 +18,7 @@ messages (newsletter, follow-ups) that an alert pushes over the budget.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import sys
 from collections import Counter
@@ -31,6 +32,7 @@ from ...community import criteria as alert_criteria
 from ...delivery import choices as member_choices
 from ...engine.budget import Budget as Planned
 from ...matching import JobFacts, MemberProfile, norm, score
+from ...plan.spool import Records
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +104,7 @@ class AlertDay:
     """Everything decided for one day: digests planned, and why other matching members wait."""
 
     today: dt.date
-    digests: list[Digest] = field(default_factory=list)
+    digests: Records = field(default_factory=lambda: Records(Digest))  # on disk until written (issue 21)
     waiting: Counter = field(default_factory=Counter)
 
     @property
@@ -204,15 +206,18 @@ def alert_draft(settings, store, day: AlertDay, compiled: dict, open_refs: set[s
     from ...plan.writer import PlanDraft
 
     languages = {key[1] for key in compiled}
-    fresh = {d.member_id: d for d in day.digests}
-    earlier = {m: refs for m, refs in rows_of_plan(store, day.plan_id).items() if m not in fresh}
+    earlier = rows_of_plan(store, day.plan_id)
+    if earlier:  # planned by an earlier build today: kept once, with today's jobs where there are some
+        again = {d.member_id for d in day.digests if d.member_id in earlier}
+        earlier = {m: refs for m, refs in earlier.items() if m not in again}
     entries = Spool(settings.get("MAILING_PREVIEWS", 3))  # on disk: a day of a large pool has many digests
     by_lang: Counter = Counter()
     jobs = 0
-    for member_id, refs in [*earlier.items(), *((m, d.jobs) for m, d in fresh.items())]:
-        if member_id in fresh:
-            member, language = None, fresh[member_id].language
-        else:
+    listed = ((m, refs, None) for m, refs in earlier.items())
+    fresh = ((d.member_id, d.jobs, d.language) for d in day.digests)
+    for member_id, refs, language in itertools.chain(listed, fresh):
+        member = None
+        if language is None:
             member = store.get(member_id)
             language = member.language if member is not None else None
         refs = [ref for ref in refs if ref in open_refs]

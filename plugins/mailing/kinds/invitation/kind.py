@@ -123,7 +123,7 @@ class InvitationsGenerator(MessageKind):
         return result
 
     def commit(self, store) -> None:
-        invitation_records.record(store, [row for plan in self.event_plans for round_ in plan.rounds for row in round_.rows()])
+        invitation_records.record(store, (row for plan in self.event_plans for round_ in plan.rounds for row in round_.rows()))
 
     def withdraw_reason(self, meta: dict) -> str | None:
         event = next((e for e in self.context.get("events", []) if e.uid == meta.get("event")), None)

@@ -140,14 +140,16 @@ class Round:
         """The policy's message kind: updates and cancellations are `event_update`."""
         return UPDATE_KIND if self.action in ("update", "cancel") else KIND
 
-    def rows(self) -> list[records.InvitationRow]:
-        """Rows to remember: every recipient planned, and every member over budget skipped."""
+    def rows(self):
+        """Rows to remember, one at a time: every recipient planned, and every member over budget skipped."""
         uid = self.event.uid
-        rows = [records.InvitationRow(uid, r.member_id, self.action, self.sequence, records.PLANNED, "", r.segment, self.plan_id, self.today)
-                for r in self.recipients]
-        rows += [records.InvitationRow(uid, m, self.action, self.sequence, records.SKIPPED, OVER_BUDGET, "", self.plan_id, self.today)
-                 for m in self.skipped.get(OVER_BUDGET, [])]
-        return rows
+        for r in self.recipients:
+            yield records.InvitationRow(uid, r.member_id, self.action, self.sequence, records.PLANNED, "", r.segment,
+                                        self.plan_id, self.today)
+        for reason, m in self.skipped.ids():
+            if reason == OVER_BUDGET:
+                yield records.InvitationRow(uid, m, self.action, self.sequence, records.SKIPPED, OVER_BUDGET, "",
+                                            self.plan_id, self.today)
 
 
 @dataclass

@@ -74,13 +74,15 @@ def delivered(store, plan_ids: Iterable[str], states: tuple[str, ...] = DONE_STA
     return {(plan_id, member_id) for plan_id, member_id in rows}
 
 
-def pending(store, outbox: Path, today: dt.date, *, replaced: Iterable[str] = ()) -> dict[str, list[tuple]]:
-    """Messages waiting in the outbox's plans (not withdrawn, not `replaced` by this build), per member."""
+def pending(store, outbox: Path, today: dt.date, *, replaced: Iterable[str] = ()) -> dict[str, tuple]:
+    """Messages waiting in the outbox's plans (not withdrawn, not `replaced` by this build), per member (a
+    tuple of (kind, plan id, day), equal tuples shared: an outbox of a large pool holds a million of them)."""
     skip = set(replaced)
     plans = [(folder, meta) for folder, meta in plan_format.existing(outbox)
              if str(meta.get("plan_id") or folder.name) not in skip and plan_format.withdrawn(folder) is None]
     done = delivered(store, [str(meta.get("plan_id") or folder.name) for folder, meta in plans])
-    result: dict[str, list[tuple]] = {}
+    result: dict[str, tuple] = {}
+    shared: dict[tuple, tuple] = {}  # one tuple per distinct message, one per distinct combination (Budget's way)
     for folder, meta in plans:
         plan_id = str(meta.get("plan_id") or folder.name)
         default_kind = str(meta.get("kind") or "newsletter")
@@ -91,5 +93,8 @@ def pending(store, outbox: Path, today: dt.date, *, replaced: Iterable[str] = ()
                 entry = json.loads(line)
                 member = entry.get("member")
                 if member and (plan_id, member) not in done:
-                    result.setdefault(member, []).append((entry.get("kind") or default_kind, plan_id, today))
+                    item = (entry.get("kind") or default_kind, plan_id, today)
+                    item = shared.setdefault(item, item)
+                    items = result.get(member, ()) + (item,)
+                    result[member] = shared.setdefault(items, items)
     return result

@@ -14,6 +14,7 @@ collected.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -52,15 +53,12 @@ class Spool:
         return self._count > 0
 
     def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
-        """The manifest's bytes, a megabyte at a time."""
+        """The manifest's bytes, a megabyte at a time (read at their own offset: readers may interleave)."""
         self._file.flush()
-        self._file.seek(0)
-        while True:
-            chunk = self._file.read(size)
-            if not chunk:
-                break
+        descriptor, offset = self._file.fileno(), 0
+        while chunk := os.pread(descriptor, size, offset):
+            offset += len(chunk)
             yield chunk
-        self._file.seek(0, 2)
 
     def __iter__(self) -> Iterator[dict]:
         """The entries again, in order (read back from the file)."""
@@ -105,8 +103,6 @@ class Records:
         if self._file is None:
             return
         self._file.flush()
-        import os
-
         descriptor, offset, pending, factory = self._file.fileno(), 0, b"", self._factory
         while chunk := os.pread(descriptor, 1 << 20, offset):  # its own offset: iterations may nest
             offset += len(chunk)
@@ -130,3 +126,15 @@ class Records:
 
     def __repr__(self) -> str:
         return f"Records({self._count})"
+
+
+def entry_member(store, member_id: str, language: str | None):
+    """(language, member) for one manifest line of a day's plan, or None when the member is gone.
+
+    A member planned by this build comes with their language (`language` given) and is looked up only
+    if a preview needs them (`Spool.add` calls the function); one planned by an earlier build the same
+    day is looked up now."""
+    if language is not None:
+        return language, (lambda: store.get(member_id))
+    member = store.get(member_id)
+    return None if member is None else (member.language, member)

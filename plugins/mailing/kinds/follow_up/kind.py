@@ -21,7 +21,7 @@ from ... import gates
 from . import due as sequences
 from . import records as sequence_records
 from ...collector import paused
-from ...plan.spool import Spool
+from ...plan.spool import Spool, entry_member
 from ...plan.writer import PlanDraft
 from .rules import SequenceError, load_sequences
 from .views import compile_steps, sequence_theme
@@ -123,20 +123,17 @@ def day_draft(store, day, sequence_defs: dict, compiled: dict, previews: int = 3
         if sequence is None or not any(s.id == step for s in sequence.steps):
             logger.warning("%s: step %s/%s is no longer defined; member %s left out", day.plan_id, name, step, member_id)
             continue
-        member = None
-        if language is None:
-            member = store.get(member_id)
-            if member is None:
-                continue
-            language = member.language
+        found = entry_member(store, member_id, language)
+        if found is None:
+            continue
+        language, member = found
         lang = language if language in sequence.languages else sequence.languages[0]
         key = f"{name}__{step}"
         used.add((key, lang, "a"))
         kinds[sequence.kind] += 1
         steps[(name, step)] += 1
         entries.add({"member": member_id, "segment": key, "lang": lang, "variant": "a", "kind": sequence.kind,
-                     "sequence": name, "step": step, "occurrence": occurrence},
-                    member or (lambda member_id=member_id: store.get(member_id)))
+                     "sequence": name, "step": step, "occurrence": occurrence}, member)
     if not entries:
         return None
     summary = {

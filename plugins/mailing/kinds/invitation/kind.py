@@ -28,7 +28,7 @@ from ...collector import paused
 from .mime import CALENDAR_FOLDER, PLACEHOLDER_ATTENDEE, InvitationComposer
 from .views import compile_round, invitation_theme, versions_of
 from .rounds import InvitationSettings, group_events, plan_invitations
-from ...plan.spool import Spool
+from ...plan.spool import Spool, entry_member
 from ...plan.writer import PlanDraft
 from ...settings import mail_theme_path
 from ..base import MessageKind
@@ -158,18 +158,15 @@ def round_draft(settings, store, round_, compiled: dict) -> PlanDraft | None:
     listed = ((row.member_id, row.segment, None) for row in earlier)
     fresh = ((r.member_id, r.segment, r.language) for r in round_.recipients)
     for member_id, segment, language in itertools.chain(listed, fresh):
-        member = None
-        if language is None:
-            member = store.get(member_id)
-            if member is None:
-                continue
-            language = member.language
+        found = entry_member(store, member_id, language)
+        if found is None:
+            continue
+        language, member = found
         lang = language if language in versions else event.lang
         segment = segment if segment in segments else segments[0]
         counts[(segment, lang)] += 1
         entries.add({"member": member_id, "segment": segment, "lang": lang, "variant": round_.action,
-                     "kind": round_.kind, "action": round_.action, "sequence": round_.sequence},
-                    member or (lambda member_id=member_id: store.get(member_id)))
+                     "kind": round_.kind, "action": round_.action, "sequence": round_.sequence}, member)
     if not entries:
         return None
     excluded = Counter({reason: n for reason, n in round_.skipped.counts.items() if n})

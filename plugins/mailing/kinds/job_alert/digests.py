@@ -219,7 +219,7 @@ def consenting(store):
 def alert_draft(settings, store, day: AlertDay, compiled: dict, open_refs: set[str]):
     """Today's alert plan (digests planned earlier today kept, closed jobs left out), or None."""
     from .views import SEGMENT, VARIANT
-    from ...plan.spool import Spool
+    from ...plan.spool import Spool, entry_member
     from ...plan.writer import PlanDraft
 
     languages = {key[1] for key in compiled}
@@ -233,18 +233,16 @@ def alert_draft(settings, store, day: AlertDay, compiled: dict, open_refs: set[s
     listed = ((m, refs, None) for m, refs in earlier.items())
     fresh = ((d.member_id, d.jobs, d.language) for d in day.digests)
     for member_id, refs, language in itertools.chain(listed, fresh):
-        member = None
-        if language is None:
-            member = store.get(member_id)
-            language = member.language if member is not None else None
+        found = entry_member(store, member_id, language)
         refs = [ref for ref in refs if ref in open_refs]
-        if language is None or not refs:
+        if found is None or not refs:
             continue
+        language, member = found
         lang = language if language in languages else settings["DEFAULT_LANG"]
         by_lang[lang] += 1
         jobs += len(refs)
         entries.add({"member": member_id, "segment": SEGMENT, "lang": lang, "variant": VARIANT, "kind": KIND, "jobs": refs},
-                    member or (lambda member_id=member_id: store.get(member_id)))
+                    member)
     if not entries:
         return None
     summary = {

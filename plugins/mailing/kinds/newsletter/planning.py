@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from ...delivery import choices as member_choices
 from ...matching import CandidateIndex, Match, MemberProfile
 from ...pipeline import CompiledVariant
-from ...plan.spool import Spool
+from ...plan.spool import Records, Spool
 
 logger = logging.getLogger(__name__)
 
@@ -174,12 +174,10 @@ class SpooledPlan:
     the excluded members' ids in a temporary file for `reason_of`."""
 
     def __init__(self, slug: str, previews: int = 3):
-        import tempfile
-
         self.slug = slug
         self.entries = Spool(previews)
         self.excluded: dict[str, int] = {}
-        self._left_out = tempfile.TemporaryFile(prefix="vivier-excluded-")
+        self._left_out = Records()  # (reason, member id), on disk
 
     @property
     def members(self) -> dict:
@@ -190,20 +188,11 @@ class SpooledPlan:
 
     def note(self, member, reason: str) -> None:
         """Remember why a member is left out (counted by the caller)."""
-        self._left_out.write(f"{reason}\t{member.id}\n".encode("utf-8"))
+        self._left_out.append((reason, member.id))
 
     def reason_of(self, member_id: str) -> str | None:
         """Why this member is not planned, if they were in the campaign's segments."""
-        self._left_out.flush()
-        self._left_out.seek(0)
-        try:
-            for line in self._left_out:
-                reason, _, found = line.decode("utf-8").rstrip("\n").partition("\t")
-                if found == member_id:
-                    return reason
-            return None
-        finally:
-            self._left_out.seek(0, 2)
+        return next((reason for reason, found in self._left_out if found == member_id), None)
 
 
 def stream_plan(slug: str, audience, compiled: dict[tuple[str, str, str], CompiledVariant], languages: list[str],

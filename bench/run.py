@@ -303,11 +303,12 @@ def main() -> None:
     parser.add_argument("--jobs", help="comma-separated job counts (default 100,1000,5000)")
     parser.add_argument("--articles", type=int, help="articles per site (default 300)")
     parser.add_argument("--pools", help="comma-separated pool sizes (default 10000,100000)")
-    parser.add_argument("--only", choices=["site", "pool", "mail", "compose", "relay", "backends"], action="append",
+    parser.add_argument("--only", choices=["site", "pool", "mail", "compose", "relay", "backends", "scale"], action="append",
                         help="run only these parts (compose: only composition alone, on the largest pool; "
                              "relay: the whole send path to a local SMTP relay, on the smallest pool; "
                              "backends: segment evaluation and the send path on SQLite and on PostgreSQL, "
-                             "largest pool)")
+                             "largest pool; scale: every kind planned over pools of 10k, 100k and 1M members, "
+                             "or the --pools given)")
     parser.add_argument("--relay-messages", type=int, help="messages per relay run (default 5000; 1000 with --quick)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of composition alone (one row each; default 1)")
     parser.add_argument("--rounds", type=int, help="rounds of site builds per size, medians kept (default 3)")
@@ -317,7 +318,10 @@ def main() -> None:
     articles = args.articles or 300
     pools = [int(x) for x in (args.pools or ("2000" if args.quick else "10000,100000")).split(",")]
     # --quick leaves out the relay (about 20 s of SMTP): `--quick --only relay` runs it.
-    parts = set(args.only or (["site", "pool", "mail"] if args.quick else ["site", "pool", "mail", "relay", "backends"]))
+    parts = set(args.only or (["site", "pool", "mail", "scale"] if args.quick
+                              else ["site", "pool", "mail", "relay", "backends", "scale"]))
+    # The mail side at scale (bench/mailscale.py): 1,000,000 members in the full run only.
+    scale_pools = pools if args.pools else ([2000] if args.quick else [10000, 100000, 1000000])
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="vivier-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -359,6 +363,11 @@ def main() -> None:
 
             print("\nThe store on SQLite and on PostgreSQL (a throwaway cluster on 127.0.0.1)…", flush=True)
             backends.compare(work, pools[-1], args.relay_messages or 2000, env)
+        if "scale" in parts:
+            import mailscale
+
+            print("\nThe mail side at scale (every kind, one process per pool)…", flush=True)
+            mailscale.curve(work, scale_pools, pool_paths, env, run, table)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

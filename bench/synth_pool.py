@@ -52,16 +52,42 @@ def member(i: int, rng: random.Random) -> Member:
 
 
 def write_pool(path: Path, size: int, seed: int = 2026) -> Path:
-    """A store of `size` members (one in twelve with a recent marketing message)."""
+    """A store of `size` members (one in twelve with a recent marketing message).
+
+    The store and its schema come from `Store`; the rows go in with `sqlite3`'s
+    `executemany`, 20,000 a statement, in one transaction (the store's own
+    `add` and `record_message`, one statement each, took 2 minutes at
+    1,000,000 members): the same members and messages as before, faster."""
+    import sqlite3
+
+    from talentpool import store as store_module
+
     path = Path(path)
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
     rng = random.Random(seed + size)
-    at = dt.datetime(2026, 11, 10, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
-    with Store(path) as store, store.transaction():
-        for i in range(size):
-            m = store.add(member(i, rng))
-            if i % 12 == 5 and m.consents:
-                store.record_message(m.id, "newsletter", "bench-2026-11", at)
+    at = dt.datetime(2026, 11, 10, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))).isoformat()
+    with Store(path) as store:
         store.suppress("efface.0@example.com", "erased", TODAY)  # a non-empty suppression list, as in real life
+        encode = store._row  # the store's own encoding of a member's row
+        columns = store_module._COLUMNS
+    insert_member = f"INSERT INTO members ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    insert_message = "INSERT INTO messages(member_id, kind, plan_id, at) VALUES (?, ?, ?, ?)"
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA synchronous = OFF")
+        connection.execute("BEGIN IMMEDIATE")
+        for start in range(0, size, 20_000):
+            rows, messages = [], []
+            for i in range(start, min(size, start + 20_000)):
+                m = member(i, rng)
+                row = encode(m)
+                rows.append(tuple(row[c] for c in columns))
+                if i % 12 == 5 and m.consents:
+                    messages.append((m.id, "newsletter", "bench-2026-11", at))
+            connection.executemany(insert_member, rows)
+            connection.executemany(insert_message, messages)
+        connection.execute("COMMIT")
+    finally:
+        connection.close()
     return path

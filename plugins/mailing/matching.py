@@ -146,7 +146,10 @@ class CandidateIndex:
     thousands of open jobs stays linear in the pool.
     """
 
-    MEMO_LIMIT = 200_000
+    # About 1 KB an answer. With 100k synthetic members one answer in ten comes from the memo (11,400
+    # distinct profiles remembered); at 1,000,000 members a 200,000 limit held some 150 MB for the
+    # same few hits (issue 21: the mail side's memory flat in the pool size).
+    MEMO_LIMIT = 20_000
 
     def __init__(self, jobs: list[JobFacts]):
         self.jobs = list(jobs)

@@ -6,6 +6,12 @@ On a `Store` with compiled segments and a plain `Policy` the walk tests the
 rules on each stored row and builds `Member`s only for the rows they keep
 (`_walk_rows`); `_walk`, the straightforward walk over `iter_members`, gives
 the same audience and serves every other case.
+
+`evaluate` keeps the whole audience (the CLI's tables, the pool-fit table);
+`stream` yields the eligible (member, segment) pairs as the pool is walked,
+page by page, and keeps only the excluded counts by reason: what a build's
+planning consumes, in memory flat in the pool size (issue 21). Both run the
+same walk, so they give the same members in the same order.
 """
 
 from __future__ import annotations
@@ -57,6 +63,25 @@ def default_policy() -> Policy:
     return config.load_policy()
 
 
+def _prepare(store, segment_names, kind, segments, policy):
+    segments = config.load_segments() if segments is None else segments
+    policy = default_policy() if policy is None else policy
+    names = _resolve(segment_names, segments)
+    policy.priority(kind)  # unknown kinds fail here, before any work
+    chosen = [segments[name] for name in names]
+    view_of = row_viewer(chosen) if type(store) is Store and type(policy) is Policy else None
+    return names, chosen, view_of, policy
+
+
+def _decisions(store, chosen, view_of, policy, kind, today, planned, plan_id):
+    """(member, segment name, reason or None) for every member of the pool in one of `chosen`, in store order."""
+    recent = store.messages_by_member(policy.window_start(today))
+    suppressed = store.suppression_lookup(BLOCKING)
+    if view_of is None:
+        return _walk(store, chosen, policy, kind, today, recent, planned, suppressed, plan_id)
+    return _walk_rows(store, chosen, view_of, policy, kind, today, recent, planned, suppressed, plan_id)
+
+
 def evaluate(store, segment_names, kind: str, today: dt.date, *, segments=None, policy=None, planned=None,
              plan_id: str | None = None) -> Audience:
     """Eligible members of `segment_names` for a message of `kind` on `today`, and who is excluded why.
@@ -66,22 +91,53 @@ def evaluate(store, segment_names, kind: str, today: dt.date, *, segments=None, 
     at least as important as `kind`. `plan_id` names the plan being planned: its
     own message, already sent to a member, is not counted against it again.
     """
-    segments = config.load_segments() if segments is None else segments
-    policy = default_policy() if policy is None else policy
-    names = _resolve(segment_names, segments)
-    policy.priority(kind)  # unknown kinds fail here, before any work
-    planned = planned or {}
+    names, chosen, view_of, policy = _prepare(store, segment_names, kind, segments, policy)
     audience = Audience(kind=kind, segment_names=names, today=today, excluded={reason: [] for reason in REASONS})
-    chosen = [segments[name] for name in names]
-    view_of = row_viewer(chosen) if type(store) is Store and type(policy) is Policy else None
+    eligible, excluded = audience.eligible, audience.excluded
     with _bulk():
-        recent = store.messages_by_member(policy.window_start(today))
-        suppressed = store.suppression_lookup(BLOCKING)
-        if view_of is None:
-            _walk(store, chosen, policy, kind, today, recent, planned, suppressed, audience, plan_id)
-        else:
-            _walk_rows(store, chosen, view_of, policy, kind, today, recent, planned, suppressed, audience, plan_id)
+        for member, name, reason in _decisions(store, chosen, view_of, policy, kind, today, planned or {}, plan_id):
+            if reason is None:
+                eligible.append((member, name))
+            else:
+                excluded[reason].append(member)
     return audience
+
+
+class AudienceStream:
+    """`evaluate` as the pool is walked: iterating yields the eligible (member, segment name) pairs in
+    store order; `excluded` counts the others by reason (every reason of the policy, in its order);
+    `on_excluded(member, reason)`, when given, sees each of them as it goes. Iterate once."""
+
+    def __init__(self, store, segment_names, kind: str, today: dt.date, *, segments=None, policy=None, planned=None,
+                 plan_id: str | None = None, on_excluded=None):
+        self.names, self._chosen, self._view_of, self._policy = _prepare(store, segment_names, kind, segments, policy)
+        self.kind, self.today = kind, today
+        self.excluded: dict[str, int] = {reason: 0 for reason in REASONS}
+        self.eligible = 0
+        self._args = (store, planned or {}, plan_id)
+        self._on_excluded = on_excluded
+
+    def __iter__(self):
+        store, planned, plan_id = self._args
+        excluded, report = self.excluded, self._on_excluded
+        for member, name, reason in _decisions(store, self._chosen, self._view_of, self._policy, self.kind, self.today,
+                                               planned, plan_id):
+            if reason is None:
+                self.eligible += 1
+                yield member, name
+            else:
+                excluded[reason] += 1
+                if report is not None:
+                    report(member, reason)
+
+    @property
+    def matched(self) -> int:
+        return self.eligible + sum(self.excluded.values())
+
+
+def stream(store, segment_names, kind: str, today: dt.date, **options) -> AudienceStream:
+    """The audience of `evaluate`, streamed (see `AudienceStream`); arguments as `evaluate`'s."""
+    return AudienceStream(store, segment_names, kind, today, **options)
 
 
 @contextlib.contextmanager
@@ -94,7 +150,8 @@ def _bulk():
     the collector runs again as soon as the walk ends. The look-ups before
     the walk (recent messages, suppressed hashes) run inside too: while a
     previous audience of 100k members is still alive, the full collections
-    they triggered took 0.7 s of the next evaluation.
+    they triggered took 0.7 s of the next evaluation. (`stream` keeps nothing,
+    so the collector's work stays small there and it is left running.)
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -105,7 +162,7 @@ def _bulk():
             gc.enable()
 
 
-def _walk(store, chosen, policy, kind, today, recent, planned, suppressed, audience, plan_id=None) -> None:
+def _walk(store, chosen, policy, kind, today, recent, planned, suppressed, plan_id=None):
     for member in store.iter_members():
         view = member_view(member)
         segment = next((s for s in chosen if s.predicate(view, today)), None)
@@ -113,19 +170,15 @@ def _walk(store, chosen, policy, kind, today, recent, planned, suppressed, audie
             continue
         decision = policy.decide(member, kind, today, recent.get(member.id, ()), planned=planned.get(member.id, ()),
                                  suppressed=suppressed(member.email), plan_id=plan_id)
-        if decision.allowed:
-            audience.eligible.append((member, segment.name))
-        else:
-            audience.excluded[decision.reason].append(member)
+        yield member, segment.name, None if decision.allowed else decision.reason
 
 
-def _walk_rows(store, chosen, view_of, policy, kind, today, recent, planned, suppressed, audience, plan_id=None) -> None:
+def _walk_rows(store, chosen, view_of, policy, kind, today, recent, planned, suppressed, plan_id=None):
     """`_walk`, with the same result, for the store's rows: the rules are tested on a view of the
     row holding only the fields they read (`segments.row_viewer`), only the members they keep are
     decoded, and the policy's per-kind work is done once (`Policy.decider`)."""
     reason_of = policy.decider(kind, today, plan_id)
     tests = [(segment.predicate, segment.name) for segment in chosen]
-    eligible, excluded = audience.eligible, audience.excluded
     for rows in store.member_row_batches():
         for row in rows:
             view = view_of(row)
@@ -135,11 +188,8 @@ def _walk_rows(store, chosen, view_of, policy, kind, today, recent, planned, sup
             else:
                 continue
             member = member_from_row(row)
-            reason = reason_of(member, recent.get(member.id, ()), planned.get(member.id, ()), suppressed(member.email))
-            if reason is None:
-                eligible.append((member, name))
-            else:
-                excluded[reason].append(member)
+            yield member, name, reason_of(member, recent.get(member.id, ()), planned.get(member.id, ()),
+                                          suppressed(member.email))
 
 
 @dataclass

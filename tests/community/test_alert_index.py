@@ -54,13 +54,14 @@ def test_relevant_jobs_then_criteria_equal_criteria_on_every_job():
 
 
 def _plan(path, jobs, monkeypatch, *, every_job: bool):
-    if every_job:  # the straightforward planner: every member against every open job
+    if every_job:  # the straightforward planner: every member decoded, against every open job
         monkeypatch.setattr(alerts.AlertIndex, "relevant", lambda self, wanted: list(self.jobs))
+        monkeypatch.setattr(alerts, "consenting", lambda store: store.iter_members())
     else:
         monkeypatch.undo()
     with Store(str(path)) as store:
         day = alerts.plan_alerts(store, jobs, Policy(max_messages=3, window_days=30), TODAY, max_jobs=3, max_age_days=30)
-    return [(d.member.id, d.jobs) for d in day.digests], dict(day.waiting)
+    return [(d.member_id, d.jobs) for d in day.digests], dict(day.waiting)
 
 
 def test_plan_alerts_gives_the_same_digests_as_testing_every_job(tmp_path, monkeypatch):
@@ -73,6 +74,12 @@ def test_plan_alerts_gives_the_same_digests_as_testing_every_job(tmp_path, monke
                             skills=rng.sample(SKILLS, rng.randint(0, 3)),
                             consents={"job_alerts": dt.date(2026, 11, rng.randint(1, 20)), "newsletter": dt.date(2026, 10, 1)},
                             created=dt.date(2026, 10, 1))
+            if n % 5 == 1:  # no job-alert consent, withdrawn since, or unsubscribed: never decoded by `consenting`
+                del person.consents["job_alerts"]
+            elif n % 5 == 2:
+                person.withdrawn = {"job_alerts": dt.date(2026, 11, 21)} if n % 2 else {"job_alerts": dt.date(2026, 10, 20)}
+            elif n % 10 == 3:
+                person.unsubscribed = dt.date(2026, 11, 2)
             store.add(person)
             choices.set_preference(store, person.id, "alert_rhythm", rng.choice(["instant", "weekly"]), dt.date(2026, 10, 1))
     jobs = open_jobs(rng, 80)
@@ -80,3 +87,8 @@ def test_plan_alerts_gives_the_same_digests_as_testing_every_job(tmp_path, monke
     indexed = _plan(path, jobs, monkeypatch, every_job=False)
     assert indexed == straightforward
     assert len(indexed[0]) > 50  # many digests, each with up to three jobs, compared in order
+    with Store(str(path)) as store:
+        kept = [m.id for m in alerts.consenting(store)]
+        assert [m.id for m in store.iter_members() if m.has_consent("job_alerts")] == \
+            [m for m in kept if store.get(m).has_consent("job_alerts")]
+        assert len(kept) < 130  # members without the consent, or unsubscribed, are left undecoded

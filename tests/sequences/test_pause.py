@@ -79,8 +79,8 @@ def test_monthly_digest_only_keeps_the_newsletter_and_nothing_else(world):
     [plan] = invitations.plan_invitations(world.store, [event()], world.segments, world.policy, dt.date(2026, 11, 21),
                                           options=invitations.InvitationSettings(open_days=60))
     [invite] = plan.rounds
-    assert [m.id for m in invite.skipped["no_consent"]] == ["other-junior"]  # the events consent was withdrawn
-    assert [r.member.id for r in invite.recipients] == ["junior"]
+    assert invite.skipped["no_consent"] == ["other-junior"]  # the events consent was withdrawn
+    assert [r.member_id for r in invite.recipients] == ["junior"]
 
 
 def run_days(world, first: dt.date, last: dt.date):
@@ -98,14 +98,14 @@ def run_days(world, first: dt.date, last: dt.date):
         at = dt.datetime.combine(day, dt.time(9, 0), tzinfo=PARIS)
         for plan in event_plans:
             for round_ in plan.rounds:
-                outcomes += [(day, m.id, reason) for reason, members in round_.skipped.items() for m in members]
+                outcomes += [(day, m, reason) for reason, members in round_.skipped.items() for m in members]
                 for r in round_.recipients:
-                    Ledger(world.store, round_.plan_id).sent(r.member.id, kind=round_.kind, at=at)
-                    log.append((day, r.member.id, round_.action))
-        outcomes += [(day, o.member.id, o.status) for o in seq_day.outcomes if o.status != "due"]
+                    Ledger(world.store, round_.plan_id).sent(r.member_id, kind=round_.kind, at=at)
+                    log.append((day, r.member_id, round_.action))
+        outcomes += [(day, o.member_id, o.status) for o in seq_day.outcomes if o.status != "due"]
         for step in seq_day.planned:
-            Ledger(world.store, seq_day.plan_id).sent(step.member.id, kind=step.sequence.kind, at=at)
-            log.append((day, step.member.id, f"{step.sequence.name}/{step.step.id}"))
+            Ledger(world.store, seq_day.plan_id).sent(step.member_id, kind=step.sequence.kind, at=at)
+            log.append((day, step.member_id, f"{step.sequence.name}/{step.step.id}"))
         day += dt.timedelta(days=1)
     return log, outcomes
 

@@ -92,8 +92,8 @@ def run_day(store, day, segments, policy, rules, log):
     sequences.commit(store, seq_day)
     at = dt.datetime.combine(day, dt.time(9, 0), tzinfo=PARIS)
     sends = [(p.slug, e.member_id, "newsletter", p.slug) for p in newsletters for e in p.entries]
-    sends += [(r.plan_id, x.member.id, r.kind, r.action) for p in event_plans for r in p.rounds for x in r.recipients]
-    sends += [(seq_day.plan_id, s.member.id, s.sequence.kind, f"{s.sequence.name}/{s.step.id}") for s in seq_day.planned]
+    sends += [(r.plan_id, x.member_id, r.kind, r.action) for p in event_plans for r in p.rounds for x in r.recipients]
+    sends += [(seq_day.plan_id, s.member_id, s.sequence.kind, f"{s.sequence.name}/{s.step.id}") for s in seq_day.planned]
     for plan_id, member_id, kind, what in sends:
         Ledger(store, plan_id).sent(member_id, kind=kind, at=at)
         log.append((day, member_id, kind, what))
@@ -195,6 +195,6 @@ def test_priority_follow_up_before_newsletter(simulation):
 
 
 def test_a_step_over_budget_waits_then_goes(simulation):
-    waited = sorted(day for day, o in simulation.waits if o.member.id == "waiter")
+    waited = sorted(day for day, o in simulation.waits if o.member_id == "waiter")
     assert waited == [dt.date(2026, 12, 19), dt.date(2026, 12, 20)]
     assert sent(simulation, "waiter", "finalistes/nouvelles")[0][0] == dt.date(2026, 12, 21)

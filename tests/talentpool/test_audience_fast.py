@@ -21,7 +21,7 @@ import random
 import pytest
 
 import talentpool.audience as audience_mod
-from talentpool.audience import evaluate
+from talentpool.audience import evaluate, stream
 from talentpool.models import CONSENT_KINDS, SENIORITIES, SOURCES, STAGES, Member, normalise_email
 from talentpool.policy import Policy, add_months
 from talentpool.segments import (FIELDS, OPERATORS, VIEW_KEYS, Segment, compile_segments, member_view, parse_segment,
@@ -209,6 +209,19 @@ def fast(store, names, kind, today, segments, policy, planned) -> dict:
             "excluded": {reason: [snapshot(m) for m in members] for reason, members in audience.excluded.items() if members}}
 
 
+def streamed(store, names, kind, today, segments, policy, planned) -> dict:
+    """`stream` (what a build's planning consumes): the eligible as yielded, the excluded as `on_excluded`
+    saw them; its counts must agree with what it reported."""
+    seen: dict = {}
+    found = stream(store, names, kind, today, segments=segments, policy=policy, planned=planned,
+                   on_excluded=lambda member, reason: seen.setdefault(reason, []).append(snapshot(member)))
+    eligible = [(snapshot(m), name) for m, name in found]
+    assert found.eligible == len(eligible)
+    assert {reason: n for reason, n in found.excluded.items() if n} == {reason: len(ms) for reason, ms in seen.items()}
+    assert found.matched == len(eligible) + sum(map(len, seen.values()))
+    return {"eligible": eligible, "excluded": seen}
+
+
 POLICIES = {
     "default": Policy(),
     "strict": Policy(max_messages=1, window_days=7, pool_months=13, rejected_months=0, pool_consents=("events",),
@@ -254,6 +267,7 @@ def test_several_segments_every_kind_and_policy(pools, rule_segments, policy_nam
             expected = straightforward(store, [m.id for m in members], names, kind, today, rule_segments, policy, planned)
             got = fast(store, names, kind, today, rule_segments, policy, planned)
             assert got == expected, (policy_name, kind, today)
+            assert streamed(store, names, kind, today, rule_segments, policy, planned) == expected, (policy_name, kind, today)
             if kind == "newsletter" and today == DAY:
                 assert set(got["excluded"]) == {"erased", "undeliverable", "unsubscribed", "retention_expired", "no_consent", "active_process",
                                                 "over_budget"} - ({"no_consent"} if policy_name == "no-consent-kind" else set())
@@ -264,8 +278,9 @@ def test_the_real_segments_and_policy(pools, segments, policy):
         ids = [m.id for m in members]
         for names in (["all-newsletter"], ["data-lyon", "cloud-devops", "nantes"], sorted(segments)):
             for kind in ("newsletter", "invitation", "job_alert"):
-                assert fast(store, names, kind, DAY, segments, policy, planned) == \
-                    straightforward(store, ids, names, kind, DAY, segments, policy, planned), (names, kind)
+                expected = straightforward(store, ids, names, kind, DAY, segments, policy, planned)
+                assert fast(store, names, kind, DAY, segments, policy, planned) == expected, (names, kind)
+                assert streamed(store, names, kind, DAY, segments, policy, planned) == expected, (names, kind)
 
 
 def test_the_fast_walk_is_the_one_taken_and_decodes_only_matched_members(pools, rule_segments, monkeypatch):
@@ -295,8 +310,9 @@ def test_hand_written_predicates_and_other_policies_take_the_straightforward_wal
     segments = {**rule_segments, "by-hand": by_hand}
     for names, policy in ((["by-hand", "r3"], Policy()), (["r3"], OwnPolicy())):
         assert row_viewer([segments[n] for n in names]) is None or type(policy) is not Policy
-        assert fast(store, names, "newsletter", DAY, segments, policy, planned) == \
-            straightforward(store, [m.id for m in members], names, "newsletter", DAY, segments, policy, planned)
+        expected = straightforward(store, [m.id for m in members], names, "newsletter", DAY, segments, policy, planned)
+        assert fast(store, names, "newsletter", DAY, segments, policy, planned) == expected
+        assert streamed(store, names, "newsletter", DAY, segments, policy, planned) == expected
 
 
 def test_rows_decode_and_view_like_get_and_member_view(pools):

@@ -32,16 +32,28 @@ RECEIVED_STATES = (ledger.SENT, ledger.UNKNOWN)
 
 
 class Budget:
-    """Messages planned but not sent yet, by member id: (kind, plan id, day) tuples the policy understands."""
+    """Messages planned but not sent yet, by member id: (kind, plan id, day) tuples the policy understands.
+
+    A member's messages are one tuple of shared items, and equal tuples are
+    shared too (`_shared`): at 1,000,000 members most members hold the same
+    few combinations, so a planned member costs a dict slot, not a list and
+    a tuple per message (issue 21). `of` gives a list, as before."""
 
     def __init__(self, pending: dict[str, list[tuple]] | None = None):
-        self.by_member: dict[str, list[tuple]] = {m: list(items) for m, items in (pending or {}).items()}
+        self._shared: dict[tuple, tuple] = {}
+        self.by_member: dict[str, tuple] = {m: self._share(tuple(self._share(tuple(i)) if isinstance(i, (tuple, list))
+                                                                  else i for i in items))
+                                            for m, items in (pending or {}).items()}
+
+    def _share(self, value: tuple) -> tuple:
+        return self._shared.setdefault(value, value)
 
     def add(self, member_id: str, kind: str, plan_id: str, day: dt.date) -> None:
-        self.by_member.setdefault(member_id, []).append((kind, plan_id, day))
+        item = self._share((kind, plan_id, day))
+        self.by_member[member_id] = self._share(self.by_member.get(member_id, ()) + (item,))
 
     def of(self, member_id: str) -> list[tuple]:
-        return self.by_member.get(member_id, [])
+        return list(self.by_member.get(member_id, ()))
 
     def kinds(self, member_id: str) -> list[str]:
         return [item[0] for item in self.of(member_id)]
@@ -62,13 +74,15 @@ def delivered(store, plan_ids: Iterable[str], states: tuple[str, ...] = DONE_STA
     return {(plan_id, member_id) for plan_id, member_id in rows}
 
 
-def pending(store, outbox: Path, today: dt.date, *, replaced: Iterable[str] = ()) -> dict[str, list[tuple]]:
-    """Messages waiting in the outbox's plans (not withdrawn, not `replaced` by this build), per member."""
+def pending(store, outbox: Path, today: dt.date, *, replaced: Iterable[str] = ()) -> dict[str, tuple]:
+    """Messages waiting in the outbox's plans (not withdrawn, not `replaced` by this build), per member (a
+    tuple of (kind, plan id, day), equal tuples shared: an outbox of a large pool holds a million of them)."""
     skip = set(replaced)
     plans = [(folder, meta) for folder, meta in plan_format.existing(outbox)
              if str(meta.get("plan_id") or folder.name) not in skip and plan_format.withdrawn(folder) is None]
     done = delivered(store, [str(meta.get("plan_id") or folder.name) for folder, meta in plans])
-    result: dict[str, list[tuple]] = {}
+    result: dict[str, tuple] = {}
+    shared: dict[tuple, tuple] = {}  # one tuple per distinct message, one per distinct combination (Budget's way)
     for folder, meta in plans:
         plan_id = str(meta.get("plan_id") or folder.name)
         default_kind = str(meta.get("kind") or "newsletter")
@@ -79,5 +93,8 @@ def pending(store, outbox: Path, today: dt.date, *, replaced: Iterable[str] = ()
                 entry = json.loads(line)
                 member = entry.get("member")
                 if member and (plan_id, member) not in done:
-                    result.setdefault(member, []).append((entry.get("kind") or default_kind, plan_id, today))
+                    item = (entry.get("kind") or default_kind, plan_id, today)
+                    item = shared.setdefault(item, item)
+                    items = result.get(member, ()) + (item,)
+                    result[member] = shared.setdefault(items, items)
     return result

@@ -109,6 +109,41 @@ class CompiledEncoder:
             kept.popitem(last=False)
 
 
+def write_stream(path: Path, chunks) -> bool:
+    """`write_file` for data too large to hold: `chunks()` yields its bytes (it is called once or twice).
+
+    A file already holding exactly these bytes is left alone (returns False);
+    else the bytes go to a temporary file of the same folder, renamed over it.
+    """
+    import os
+
+    if not path.parent.is_dir():
+        make_private_dir(path.parent)
+    if path.is_file() and not path.is_symlink() and _same_bytes(path, chunks()):
+        if os.stat(path).st_mode & 0o777 != FILE_MODE:
+            os.chmod(path, FILE_MODE)
+        return False
+    temporary = path.parent / f".{path.name}.{os.getpid()}.tmp"
+    try:
+        with os.fdopen(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "wb") as handle:
+            os.fchmod(handle.fileno(), FILE_MODE)
+            for chunk in chunks():
+                handle.write(chunk)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return True
+
+
+def _same_bytes(path: Path, chunks) -> bool:
+    with open(path, "rb") as handle:
+        for chunk in chunks:
+            if handle.read(len(chunk)) != chunk:
+                return False
+        return handle.read(1) == b""
+
+
 def _frozen(jobs) -> bool:
     """Every job a JobFacts whose fields are all immutable (it hashes): its text can never change."""
     try:

@@ -19,7 +19,8 @@ from types import SimpleNamespace
 from careers.dates import now
 
 from . import format as plan_format
-from .compiled import write_all_compiled, write_file
+from .compiled import write_all_compiled, write_file, write_stream
+from .spool import Spool
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ class PlanDraft:
     plan_id: str
     kind: str  # the policy's kind of its messages (entries may name their own)
     message_kind: str  # the registry's kind whose composer sends it
-    entries: list[dict]  # manifest lines: member id, segment, lang, variant, kind-specific fields
+    entries: list[dict] | Spool  # manifest lines: member id, segment, lang, variant, kind-specific fields
     compiled: dict  # (segment, lang, variant) -> CompiledVariant
     sources: list[str] = field(default_factory=list)  # content files it was made from
     summary: dict = field(default_factory=dict)  # kind-specific fields of plan.json
@@ -66,7 +67,10 @@ def write_plan(settings, draft: PlanDraft) -> Path:
             stale.unlink()
     for relative, data in sorted(draft.files.items()):
         write_file(folder / relative, data)
-    write_file(folder / plan_format.MANIFEST, manifest_text(draft.entries))
+    if isinstance(draft.entries, Spool):  # planned as the pool was walked: copied from its file
+        write_stream(folder / plan_format.MANIFEST, draft.entries.chunks)
+    else:
+        write_file(folder / plan_format.MANIFEST, manifest_text(draft.entries))
     meta = meta_of(settings, draft)
     write_file(folder / plan_format.META, json.dumps(meta, ensure_ascii=False, indent=2))
     (folder / plan_format.WITHDRAWN).unlink(missing_ok=True)  # its content is back
@@ -105,7 +109,8 @@ def write_previews(settings, folder: Path, draft: PlanDraft, meta: dict) -> list
     plan = SimpleNamespace(folder=folder, meta=meta, plan_id=draft.plan_id)
     composers: dict = {}
     paths = []
-    for entry in preview_entries(draft.entries, count):
+    entries = draft.entries.preview_candidates() if isinstance(draft.entries, Spool) else draft.entries
+    for entry in preview_entries(entries, count):
         member = draft.members.get(entry["member"])
         key = (entry.get("segment"), entry.get("lang"), entry.get("variant"))
         compiled = draft.compiled.get(key)

@@ -69,7 +69,7 @@ def plan(ctx, event, today, limit):
     """Show today's rounds for EVENT (its Reference, slug or UID); sends and records nothing."""
     from mailing.kinds.invitation.service import find_event
 
-    _, generator = run_planning(ctx, today)
+    settings, generator = run_planning(ctx, today)
     found = find_event(generator.event_plans, [], event)
     if found is None:
         known = ", ".join(p.event.reference for p in generator.event_plans) or "none"
@@ -87,16 +87,19 @@ def plan(ctx, event, today, limit):
         console.print(f"\n[bold]{round_.action}[/] ({method}, SEQUENCE {round_.sequence}) → plan [cyan]{round_.plan_id}[/]: "
                       f"[green]{len(round_.recipients)} new recipient(s)[/]")
         if round_.recipients and limit:
+            from talentpool import config as pool_config
+
             table = Table("member", "email", "segment", "language")
-            for recipient in round_.recipients[:limit]:
-                m = recipient.member
-                table.add_row(m.id, m.email, recipient.segment, m.language)
+            with pool_config.open_store(settings) as store:  # rounds keep ids, not whole members
+                for recipient in round_.recipients[:limit]:
+                    m = store.get(recipient.member_id)
+                    table.add_row(recipient.member_id, m.email if m else "(erased)", recipient.segment, recipient.language)
             console.print(table)
             if len(round_.recipients) > limit:
                 console.print(f"… and {len(round_.recipients) - limit} more")
-        for reason, members in round_.skipped.items():
-            if members:
-                console.print(f"  not sent: {REASONS.get(reason, reason)}: {len(members)}")
+        for reason, count in round_.skipped.counts.items():
+            if count:
+                console.print(f"  not sent: {REASONS.get(reason, reason)}: {count}")
 
 
 commands = [invitations]

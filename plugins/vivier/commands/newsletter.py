@@ -75,8 +75,8 @@ def plan(ctx, slug):
     table.add_row("[bold]total[/]", "", "", "", f"[bold]{len(build.plan.entries)}[/]")
     console.print(table)
     excluded = Table("reason", "members", title="Not sent")
-    for reason, ids in build.plan.excluded.items():
-        excluded.add_row(reason.replace("_", " "), str(len(ids)))
+    for reason, count in build.plan.excluded.items():
+        excluded.add_row(reason.replace("_", " "), str(count))
     console.print(excluded)
 
 
@@ -106,10 +106,10 @@ def preview(ctx, slug, email, segment, open_it):
             if member is None:
                 raise click.ClickException(f"no member of the pool has the address {email!r}")
         else:
-            entries = [e for e in (build.plan.entries if build.plan else []) if segment in (None, e.segment)]
-            if not entries:
+            first = next((e for e in (build.plan.entries if build.plan else []) if segment in (None, e["segment"])), None)
+            if first is None:
                 raise click.ClickException(f"nobody is planned for {slug}{' in ' + segment if segment else ''}; use --member")
-            member = store.get(entries[0].member_id)
+            member = store.get(first["member"])
     entry, reason = entry_for(build, member, segment)
     compiled = build.compiled[(entry.segment, entry.lang, entry.variant)]
     composer = Composer(compiled, MailConfig.from_settings(settings), signer_for(settings), build.slug)

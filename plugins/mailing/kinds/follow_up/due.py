@@ -12,6 +12,7 @@ member per day; the most important kind (policy priority) goes first.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -39,9 +40,10 @@ def plan_id_for(day: dt.date) -> str:
 
 @dataclass
 class StepDue:
-    """A step a member is due on `today`."""
+    """A step a member is due on `today` (the member's id and language: a day of a large pool plans many)."""
 
-    member: object
+    member_id: str
+    language: str
     sequence: Sequence
     step: Step
     anchor: dt.date
@@ -49,7 +51,7 @@ class StepDue:
     due: dt.date
 
     def row(self, plan_id: str, today: dt.date) -> sequence_records.StepRow:
-        return sequence_records.StepRow(self.member.id, self.sequence.name, self.step.id, self.anchor, self.occurrence,
+        return sequence_records.StepRow(self.member_id, self.sequence.name, self.step.id, self.anchor, self.occurrence,
                                         self.due, plan_id, today)
 
     @property
@@ -62,7 +64,7 @@ class StepDue:
 class Outcome:
     """What happens today for one member in one sequence (for `vivier sequences due`)."""
 
-    member: object
+    member_id: str
     sequence: str
     status: str  # due, waiting reasons, exited, not_yet, missed, done
     detail: str = ""
@@ -70,20 +72,34 @@ class Outcome:
     due: dt.date | None = None
 
 
+# Outcomes counted but not listed (one per member and sequence in a large pool: issue 21).
+COUNTED_ONLY = (DUE, NOT_YET, DONE)
+
+
 @dataclass
 class SequenceDay:
-    """Everything decided for one day: steps planned, and every other outcome."""
+    """Everything decided for one day: steps planned, every outcome counted by (sequence, status), and
+    the outcomes worth listing (`vivier sequences due --all`: waiting, exited, missed) kept."""
 
     today: dt.date
     planned: list[StepDue] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
+    tally: Counter = field(default_factory=Counter)  # (sequence, status) -> members
 
     @property
     def plan_id(self) -> str:
         return plan_id_for(self.today)
 
     def counts(self) -> Counter:
-        return Counter(o.status for o in self.outcomes)
+        result: Counter = Counter()
+        for (_, status), n in self.tally.items():
+            result[status] += n
+        return result
+
+    def note(self, outcome: Outcome) -> None:
+        self.tally[(outcome.sequence, outcome.status)] += 1
+        if outcome.status not in COUNTED_ONLY:
+            self.outcomes.append(outcome)
 
 
 def anchor_of(member, view: dict, sequence: Sequence, policy, today: dt.date) -> dt.date | None:
@@ -139,21 +155,21 @@ def evaluate_member(member, sequences: list[Sequence], policy, today: dt.date, r
         anchor = anchor_of(member, view, sequence, policy, today)
         if anchor is None or (sequence.audience is not None and not sequence.audience(view, today)):
             if mine:
-                outcomes.append(Outcome(member, sequence.name, EXITED, "the trigger or audience no longer applies"))
+                outcomes.append(Outcome(member.id, sequence.name, EXITED, "the trigger or audience no longer applies"))
             continue
         done = {(r.step, r.occurrence) for r in mine if r.anchor == anchor}
         status, step, occurrence, when = next_step(sequence, anchor, done, today)
         if status == DONE:
             if done:
-                outcomes.append(Outcome(member, sequence.name, DONE))
+                outcomes.append(Outcome(member.id, sequence.name, DONE))
             continue
         exit_name = next((name for name, rule in sequence.exits.items() if rule(view, today)), None)
         if exit_name is not None:
-            outcomes.append(Outcome(member, sequence.name, EXITED, exit_name, step.id, when))
+            outcomes.append(Outcome(member.id, sequence.name, EXITED, exit_name, step.id, when))
         elif status == DUE:
-            due.append(StepDue(member, sequence, step, anchor, occurrence, when))
+            due.append(StepDue(member.id, sys.intern(member.language or ""), sequence, step, anchor, occurrence, when))
         else:
-            outcomes.append(Outcome(member, sequence.name, status, "", step.id, when))
+            outcomes.append(Outcome(member.id, sequence.name, status, "", step.id, when))
     return due, outcomes
 
 
@@ -170,7 +186,8 @@ def plan_sequences(store, sequences: dict[str, Sequence], policy, today: dt.date
     prefs = member_choices.all_preferences(store)  # a paused member's step waits, like one over budget
     for member in store.iter_members():
         candidates, outcomes = evaluate_member(member, ordered, policy, today, rows.get(member.id, []))
-        day.outcomes += outcomes
+        for outcome in outcomes:
+            day.note(outcome)
         if not candidates:
             continue
         candidates.sort(key=lambda d: (policy.priority(d.sequence.kind), d.due, d.sequence.name))
@@ -178,7 +195,7 @@ def plan_sequences(store, sequences: dict[str, Sequence], policy, today: dt.date
         chosen = None
         for candidate in candidates:
             if chosen is not None:
-                day.outcomes.append(Outcome(member, candidate.sequence.name, ONE_PER_DAY,
+                day.note(Outcome(member.id, candidate.sequence.name, ONE_PER_DAY,
                                             f"{chosen.sequence.name} goes first", candidate.step.id, candidate.due))
                 continue
             decision = policy.decide(member, candidate.sequence.kind, today, recent.get(member.id, ()),
@@ -189,9 +206,9 @@ def plan_sequences(store, sequences: dict[str, Sequence], policy, today: dt.date
                 chosen = candidate
                 day.planned.append(candidate)
                 planned.add(member.id, candidate.sequence.kind, day.plan_id, today)
-                day.outcomes.append(Outcome(member, candidate.sequence.name, DUE, "", candidate.step.id, candidate.due))
+                day.note(Outcome(member.id, candidate.sequence.name, DUE, "", candidate.step.id, candidate.due))
             else:
-                day.outcomes.append(Outcome(member, candidate.sequence.name, reason,
+                day.note(Outcome(member.id, candidate.sequence.name, reason,
                                             f"waits until {candidate.sequence.max_wait.add(candidate.due)} at most",
                                             candidate.step.id, candidate.due))
     return day

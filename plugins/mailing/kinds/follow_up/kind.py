@@ -21,6 +21,7 @@ from ... import gates
 from . import due as sequences
 from . import records as sequence_records
 from ...collector import paused
+from ...plan.spool import Spool, entry_member
 from ...plan.writer import PlanDraft
 from .rules import SequenceError, load_sequences
 from .views import compile_steps, sequence_theme
@@ -97,7 +98,8 @@ class FollowUpKind(MessageKind):
     def drafts(self, store) -> list[PlanDraft]:
         if self.sequence_day is None or not self.sequence_day.planned:
             return []
-        draft = day_draft(store, self.sequence_day, self.sequences, self.compiled_steps)
+        draft = day_draft(store, self.sequence_day, self.sequences, self.compiled_steps,
+                          self.settings.get("MAILING_PREVIEWS", 3))
         return [draft] if draft is not None else []
 
     def commit(self, store) -> None:
@@ -105,36 +107,38 @@ class FollowUpKind(MessageKind):
             sequences.commit(store, self.sequence_day)
 
 
-def day_draft(store, day, sequence_defs: dict, compiled: dict) -> PlanDraft | None:
+def day_draft(store, day, sequence_defs: dict, compiled: dict, previews: int = 3) -> PlanDraft | None:
     """The day's follow-up plan: steps planned earlier today kept, then today's new ones.
 
     It names no source: one day's plan serves every sequence, and a step whose
     sequence is gone is left out here (a deleted file must not withdraw the others')."""
-    fresh = {d.member.id: d for d in day.planned}
-    entries, members, used = [], {}, set()
+    fresh = {d.member_id: d for d in day.planned}
+    entries, used = Spool(previews), set()  # on disk, with the previews' members only (issue 21)
+    kinds, steps = Counter(), Counter()
     old = [row for row in sequence_records.rows_of_plan(store, day.plan_id) if row.member_id not in fresh]
     items = [(row.member_id, row.sequence, row.step, row.occurrence, None) for row in old]
-    items += [(d.member.id, d.sequence.name, d.step.id, d.occurrence, d.member) for d in day.planned]
-    for member_id, name, step, occurrence, member in items:
+    items += [(d.member_id, d.sequence.name, d.step.id, d.occurrence, d.language) for d in day.planned]
+    for member_id, name, step, occurrence, language in items:
         sequence = sequence_defs.get(name)
         if sequence is None or not any(s.id == step for s in sequence.steps):
             logger.warning("%s: step %s/%s is no longer defined; member %s left out", day.plan_id, name, step, member_id)
             continue
-        member = member or store.get(member_id)
-        if member is None:
+        found = entry_member(store, member_id, language)
+        if found is None:
             continue
-        lang = member.language if member.language in sequence.languages else sequence.languages[0]
+        language, member = found
+        lang = language if language in sequence.languages else sequence.languages[0]
         key = f"{name}__{step}"
         used.add((key, lang, "a"))
-        members[member_id] = member
-        entries.append({"member": member_id, "segment": key, "lang": lang, "variant": "a", "kind": sequence.kind,
-                        "sequence": name, "step": step, "occurrence": occurrence})
+        kinds[sequence.kind] += 1
+        steps[(name, step)] += 1
+        entries.add({"member": member_id, "segment": key, "lang": lang, "variant": "a", "kind": sequence.kind,
+                     "sequence": name, "step": step, "occurrence": occurrence}, member)
     if not entries:
         return None
-    kinds = Counter(e["kind"] for e in entries)
     summary = {
         "day": day.today.isoformat(), "recipients": len(entries), "new_today": len(entries),
-        "counts": [{"sequence": n, "step": s, "members": c} for (n, s), c in sorted(Counter((e["sequence"], e["step"]) for e in entries).items())],
+        "counts": [{"sequence": n, "step": s, "members": c} for (n, s), c in sorted(steps.items())],
     }
     return PlanDraft(day.plan_id, kinds.most_common(1)[0][0], "follow_up", entries,
-                     {key: compiled[key] for key in sorted(used)}, summary=summary, members=members)
+                     {key: compiled[key] for key in sorted(used)}, summary=summary, members=entries.members)

@@ -13,6 +13,7 @@ cancellation itself) or superseded by a newer SEQUENCE.
 from __future__ import annotations
 
 import difflib
+import itertools
 import logging
 from collections import Counter
 
@@ -27,6 +28,7 @@ from ...collector import paused
 from .mime import CALENDAR_FOLDER, PLACEHOLDER_ATTENDEE, InvitationComposer
 from .views import compile_round, invitation_theme, versions_of
 from .rounds import InvitationSettings, group_events, plan_invitations
+from ...plan.spool import Spool, entry_member
 from ...plan.writer import PlanDraft
 from ...settings import mail_theme_path
 from ..base import MessageKind
@@ -121,7 +123,7 @@ class InvitationsGenerator(MessageKind):
         return result
 
     def commit(self, store) -> None:
-        invitation_records.record(store, [row for plan in self.event_plans for round_ in plan.rounds for row in round_.rows()])
+        invitation_records.record(store, (row for plan in self.event_plans for round_ in plan.rounds for row in round_.rows()))
 
     def withdraw_reason(self, meta: dict) -> str | None:
         event = next((e for e in self.context.get("events", []) if e.uid == meta.get("event")), None)
@@ -138,35 +140,45 @@ class InvitationsGenerator(MessageKind):
 
 
 def round_draft(settings, store, round_, compiled: dict) -> PlanDraft | None:
-    """One invitation round's plan: everyone planned in it so far, the calendar, a summary."""
+    """One invitation round's plan: everyone planned in it so far, the calendar, a summary.
+
+    The manifest goes to a `Spool` (on disk) and only the previews' members are looked up: a round of
+    a large pool holds hundreds of thousands of recipients (issue 21)."""
     event = round_.event
     versions = versions_of(event)
     segments = sorted({key[0] for key in compiled})
-    fresh = {r.member.id: (r.member, r.segment) for r in round_.recipients}
-    earlier = [row for row in invitation_records.rows_of_plan(store, round_.plan_id) if row.member_id not in fresh]
-    planned_today = len(fresh) + sum(1 for row in earlier if row.planned == round_.today)
-    entries, members = [], {}
-    for member_id, segment in [(row.member_id, row.segment) for row in earlier] + [(m.id, s) for m, s in fresh.values()]:
-        member = fresh[member_id][0] if member_id in fresh else store.get(member_id)
-        if member is None:
+    earlier = invitation_records.rows_of_plan(store, round_.plan_id)
+    again = {row.member_id for row in earlier}  # planned by an earlier build: kept once, where the round has them now
+    if again:
+        again = {r.member_id for r in round_.recipients if r.member_id in again}
+        earlier = [row for row in earlier if row.member_id not in again]
+    planned_today = len(round_.recipients) + sum(1 for row in earlier if row.planned == round_.today)
+    entries = Spool(settings.get("MAILING_PREVIEWS", 3))
+    counts: Counter = Counter()
+    listed = ((row.member_id, row.segment, None) for row in earlier)
+    fresh = ((r.member_id, r.segment, r.language) for r in round_.recipients)
+    for member_id, segment, language in itertools.chain(listed, fresh):
+        found = entry_member(store, member_id, language)
+        if found is None:
             continue
-        lang = member.language if member.language in versions else event.lang
+        language, member = found
+        lang = language if language in versions else event.lang
         segment = segment if segment in segments else segments[0]
-        members[member_id] = member
-        entries.append({"member": member_id, "segment": segment, "lang": lang, "variant": round_.action,
-                        "kind": round_.kind, "action": round_.action, "sequence": round_.sequence})
+        counts[(segment, lang)] += 1
+        entries.add({"member": member_id, "segment": segment, "lang": lang, "variant": round_.action,
+                     "kind": round_.kind, "action": round_.action, "sequence": round_.sequence}, member)
     if not entries:
         return None
-    excluded = Counter({reason: len(found) for reason, found in round_.skipped.items() if found})
+    excluded = Counter({reason: n for reason, n in round_.skipped.counts.items() if n})
     skipped_before = {row.member_id for row in invitation_records.rows_of_plan(store, round_.plan_id, invitation_records.SKIPPED)}
-    for reason, found in round_.skipped.items():
-        skipped_before -= {getattr(m, "id", m) for m in found}
+    if skipped_before:
+        skipped_before -= {member_id for _, member_id in round_.skipped.ids()}
     if skipped_before:  # skipped (over budget) by an earlier build: still part of this round's story
         excluded["over_budget"] += len(skipped_before)
     summary = {
         "event": event.uid, "reference": event.reference, "action": round_.action, "method": round_.method,
         "sequence": round_.sequence, "recipients": len(entries), "new_today": planned_today,
-        "counts": [{"segment": s, "lang": l, "members": n} for (s, l), n in sorted(Counter((e["segment"], e["lang"]) for e in entries).items())],
+        "counts": [{"segment": s, "lang": l, "members": n} for (s, l), n in sorted(counts.items())],
         "excluded": dict(sorted(excluded.items())),
     }
     files = {}
@@ -180,4 +192,5 @@ def round_draft(settings, store, round_, compiled: dict) -> PlanDraft | None:
                 version, settings, method=round_.method, attendee=PLACEHOLDER_ATTENDEE,
                 sent_by=settings.get("MAILING_FROM_ADDRESS"), stamp=stamp, changed=changed)
     return PlanDraft(round_.plan_id, round_.kind, "invitation", entries, compiled,
-                     sources=[v.source_path for v in versions.values()], summary=summary, files=files, members=members)
+                     sources=[v.source_path for v in versions.values()], summary=summary, files=files,
+                     members=entries.members)

@@ -55,18 +55,21 @@ def rows_of_plan(store, plan_id: str, status: str = PLANNED) -> list[InvitationR
     return [_row(row) for row in rows]
 
 
-def record(store, rows: list[InvitationRow]) -> int:
-    """Remember planned or skipped messages (existing rows are kept); returns how many are new."""
-    added = 0
+def record(store, rows) -> int:
+    """Remember planned or skipped messages (existing rows are kept); returns how many are new.
+
+    `rows` may be any iterable (a round of a large pool: hundreds of thousands); they go in 5,000 a
+    statement (`executemany`), and what is new is counted by the table's size before and after."""
+    import itertools
+
+    insert = ("INSERT INTO invitations(event_uid, member_id, action, sequence, status, reason, segment, plan_id, planned)"
+              " VALUES (:event, :member, :action, :sequence, :status, :reason, :segment, :plan, :planned)"
+              " ON CONFLICT DO NOTHING")
+    values = ({"event": row.event_uid, "member": row.member_id, "action": row.action, "sequence": row.sequence,
+               "status": row.status, "reason": row.reason, "segment": row.segment, "plan": row.plan_id,
+               "planned": row.planned.isoformat()} for row in rows)
     with store.transaction() as conn:
-        for row in rows:
-            cursor = conn.execute(
-                "INSERT INTO invitations(event_uid, member_id, action, sequence, status, reason, segment, plan_id, planned)"
-                " VALUES (:event, :member, :action, :sequence, :status, :reason, :segment, :plan, :planned)"
-                " ON CONFLICT DO NOTHING",
-                {"event": row.event_uid, "member": row.member_id, "action": row.action, "sequence": row.sequence,
-                 "status": row.status, "reason": row.reason, "segment": row.segment, "plan": row.plan_id,
-                 "planned": row.planned.isoformat()},
-            )
-            added += cursor.rowcount
-    return added
+        before = conn.execute("SELECT COUNT(*) FROM invitations").scalar()
+        while batch := list(itertools.islice(values, 5000)):
+            conn.execute(insert, batch)
+        return conn.execute("SELECT COUNT(*) FROM invitations").scalar() - before

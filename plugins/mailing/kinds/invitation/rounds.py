@@ -24,13 +24,15 @@ reconsidered on the next build. Planning reads the store and writes nothing:
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import sys
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from talentpool import audience as pool_audience
 from talentpool.policy import BLOCKING
 
 from . import records
+from ...plan.spool import Records
 from ...delivery import choices as member_choices
 from ...engine.budget import OVER_BUDGET, RECEIVED_STATES, Budget as Planned, delivered
 
@@ -63,10 +65,54 @@ def plan_id_for(reference: str, action: str, sequence: int) -> str:
     return f"invitation-{reference}-{action}-{sequence}"
 
 
-@dataclass
-class Recipient:
-    member: object
+class Recipient(NamedTuple):
+    """One member planned in a round: what the plan folder needs of them, not the whole `Member`
+    (a round of a 1,000,000-member pool holds hundreds of thousands of them: issue 21)."""
+
+    member_id: str
     segment: str
+    language: str
+
+    @classmethod
+    def of(cls, member, segment: str) -> "Recipient":
+        return cls(member.id, segment, sys.intern(member.language or ""))
+
+
+class Skipped:
+    """The members left out of a round, by reason: their ids in a temporary file (`Records`), counts in
+    memory, reasons in the order they were first given (`order` may set it). `skipped[reason]` is the list
+    of ids, `items()` each reason's list, `counts` reason -> members."""
+
+    def __init__(self):
+        self._records = Records()
+        self.counts: dict[str, int] = {}
+
+    def add(self, reason: str, member_id: str) -> None:
+        self._records.append((reason, member_id))
+        self.counts[reason] = self.counts.get(reason, 0) + 1
+
+    def order(self, reasons) -> None:
+        reasons = list(reasons)
+        self.counts = {reason: self.counts[reason] for reason in [*reasons, *self.counts] if reason in self.counts}
+
+    def ids(self):
+        """Every (reason, member id), in the order they were added."""
+        return iter(self._records)
+
+    def __getitem__(self, reason: str) -> list[str]:
+        return [member_id for given, member_id in self._records if given == reason] if reason in self.counts else []
+
+    def get(self, reason: str, default=None):
+        return self[reason] if reason in self.counts else default
+
+    def items(self):
+        return [(reason, self[reason]) for reason in self.counts]
+
+    def __iter__(self):
+        return iter(self.counts)
+
+    def __contains__(self, reason) -> bool:
+        return reason in self.counts
 
 
 @dataclass
@@ -77,8 +123,9 @@ class Round:
     action: str
     sequence: int
     today: dt.date
-    recipients: list[Recipient] = field(default_factory=list)
-    skipped: dict[str, list] = field(default_factory=lambda: defaultdict(list))  # reason -> members
+    # On disk until the plan is written (`Records`, `Skipped`): a round of a large pool is large.
+    recipients: Records = field(default_factory=lambda: Records(Recipient))
+    skipped: Skipped = field(default_factory=Skipped)  # reason -> member ids
 
     @property
     def plan_id(self) -> str:
@@ -93,14 +140,16 @@ class Round:
         """The policy's message kind: updates and cancellations are `event_update`."""
         return UPDATE_KIND if self.action in ("update", "cancel") else KIND
 
-    def rows(self) -> list[records.InvitationRow]:
-        """Rows to remember: every recipient planned, and every member over budget skipped."""
+    def rows(self):
+        """Rows to remember, one at a time: every recipient planned, and every member over budget skipped."""
         uid = self.event.uid
-        rows = [records.InvitationRow(uid, r.member.id, self.action, self.sequence, records.PLANNED, "", r.segment, self.plan_id, self.today)
-                for r in self.recipients]
-        rows += [records.InvitationRow(uid, m.id, self.action, self.sequence, records.SKIPPED, OVER_BUDGET, "", self.plan_id, self.today)
-                 for m in self.skipped.get(OVER_BUDGET, [])]
-        return rows
+        for r in self.recipients:
+            yield records.InvitationRow(uid, r.member_id, self.action, self.sequence, records.PLANNED, "", r.segment,
+                                        self.plan_id, self.today)
+        for reason, m in self.skipped.ids():
+            if reason == OVER_BUDGET:
+                yield records.InvitationRow(uid, m, self.action, self.sequence, records.SKIPPED, OVER_BUDGET, "",
+                                            self.plan_id, self.today)
 
 
 @dataclass
@@ -166,9 +215,9 @@ def plan_event(store, event, segments, policy, today: dt.date, planned: Planned,
                                  suppressed=suppressed(member.email), plan_id=round_.plan_id)
         reason = decision.reason if not decision.allowed else member_choices.objection(prefs.get(member.id, {}), round_.kind, today)
         if reason:
-            round_.skipped[reason].append(member)
+            round_.skipped.add(reason, member.id)
         else:
-            round_.recipients.append(Recipient(member, segment))
+            round_.recipients.append(Recipient.of(member, segment))
             planned.add(member.id, round_.kind, round_.plan_id, today)
 
     def follow_up_round(action):
@@ -179,7 +228,7 @@ def plan_event(store, event, segments, policy, today: dt.date, planned: Planned,
                 continue
             member = store.get(member_id)
             if member is None:
-                round_.skipped["erased"].append(member_id)
+                round_.skipped.add("erased", member_id)
                 continue
             decide(round_, member, row.segment)
         return round_
@@ -195,23 +244,30 @@ def plan_event(store, event, segments, policy, today: dt.date, planned: Planned,
     else:
         round_ = Round(event, "invite", event.sequence, today)
         done = _done(rows, "invite", event.sequence) | set(invited)  # planned in this round, or invited before
-        found = pool_audience.evaluate(store, names, KIND, today, segments=segments, policy=policy, planned=planned.by_member,
-                                       plan_id=round_.plan_id)
-        member_choices.honour(found, prefs, today)
-        for member, segment in found.eligible:
+        skipped = round_.skipped
+
+        def excluded(member, reason):
+            if member.id not in done:
+                skipped.add(reason, member.id)
+
+        # Streamed from the store: the eligible are planned as the pool is walked, the excluded kept as ids.
+        found = pool_audience.stream(store, names, KIND, today, segments=segments, policy=policy,
+                                     planned=planned.by_member, plan_id=round_.plan_id, on_excluded=excluded)
+        for member, segment in found:
+            reason = member_choices.objection(prefs.get(member.id, {}), KIND, today) if prefs else None
+            if reason:  # the member's own choices (`honour`): excluded after the policy's reasons
+                excluded(member, reason)
+                continue
             if member.id in done:
                 continue
-            round_.recipients.append(Recipient(member, segment))
+            round_.recipients.append(Recipient.of(member, segment))
             planned.add(member.id, KIND, round_.plan_id, today)
-        for reason, members in found.excluded.items():
-            kept = [m for m in members if m.id not in done]
-            if kept:
-                round_.skipped[reason].extend(kept)
+        skipped.order(found.excluded)  # the policy's reasons first, in its order, as `evaluate` gave them
         result.rounds.append(round_)
     if options.reminder_days > 0:
         reminder_day = start - dt.timedelta(days=options.reminder_days)
         if today >= reminder_day:
-            fresh = {r.member.id for round_ in result.rounds for r in round_.recipients}
+            fresh = {r.member_id for round_ in result.rounds for r in round_.recipients}
             invited_before = {k: v for k, v in invited.items() if k not in fresh and v.planned < today}
             reminder = Round(event, "reminder", event.sequence, today)
             done = _done(rows, "reminder", event.sequence)

@@ -18,9 +18,12 @@ messages (newsletter, follow-ups) that an alert pushes over the budget.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from talentpool.migrations import next_position
 from talentpool.policy import BLOCKING
@@ -29,6 +32,7 @@ from ...community import criteria as alert_criteria
 from ...delivery import choices as member_choices
 from ...engine.budget import Budget as Planned
 from ...matching import JobFacts, MemberProfile, norm, score
+from ...plan.spool import Records
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +90,12 @@ class AlertIndex:
         return [self.jobs[p] for p in sorted(positions)]
 
 
-@dataclass
-class Digest:
-    """One member's digest today: the references of the jobs it announces, best first."""
+class Digest(NamedTuple):
+    """One member's digest today: the references of the jobs it announces, best first (the member's id
+    and language, not the whole `Member`: a day of a large pool holds many of them, issue 21)."""
 
-    member: object
+    member_id: str
+    language: str
     jobs: list[str]
 
 
@@ -99,7 +104,7 @@ class AlertDay:
     """Everything decided for one day: digests planned, and why other matching members wait."""
 
     today: dt.date
-    digests: list[Digest] = field(default_factory=list)
+    digests: Records = field(default_factory=lambda: Records(Digest))  # on disk until written (issue 21)
     waiting: Counter = field(default_factory=Counter)
 
     @property
@@ -140,7 +145,7 @@ def record(store, day: AlertDay) -> int:
                 new = conn.execute(
                     "INSERT INTO job_alerts(member_id, job_reference, plan_id, planned, position)"
                     " VALUES (:member, :reference, :plan, :planned, :position) ON CONFLICT DO NOTHING",
-                    {"member": digest.member.id, "reference": reference, "plan": day.plan_id,
+                    {"member": digest.member_id, "reference": reference, "plan": day.plan_id,
                      "planned": day.today.isoformat(), "position": position}).rowcount
                 added, position = added + new, position + new
     return added
@@ -162,7 +167,7 @@ def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs:
     suppressed = store.suppression_lookup(BLOCKING)
     oldest = today - dt.timedelta(days=max_age_days)
     index = AlertIndex(jobs)
-    for member in store.iter_members():
+    for member in consenting(store):
         if not member.has_consent(CONSENT):
             continue
         mine = prefs.get(member.id, {})
@@ -186,9 +191,26 @@ def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs:
             continue
         profile = MemberProfile.of(member)
         fresh.sort(key=lambda job: (-score(job.facts, profile).score, -job.posted.toordinal(), job.reference))
-        day.digests.append(Digest(member, [job.reference for job in fresh[:max_jobs]]))
+        day.digests.append(Digest(member.id, sys.intern(member.language or ""), [job.reference for job in fresh[:max_jobs]]))
         planned.add(member.id, KIND, day.plan_id, today)
     return day
+
+
+def consenting(store):
+    """`store.iter_members()` less members who cannot have the job-alert consent: a row whose consents
+    name no `job_alerts`, or that is unsubscribed, is not decoded (about half a pool; `has_consent` still
+    decides for the others). Stores without rows (`member_row_batches`) give every member."""
+    from talentpool.store import ROW_COLUMNS, member_from_row
+
+    if not hasattr(store, "member_row_batches"):
+        yield from store.iter_members()
+        return
+    consents_at, unsubscribed_at = ROW_COLUMNS.index("consents"), ROW_COLUMNS.index("unsubscribed")
+    needle = f'"{CONSENT}"'  # a key of the stored JSON object; its values are dates
+    for rows in store.member_row_batches():
+        for row in rows:
+            if not row[unsubscribed_at] and needle in (row[consents_at] or ""):
+                yield member_from_row(row)
 
 
 # --- the plan folder -----------------------------------------------------------------------
@@ -197,25 +219,35 @@ def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs:
 def alert_draft(settings, store, day: AlertDay, compiled: dict, open_refs: set[str]):
     """Today's alert plan (digests planned earlier today kept, closed jobs left out), or None."""
     from .views import SEGMENT, VARIANT
+    from ...plan.spool import Spool, entry_member
     from ...plan.writer import PlanDraft
 
     languages = {key[1] for key in compiled}
-    fresh = {d.member.id: d for d in day.digests}
-    earlier = {m: refs for m, refs in rows_of_plan(store, day.plan_id).items() if m not in fresh}
-    entries, members = [], {}
-    for member_id, refs in [*earlier.items(), *((m, d.jobs) for m, d in fresh.items())]:
-        member = fresh[member_id].member if member_id in fresh else store.get(member_id)
+    earlier = rows_of_plan(store, day.plan_id)
+    if earlier:  # planned by an earlier build today: kept once, with today's jobs where there are some
+        again = {d.member_id for d in day.digests if d.member_id in earlier}
+        earlier = {m: refs for m, refs in earlier.items() if m not in again}
+    entries = Spool(settings.get("MAILING_PREVIEWS", 3))  # on disk: a day of a large pool has many digests
+    by_lang: Counter = Counter()
+    jobs = 0
+    listed = ((m, refs, None) for m, refs in earlier.items())
+    fresh = ((d.member_id, d.jobs, d.language) for d in day.digests)
+    for member_id, refs, language in itertools.chain(listed, fresh):
+        found = entry_member(store, member_id, language)
         refs = [ref for ref in refs if ref in open_refs]
-        if member is None or not refs:
+        if found is None or not refs:
             continue
-        lang = member.language if member.language in languages else settings["DEFAULT_LANG"]
-        members[member_id] = member
-        entries.append({"member": member_id, "segment": SEGMENT, "lang": lang, "variant": VARIANT, "kind": KIND, "jobs": refs})
+        language, member = found
+        lang = language if language in languages else settings["DEFAULT_LANG"]
+        by_lang[lang] += 1
+        jobs += len(refs)
+        entries.add({"member": member_id, "segment": SEGMENT, "lang": lang, "variant": VARIANT, "kind": KIND, "jobs": refs},
+                    member)
     if not entries:
         return None
     summary = {
         "day": day.today.isoformat(), "recipients": len(entries), "new_today": len(entries),
-        "jobs": sum(len(e["jobs"]) for e in entries),
-        "counts": [{"lang": lang, "members": n} for lang, n in sorted(Counter(e["lang"] for e in entries).items())],
+        "jobs": jobs,
+        "counts": [{"lang": lang, "members": n} for lang, n in sorted(by_lang.items())],
     }
-    return PlanDraft(day.plan_id, KIND, "job_alert", entries, compiled, summary=summary, members=members)
+    return PlanDraft(day.plan_id, KIND, "job_alert", entries, compiled, summary=summary, members=entries.members)

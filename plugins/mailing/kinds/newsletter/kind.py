@@ -26,7 +26,7 @@ from ... import memo
 from ...collector import paused
 from .campaigns import CAMPAIGN_WIDE, Campaign, apply_schema, line
 from ...pipeline import CompiledVariant, MailTheme, compile_variant
-from .planning import CampaignPlan, build_plan, known_segments, plan_audience
+from .planning import SpooledPlan, known_segments, stream_audience, stream_plan
 from ...plan.writer import PlanDraft
 from .selections import resolve
 from ...views import build_view
@@ -46,7 +46,7 @@ class CampaignBuild:
     segments: list[str]
     variants: list[str]
     compiled: dict[tuple[str, str, str], CompiledVariant] = field(default_factory=dict)
-    plan: CampaignPlan | None = None
+    plan: SpooledPlan | None = None
     draft: bool = False
 
     @property
@@ -193,15 +193,16 @@ class NewsletterGenerator(MessageKind):
                 continue
             main = build.versions.get(default_lang, build.original)
             try:
-                audience = plan_audience(self.settings, build.segments, day, store=store, policy=policy,
-                                         planned=budget.by_member, plan_id=build.slug)
+                audience, prefs = stream_audience(self.settings, build.segments, day, store=store, policy=policy,
+                                                  planned=budget.by_member, plan_id=build.slug)
+                # Each recipient counts against the budget as soon as planned: the walk has already decided them.
+                build.plan = stream_plan(build.slug, audience, build.compiled, list(build.versions), main.lang,
+                                         build.variants, main.holdout, main.matches, main.if_nothing, prefs=prefs,
+                                         today=day, planned=budget, day=day,
+                                         previews=self.settings.get("MAILING_PREVIEWS", 3))
             except Exception as exc:
                 report.error(main.source_path, "segments", f"the talent pool could not evaluate the audience: {exc}", line=line(main, "segments"))
                 continue
-            build.plan = build_plan(build.slug, audience, build.compiled, list(build.versions), main.lang,
-                                    build.variants, main.holdout, main.matches, main.if_nothing)
-            for entry in build.plan.entries:
-                budget.add(entry.member_id, "newsletter", build.slug, day)
             logger.info("newsletter %s: %d recipients planned", build.slug, len(build.plan.entries))
 
     @paused
@@ -224,9 +225,8 @@ def draft_of(build: CampaignBuild) -> PlanDraft:
         "variants": build.variants,
         "recipients": len(plan.entries),
         "counts": [{"segment": s, "lang": l, "variant": v, "members": n} for (s, l, v), n in plan.counts().items()],
-        "excluded": {reason: len(ids) for reason, ids in plan.excluded.items()},
+        "excluded": dict(plan.excluded),
         "subjects": {f"{c.lang}.{c.variant}": c.subject for c in build.compiled.values()},
     }
-    return PlanDraft(build.slug, "newsletter", "newsletter", [entry.to_json() for entry in plan.entries],
-                     build.compiled, sources=[v.source_path for v in build.versions.values()],
-                     summary=summary, members=plan.members)
+    return PlanDraft(build.slug, "newsletter", "newsletter", plan.entries, build.compiled,
+                     sources=[v.source_path for v in build.versions.values()], summary=summary, members=plan.members)

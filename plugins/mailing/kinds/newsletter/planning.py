@@ -5,6 +5,12 @@ The talent pool's policy decides eligibility (`plan_audience` calls
 digest only"); this module then picks each member's
 language, A/B variant (a stable hash of campaign and member, with an optional
 holdout) and matched jobs, and applies the campaign's "nothing relevant" rule.
+
+A build plans with `stream_plan`: the audience is streamed from the store
+(`talentpool.audience.stream`) and each entry goes to the plan's manifest
+spool as it is decided, so memory does not grow with the pool (issue 21);
+`build_plan` does the same on an audience held in memory (the CLI's and the
+tests' way) and `plan_members` is the decision both share.
 """
 
 from __future__ import annotations
@@ -12,11 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ...delivery import choices as member_choices
 from ...matching import CandidateIndex, Match, MemberProfile
 from ...pipeline import CompiledVariant
+from ...plan.spool import Records, Spool
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +70,17 @@ def plan_audience(settings, segment_names: list[str], today: dt.date, *, store=N
     return audience
 
 
+def stream_audience(settings, segment_names: list[str], today: dt.date, *, store, policy, planned=None,
+                    plan_id: str | None = None):
+    """`plan_audience` streamed: (the talent pool's `AudienceStream`, the members' own choices)."""
+    from talentpool import audience as pool_audience
+    from talentpool import config as pool_config
+
+    found = pool_audience.stream(store, segment_names, KIND, today, segments=pool_config.load_segments(settings),
+                                 policy=policy, planned=planned, plan_id=plan_id)
+    return found, member_choices.all_preferences(store)
+
+
 def known_segments(settings) -> set[str]:
     from talentpool import config as pool_config
 
@@ -102,21 +121,18 @@ class CampaignPlan:
         return dict(sorted(result.items()))
 
 
-def build_plan(slug: str, audience, compiled: dict[tuple[str, str, str], CompiledVariant], languages: list[str],
-               default_lang: str, variants: list[str], holdout: int, matches: int, if_nothing: str) -> CampaignPlan:
-    """Turn the pool's audience into plan entries, one per eligible member."""
-    entries: list[PlanEntry] = []
-    excluded: dict[str, list[str]] = {reason: [m.id for m in members] for reason, members in audience.excluded.items()}
-    excluded.setdefault(HOLDOUT, [])
-    excluded.setdefault(NOTHING_RELEVANT, [])
-    members = {}
+def plan_members(slug: str, pairs: Iterable, compiled: dict[tuple[str, str, str], CompiledVariant],
+                 languages: list[str], default_lang: str, variants: list[str], holdout: int, matches: int,
+                 if_nothing: str) -> Iterator[tuple[object, PlanEntry | None, str | None]]:
+    """(member, entry, None) for each planned member of the eligible (member, segment) `pairs`, in their
+    order, or (member, None, reason) for one left out here (holdout, nothing relevant)."""
     indexes: dict[tuple[int, ...], CandidateIndex] = {}  # one per list of candidates (variants share their JobFacts)
     by_variant: dict[int, CandidateIndex] = {}
-    for member, segment in audience.eligible:
+    for member, segment in pairs:
         lang = member.language if member.language in languages else default_lang
         variant = assign_variant(slug, member.id, variants, holdout)
         if variant is None:
-            excluded[HOLDOUT].append(member.id)
+            yield member, None, HOLDOUT
             continue
         variant_compiled = compiled[(segment, lang, variant)]
         index = by_variant.get(id(variant_compiled))
@@ -129,8 +145,89 @@ def build_plan(slug: str, audience, compiled: dict[tuple[str, str, str], Compile
             by_variant[id(variant_compiled)] = index
         found = index.top(MemberProfile.of(member), matches) if matches else []
         if matches and not found and if_nothing == "skip":
-            excluded[NOTHING_RELEVANT].append(member.id)
+            yield member, None, NOTHING_RELEVANT
             continue
-        entries.append(PlanEntry(member.id, segment, lang, variant, found))
-        members[member.id] = member
+        yield member, PlanEntry(member.id, segment, lang, variant, found), None
+
+
+def build_plan(slug: str, audience, compiled: dict[tuple[str, str, str], CompiledVariant], languages: list[str],
+               default_lang: str, variants: list[str], holdout: int, matches: int, if_nothing: str) -> CampaignPlan:
+    """Turn the pool's audience (held in memory: `evaluate`) into plan entries, one per eligible member."""
+    entries: list[PlanEntry] = []
+    excluded: dict[str, list[str]] = {reason: [m.id for m in members] for reason, members in audience.excluded.items()}
+    excluded.setdefault(HOLDOUT, [])
+    excluded.setdefault(NOTHING_RELEVANT, [])
+    members = {}
+    for member, entry, reason in plan_members(slug, audience.eligible, compiled, languages, default_lang, variants,
+                                              holdout, matches, if_nothing):
+        if entry is None:
+            excluded[reason].append(member.id)
+        else:
+            entries.append(entry)
+            members[member.id] = member
     return CampaignPlan(slug, entries, excluded, members)
+
+
+class SpooledPlan:
+    """The plan of one campaign as a build makes it: its manifest lines in a `Spool` (on disk), the
+    excluded counted by reason (in `CampaignPlan`'s order), the members of the previews only, and
+    the excluded members' ids in a temporary file for `reason_of`."""
+
+    def __init__(self, slug: str, previews: int = 3):
+        self.slug = slug
+        self.entries = Spool(previews)
+        self.excluded: dict[str, int] = {}
+        self._left_out = Records()  # (reason, member id), on disk
+
+    @property
+    def members(self) -> dict:
+        return self.entries.members
+
+    def counts(self) -> dict[tuple[str, str, str], int]:
+        return dict(sorted(self.entries.keys.items()))
+
+    def note(self, member, reason: str) -> None:
+        """Remember why a member is left out (counted by the caller)."""
+        self._left_out.append((reason, member.id))
+
+    def reason_of(self, member_id: str) -> str | None:
+        """Why this member is not planned, if they were in the campaign's segments."""
+        return next((reason for reason, found in self._left_out if found == member_id), None)
+
+
+def stream_plan(slug: str, audience, compiled: dict[tuple[str, str, str], CompiledVariant], languages: list[str],
+                default_lang: str, variants: list[str], holdout: int, matches: int, if_nothing: str, *,
+                prefs: dict | None = None, today: dt.date | None = None, planned=None, day: dt.date | None = None,
+                previews: int = 3) -> SpooledPlan:
+    """`build_plan` as the pool is walked: `audience` is a `talentpool.audience.stream` (its `on_excluded`
+    unset: this sets it), `prefs` the members' own choices (`honour`'s), `planned` the build's budget
+    (each entry added as it is planned, on `day`). The same entries in the same order, and the same counts."""
+    plan = SpooledPlan(slug, previews)
+    policy_reasons = dict.fromkeys(audience.excluded, 0)
+    objected: dict[str, int] = {}
+    audience._on_excluded = plan.note
+
+    def kept():
+        for member, segment in audience:
+            reason = member_choices.objection(prefs.get(member.id, {}), KIND, today) if prefs else None
+            if reason:
+                objected[reason] = objected.get(reason, 0) + 1
+                plan.note(member, reason)
+                continue
+            yield member, segment
+
+    left_here: dict[str, int] = {HOLDOUT: 0, NOTHING_RELEVANT: 0}
+    for member, entry, reason in plan_members(slug, kept(), compiled, languages, default_lang, variants, holdout,
+                                              matches, if_nothing):
+        if entry is None:
+            left_here[reason] += 1
+            plan.note(member, reason)
+            continue
+        plan.entries.add(entry.to_json(), member)
+        if planned is not None:
+            planned.add(member.id, KIND, slug, day)
+    excluded = {**policy_reasons, **audience.excluded}
+    for reason, count in [*objected.items(), *left_here.items()]:
+        excluded[reason] = excluded.get(reason, 0) + count
+    plan.excluded = excluded
+    return plan

@@ -24,18 +24,20 @@ def build_newsletters(settings: dict) -> list[CampaignBuild]:
 
 def entry_for(build: CampaignBuild, member, segment: str | None = None) -> tuple[PlanEntry, str | None]:
     """The member's plan entry, or the one they would get, with why they are not planned."""
-    if build.plan is not None:
-        for entry in build.plan.entries:
-            if entry.member_id == member.id and (segment is None or entry.segment == segment):
-                return entry, None
+    planned = None
+    if build.plan is not None:  # the manifest's line for this member, read back from the plan's spool
+        planned = next((e for e in build.plan.entries
+                        if e["member"] == member.id and (segment is None or e["segment"] == segment)), None)
     reason = None
-    if build.plan is not None:
-        reason = next((r for r, ids in build.plan.excluded.items() if member.id in ids), None)
-    reason = reason or "not in the campaign's segments"
+    if planned is not None:
+        segment = planned["segment"]
+    else:
+        reason = (build.plan.reason_of(member.id) if build.plan is not None else None) or "not in the campaign's segments"
     segment = segment or build.segments[0]
     main = next(iter(build.versions.values()))
-    lang = member.language if member.language in build.versions else main.lang
-    variant = assign_variant(build.slug, member.id, build.variants, main.holdout) or build.variants[0]
+    lang = planned["lang"] if planned else member.language if member.language in build.versions else main.lang
+    variant = planned["variant"] if planned else \
+        assign_variant(build.slug, member.id, build.variants, main.holdout) or build.variants[0]
     compiled = build.compiled[(segment, lang, variant)]
     matches = top_matches(compiled.candidates, MemberProfile.of(member), main.matches)
     return PlanEntry(member.id, segment, lang, variant, matches), reason

@@ -1,0 +1,140 @@
+"""A plan's manifest lines kept in a temporary file while a build plans, not in memory (issue 21).
+
+A kind's planner `add`s each entry as it decides it (a member of a
+1,000,000-member pool costs one JSON line on disk, not a dict and a
+`Member`); the spool counts them, counts them by (segment, lang, variant),
+and keeps the few members the previews need (`mailing.plan.writer`
+`preview_entries`: the first entry of each (segment, lang, variant), then
+the first ones). The writer copies its bytes into `manifest.jsonl`: the same
+bytes as `writer.manifest_text` of the same entries. The file is anonymous
+(unlinked from the start, mode 0600) and goes when the spool is closed or
+collected.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+
+
+class Spool:
+    """Manifest entries in order, on disk; len(), iteration (dicts), counts and preview members in memory."""
+
+    def __init__(self, previews: int = 3):
+        self._file = tempfile.TemporaryFile(prefix="vivier-plan-")
+        self._count = 0
+        self.previews = max(0, int(previews))
+        self.keys: Counter = Counter()  # (segment, lang, variant) -> entries
+        self.firsts: list[dict] = []  # the first entry of each key, then the first `previews` entries
+        self.members: dict = {}  # member id -> Member, for the entries in `firsts` only
+
+    def add(self, entry: dict, member=None) -> None:
+        """Append one manifest line; `member` (or a function returning it, called only when a preview may
+        need it) is kept for the previews' entries."""
+        self._file.write((json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8"))
+        key = (entry.get("segment"), entry.get("lang"), entry.get("variant"))
+        first_of_key = key not in self.keys
+        self.keys[key] += 1
+        if first_of_key or self._count < self.previews:
+            self.firsts.append(entry)
+            if callable(member):
+                member = member()
+            if member is not None:
+                self.members[entry["member"]] = member
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
+        """The manifest's bytes, a megabyte at a time (read at their own offset: readers may interleave)."""
+        self._file.flush()
+        descriptor, offset = self._file.fileno(), 0
+        while chunk := os.pread(descriptor, size, offset):
+            offset += len(chunk)
+            yield chunk
+
+    def __iter__(self) -> Iterator[dict]:
+        """The entries again, in order (read back from the file)."""
+        pending = b""
+        for chunk in self.chunks():
+            lines = (pending + chunk).split(b"\n")
+            pending = lines.pop()
+            for line in lines:
+                yield json.loads(line)
+
+    def preview_candidates(self) -> list[dict]:
+        """Every entry `writer.preview_entries` may choose with `previews` or fewer, in manifest order."""
+        return self.firsts
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class Records:
+    """Records of JSON values (member ids, segments, job references…) appended to an anonymous temporary
+    file instead of a list: what a kind plans for hundreds of thousands of members between planning and
+    writing (issue 21). len(), iteration in order (each record a tuple, or `factory(*values)`), slices, == a list."""
+
+    def __init__(self, factory=None):
+        self._file = None
+        self._count = 0
+        self._factory = factory
+
+    def append(self, values) -> None:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="vivier-records-")
+        self._file.write((json.dumps(list(values), ensure_ascii=False) + "\n").encode("utf-8"))
+        self._count += 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def __iter__(self) -> Iterator:
+        if self._file is None:
+            return
+        self._file.flush()
+        descriptor, offset, pending, factory = self._file.fileno(), 0, b"", self._factory
+        while chunk := os.pread(descriptor, 1 << 20, offset):  # its own offset: iterations may nest
+            offset += len(chunk)
+            lines = (pending + chunk).split(b"\n")
+            pending = lines.pop()
+            for line in lines:
+                values = json.loads(line)
+                yield tuple(values) if factory is None else factory(*values)
+
+    def __getitem__(self, index):
+        import itertools
+
+        if isinstance(index, slice):
+            return list(itertools.islice(self, index.start, index.stop, index.step))
+        return next(itertools.islice(self, index, None))
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"Records({self._count})"
+
+
+def entry_member(store, member_id: str, language: str | None):
+    """(language, member) for one manifest line of a day's plan, or None when the member is gone.
+
+    A member planned by this build comes with their language (`language` given) and is looked up only
+    if a preview needs them (`Spool.add` calls the function); one planned by an earlier build the same
+    day is looked up now."""
+    if language is not None:
+        return language, (lambda: store.get(member_id))
+    member = store.get(member_id)
+    return None if member is None else (member.language, member)

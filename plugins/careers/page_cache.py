@@ -54,7 +54,7 @@ logger = logging.getLogger(__name__)
 
 CACHE_KEY = "CAREERS_PAGE_CACHE"
 FILE_NAME = "careers-pages.pickle"
-FORMAT = 4
+FORMAT = 5
 LIBRARIES = ("pelican", "jinja2", "markdown", "markupsafe", "pygments")
 # Pelican's intrasite links: the URL of another file, written into this one when it is rendered.
 _INTRASITE = re.compile(rb"[{|](filename|static|attach|index|category|tag|author|author)[|}]")
@@ -211,8 +211,9 @@ class PageCache:
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             temporary = f"{self.path}.{os.getpid()}.tmp"
-            with open(temporary, "wb") as handle:
-                pickle.dump((FORMAT, self.current, self.fragments, self.names), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps((FORMAT, self.current, self.fragments, self.names), protocol=pickle.HIGHEST_PROTOCOL)
+            with open(temporary, "wb") as handle:  # its checksum first: a damaged file is never unpickled
+                handle.write(hashlib.sha256(data).digest() + data)
             os.replace(temporary, self.path)
         except OSError as exc:  # only costs rendering every page next time
             logger.debug("page cache not saved (%s): %s", self.path, exc)
@@ -251,14 +252,21 @@ def save(pelican) -> None:
         pelican.settings[CACHE_KEY] = None
 
 
-def _load(path: str) -> dict:
+def _load(path: str) -> tuple[dict, dict, dict]:
+    """The keys of the last build; none when the file is missing, unreadable or damaged (every page is rendered).
+
+    A damaged pickle can fail in any way (a length read as 2**64 bytes is a
+    MemoryError): its checksum is checked before it is unpickled.
+    """
     try:
         with open(path, "rb") as handle:
-            version, keys, fragments, names = pickle.load(handle)
-        if version == FORMAT and isinstance(keys, dict) and isinstance(fragments, dict) and isinstance(names, dict):
-            return keys, fragments, names
-    except (OSError, ValueError, EOFError, pickle.UnpicklingError, TypeError, AttributeError):
-        pass
+            checksum, data = handle.read(32), handle.read()
+        if hashlib.sha256(data).digest() == checksum:
+            version, keys, fragments, names = pickle.loads(data)
+            if version == FORMAT and isinstance(keys, dict) and isinstance(fragments, dict) and isinstance(names, dict):
+                return keys, fragments, names
+    except Exception as exc:  # noqa: BLE001 — only costs rendering every page
+        logger.debug("page cache: %s not read: %s", path, exc)
     return {}, {}, {}
 
 

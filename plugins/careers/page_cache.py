@@ -42,6 +42,8 @@ import logging
 import os
 import pickle
 import re
+import sys
+import types
 from importlib import metadata
 
 from jinja2 import meta
@@ -81,7 +83,11 @@ class PageCache:
         self.pending: dict[str, bytes] = {}  # path: key of the pages rendered, their size known once written
         self.digests: dict[str, tuple[bytes, bool]] = {}  # source: (sha-256, links to other files)
         self.template_inputs: dict[str, bytes | Uncacheable] = {}
-        self.shared = _shared(settings, context, self._file)
+        try:
+            self.shared = _shared(settings, context, self._file)
+        except Uncacheable as exc:  # a setting whose code cannot be found: every page is rendered
+            logger.debug("page cache: every page is rendered (%s)", exc)
+            self.shared = None
         self.reused = self.rendered = 0
 
     def __reduce__(self):  # Pelican pickles settings into its content cache: no build's keys in there
@@ -91,6 +97,8 @@ class PageCache:
 
     def key(self, generator, template: str, variables: dict, shows) -> bytes | None:
         """The key of one page, or None when something it depends on cannot be described."""
+        if self.shared is None:
+            return None
         try:
             parts = [self.shared, self._template_inputs(generator, template), _describe(variables, self._digest)]
             for item in shows:
@@ -334,13 +342,34 @@ def _describe(value, digest, lenient: bool = False) -> bytes:
     """Bytes that change whenever `value` could render differently; Uncacheable when unsure.
 
     `lenient` (the settings): a value that cannot be described counts by its
-    type alone. A setting like that (a function, a plugin's object) reaches a
-    page only through code, whose files are part of the key; one that a
-    template reads is in its template's inputs, which are not lenient.
+    type and by the file that defines it (`_defining_file`). A setting like
+    that (a filter in JINJA_FILTERS, a plugin's object) reaches a page only
+    through code, and the code is that file: a lambda of pelicanconf.py
+    changes with pelicanconf.py. One that a template reads is in its
+    template's inputs, which are not lenient.
     """
     out: list[bytes] = []
     _walk(value, digest, lenient, out, 0)
     return hashlib.sha256(b"".join(out)).digest()
+
+
+def _defining_file(value) -> str | None:
+    """The source file of a function, class or module, or of an object's class; None for Python's built-ins."""
+    code = getattr(getattr(value, "__func__", value), "__code__", None)
+    if code is not None:
+        return code.co_filename
+    if isinstance(value, types.ModuleType):
+        name = value.__name__
+    elif isinstance(value, type) or (callable(value) and hasattr(value, "__module__")):
+        name = value.__module__
+    else:
+        name = type(value).__module__
+    if name in (None, "builtins") or name in sys.builtin_module_names:
+        return None  # fixed by Python's version
+    source = getattr(sys.modules.get(name), "__file__", None)
+    if source is None:
+        raise Uncacheable(f"a {type(value).__qualname__} value whose code has no file")
+    return source
 
 
 _PLAIN = (str, int, float, bool, type(None), bytes, dt.date, dt.time, dt.timedelta, dt.tzinfo, enum.Enum)
@@ -383,5 +412,8 @@ def _walk(value, digest, lenient, out, depth) -> None:
         out.append(f"path:{os.fspath(value)};".encode())
     elif lenient:
         out.append(f"?{type(value).__module__}.{type(value).__qualname__};".encode())
+        source = _defining_file(value)
+        if source is not None:  # a function of the settings file (JINJA_FILTERS): its code is that file
+            out.append(f"{getattr(value, '__qualname__', '')}@{source}=".encode() + digest(source))
     else:
         raise Uncacheable(f"a {type(value).__qualname__} value")

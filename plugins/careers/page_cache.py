@@ -15,7 +15,8 @@ Its inputs, hashed into one key kept from one build to the next:
   they read from the build's context: the names they leave undeclared
   (`jinja2.meta`), looked up in the context;
 - what the page is given: every variable passed to the template (a content
-  object by its file's path and bytes), and the content files whose fields
+  object by its file's path, bytes and date: Pelican's content cache knows a
+  file by its date), and the content files whose fields
   it shows (`shows`: a job's translations and similar jobs), likewise.
 
 A value the key cannot describe safely (an object that is neither plain
@@ -142,9 +143,12 @@ class PageCache:
             try:
                 with open(source, "rb") as handle:
                     data = handle.read()
+                    # Its date too: Pelican's content cache knows a file by its date, so a file edited while its
+                    # date stayed is read again (and its pages must be rendered again) only once its date changes.
+                    stamp = b"%d\0" % os.fstat(handle.fileno()).st_mtime_ns
             except OSError as exc:
                 raise Uncacheable(f"{source} cannot be read: {exc}") from None
-            found = self.digests[source] = (hashlib.sha256(data).digest(), bool(_INTRASITE.search(data)))
+            found = self.digests[source] = (hashlib.sha256(stamp + data).digest(), bool(_INTRASITE.search(data)))
         return found
 
     def _template_inputs(self, generator, name: str) -> bytes:

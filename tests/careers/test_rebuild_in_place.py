@@ -169,3 +169,22 @@ def test_10_pages_removed_or_changed_in_the_output_folder(site):
     assert _rebuild_and_compare(site) == []
     rendered, left = site["pages"]
     assert rendered >= 2 and left > 0, site["pages"]
+
+
+def test_11_an_ad_edited_while_its_date_stays_then_touched(site):
+    """Pelican's content cache knows a file by its date: an edit that keeps it is not read until the file is touched.
+
+    That rebuild serves the old text (Pelican's rule, not compared); once the
+    file is touched, Pelican reads it again, and its page (and the pages
+    showing its card) must follow, though its bytes did not change since.
+    """
+    import os
+
+    job = site["content"] / "jobs" / "ingenieur-devops-kubernetes.md"
+    before = job.stat()
+    _replace(job, "Title: ", "Title: Lead ")
+    os.utime(job, ns=(before.st_atime_ns, before.st_mtime_ns))
+    _build(site, site["base"] / "out", cached=True, outbox=site["base"] / "outbox")
+    os.utime(job)  # touched: Pelican reads it again
+    assert _rebuild_and_compare(site) == []
+    assert any("Lead Ingénieur" in p.read_text(encoding="utf-8") for p in _job_pages(site))

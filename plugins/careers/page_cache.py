@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import hashlib
 import logging
 import os
@@ -254,6 +255,8 @@ def for_build(generator) -> PageCache | None:
 
 def reset(settings) -> None:
     settings[CACHE_KEY] = None
+    _note_running_code()
+    _library_versions()
 
 
 def save(pelican) -> None:
@@ -308,15 +311,50 @@ def _undeclared(env, name: str, seen: set | None = None) -> set[str]:
     return names
 
 
+# The code a process runs is the code it imported: `make serve` builds again and again in one process, and a
+# plugin file edited meanwhile is not imported again. Such a file counts as it was when this process first saw it
+# (`reset`, at the start of each build), so that the next process, which runs the file as it is now, renders again.
+_RUNNING: dict[str, str] = {}
+
+
+def _loaded_files() -> set[str]:
+    return {os.path.abspath(f) for m in list(sys.modules.values()) if isinstance(f := getattr(m, "__file__", None), str)}
+
+
+def _stamp(path: str, loaded: bool) -> str:
+    stat = os.stat(path)
+    stamp = f"{stat.st_size}:{stat.st_mtime_ns}"
+    return _RUNNING.setdefault(path, stamp) if loaded else stamp
+
+
+def _note_running_code() -> None:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    for path in _loaded_files():
+        if path.startswith(root) and path not in _RUNNING:
+            try:
+                _stamp(path, True)
+            except OSError:
+                pass
+
+
+@functools.cache
+def _library_versions() -> str:
+    """The versions of the libraries that render, as this process imported them."""
+    found = []
+    for library in LIBRARIES:
+        try:
+            found.append(f"{library}={metadata.version(library)};")
+        except metadata.PackageNotFoundError:
+            pass
+    return "".join(found)
+
+
 def _shared(settings, context, files) -> bytes:
     """What every page's output depends on besides its template's context and its own inputs."""
     h = hashlib.sha256()
     h.update(repr((FORMAT, today(settings))).encode())
-    for library in LIBRARIES:
-        try:
-            h.update(f"{library}={metadata.version(library)};".encode())
-        except metadata.PackageNotFoundError:
-            pass
+    h.update(_library_versions().encode())
+    loaded = _loaded_files()
     for root, whole in ((settings["THEME"], True), (os.path.dirname(os.path.dirname(os.path.abspath(__file__))), False)):
         for folder, subfolders, names in os.walk(root):
             subfolders[:] = sorted(s for s in subfolders if s != "__pycache__" and not s.startswith("."))
@@ -326,8 +364,7 @@ def _shared(settings, context, files) -> bytes:
                 if whole:
                     h.update(files(path)[0])
                 else:  # the plugins' code and data: their size and date, as Python's own byte-code cache does
-                    stat = os.stat(path)
-                    h.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
+                    h.update(_stamp(path, path in loaded).encode())
     content = os.path.abspath(settings["PATH"])
     job_folders = tuple(os.path.join(content, p) + os.sep for p in settings.get("JOBS_CONTENT_PATHS") or ())
     for folder, subfolders, names in os.walk(content):
@@ -337,7 +374,9 @@ def _shared(settings, context, files) -> bytes:
             if path.startswith(job_folders) and name.endswith(".md"):
                 continue  # a job ad is an input of the pages that show it, not of every page
             h.update(path.encode() + b"\0" + files(path)[0])
-    settings_part = {k: v for k, v in context.items() if k.isupper() and k not in (output.OUTPUT_KEY, CACHE_KEY)}
+    # The settings as the code reads them (with the defaults generators add, there from the first build of a
+    # process on) and as the templates read them (the context: a copy made when the build started).
+    settings_part = {k: v for k, v in {**settings, **context}.items() if k.isupper() and k not in (output.OUTPUT_KEY, CACHE_KEY)}
     h.update(_describe(settings_part, lambda source: files(source)[0], lenient=True))
     return h.digest()
 

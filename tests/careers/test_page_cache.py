@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import filecmp
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from careers import page_cache
@@ -76,3 +79,65 @@ def test_a_filter_of_the_settings_is_an_input_of_the_pages_using_it(tmp_path):
     _build(tmp_path, conf, content, tmp_path / "out", cached=True)
     _build(tmp_path, conf, content, tmp_path / "fresh", cached=False)
     assert _differences(tmp_path / "out", tmp_path / "fresh") == []
+
+
+_TWO_BUILDS_IN_ONE_PROCESS = """
+import logging
+import sys
+from pathlib import Path
+from pelican import get_instance, parse_arguments
+
+logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
+pelican, settings = get_instance(parse_arguments(sys.argv[2:]))
+pelican.run()
+if sys.argv[1] != "-":
+    code = Path(sys.argv[1])  # edited while this process runs: its modules stay as they were imported
+    code.write_text(code.read_text(encoding="utf-8").replace('"EUR": "€"', '"EUR": "€ (EUR)"', 1), encoding="utf-8")
+pelican.run()
+"""
+
+
+def _serve(tmp_path: Path, edited: str = "-") -> tuple[Path, Path, list[str]]:
+    """Two builds in one process, as `make serve` makes them, of the sample site with a copy of the careers plugin.
+
+    Returns the copy of the plugins, the settings file and each build's count of pages rendered and left alone.
+    """
+    plugins = tmp_path / "plugins"
+    shutil.copytree(ROOT / "plugins" / "careers", plugins / "careers", ignore=shutil.ignore_patterns("__pycache__"))
+    content = copy_content(tmp_path)
+    conf = settings_file(tmp_path, content)
+    conf.write_text(conf.read_text() + f"PLUGIN_PATHS = [{str(plugins)!r}, {str(ROOT / 'plugins')!r}]\n")  # careers: the copy
+    out = tmp_path / "out"
+    extra = ["-e", f'CACHE_PATH="{tmp_path / "cache"}"', f'CAREERS_TEMPLATE_CACHE_PATH="{tmp_path / "templates-cache"}"',
+             "CACHE_CONTENT=true", "LOAD_CONTENT_CACHE=true"]
+    env = {**os.environ, "VIVIER_TODAY": "2026-11-22", "VIVIER_OUTBOX": str(tmp_path / f"outbox-{out.name}"),  # as _build has it
+           "VIVIER_POOL": str(tmp_path / "no-store.sqlite3")}
+    edited = str(plugins / "careers" / edited) if edited != "-" else edited
+    serve = subprocess.run([sys.executable, "-c", _TWO_BUILDS_IN_ONE_PROCESS, edited,
+                            str(content), "-s", str(conf), "-o", str(out), "--fatal", "errors", *extra],
+                           cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+    assert serve.returncode == 0, (serve.stdout + serve.stderr)[-3000:]
+    return content, conf, [line for line in serve.stdout.splitlines() if line.startswith("pages: ")]
+
+
+def test_the_second_build_of_one_process_leaves_unchanged_pages_alone(tmp_path):
+    """`make serve`'s rebuilds: the settings the plugins complete in the first build do not change every page's key."""
+    _, _, counts = _serve(tmp_path)
+    # (Pelican's logging drops a message repeated word for word: a second "18 rendered" would not show.)
+    assert len(counts) == 2 and counts[1].startswith("pages: 0 rendered"), counts
+
+
+def test_plugin_code_edited_while_make_serve_runs(tmp_path):
+    """`make serve` builds again and again in one process, which keeps the plugins' code it imported first.
+
+    A plugin file edited meanwhile is not the code that renders the next builds
+    of that process: their pages must not be kept as if it were, or the next
+    process (the code on disk) would leave them as the old code wrote them.
+    """
+    content, conf, _ = _serve(tmp_path, "job_display.py")
+    out = tmp_path / "out"
+    assert "€ (EUR)" not in (out / "emplois" / "index.html").read_text(encoding="utf-8")  # the code it imported
+    _build(tmp_path, conf, content, out, cached=True)  # make serve again: the code on disk
+    _build(tmp_path, conf, content, tmp_path / "fresh", cached=False)
+    assert "€ (EUR)" in (tmp_path / "fresh" / "emplois" / "index.html").read_text(encoding="utf-8")
+    assert _differences(out, tmp_path / "fresh") == []

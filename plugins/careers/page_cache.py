@@ -21,7 +21,7 @@ Its inputs, hashed into one key kept from one build to the next:
 
 A value the key cannot describe safely (an object that is neither plain
 data nor content) makes the page uncacheable, so it is always rendered; so
-does a content object among its variables whose file has an intrasite link
+does a content object among its variables or what it shows whose file has an intrasite link
 (`{filename}…`: its body holds the URL of another file). The cache is used only when Pelican's content cache is
 (`CACHE_CONTENT` and `LOAD_CONTENT_CACHE`), only when no plugin listens to
 `content_written` (it would not hear of a page left alone), and a page is
@@ -125,11 +125,15 @@ class PageCache:
             self.fragments[key] = html
 
     def _content(self, item) -> bytes:
-        """A content file whose fields (not its body) the page shows: a similar job's card, a translation's link."""
+        """A content file whose fields the page shows: a similar job's card, a translation's link.
+
+        Not one whose body links to other files: a theme's card may show its
+        summary (without a Summary field, its first words, links resolved).
+        """
         source = getattr(item, "source_path", None)
         if not source:
             raise Uncacheable(f"{type(item).__name__} without a source file")
-        return source.encode() + b"=" + self._file(source)[0]
+        return source.encode() + b"=" + self._digest(source)
 
     def _digest(self, source: str) -> bytes:
         """A content file the page may show whole: not one whose body links to other files."""

@@ -402,21 +402,22 @@ def _describe(value, digest, lenient: bool = False) -> bytes:
 
 def _defining_file(value) -> str | None:
     """The source file of a function, class or module, or of an object's class; None for Python's built-ins."""
+    while isinstance(value, functools.partial):
+        value = value.func
     code = getattr(getattr(value, "__func__", value), "__code__", None)
     if code is not None:
         return code.co_filename
+    code_itself = isinstance(value, (types.ModuleType, type)) or (callable(value) and hasattr(value, "__module__"))
     if isinstance(value, types.ModuleType):
         name = value.__name__
-    elif isinstance(value, type) or (callable(value) and hasattr(value, "__module__")):
-        name = value.__module__
     else:
-        name = type(value).__module__
+        name = value.__module__ if code_itself else type(value).__module__
     if name in (None, "builtins") or name in sys.builtin_module_names:
         return None  # fixed by Python's version
     source = getattr(sys.modules.get(name), "__file__", None)
-    if source is None:
+    if source is None and code_itself:
         raise Uncacheable(f"a {type(value).__qualname__} value whose code has no file")
-    return source
+    return source  # an object's class: its state is not described (as before), its code is
 
 
 _PLAIN = (str, int, float, bool, type(None), bytes, dt.date, dt.time, dt.timedelta, dt.tzinfo, enum.Enum)

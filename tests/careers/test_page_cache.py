@@ -141,3 +141,14 @@ def test_plugin_code_edited_while_make_serve_runs(tmp_path):
     _build(tmp_path, conf, content, tmp_path / "fresh", cached=False)
     assert "€ (EUR)" in (tmp_path / "fresh" / "emplois" / "index.html").read_text(encoding="utf-8")
     assert _differences(out, tmp_path / "fresh") == []
+
+
+def test_a_setting_counts_by_the_file_of_its_code():
+    """A function (a partial's too) by its own file; an object by its class's; Python's built-ins by name alone."""
+    import functools
+    import sqlite3
+
+    assert page_cache._defining_file(_differences) == __file__
+    assert page_cache._defining_file(functools.partial(functools.partial(_differences, 1))) == __file__
+    assert page_cache._defining_file(sqlite3.connect(":memory:")) == sqlite3.__file__
+    assert page_cache._defining_file(len) is None and page_cache._defining_file(object()) is None

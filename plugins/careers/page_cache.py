@@ -15,12 +15,13 @@ Its inputs, hashed into one key kept from one build to the next:
   they read from the build's context: the names they leave undeclared
   (`jinja2.meta`), looked up in the context;
 - what the page is given: every variable passed to the template (a content
-  object by its file's path and bytes), and the content files whose fields
+  object by its file's path, bytes and date: Pelican's content cache knows a
+  file by its date), and the content files whose fields
   it shows (`shows`: a job's translations and similar jobs), likewise.
 
 A value the key cannot describe safely (an object that is neither plain
 data nor content) makes the page uncacheable, so it is always rendered; so
-does a content object among its variables whose file has an intrasite link
+does a content object among its variables or what it shows whose file has an intrasite link
 (`{filename}…`: its body holds the URL of another file). The cache is used only when Pelican's content cache is
 (`CACHE_CONTENT` and `LOAD_CONTENT_CACHE`), only when no plugin listens to
 `content_written` (it would not hear of a page left alone), and a page is
@@ -37,11 +38,14 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import hashlib
 import logging
 import os
 import pickle
 import re
+import sys
+import types
 from importlib import metadata
 
 from jinja2 import meta
@@ -54,7 +58,7 @@ logger = logging.getLogger(__name__)
 
 CACHE_KEY = "CAREERS_PAGE_CACHE"
 FILE_NAME = "careers-pages.pickle"
-FORMAT = 4
+FORMAT = 5
 LIBRARIES = ("pelican", "jinja2", "markdown", "markupsafe", "pygments")
 # Pelican's intrasite links: the URL of another file, written into this one when it is rendered.
 _INTRASITE = re.compile(rb"[{|](filename|static|attach|index|category|tag|author|author)[|}]")
@@ -81,7 +85,11 @@ class PageCache:
         self.pending: dict[str, bytes] = {}  # path: key of the pages rendered, their size known once written
         self.digests: dict[str, tuple[bytes, bool]] = {}  # source: (sha-256, links to other files)
         self.template_inputs: dict[str, bytes | Uncacheable] = {}
-        self.shared = _shared(settings, context, self._file)
+        try:
+            self.shared = _shared(settings, context, self._file)
+        except Uncacheable as exc:  # a setting whose code cannot be found: every page is rendered
+            logger.debug("page cache: every page is rendered (%s)", exc)
+            self.shared = None
         self.reused = self.rendered = 0
 
     def __reduce__(self):  # Pelican pickles settings into its content cache: no build's keys in there
@@ -91,6 +99,8 @@ class PageCache:
 
     def key(self, generator, template: str, variables: dict, shows) -> bytes | None:
         """The key of one page, or None when something it depends on cannot be described."""
+        if self.shared is None:
+            return None
         try:
             parts = [self.shared, self._template_inputs(generator, template), _describe(variables, self._digest)]
             for item in shows:
@@ -115,11 +125,15 @@ class PageCache:
             self.fragments[key] = html
 
     def _content(self, item) -> bytes:
-        """A content file whose fields (not its body) the page shows: a similar job's card, a translation's link."""
+        """A content file whose fields the page shows: a similar job's card, a translation's link.
+
+        Not one whose body links to other files: a theme's card may show its
+        summary (without a Summary field, its first words, links resolved).
+        """
         source = getattr(item, "source_path", None)
         if not source:
             raise Uncacheable(f"{type(item).__name__} without a source file")
-        return source.encode() + b"=" + self._file(source)[0]
+        return source.encode() + b"=" + self._digest(source)
 
     def _digest(self, source: str) -> bytes:
         """A content file the page may show whole: not one whose body links to other files."""
@@ -134,9 +148,12 @@ class PageCache:
             try:
                 with open(source, "rb") as handle:
                     data = handle.read()
+                    # Its date too: Pelican's content cache knows a file by its date, so a file edited while its
+                    # date stayed is read again (and its pages must be rendered again) only once its date changes.
+                    stamp = b"%d\0" % os.fstat(handle.fileno()).st_mtime_ns
             except OSError as exc:
                 raise Uncacheable(f"{source} cannot be read: {exc}") from None
-            found = self.digests[source] = (hashlib.sha256(data).digest(), bool(_INTRASITE.search(data)))
+            found = self.digests[source] = (hashlib.sha256(stamp + data).digest(), bool(_INTRASITE.search(data)))
         return found
 
     def _template_inputs(self, generator, name: str) -> bytes:
@@ -211,8 +228,9 @@ class PageCache:
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             temporary = f"{self.path}.{os.getpid()}.tmp"
-            with open(temporary, "wb") as handle:
-                pickle.dump((FORMAT, self.current, self.fragments, self.names), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps((FORMAT, self.current, self.fragments, self.names), protocol=pickle.HIGHEST_PROTOCOL)
+            with open(temporary, "wb") as handle:  # its checksum first: a damaged file is never unpickled
+                handle.write(hashlib.sha256(data).digest() + data)
             os.replace(temporary, self.path)
         except OSError as exc:  # only costs rendering every page next time
             logger.debug("page cache not saved (%s): %s", self.path, exc)
@@ -241,6 +259,8 @@ def for_build(generator) -> PageCache | None:
 
 def reset(settings) -> None:
     settings[CACHE_KEY] = None
+    _note_running_code()
+    _library_versions()
 
 
 def save(pelican) -> None:
@@ -251,14 +271,21 @@ def save(pelican) -> None:
         pelican.settings[CACHE_KEY] = None
 
 
-def _load(path: str) -> dict:
+def _load(path: str) -> tuple[dict, dict, dict]:
+    """The keys of the last build; none when the file is missing, unreadable or damaged (every page is rendered).
+
+    A damaged pickle can fail in any way (a length read as 2**64 bytes is a
+    MemoryError): its checksum is checked before it is unpickled.
+    """
     try:
         with open(path, "rb") as handle:
-            version, keys, fragments, names = pickle.load(handle)
-        if version == FORMAT and isinstance(keys, dict) and isinstance(fragments, dict) and isinstance(names, dict):
-            return keys, fragments, names
-    except (OSError, ValueError, EOFError, pickle.UnpicklingError, TypeError, AttributeError):
-        pass
+            checksum, data = handle.read(32), handle.read()
+        if hashlib.sha256(data).digest() == checksum:
+            version, keys, fragments, names = pickle.loads(data)
+            if version == FORMAT and isinstance(keys, dict) and isinstance(fragments, dict) and isinstance(names, dict):
+                return keys, fragments, names
+    except Exception as exc:  # noqa: BLE001 — only costs rendering every page
+        logger.debug("page cache: %s not read: %s", path, exc)
     return {}, {}, {}
 
 
@@ -288,15 +315,50 @@ def _undeclared(env, name: str, seen: set | None = None) -> set[str]:
     return names
 
 
+# The code a process runs is the code it imported: `make serve` builds again and again in one process, and a
+# plugin file edited meanwhile is not imported again. Such a file counts as it was when this process first saw it
+# (`reset`, at the start of each build), so that the next process, which runs the file as it is now, renders again.
+_RUNNING: dict[str, str] = {}
+
+
+def _loaded_files() -> set[str]:
+    return {os.path.abspath(f) for m in list(sys.modules.values()) if isinstance(f := getattr(m, "__file__", None), str)}
+
+
+def _stamp(path: str, loaded: bool) -> str:
+    stat = os.stat(path)
+    stamp = f"{stat.st_size}:{stat.st_mtime_ns}"
+    return _RUNNING.setdefault(path, stamp) if loaded else stamp
+
+
+def _note_running_code() -> None:
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    for path in _loaded_files():
+        if path.startswith(root) and path not in _RUNNING:
+            try:
+                _stamp(path, True)
+            except OSError:
+                pass
+
+
+@functools.cache
+def _library_versions() -> str:
+    """The versions of the libraries that render, as this process imported them."""
+    found = []
+    for library in LIBRARIES:
+        try:
+            found.append(f"{library}={metadata.version(library)};")
+        except metadata.PackageNotFoundError:
+            pass
+    return "".join(found)
+
+
 def _shared(settings, context, files) -> bytes:
     """What every page's output depends on besides its template's context and its own inputs."""
     h = hashlib.sha256()
     h.update(repr((FORMAT, today(settings))).encode())
-    for library in LIBRARIES:
-        try:
-            h.update(f"{library}={metadata.version(library)};".encode())
-        except metadata.PackageNotFoundError:
-            pass
+    h.update(_library_versions().encode())
+    loaded = _loaded_files()
     for root, whole in ((settings["THEME"], True), (os.path.dirname(os.path.dirname(os.path.abspath(__file__))), False)):
         for folder, subfolders, names in os.walk(root):
             subfolders[:] = sorted(s for s in subfolders if s != "__pycache__" and not s.startswith("."))
@@ -306,8 +368,7 @@ def _shared(settings, context, files) -> bytes:
                 if whole:
                     h.update(files(path)[0])
                 else:  # the plugins' code and data: their size and date, as Python's own byte-code cache does
-                    stat = os.stat(path)
-                    h.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
+                    h.update(_stamp(path, path in loaded).encode())
     content = os.path.abspath(settings["PATH"])
     job_folders = tuple(os.path.join(content, p) + os.sep for p in settings.get("JOBS_CONTENT_PATHS") or ())
     for folder, subfolders, names in os.walk(content):
@@ -317,7 +378,9 @@ def _shared(settings, context, files) -> bytes:
             if path.startswith(job_folders) and name.endswith(".md"):
                 continue  # a job ad is an input of the pages that show it, not of every page
             h.update(path.encode() + b"\0" + files(path)[0])
-    settings_part = {k: v for k, v in context.items() if k.isupper() and k not in (output.OUTPUT_KEY, CACHE_KEY)}
+    # The settings as the code reads them (with the defaults generators add, there from the first build of a
+    # process on) and as the templates read them (the context: a copy made when the build started).
+    settings_part = {k: v for k, v in {**settings, **context}.items() if k.isupper() and k not in (output.OUTPUT_KEY, CACHE_KEY)}
     h.update(_describe(settings_part, lambda source: files(source)[0], lenient=True))
     return h.digest()
 
@@ -326,13 +389,35 @@ def _describe(value, digest, lenient: bool = False) -> bytes:
     """Bytes that change whenever `value` could render differently; Uncacheable when unsure.
 
     `lenient` (the settings): a value that cannot be described counts by its
-    type alone. A setting like that (a function, a plugin's object) reaches a
-    page only through code, whose files are part of the key; one that a
-    template reads is in its template's inputs, which are not lenient.
+    type and by the file that defines it (`_defining_file`). A setting like
+    that (a filter in JINJA_FILTERS, a plugin's object) reaches a page only
+    through code, and the code is that file: a lambda of pelicanconf.py
+    changes with pelicanconf.py. One that a template reads is in its
+    template's inputs, which are not lenient.
     """
     out: list[bytes] = []
     _walk(value, digest, lenient, out, 0)
     return hashlib.sha256(b"".join(out)).digest()
+
+
+def _defining_file(value) -> str | None:
+    """The source file of a function, class or module, or of an object's class; None for Python's built-ins."""
+    while isinstance(value, functools.partial):
+        value = value.func
+    code = getattr(getattr(value, "__func__", value), "__code__", None)
+    if code is not None:
+        return code.co_filename
+    code_itself = isinstance(value, (types.ModuleType, type)) or (callable(value) and hasattr(value, "__module__"))
+    if isinstance(value, types.ModuleType):
+        name = value.__name__
+    else:
+        name = value.__module__ if code_itself else type(value).__module__
+    if name in (None, "builtins") or name in sys.builtin_module_names:
+        return None  # fixed by Python's version
+    source = getattr(sys.modules.get(name), "__file__", None)
+    if source is None and code_itself:
+        raise Uncacheable(f"a {type(value).__qualname__} value whose code has no file")
+    return source  # an object's class: its state is not described (as before), its code is
 
 
 _PLAIN = (str, int, float, bool, type(None), bytes, dt.date, dt.time, dt.timedelta, dt.tzinfo, enum.Enum)
@@ -375,5 +460,8 @@ def _walk(value, digest, lenient, out, depth) -> None:
         out.append(f"path:{os.fspath(value)};".encode())
     elif lenient:
         out.append(f"?{type(value).__module__}.{type(value).__qualname__};".encode())
+        source = _defining_file(value)
+        if source is not None:  # a function of the settings file (JINJA_FILTERS): its code is that file
+            out.append(f"{getattr(value, '__qualname__', '')}@{source}=".encode() + digest(source))
     else:
         raise Uncacheable(f"a {type(value).__qualname__} value")

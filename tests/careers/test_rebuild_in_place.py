@@ -151,6 +151,10 @@ def test_8_an_article_a_job_ad_links_to_is_renamed(site):
     assert _rebuild_and_compare(site) == []  # the link's URL comes from the article: the job page follows it
     page = next(p for p in _job_pages(site) if "developpeur-python-nantes" in str(p))
     assert "portes-ouvertes-a-lyon" in page.read_text(encoding="utf-8")
+    # The link removed again: an ad whose body links to another file is rendered on every build, and so is every
+    # page showing its card (similar jobs); test_9 counts what a site without such links leaves alone.
+    _replace(job, "\nVoir [l'équipe]({filename}/articles/retour-portes-ouvertes-lyon.md).\n", "")
+    assert _rebuild_and_compare(site) == []
 
 
 def test_9_nothing_edited(site):
@@ -169,3 +173,36 @@ def test_10_pages_removed_or_changed_in_the_output_folder(site):
     assert _rebuild_and_compare(site) == []
     rendered, left = site["pages"]
     assert rendered >= 2 and left > 0, site["pages"]
+
+
+def test_11_an_ad_edited_while_its_date_stays_then_touched(site):
+    """Pelican's content cache knows a file by its date: an edit that keeps it is not read until the file is touched.
+
+    That rebuild serves the old text (Pelican's rule, not compared); once the
+    file is touched, Pelican reads it again, and its page (and the pages
+    showing its card) must follow, though its bytes did not change since.
+    """
+    import os
+
+    job = site["content"] / "jobs" / "ingenieur-devops-kubernetes.md"
+    before = job.stat()
+    _replace(job, "Title: ", "Title: Lead ")
+    os.utime(job, ns=(before.st_atime_ns, before.st_mtime_ns))
+    _build(site, site["base"] / "out", cached=True, outbox=site["base"] / "outbox")
+    os.utime(job)  # touched: Pelican reads it again
+    assert _rebuild_and_compare(site) == []
+    assert any("Lead Ingénieur" in p.read_text(encoding="utf-8") for p in _job_pages(site))
+
+
+def test_12_a_card_showing_a_summary_that_links_to_a_renamed_ad(site):
+    """A theme's card may show an ad's summary: without a Summary field, its first words, whose links are other files' URLs."""
+    _replace(site["theme"] / "templates" / "partials" / "job_card.html", "</article>", "<div>{{ item.summary|safe }}</div>\n</article>")
+    job = site["content"] / "jobs" / "ingenieur-data-nantes.md"
+    job.write_text("".join(line for line in job.read_text(encoding="utf-8").splitlines(keepends=True) if not line.startswith("Summary:")),
+                   encoding="utf-8")
+    _replace(job, "\n## ", "\nVoir aussi [ce poste]({filename}/jobs/developpeur-java-lyon.md).\n\n## ")
+    assert _rebuild_and_compare(site) == []
+    _replace(site["content"] / "jobs" / "developpeur-java-lyon.md", "Slug: developpeur-java-lyon", "Slug: developpeur-java-a-lyon")
+    assert _rebuild_and_compare(site) == []
+    listing = (site["base"] / "out" / "emplois" / "index.html").read_text(encoding="utf-8")
+    assert 'Voir aussi <a href="/emplois/developpeur-java-a-lyon/">' in listing

@@ -1,0 +1,154 @@
+"""The page cache's own edges (careers/page_cache.py): what its key holds and the file it keeps between builds."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from careers import page_cache
+from tests.conftest import ROOT, copy_content, run_pelican, settings_file
+
+
+def _cache(tmp_path: Path) -> page_cache.PageCache:
+    for folder in ("theme", "content", "cache"):
+        (tmp_path / folder).mkdir(exist_ok=True)
+    settings = {"CACHE_PATH": str(tmp_path / "cache"), "THEME": str(tmp_path / "theme"), "PATH": str(tmp_path / "content"),
+                "VIVIER_TODAY": "2026-11-22"}
+    return page_cache.PageCache(settings, dict(settings))
+
+
+def test_a_damaged_keys_file_is_ignored_not_fatal(tmp_path):
+    """A keys file damaged on disk costs a full render; it never fails the build (a damaged pickle can raise anything)."""
+    cache = _cache(tmp_path)
+    cache.current = {str(tmp_path / "out" / "index.html"): (b"k" * 32, 10, 20)}
+    cache.fragments = {b"f" * 32: "<article>card</article>"}
+    cache.save()
+    path = Path(cache.path)
+    assert page_cache._load(str(path)) == (cache.current, cache.fragments, {})
+    good = path.read_bytes()
+    for damaged in (good[: len(good) // 2], good[:-1] + bytes([good[-1] ^ 1]), b"",
+                    # protocol 4, BYTES8 of 2**48 bytes: unpickled, a MemoryError
+                    b"\x80\x04\x8e\xff\xff\xff\xff\xff\xff\x00\x00"):
+        path.write_bytes(damaged)
+        assert page_cache._load(str(path)) == ({}, {}, {})
+
+
+def _site(tmp_path: Path) -> Path:
+    """The sample content and a copy of the theme whose job card calls a filter of the settings file."""
+    content = copy_content(tmp_path)
+    theme = tmp_path / "theme-copy"
+    shutil.copytree(ROOT / "theme", theme)
+    card = theme / "templates" / "partials" / "job_card.html"
+    card.write_text(card.read_text(encoding="utf-8").replace("{{ item.title }}", "{{ item.title|shout }}", 1), encoding="utf-8")
+    return content, theme
+
+
+def _build(tmp_path: Path, conf: Path, content: Path, out: Path, cached: bool) -> None:
+    extra = ["-e", f'CACHE_PATH="{tmp_path / "cache"}"', f'CAREERS_TEMPLATE_CACHE_PATH="{tmp_path / "templates-cache"}"']
+    if cached:
+        extra += ["CACHE_CONTENT=true", "LOAD_CONTENT_CACHE=true"]
+    env = {"VIVIER_OUTBOX": str(tmp_path / f"outbox-{out.name}"), "VIVIER_POOL": str(tmp_path / "no-store.sqlite3")}
+    result = run_pelican(content, out, *extra, conf=conf, env=env)
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+
+
+def _differences(left: Path, right: Path) -> list[str]:
+    files = lambda folder: {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}  # noqa: E731
+    a, b = files(left), files(right)
+    return sorted(a ^ b) + [p for p in sorted(a & b) if not filecmp.cmp(left / p, right / p, shallow=False)]
+
+
+def test_a_filter_of_the_settings_is_an_input_of_the_pages_using_it(tmp_path):
+    """JINJA_FILTERS' functions are code outside the theme and plugins: editing one renders the pages (and cards) using it.
+
+    (Pelican pickles the settings into its content cache, so a site's filter is a function of a module it imports.)
+    """
+    content, theme = _site(tmp_path)
+    filters = tmp_path / "site_filters_h35.py"
+    filters.write_text("def shout(text):\n    return text.upper()\n")
+    conf = settings_file(tmp_path, content)
+    conf.write_text(conf.read_text() + f"THEME = {str(theme)!r}\nsys.path.insert(0, {str(tmp_path)!r})\n"
+                    "from site_filters_h35 import shout\nJINJA_FILTERS = {'shout': shout}\n")
+    _build(tmp_path, conf, content, tmp_path / "out", cached=True)
+    assert "DÉVELOPPEUR" in (tmp_path / "out" / "emplois" / "index.html").read_text(encoding="utf-8")
+    filters.write_text("def shout(text):\n    return text.swapcase()\n")
+    _build(tmp_path, conf, content, tmp_path / "out", cached=True)
+    _build(tmp_path, conf, content, tmp_path / "fresh", cached=False)
+    assert _differences(tmp_path / "out", tmp_path / "fresh") == []
+
+
+_TWO_BUILDS_IN_ONE_PROCESS = """
+import logging
+import sys
+from pathlib import Path
+from pelican import get_instance, parse_arguments
+
+logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(message)s")
+pelican, settings = get_instance(parse_arguments(sys.argv[2:]))
+pelican.run()
+if sys.argv[1] != "-":
+    code = Path(sys.argv[1])  # edited while this process runs: its modules stay as they were imported
+    code.write_text(code.read_text(encoding="utf-8").replace('"EUR": "€"', '"EUR": "€ (EUR)"', 1), encoding="utf-8")
+pelican.run()
+"""
+
+
+def _serve(tmp_path: Path, edited: str = "-") -> tuple[Path, Path, list[str]]:
+    """Two builds in one process, as `make serve` makes them, of the sample site with a copy of the careers plugin.
+
+    Returns the copy of the plugins, the settings file and each build's count of pages rendered and left alone.
+    """
+    plugins = tmp_path / "plugins"
+    shutil.copytree(ROOT / "plugins" / "careers", plugins / "careers", ignore=shutil.ignore_patterns("__pycache__"))
+    content = copy_content(tmp_path)
+    conf = settings_file(tmp_path, content)
+    conf.write_text(conf.read_text() + f"PLUGIN_PATHS = [{str(plugins)!r}, {str(ROOT / 'plugins')!r}]\n")  # careers: the copy
+    out = tmp_path / "out"
+    extra = ["-e", f'CACHE_PATH="{tmp_path / "cache"}"', f'CAREERS_TEMPLATE_CACHE_PATH="{tmp_path / "templates-cache"}"',
+             "CACHE_CONTENT=true", "LOAD_CONTENT_CACHE=true"]
+    env = {**os.environ, "VIVIER_TODAY": "2026-11-22", "VIVIER_OUTBOX": str(tmp_path / f"outbox-{out.name}"),  # as _build has it
+           "VIVIER_POOL": str(tmp_path / "no-store.sqlite3")}
+    edited = str(plugins / "careers" / edited) if edited != "-" else edited
+    serve = subprocess.run([sys.executable, "-c", _TWO_BUILDS_IN_ONE_PROCESS, edited,
+                            str(content), "-s", str(conf), "-o", str(out), "--fatal", "errors", *extra],
+                           cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+    assert serve.returncode == 0, (serve.stdout + serve.stderr)[-3000:]
+    return content, conf, [line for line in serve.stdout.splitlines() if line.startswith("pages: ")]
+
+
+def test_the_second_build_of_one_process_leaves_unchanged_pages_alone(tmp_path):
+    """`make serve`'s rebuilds: the settings the plugins complete in the first build do not change every page's key."""
+    _, _, counts = _serve(tmp_path)
+    # (Pelican's logging drops a message repeated word for word: a second "18 rendered" would not show.)
+    assert len(counts) == 2 and counts[1].startswith("pages: 0 rendered"), counts
+
+
+def test_plugin_code_edited_while_make_serve_runs(tmp_path):
+    """`make serve` builds again and again in one process, which keeps the plugins' code it imported first.
+
+    A plugin file edited meanwhile is not the code that renders the next builds
+    of that process: their pages must not be kept as if it were, or the next
+    process (the code on disk) would leave them as the old code wrote them.
+    """
+    content, conf, _ = _serve(tmp_path, "job_display.py")
+    out = tmp_path / "out"
+    assert "€ (EUR)" not in (out / "emplois" / "index.html").read_text(encoding="utf-8")  # the code it imported
+    _build(tmp_path, conf, content, out, cached=True)  # make serve again: the code on disk
+    _build(tmp_path, conf, content, tmp_path / "fresh", cached=False)
+    assert "€ (EUR)" in (tmp_path / "fresh" / "emplois" / "index.html").read_text(encoding="utf-8")
+    assert _differences(out, tmp_path / "fresh") == []
+
+
+def test_a_setting_counts_by_the_file_of_its_code():
+    """A function (a partial's too) by its own file; an object by its class's; Python's built-ins by name alone."""
+    import functools
+    import sqlite3
+
+    assert page_cache._defining_file(_differences) == __file__
+    assert page_cache._defining_file(functools.partial(functools.partial(_differences, 1))) == __file__
+    assert page_cache._defining_file(sqlite3.connect(":memory:")) == sqlite3.__file__
+    assert page_cache._defining_file(len) is None and page_cache._defining_file(object()) is None

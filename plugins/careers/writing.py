@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 
+from pelican.utils import sanitised_join
+from pelican.writers import FileOverwriteFailedError
+
 from . import page_cache
 
 
@@ -26,8 +29,21 @@ def write_page(generator, writer, url: str, template: str, lang: str, alternates
         path = os.path.join(generator.output_path, name)
         key = cache.key(generator, template, variables, shows)
         if cache.reuse(path, key):
+            _claim(writer, path)
             return
         cache.rendered_as(path, key)
     if derived is not None:
         variables.update(derived())
     writer.write_file(name, generator.get_template(template), generator.context, **variables)
+
+
+def _claim(writer, path: str) -> None:
+    """A page left as it was still claims its file: a second page of the build with the same URL fails it,
+    as Pelican's writer fails it when both are rendered."""
+    written = getattr(writer, "_written_files", None)
+    if written is None:
+        return
+    path = sanitised_join(os.path.dirname(path), os.path.basename(path))  # the form Pelican's writer records
+    if path in written:
+        raise FileOverwriteFailedError(f'Failed to overwrite "{path}" as Pelican has already written to it previously')
+    written.add(path)

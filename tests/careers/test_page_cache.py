@@ -152,3 +152,20 @@ def test_a_setting_counts_by_the_file_of_its_code():
     assert page_cache._defining_file(functools.partial(functools.partial(_differences, 1))) == __file__
     assert page_cache._defining_file(sqlite3.connect(":memory:")) == sqlite3.__file__
     assert page_cache._defining_file(len) is None and page_cache._defining_file(object()) is None
+
+
+def test_a_page_left_alone_still_claims_its_url_against_a_second_page(tmp_path):
+    """Two ads with one URL fail the build, as Pelican's writer fails it, even when one page is left as it was."""
+    content = copy_content(tmp_path)
+    cached = ["-e", "CACHE_CONTENT=true", "LOAD_CONTENT_CACHE=true", f'CACHE_PATH="{tmp_path / "cache"}"',
+              f'CAREERS_TEMPLATE_CACHE_PATH="{tmp_path / "templates-cache"}"']
+    env = {"VIVIER_OUTBOX": str(tmp_path / "outbox"), "VIVIER_POOL": str(tmp_path / "no-store.sqlite3")}
+    first = run_pelican(content, tmp_path / "out", *cached, env=env)
+    assert first.returncode == 0, (first.stdout + first.stderr)[-3000:]
+    other = content / "jobs" / "developpeur-python-nantes.md"  # now takes the URL of data-scientist-lyon, left alone
+    text = other.read_text(encoding="utf-8")
+    assert "Slug: developpeur-python-nantes\n" in text
+    other.write_text(text.replace("Slug: developpeur-python-nantes\n", "Slug: data-scientist-lyon\n"), encoding="utf-8")
+    second = run_pelican(content, tmp_path / "out", *cached, env=env)
+    shown = second.stdout + second.stderr
+    assert second.returncode != 0 and "emplois/data-scientist-lyon/index.html" in shown and "overwrite" in shown, shown[-3000:]

@@ -20,12 +20,13 @@ one is, so that no subtraction gives it back.
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 
 from mailing.matching import MemberProfile
 from talentpool import config
-from talentpool.audience import default_policy, evaluate
+from talentpool.audience import default_policy, evaluate, stream
 from talentpool.segments import Segment, compile_segments, member_view
 from talentpool.skills import Vocabulary, fold
 
@@ -176,18 +177,72 @@ class PoolIndex:
         groups and the sorted member list were most of `vivier build`'s pool-fit
         time, and its table prints the totals alone.
         """
-        must_have = tuple(must_have)
-        keys = [self.vocabulary.canonical(skill) for skill in must_have]
-        having = {skill: self.postings.get(key, []) for skill, key in zip(must_have, keys)}
-        total = FitCounts(must_have, eligible=len(self.members))
-        for skill, positions in having.items():
-            total.lacking[skill] = total.eligible - len(positions)
-        held = Counter(i for positions in having.values() for i in positions)
-        for i, count in held.items():
-            if count < len(must_have) - 1:
-                continue
-            total.record([skill for skill, key in zip(must_have, keys) if key not in self.skills[i]])
-        return total
+        return _fit_total(self.vocabulary, self.postings, self.skills, len(self.members), must_have)
+
+
+def _fit_total(vocabulary, postings, skills, eligible: int, must_have) -> FitCounts:
+    must_have = tuple(must_have)
+    keys = [vocabulary.canonical(skill) for skill in must_have]
+    having = {skill: postings.get(key, ()) for skill, key in zip(must_have, keys)}
+    total = FitCounts(must_have, eligible=eligible)
+    for skill, positions in having.items():
+        total.lacking[skill] = total.eligible - len(positions)
+    held = Counter(i for positions in having.values() for i in positions)
+    for i, count in held.items():
+        if count < len(must_have) - 1:
+            continue
+        total.record([skill for skill, key in zip(must_have, keys) if key not in skills[i]])
+    return total
+
+
+class TotalsIndex:
+    """`PoolIndex` for the whole pool's counts alone, built as the pool is walked: no member is kept.
+
+    The build's table of every open job needs each eligible member's skills,
+    nothing else: members come one at a time from `talentpool.audience.stream`,
+    each leaves a set of canonical skills (one shared object per distinct set)
+    and its position in compact postings. A `PoolIndex` holds every eligible
+    `Member` (gigabytes for a pool of a million).
+    """
+
+    def __init__(self, vocabulary: Vocabulary, kind: str):
+        self.vocabulary, self.kind = vocabulary, kind
+        self.skills: list[frozenset[str]] = []
+        self.postings: dict[str, array] = {}
+        self._sets: dict[frozenset, frozenset] = {}
+
+    def add(self, member) -> None:
+        have = frozenset(self.vocabulary.canonical(skill) for skill in MemberProfile.of(member).skills)
+        have = self._sets.setdefault(have, have)
+        position = len(self.skills)
+        self.skills.append(have)
+        for skill in have:
+            posting = self.postings.get(skill)
+            if posting is None:
+                posting = self.postings[skill] = array("l")
+            posting.append(position)
+
+    def fit_total(self, must_have) -> FitCounts:
+        """What `PoolIndex.fit_total` gives for the same pool."""
+        return _fit_total(self.vocabulary, self.postings, self.skills, len(self.skills), must_have)
+
+
+def pool_totals(settings: dict, today: dt.date, *, kind: str | None = None) -> TotalsIndex:
+    """The eligible members of the pool of `settings` for `kind` (the budget left out), streamed into a `TotalsIndex`."""
+    kind = kind or staffing_settings.value(settings, "STAFFING_FIT_KIND")
+    policy = config.load_policy(settings) if config.path(settings, "POOL_POLICY_PATH").exists() else None
+    index = TotalsIndex(config.load_vocabulary(settings), kind)
+    everyone = compile_segments({_EVERYONE: Segment(_EVERYONE, "every member", {"field": "email", "exists": True})})
+
+    def over_budget(member, reason):  # eligible for a fit: the budget is left out (as in `eligible_members`)
+        if reason == "over_budget":
+            index.add(member)
+
+    with config.open_store(settings) as store:
+        for member, _segment in stream(store, [_EVERYONE], kind, today, segments=everyone,
+                                       policy=policy or default_policy(), on_excluded=over_budget):
+            index.add(member)
+    return index
 
 
 def pool_index(settings: dict, today: dt.date, *, store=None, kind: str | None = None) -> PoolIndex:

@@ -15,7 +15,7 @@ from pathlib import Path
 from talentpool import config
 
 from . import settings as staffing_settings
-from .fit import FitCounts, pool_index
+from .fit import FitCounts, pool_totals
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class JobFit:
     path: str  # relative to the content folder
     reference: str
-    total: FitCounts  # the whole pool's counts (PoolIndex.fit_total)
+    total: FitCounts  # the whole pool's counts (TotalsIndex.fit_total)
 
 
 def job_files(settings: dict) -> list[Path]:
@@ -40,7 +40,7 @@ def open_job_fits(settings: dict, today: dt.date) -> list[JobFit] | None:
 
     if not config.store_exists(settings):
         return None
-    index = pool_index(settings, today, kind=staffing_settings.value(settings, "STAFFING_FIT_KIND"))
+    index = pool_totals(settings, today, kind=staffing_settings.value(settings, "STAFFING_FIT_KIND"))  # streamed
     fits = []
     for path in job_files(settings):
         header = read_header(path)

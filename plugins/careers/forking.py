@@ -140,6 +140,14 @@ class Child:
         except ChildFailed:
             pass
 
+    def result(self):
+        """`join`, then as if `function` had run here: its records logged, its error raised, else its result."""
+        answer = self.join()
+        replay(answer["records"])
+        if answer["error"] is not None:
+            raise answer["error"]
+        return answer["result"]
+
     def join(self) -> dict:
         try:
             _, status = os.waitpid(self.pid, 0)

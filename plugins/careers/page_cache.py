@@ -58,10 +58,10 @@ logger = logging.getLogger(__name__)
 
 CACHE_KEY = "CAREERS_PAGE_CACHE"
 FILE_NAME = "careers-pages.pickle"
-FORMAT = 5
+FORMAT = 6
 LIBRARIES = ("pelican", "jinja2", "markdown", "markupsafe", "pygments")
 # Pelican's intrasite links: the URL of another file, written into this one when it is rendered.
-_INTRASITE = re.compile(rb"[{|](filename|static|attach|index|category|tag|author|author)[|}]")
+_INTRASITE = re.compile(rb"[{|](filename|static|attach|index|category|tag|author)[|}]")
 
 
 class Uncacheable(Exception):
@@ -102,9 +102,8 @@ class PageCache:
         if self.shared is None:
             return None
         try:
-            parts = [self.shared, self._template_inputs(generator, template), _describe(variables, self._digest)]
-            for item in shows:
-                parts.append(self._content(item))
+            # `shows`: content objects like those among the variables (their file's path, bytes and date).
+            parts = [self.shared, self._template_inputs(generator, template), _describe((variables, list(shows)), self._digest)]
         except Uncacheable as exc:
             logger.debug("page cache: %s is always rendered (%s)", variables.get("page_url"), exc)
             return None
@@ -124,19 +123,9 @@ class PageCache:
         if key is not None:
             self.fragments[key] = html
 
-    def _content(self, item) -> bytes:
-        """A content file whose fields the page shows: a similar job's card, a translation's link.
-
-        Not one whose body links to other files: a theme's card may show its
-        summary (without a Summary field, its first words, links resolved).
-        """
-        source = getattr(item, "source_path", None)
-        if not source:
-            raise Uncacheable(f"{type(item).__name__} without a source file")
-        return source.encode() + b"=" + self._digest(source)
-
     def _digest(self, source: str) -> bytes:
-        """A content file the page may show whole: not one whose body links to other files."""
+        """A content file a page shows: not one whose body links to other files (its body, or a summary made
+        from it without a Summary field, holds the URL of another file)."""
         digest, links = self._file(source)
         if links:
             raise Uncacheable(f"{source} links to other files")

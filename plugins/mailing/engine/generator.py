@@ -77,16 +77,12 @@ class MailEngine:
             return
         child, self._child = self._child, None
         try:
-            answer = child.join()
+            answer = child.result()  # its records logged here, its error raised here
         except forking.ChildFailed as exc:  # killed (out of memory?): the emails are made here instead
             logger.warning("the newsletters, invitations and job alerts process ended without an answer (%s); "
                            "making them again in this process", exc)
             self._run_here(writer)
             return
-        forking.replay(answer["records"])
-        if answer["error"] is not None:
-            raise answer["error"]
-        answer = answer["result"]
         written_here = set(getattr(writer, "_written_files", ()))
         overlap = sorted(written_here & set(answer["written_files"]))
         if overlap:  # what Pelican's writer refuses in one process: two steps writing the same file

@@ -106,7 +106,6 @@ def print_pool_fit(settings, child=None) -> None:
     `child`: the process `start_pool_fit` started, whose answer is printed;
     without one the fit is computed here.
     """
-    from careers import forking
     from staffing import settings as staffing_settings
     from staffing.fit import min_group, shown
 
@@ -116,11 +115,7 @@ def print_pool_fit(settings, child=None) -> None:
         if child is None:
             fits = _pool_fit(settings)
         else:
-            answer = child.join()
-            forking.replay(answer["records"])
-            if answer["error"] is not None:
-                raise answer["error"]
-            fits = answer["result"]
+            fits = child.result()
     except Exception as exc:  # the site is built; a pool problem must not turn that into a failure
         console.print(f"[yellow]pool fit not computed:[/] {exc}", highlight=False)
         return

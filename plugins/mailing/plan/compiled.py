@@ -109,17 +109,20 @@ class CompiledEncoder:
             kept.popitem(last=False)
 
 
-def write_stream(path: Path, chunks) -> bool:
-    """`write_file` for data too large to hold: `chunks()` yields its bytes (it is called once or twice).
+def write_stream(path: Path, chunks, size: int) -> bool:
+    """`write_file` for data too large to hold: `chunks()` yields its `size` bytes (it is called once or twice).
 
-    A file already holding exactly these bytes is left alone (returns False);
-    else the bytes go to a temporary file of the same folder, renamed over it.
+    A file already holding exactly these bytes is left alone (returns False;
+    compared only when the sizes agree, as `careers.output.replace_if_changed`
+    does); else the bytes go to a temporary file of the same folder, renamed
+    over it.
     """
     import os
 
     if not path.parent.is_dir():
         make_private_dir(path.parent)
-    if path.is_file() and not path.is_symlink() and _same_bytes(path, chunks()):
+    if (path.is_file() and not path.is_symlink() and path.stat().st_size == size
+            and _same_bytes(path, chunks())):
         if os.stat(path).st_mode & 0o777 != FILE_MODE:
             os.chmod(path, FILE_MODE)
         return False

@@ -24,8 +24,9 @@ class Spool:
     """Manifest entries in order, on disk; len(), iteration (dicts), counts and preview members in memory."""
 
     def __init__(self, previews: int = 3):
-        self._file = tempfile.TemporaryFile(prefix="vivier-plan-")
+        self._file = None  # opened by the first entry: a draft with none holds no file
         self._count = 0
+        self.size = 0  # bytes of the manifest
         self.previews = max(0, int(previews))
         self.keys: Counter = Counter()  # (segment, lang, variant) -> entries
         self.firsts: list[dict] = []  # the first entry of each key, then the first `previews` entries
@@ -34,7 +35,11 @@ class Spool:
     def add(self, entry: dict, member=None) -> None:
         """Append one manifest line; `member` (or a function returning it, called only when a preview may
         need it) is kept for the previews' entries."""
-        self._file.write((json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8"))
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="vivier-plan-")
+        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+        self._file.write(line)
+        self.size += len(line)
         key = (entry.get("segment"), entry.get("lang"), entry.get("variant"))
         first_of_key = key not in self.keys
         self.keys[key] += 1
@@ -54,6 +59,8 @@ class Spool:
 
     def chunks(self, size: int = 1 << 20) -> Iterator[bytes]:
         """The manifest's bytes, a megabyte at a time (read at their own offset: readers may interleave)."""
+        if self._file is None:
+            return
         self._file.flush()
         descriptor, offset = self._file.fileno(), 0
         while chunk := os.pread(descriptor, size, offset):
@@ -74,7 +81,8 @@ class Spool:
         return self.firsts
 
     def close(self) -> None:
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
 
 
 class Records:

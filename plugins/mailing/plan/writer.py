@@ -68,7 +68,7 @@ def write_plan(settings, draft: PlanDraft) -> Path:
     for relative, data in sorted(draft.files.items()):
         write_file(folder / relative, data)
     if isinstance(draft.entries, Spool):  # planned as the pool was walked: copied from its file
-        write_stream(folder / plan_format.MANIFEST, draft.entries.chunks)
+        write_stream(folder / plan_format.MANIFEST, draft.entries.chunks, draft.entries.size)
     else:
         write_file(folder / plan_format.MANIFEST, manifest_text(draft.entries))
     meta = meta_of(settings, draft)

@@ -80,8 +80,8 @@ class Recipient(NamedTuple):
 
 class Skipped:
     """The members left out of a round, by reason: their ids in a temporary file (`Records`), counts in
-    memory, reasons in the order they were first given (`order` may set it). `skipped[reason]` is the list
-    of ids, `items()` each reason's list, `counts` reason -> members."""
+    memory, reasons in the order they were first given (`order` may set it): `ids()` every (reason, id),
+    `skipped[reason]` one reason's ids, `items()` every reason's, `counts` reason -> members."""
 
     def __init__(self):
         self._records = Records()
@@ -100,19 +100,15 @@ class Skipped:
         return iter(self._records)
 
     def __getitem__(self, reason: str) -> list[str]:
-        return [member_id for given, member_id in self._records if given == reason] if reason in self.counts else []
+        """The ids left out for `reason` (one pass over the file)."""
+        return [member_id for given, member_id in self._records if given == reason]
 
-    def get(self, reason: str, default=None):
-        return self[reason] if reason in self.counts else default
-
-    def items(self):
-        return [(reason, self[reason]) for reason in self.counts]
-
-    def __iter__(self):
-        return iter(self.counts)
-
-    def __contains__(self, reason) -> bool:
-        return reason in self.counts
+    def items(self) -> list[tuple[str, list[str]]]:
+        """(reason, ids) for every reason, in `counts` order, in one pass over the file."""
+        found: dict[str, list[str]] = {reason: [] for reason in self.counts}
+        for reason, member_id in self._records:
+            found[reason].append(member_id)
+        return list(found.items())
 
 
 @dataclass

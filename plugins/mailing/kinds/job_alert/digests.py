@@ -233,9 +233,11 @@ def alert_draft(settings, store, day: AlertDay, compiled: dict, open_refs: set[s
     listed = ((m, refs, None) for m, refs in earlier.items())
     fresh = ((d.member_id, d.jobs, d.language) for d in day.digests)
     for member_id, refs, language in itertools.chain(listed, fresh):
-        found = entry_member(store, member_id, language)
         refs = [ref for ref in refs if ref in open_refs]
-        if found is None or not refs:
+        if not refs:  # every job of theirs closed: no look-up
+            continue
+        found = entry_member(store, member_id, language)
+        if found is None:
             continue
         language, member = found
         lang = language if language in languages else settings["DEFAULT_LANG"]

@@ -110,6 +110,10 @@ class Skipped:
             found[reason].append(member_id)
         return list(found.items())
 
+    def __iter__(self):
+        """The reasons, in `counts` order."""
+        return iter(self.counts)
+
 
 @dataclass
 class Round:

@@ -110,10 +110,18 @@ def shown_rows(report: FitReport, k: int) -> dict[str, dict[str, tuple[str, str,
             "city": {name: shown(counts, k, name in hidden) for name, counts in cities.items()}}
 
 
+def _everyone() -> dict:
+    return compile_segments({_EVERYONE: Segment(_EVERYONE, "every member", {"field": "email", "exists": True})})
+
+
+def _policy(settings: dict):
+    """The pool's policy file, else the default policy."""
+    return config.load_policy(settings) if config.path(settings, "POOL_POLICY_PATH").exists() else default_policy()
+
+
 def eligible_members(store, kind: str, today: dt.date, *, policy=None):
     """Every member the policy allows for `kind` today, the frequency budget left out."""
-    everyone = compile_segments({_EVERYONE: Segment(_EVERYONE, "every member", {"field": "email", "exists": True})})
-    audience = evaluate(store, [_EVERYONE], kind, today, segments=everyone, policy=policy or default_policy())
+    audience = evaluate(store, [_EVERYONE], kind, today, segments=_everyone(), policy=policy or default_policy())
     return [member for member, _ in audience.eligible] + list(audience.excluded["over_budget"])
 
 
@@ -230,17 +238,15 @@ class TotalsIndex:
 def pool_totals(settings: dict, today: dt.date, *, kind: str | None = None) -> TotalsIndex:
     """The eligible members of the pool of `settings` for `kind` (the budget left out), streamed into a `TotalsIndex`."""
     kind = kind or staffing_settings.value(settings, "STAFFING_FIT_KIND")
-    policy = config.load_policy(settings) if config.path(settings, "POOL_POLICY_PATH").exists() else None
     index = TotalsIndex(config.load_vocabulary(settings), kind)
-    everyone = compile_segments({_EVERYONE: Segment(_EVERYONE, "every member", {"field": "email", "exists": True})})
 
     def over_budget(member, reason):  # eligible for a fit: the budget is left out (as in `eligible_members`)
         if reason == "over_budget":
             index.add(member)
 
     with config.open_store(settings) as store:
-        for member, _segment in stream(store, [_EVERYONE], kind, today, segments=everyone,
-                                       policy=policy or default_policy(), on_excluded=over_budget):
+        for member, _segment in stream(store, [_EVERYONE], kind, today, segments=_everyone(), policy=_policy(settings),
+                                       on_excluded=over_budget):
             index.add(member)
     return index
 
@@ -248,7 +254,7 @@ def pool_totals(settings: dict, today: dt.date, *, kind: str | None = None) -> T
 def pool_index(settings: dict, today: dt.date, *, store=None, kind: str | None = None) -> PoolIndex:
     """The eligible members of the pool of `settings` (or of `store`) for `kind`, indexed."""
     kind = kind or staffing_settings.value(settings, "STAFFING_FIT_KIND")
-    policy = config.load_policy(settings) if config.path(settings, "POOL_POLICY_PATH").exists() else None
+    policy = _policy(settings)
     if store is None:
         with config.open_store(settings) as opened:
             members = eligible_members(opened, kind, today, policy=policy)

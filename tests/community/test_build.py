@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 from click.testing import CliRunner
 
+from mailing.plan.compiled import load_compiled
 from talentpool.policy import load_policy
 from talentpool.store import Store
 from tests.conftest import ROOT, TODAY, run_pelican
@@ -72,6 +73,14 @@ def test_todays_alert_plan_is_private_and_never_alerts_a_job_twice(built):
             member = store.get(entry["member"])
             assert member.has_consent("job_alerts") and entry["lang"] == member.language
             assert 1 <= len(entry["jobs"]) <= 5
+    # the alert holds a card for each job some digest lists, and for no other open job
+    listed = {ref for entry in entries for ref in entry["jobs"]}
+    open_jobs = json.loads((site / "emplois" / "index.json").read_text(encoding="utf-8"))["items"]
+    for lang, variant in load_compiled(folder).items():
+        references = [job.reference for job in variant.candidates]
+        assert set(references) == listed and len(references) == len(listed), lang
+        assert len(variant.html.regions["matched"].items) == len(references) == len(variant.text.regions["matched"].items)
+    assert 0 < len(listed) < len(open_jobs)  # a digest shows a few of the open jobs
     # the alerts share the budget: no member is planned more marketing messages than it allows
     planned = Counter()
     for plan in outbox.iterdir():

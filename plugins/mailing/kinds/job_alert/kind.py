@@ -69,8 +69,16 @@ class AlertsGenerator(MessageKind):
         if report.errors or self.day is None or not (self.day.digests or self.earlier):
             return
         template = os.path.join(mail_theme_path(settings), TEMPLATE)
+        # Only the jobs some digest of this plan lists (today's and those planned earlier today) are
+        # compiled: a digest shows a handful of the open jobs, and compiling a card for each of
+        # thousands of them made the alert the size of a newsletter.
+        listed = {ref for digest in self.day.digests for ref in digest.jobs}
+        listed.update(ref for refs in self.earlier.values() for ref in refs)
+        groups = {ref: versions for ref, versions in self.groups.items() if ref in listed}
+        if not groups:
+            return
         try:
-            self.compiled = compile_alerts(alert_theme(settings, mail_theme_path(settings)), settings, self.groups, self.day.plan_id)
+            self.compiled = compile_alerts(alert_theme(settings, mail_theme_path(settings)), settings, groups, self.day.plan_id)
         except Exception as exc:  # Jinja or MRML errors name the template
             report.error(template, "job alerts", f"the mail theme could not render the alert: {exc}")
             return

@@ -108,6 +108,31 @@ def _expand(rendered: Rendered, candidates: list[dict], shapes: list[int], encod
     return True
 
 
+def _prototypes(candidates: list[dict], memo: dict | None) -> tuple[list[dict], list[int]]:
+    """(one prototype per shape, then the first again; each candidate's shape).
+
+    The segments of a campaign's language share their candidate items (the same
+    dicts, never changed once made: `views.candidate_items`), so with `memo` the
+    answer for a list of the very same items is worked out once.
+    """
+    key = ("prototypes", tuple(map(id, candidates)))
+    if memo is not None and key in memo:
+        return memo[key][1]
+    shape_index: dict = {}
+    prototypes = []
+    shapes = []
+    for item in candidates:
+        shape = _shape(item)
+        if shape not in shape_index:
+            shape_index[shape] = len(prototypes)
+            prototypes.append(_prototype(item))
+        shapes.append(shape_index[shape])
+    prototypes.append(prototypes[0])
+    if memo is not None:
+        memo[key] = (list(candidates), (prototypes, shapes))  # the items stay alive: their ids stay theirs
+    return prototypes, shapes
+
+
 def _html_value(value: str) -> str:
     return str(escape(value))  # exactly what Jinja's autoescape writes
 
@@ -125,16 +150,7 @@ def compile_with_cards(view: dict, render, memo: dict | None = None) -> tuple[st
     candidates = view.get("candidates") or []
     if not candidates:
         return render(view)
-    shape_index: dict = {}
-    prototypes = []
-    shapes = []
-    for item in candidates:
-        key = _shape(item)
-        if key not in shape_index:
-            shape_index[key] = len(prototypes)
-            prototypes.append(_prototype(item))
-        shapes.append(shape_index[key])
-    prototypes.append(prototypes[0])
+    prototypes, shapes = _prototypes(candidates, memo)
     mjml_source, html_parts, text_parts, problems = render({**view, "candidates": prototypes})
     if not problems and _expand(html_parts, candidates, shapes, _html_value, memo) \
             and _expand(text_parts, candidates, shapes, str, memo):

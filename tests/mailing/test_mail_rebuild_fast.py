@@ -7,6 +7,7 @@ here, or still in the module as the fallback).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import random
 from types import SimpleNamespace
@@ -18,6 +19,7 @@ from mailing.matching import CandidateIndex, MemberProfile
 from mailing.plan.compiled import CompiledEncoder, load_compiled, write_all_compiled, write_compiled
 from mailing.pipeline import PLACEHOLDER, Region, Rendered, compile_variant, split_placeholders
 from mailing.kinds.newsletter.planning import build_plan
+from mailing.kinds.newsletter.selections import open_jobs
 from mailing.views import _with_utm_plain, build_view, with_utm
 from tests.mailing.fixtures import campaign, member, settings, theme
 from tests.mailing.test_card_prototypes import many_jobs, tricky_jobs
@@ -233,6 +235,47 @@ def test_the_encoder_writes_exactly_what_json_dumps_writes():
     data["n"] = 2
     assert encoder.encode(odd) == json.dumps(odd.to_json(), ensure_ascii=False)
     assert '"n": 2' in encoder.encode(odd)
+
+
+def test_equal_jobfacts_of_other_campaigns_are_encoded_once_and_exactly():
+    """Each campaign and language holds its own (equal) JobFacts: the encoder writes each job's JSON
+    once and splices it in; a job whose fields are not all text is never taken for an equal one."""
+    variants = _variants()
+    others = []
+    for compiled in variants[:2]:
+        other = copy.copy(compiled)
+        other.candidates = [dataclasses.replace(job) for job in compiled.candidates]  # equal, not the same
+        assert other.candidates == compiled.candidates and other.candidates[0] is not compiled.candidates[0]
+        others.append(other)
+    encoder = CompiledEncoder()
+    for compiled in variants + others:
+        assert encoder.encode(compiled) == json.dumps(compiled.to_json(), ensure_ascii=False)
+    assert len(encoder._jobs) == len({job.reference for job in variants[0].candidates})
+    # True == 1 and both hash alike, but their JSON differs: such a job is encoded for itself each time.
+    truthy = copy.copy(variants[0])
+    truthy.candidates = [dataclasses.replace(variants[0].candidates[0], remote=True)]
+    one = copy.copy(variants[0])
+    one.candidates = [dataclasses.replace(variants[0].candidates[0], remote=1)]
+    assert truthy.candidates == one.candidates
+    assert '"remote": true' in encoder.encode(truthy) and '"remote": 1' in encoder.encode(one)
+    assert encoder.encode(one) == json.dumps(one.to_json(), ensure_ascii=False)
+
+
+def test_open_jobs_remembered_for_a_build_equal_the_jobs_worked_out_each_time():
+    jobs = many_jobs(30)
+    for n, job in enumerate(jobs):
+        job.lang = "fr" if n % 3 else "en"
+        job.is_open = n % 7 != 3
+    context = {"open_jobs": jobs}
+    memo: dict = {}
+    for lang in ("fr", "en", "fr", "en"):
+        remembered = open_jobs(context, lang, "fr", memo)
+        assert remembered == open_jobs(context, lang, "fr") and remembered
+        remembered.clear()  # a copy: the next caller gets the whole list again
+    assert open_jobs(context, "fr", "fr", memo) == open_jobs(context, "fr", "fr")
+    # Another build's context (another list) is worked out again, never served the first one's answer.
+    later = {"open_jobs": jobs[:5]}
+    assert open_jobs(later, "fr", "fr", memo) == open_jobs(later, "fr", "fr") != open_jobs(context, "fr", "fr")
 
 
 def test_a_token_like_value_in_a_variant_does_not_confuse_the_encoder():

@@ -53,6 +53,7 @@ class CompiledEncoder:
     def __init__(self):
         self._items: OrderedDict = OrderedDict()  # ids -> (pieces, json)
         self._candidates: OrderedDict = OrderedDict()  # ids -> (JobFacts list, json)
+        self._jobs: dict = {}  # frozen JobFacts -> its json
         self._token = "\x00vivier-list:" + secrets.token_hex(16) + ":"
 
     def encode(self, compiled: CompiledVariant) -> str:
@@ -98,9 +99,21 @@ class CompiledEncoder:
         entry = self._candidates.get(ids)
         if entry is not None:  # the entry holds the (frozen) JobFacts: the same ids are the same objects
             return entry[1]
-        data = json.dumps([job.to_dict() for job in jobs], ensure_ascii=False).encode("utf-8")
-        if _frozen(jobs):
-            self._keep(self._candidates, ids, (list(jobs), data))
+        if not _frozen(jobs):
+            return json.dumps([job.to_dict() for job in jobs], ensure_ascii=False).encode("utf-8")
+        # Each (frozen) job encoded once for every list it is in, found by its value (the languages
+        # and campaigns of a plan hold equal JobFacts). `json.dumps` of a list: its items joined by ", ".
+        memo = self._jobs
+        pieces = []
+        for job in jobs:
+            data = memo.get(job)
+            if data is None:
+                data = json.dumps(job.to_dict(), ensure_ascii=False).encode("utf-8")
+                if _all_text(job):  # only text equals text: an equal JobFacts writes the same JSON
+                    memo[job] = data
+            pieces.append(data)
+        data = b"[" + b", ".join(pieces) + b"]"
+        self._keep(self._candidates, ids, (list(jobs), data))
         return data
 
     def _keep(self, kept: OrderedDict, key, value) -> None:
@@ -145,6 +158,11 @@ def _same_bytes(path: Path, chunks) -> bool:
             if handle.read(len(chunk)) != chunk:
                 return False
         return handle.read(1) == b""
+
+
+def _all_text(job) -> bool:
+    """Every field of a JobFacts a string or a tuple of strings (then equal means the same JSON)."""
+    return all(type(v) is str or (type(v) is tuple and all(type(x) is str for x in v)) for v in job.__dict__.values())
 
 
 def _frozen(jobs) -> bool:

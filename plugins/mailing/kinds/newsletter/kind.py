@@ -162,7 +162,7 @@ class NewsletterGenerator(MessageKind):
             shared: dict = {}
             reported = False
             for segment in build.segments:
-                resolved = resolve(campaign, self.context, lang, default_lang, segment)
+                resolved = resolve(campaign, self.context, lang, default_lang, segment, known)
                 if not reported:
                     for name, message in resolved.errors:
                         report.error(campaign.source_path, name, message, line=line(campaign, name))

@@ -33,17 +33,31 @@ def _all_articles(context) -> list:
     return sorted(everything, key=lambda a: a.date, reverse=True)
 
 
-def open_jobs(context, lang: str, default_lang: str) -> list:
-    """Open jobs in `lang` (or the default language when untranslated), newest first."""
-    jobs = [j for j in context.get("open_jobs", []) if getattr(j, "is_open", True)]
-    chosen = _in_lang(jobs, lang, default_lang, lambda j: j.reference)
-    return sorted(chosen.values(), key=lambda j: (j.date, j.reference), reverse=True)
+def open_jobs(context, lang: str, default_lang: str, memo: dict | None = None) -> list:
+    """Open jobs in `lang` (or the default language when untranslated), newest first.
+
+    Every campaign and segment of a build asks for the same list (5,000 jobs
+    sorted a dozen times): with `memo` (one dict per build) the answer for the
+    very same list of the context is remembered, and a new copy handed out.
+    """
+    every = context.get("open_jobs", [])
+    key = ("open_jobs", id(every), lang, default_lang)
+    entry = memo.get(key) if memo is not None else None
+    if entry is None or entry[0] is not every:
+        jobs = [j for j in every if getattr(j, "is_open", True)]
+        chosen = _in_lang(jobs, lang, default_lang, lambda j: j.reference)
+        entry = (every, sorted(chosen.values(), key=lambda j: (j.date, j.reference), reverse=True))
+        if memo is not None:
+            memo[key] = entry  # the list stays alive: its id stays its own
+    return list(entry[1])
 
 
-def resolve(campaign, context, lang: str, default_lang: str, segment: str | None = None) -> Resolved:
-    """The featured items of `campaign` for `lang` (events also filtered by `segment`)."""
+def resolve(campaign, context, lang: str, default_lang: str, segment: str | None = None,
+            memo: dict | None = None) -> Resolved:
+    """The featured items of `campaign` for `lang` (events also filtered by `segment`); `memo` (one
+    dict per build) keeps the open jobs of each language for the other campaigns and segments."""
     result = Resolved(items={"jobs": [], "articles": [], "events": [], "ambassador": None, "candidates": []})
-    candidates = open_jobs(context, lang, default_lang)
+    candidates = open_jobs(context, lang, default_lang, memo)
     result.items["candidates"] = candidates if campaign.matches else []
 
     mode, value = campaign.jobs

@@ -16,6 +16,7 @@ import pytest
 from markupsafe import Markup, escape
 from mailing.cards import _Filler, _card_and_glue, _expand, _html_value, _shape
 from mailing.matching import CandidateIndex, MemberProfile
+from mailing.plan import compiled as compiled_module
 from mailing.plan.compiled import CompiledEncoder, load_compiled, write_all_compiled, write_compiled
 from mailing.pipeline import PLACEHOLDER, Region, Rendered, compile_variant, split_placeholders
 from mailing.kinds.newsletter.planning import build_plan
@@ -247,10 +248,11 @@ def test_equal_jobfacts_of_other_campaigns_are_encoded_once_and_exactly():
         other.candidates = [dataclasses.replace(job) for job in compiled.candidates]  # equal, not the same
         assert other.candidates == compiled.candidates and other.candidates[0] is not compiled.candidates[0]
         others.append(other)
+    compiled_module._JOB_JSON.clear()
     encoder = CompiledEncoder()
     for compiled in variants + others:
         assert encoder.encode(compiled) == json.dumps(compiled.to_json(), ensure_ascii=False)
-    assert len(encoder._jobs) == len({job.reference for job in variants[0].candidates})
+    assert len(compiled_module._JOB_JSON) == len({job.reference for job in variants[0].candidates})
     # True == 1 and both hash alike, but their JSON differs: such a job is encoded for itself each time.
     truthy = copy.copy(variants[0])
     truthy.candidates = [dataclasses.replace(variants[0].candidates[0], remote=True)]

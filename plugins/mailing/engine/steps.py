@@ -9,6 +9,7 @@ from careers.report import get_report
 
 from ..kinds import registry
 from ..plan import format as plan_format
+from ..plan.kept import Kept
 from ..plan.writer import write_plan, withdraw
 from .budget import Budget, pending
 
@@ -88,17 +89,20 @@ def write(kinds: list, settings: dict, writer) -> list[str]:
         kind.write_public(writer)
     written: list[str] = []
     store = None
+    kept = Kept.for_settings(settings)  # compiled variants unchanged since the last build are not encoded again
     try:
         for kind in _wanting(kinds, settings):
             store = store or pool_config.open_store(settings)
             for draft in kind.drafts(store):
-                write_plan(settings, draft)
+                write_plan(settings, draft, kept)
                 written.append(draft.plan_id)
                 logger.info("%s: %d recipient(s) planned", draft.plan_id, len(draft.entries))
             kind.commit(store)
     finally:
         if store is not None:
             store.close()
+    if kept is not None:
+        kept.save()
     if planning_on(settings) and _store_here(settings):  # a build that plans nothing withdraws nothing either
         withdraw_stale(kinds, settings, set(written))
     return written

@@ -17,6 +17,7 @@ from talentpool.private import FILE_MODE, make_private_dir
 from ..matching import JobFacts
 from ..pipeline import CompiledVariant
 from .format import COMPILED
+from .kept import Kept
 
 
 def write_file(path: Path, data: str | bytes | list[bytes]) -> bool:
@@ -53,7 +54,6 @@ class CompiledEncoder:
     def __init__(self):
         self._items: OrderedDict = OrderedDict()  # ids -> (pieces, json)
         self._candidates: OrderedDict = OrderedDict()  # ids -> (JobFacts list, json)
-        self._jobs: dict = {}  # frozen JobFacts -> its json
         self._token = "\x00vivier-list:" + secrets.token_hex(16) + ":"
 
     def encode(self, compiled: CompiledVariant) -> str:
@@ -69,7 +69,7 @@ class CompiledEncoder:
             return name
 
         data = compiled.to_json(items=lambda items: mark(self._items_json(items)),
-                                candidates=lambda jobs: mark(self._candidates_json(jobs)))
+                                candidates=lambda jobs: mark(self.candidates_json(jobs)))
         text = json.dumps(data, ensure_ascii=False)  # small: the big lists are marks
         found = []
         for needle in marks:
@@ -94,16 +94,19 @@ class CompiledEncoder:
         self._keep(self._items, ids, (pieces, data))
         return data
 
-    def _candidates_json(self, jobs: list) -> bytes:
+    def candidates_json(self, jobs: list) -> bytes:
+        """The JSON of a candidates list, as `to_json` writes it (lists of the same frozen jobs: once)."""
         ids = tuple(map(id, jobs))
         entry = self._candidates.get(ids)
         if entry is not None:  # the entry holds the (frozen) JobFacts: the same ids are the same objects
             return entry[1]
         if not _frozen(jobs):
             return json.dumps([job.to_dict() for job in jobs], ensure_ascii=False).encode("utf-8")
-        # Each (frozen) job encoded once for every list it is in, found by its value (the languages
-        # and campaigns of a plan hold equal JobFacts). `json.dumps` of a list: its items joined by ", ".
-        memo = self._jobs
+        # Each (frozen) job encoded once for every list it is in, found by its value (the languages,
+        # campaigns and plans of a build hold equal JobFacts). `json.dumps` of a list: its items joined by ", ".
+        memo = _JOB_JSON
+        if len(memo) > _JOB_JSON_MAX:
+            memo.clear()
         pieces = []
         for job in jobs:
             data = memo.get(job)
@@ -120,6 +123,10 @@ class CompiledEncoder:
         kept[key] = value
         while len(kept) > self.KEEP:
             kept.popitem(last=False)
+
+
+_JOB_JSON: dict = {}  # frozen JobFacts whose fields are all text -> its JSON (equal facts, equal JSON)
+_JOB_JSON_MAX = 100_000
 
 
 def write_stream(path: Path, chunks, size: int) -> bool:
@@ -173,25 +180,34 @@ def _frozen(jobs) -> bool:
         return False
 
 
-def write_compiled(folder: Path, compiled: CompiledVariant, encoder: CompiledEncoder | None = None) -> list[Path]:
-    """The variant's three files (skeletons and regions); returns their paths."""
+def write_compiled(folder: Path, compiled: CompiledVariant, encoder: CompiledEncoder | None = None,
+                   kept: Kept | None = None) -> list[Path]:
+    """The variant's three files (skeletons and regions); returns their paths.
+
+    With `kept` (and `encoder`), a JSON file an earlier build wrote for the
+    same key and left untouched is not encoded again (mailing.plan.kept)."""
     base = folder / COMPILED
     paths = [base / f"{compiled.key}.html", base / f"{compiled.key}.txt", base / f"{compiled.key}.json"]
     write_file(paths[0], compiled.html.skeleton())
     write_file(paths[1], compiled.text.skeleton())
     if encoder is None:
         write_file(paths[2], json.dumps(compiled.to_json(), ensure_ascii=False))
-    else:
+        return paths
+    key = kept.key(compiled, encoder.candidates_json(compiled.candidates)) if kept is not None else None
+    if not (kept is not None and kept.unchanged(paths[2], key)):
         write_file(paths[2], encoder.chunks(compiled))
+    if kept is not None:
+        kept.record(paths[2], key)
     return paths
 
 
-def write_all_compiled(folder: Path, variants) -> set[Path]:
-    """Every variant's files, those sharing lists (same language and variant) one after the other."""
+def write_all_compiled(folder: Path, variants, kept: Kept | None = None) -> set[Path]:
+    """Every variant's files, those sharing lists (same language and variant) one after the other;
+    with `kept`, the JSON of a variant whose key is unchanged is left as it is (mailing.plan.kept)."""
     encoder = CompiledEncoder()
     written: set[Path] = set()
     for compiled in sorted(variants, key=lambda c: (str(c.lang), str(c.variant), str(c.segment))):
-        written.update(write_compiled(folder, compiled, encoder))
+        written.update(write_compiled(folder, compiled, encoder, kept))
     return written
 
 

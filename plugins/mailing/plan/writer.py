@@ -58,10 +58,12 @@ def meta_of(settings, draft: PlanDraft) -> dict:
     return meta
 
 
-def write_plan(settings, draft: PlanDraft) -> Path:
-    """Write one plan folder; returns it. Unchanged files are left alone; stale compiled variants go."""
+def write_plan(settings, draft: PlanDraft, kept=None) -> Path:
+    """Write one plan folder; returns it. Unchanged files are left alone; stale compiled variants go.
+
+    `kept` (a `mailing.plan.kept.Kept`, one per build) lets an unchanged variant skip its encoding."""
     folder = plan_format.outbox_root(settings) / draft.plan_id
-    written = write_all_compiled(folder, draft.compiled.values())
+    written = write_all_compiled(folder, draft.compiled.values(), kept)
     for stale in (folder / plan_format.COMPILED).iterdir():
         if stale not in written:
             stale.unlink()

@@ -332,6 +332,47 @@ def _theme_static_files(settings, output_path) -> set[str]:
     return files
 
 
+def _sweep_folder(folder: str, keep: set, retention: set, top: bool = False) -> tuple[int, bool]:
+    """Remove the files of `folder` and its subfolders not in `keep`, and the subfolders left empty: one walk.
+
+    Hidden folders (.git of a deploy checkout, .well-known) and links to
+    folders are never entered and keep their parent; at the top, names in
+    `retention` are left alone. Returns (files removed, whether anything is
+    left in `folder`).
+    """
+    removed, left = 0, False
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0, True
+    for entry in entries:
+        if top and entry.name in retention:
+            left = True
+        elif entry.is_dir(follow_symlinks=False):
+            if entry.name.startswith("."):
+                left = True
+                continue
+            count, kept = _sweep_folder(entry.path, keep, retention)
+            removed += count
+            if kept:
+                left = True
+                continue
+            try:
+                os.rmdir(entry.path)
+            except OSError:
+                left = True
+        elif entry.path in keep or (entry.is_symlink() and entry.is_dir()):
+            left = True
+        else:
+            try:
+                os.remove(entry.path)
+                removed += 1
+            except OSError as exc:  # read-only or locked: say so, the build itself succeeded
+                left = True
+                logger.warning("output: cannot remove %s, which the build no longer produces: %s", entry.path, exc)
+    return removed, left
+
+
 def sweep(pelican) -> int:
     """After a successful build: remove from the output folder every file the build did not produce.
 
@@ -355,29 +396,7 @@ def sweep(pelican) -> int:
     for generator in record.static_generators:
         keep.update(os.path.abspath(os.path.join(output_path, sc.save_as)) for sc in generator.staticfiles)
     retention = set(settings.get("OUTPUT_RETENTION") or ())
-    removed = 0
-    for folder, subfolders, names in os.walk(output_path):
-        # Hidden folders (.git of a deploy checkout, .well-known) are never walked: not ours to clean.
-        subfolders[:] = [s for s in subfolders if not s.startswith(".") and not (folder == output_path and s in retention)]
-        if folder == output_path:
-            names = [n for n in names if n not in retention]
-        for name in names:
-            path = os.path.join(folder, name)
-            if path not in keep:
-                try:
-                    os.remove(path)
-                    removed += 1
-                except OSError as exc:  # read-only or locked: say so, the build itself succeeded
-                    logger.warning("output: cannot remove %s, which the build no longer produces: %s", path, exc)
-    for folder, subfolders, names in os.walk(output_path, topdown=False):
-        parts = os.path.relpath(folder, output_path).split(os.sep)
-        if folder == output_path or parts[0] in retention or any(p.startswith(".") for p in parts):
-            continue
-        try:
-            if not os.listdir(folder):
-                os.rmdir(folder)
-        except OSError:
-            pass
+    removed, _ = _sweep_folder(output_path, keep, retention, top=True)
     logger.info("output: %d file(s) written, %d unchanged, %d no longer produced removed",
                 record.written, record.unchanged, removed)
     return removed

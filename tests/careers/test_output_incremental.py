@@ -184,3 +184,28 @@ def test_the_context_is_frozen_for_the_output_phase_and_thawed_when_the_next_bui
     assert gc.get_freeze_count() > 0  # the collector no longer walks what the build read
     careers.get_generators(SimpleNamespace(settings={"PATH": "content"}))  # the next build of `make serve`
     assert gc.get_freeze_count() == 0
+
+
+def test_the_sweep_s_one_walk_spares_hidden_folders_retained_names_links_and_what_was_produced(tmp_path):
+    """One walk removes files and the folders it leaves empty, bottom up, and nothing that is not ours."""
+    out, content = tmp_path / "out", tmp_path / "content"
+    content.mkdir()
+    settings = {"THEME": str(tmp_path / "theme"), "THEME_STATIC_PATHS": [], "THEME_STATIC_DIR": "theme",
+                "OUTPUT_RETENTION": ["CNAME", "keep-me"]}
+    output.reset(settings)
+    output.write_output(settings, str(out), "emplois/a/index.html", "<p>a</p>")
+    stray = ["emplois/b/index.html", "emplois/b/deep/er/x.txt", "old.html", "tags/x/y/z/index.html"]
+    kept = [".git/HEAD", "emplois/.well-known/t.txt", "keep-me/old.html", "CNAME"]
+    for rel in stray + kept:
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text("x")
+    (out / "empty" / "nested").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "file.txt").write_text("not ours")
+    (out / "linked").symlink_to(tmp_path / "outside", target_is_directory=True)  # never followed
+    pelican = SimpleNamespace(settings=settings, output_path=str(out), path=str(content))
+    assert output.sweep(pelican) == len(stray)
+    assert _files(out) == {"emplois/a/index.html", *kept}
+    assert sorted(p.name for p in out.iterdir()) == [".git", "CNAME", "emplois", "keep-me", "linked"]
+    assert (tmp_path / "outside" / "file.txt").read_text() == "not ours"
+    assert sorted(p.name for p in (out / "emplois").iterdir()) == [".well-known", "a"]

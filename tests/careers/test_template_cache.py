@@ -127,3 +127,32 @@ def _differences(comparison: filecmp.dircmp, prefix: str = "") -> list[str]:
     for name, sub in comparison.subdirs.items():
         found += _differences(sub, f"{prefix}{name}/")
     return found
+
+
+def test_the_mail_theme_s_templates_are_kept_compiled_too_and_load_the_code_jinja_compiles(tmp_path):
+    """The mail theme's two environments (HTML autoescaped, text with `wrap`) share the folder, each keyed apart."""
+    from mailing.pipeline import MailTheme
+
+    settings = _settings(tmp_path / "tc", CACHE_PATH=str(tmp_path / "cache"), THEME=str(ROOT / "theme"),
+                         MAILING_THEME=str(ROOT / "theme" / "mail"))
+    names = {"html_env": ["newsletter.mjml", "alert.mjml"], "text_env": ["newsletter.txt", "alert.txt"]}
+    first = MailTheme(str(ROOT / "theme" / "mail")).use_build_caches(settings)
+    for env, templates in names.items():
+        for name in templates:
+            getattr(first, env).get_template(name)
+    assert len(list((tmp_path / "tc").rglob("*.cache"))) >= 4  # the templates and those they include
+
+    second = MailTheme(str(ROOT / "theme" / "mail")).use_build_caches(settings)
+    plain = MailTheme(str(ROOT / "theme" / "mail"))  # no cache: Jinja compiles the source
+    assert plain.html_env.bytecode_cache is None
+    for env, fresh, templates in ((second.html_env, plain.html_env, names["html_env"]),
+                                  (second.text_env, plain.text_env, names["text_env"])):
+        for name in templates:
+            loaded = env.get_template(name)
+            source = (ROOT / "theme" / "mail" / name).read_text(encoding="utf-8")
+            bucket = env.bytecode_cache.get_bucket(env, name, loaded.filename, source)
+            assert bucket.code is not None, name  # really served from the cache
+            assert loaded.root_render_func.__code__ == fresh.get_template(name).root_render_func.__code__, name
+    assert template_cache({**settings, "CACHE_CONTENT": False}) is None
+    off = MailTheme(str(ROOT / "theme" / "mail")).use_build_caches({**settings, "CACHE_CONTENT": False, "LOAD_CONTENT_CACHE": False})
+    assert off.html_env.bytecode_cache is None and off.cache is None

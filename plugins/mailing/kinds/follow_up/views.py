@@ -5,7 +5,6 @@ from __future__ import annotations
 import markdown
 from careers.i18n import translator
 
-from ... import memo
 from ..invitation.views import OverlayTheme
 from ...pipeline import CompiledVariant, MailTheme, compile_variant, markup
 from ...views import absolutise_links, html_to_text, lang_url, privacy_url, with_utm
@@ -58,9 +57,7 @@ def sequence_theme(settings, mail_theme_path: str) -> OverlayTheme:
         lang: {"view_in_browser": t("sequences.view_site", lang), "footer_why": t("sequences.footer_why", lang)}
         for lang in settings["CAREERS_LANGUAGES"]
     }
-    theme = OverlayTheme(mail_theme_path, overrides)
-    theme.cache = memo.for_settings(settings)
-    return theme
+    return OverlayTheme(mail_theme_path, overrides).use_build_caches(settings)
 
 
 def compile_steps(theme: MailTheme, settings, sequences: dict, plan_id: str) -> dict[tuple[str, str, str], CompiledVariant]:

@@ -13,7 +13,6 @@ from urllib.parse import quote
 from careers.event_display import location_text, plain_text
 from careers.i18n import translator
 
-from ... import memo
 from ...pipeline import CompiledVariant, MailTheme, compile_variant
 from ...views import absolute, lang_url, privacy_url, with_utm
 
@@ -130,9 +129,7 @@ def invitation_theme(settings, mail_theme_path: str) -> OverlayTheme:
         lang: {"view_in_browser": t("invitations.view_event", lang), "footer_why": t("invitations.footer_why", lang)}
         for lang in settings["CAREERS_LANGUAGES"]
     }
-    theme = OverlayTheme(mail_theme_path, overrides)
-    theme.cache = memo.for_settings(settings)
-    return theme
+    return OverlayTheme(mail_theme_path, overrides).use_build_caches(settings)
 
 
 def compile_round(theme: MailTheme, settings, round_, segments: list[str]) -> dict[tuple[str, str, str], CompiledVariant]:

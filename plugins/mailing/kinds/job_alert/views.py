@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from careers.i18n import translator
 
-from ... import memo
 from ..invitation.views import OverlayTheme
 from ...pipeline import CompiledVariant, MailTheme, compile_variant
 from ...views import candidate_items, lang_url, privacy_url, with_utm
@@ -47,9 +46,7 @@ def alert_theme(settings, path: str) -> OverlayTheme:
     overrides = {lang: {"view_in_browser": t("community.mail.alert_view", lang),
                         "footer_why": t("community.mail.alert_footer_why", lang)}
                  for lang in settings["CAREERS_LANGUAGES"]}
-    theme = OverlayTheme(path, overrides)
-    theme.cache = memo.for_settings(settings)
-    return theme
+    return OverlayTheme(path, overrides).use_build_caches(settings)
 
 
 def versions_in(group: dict, lang: str, default_lang: str):

@@ -22,7 +22,6 @@ from pelican.utils import process_translations
 from ...settings import mail_theme_path
 from . import archive
 from ... import gates
-from ... import memo
 from ...collector import paused
 from .campaigns import CAMPAIGN_WIDE, Campaign, apply_schema, line
 from ...pipeline import CompiledVariant, MailTheme, compile_variant
@@ -84,8 +83,7 @@ class NewsletterGenerator(MessageKind):
             self.add_source_path(campaign)
         originals, translations = process_translations(campaigns, translation_id="slug")
         try:
-            theme = MailTheme(mail_theme_path(settings))
-            theme.cache = memo.for_settings(settings)
+            theme = MailTheme(mail_theme_path(settings)).use_build_caches(settings)
             segment_names = known_segments(settings)
         except Exception as exc:
             for campaign in campaigns:

@@ -58,7 +58,7 @@ logger = logging.getLogger(__name__)
 
 CACHE_KEY = "CAREERS_PAGE_CACHE"
 FILE_NAME = "careers-pages.pickle"
-FORMAT = 6
+FORMAT = 7
 LIBRARIES = ("pelican", "jinja2", "markdown", "markupsafe", "pygments")
 # Pelican's intrasite links: the URL of another file, written into this one when it is rendered.
 _INTRASITE = re.compile(rb"[{|](filename|static|attach|index|category|tag|author)[|}]")
@@ -74,7 +74,7 @@ class PageCache:
     def __init__(self, settings, context):
         self.settings, self.context = settings, context
         self.path = os.path.join(settings["CACHE_PATH"], FILE_NAME)
-        self.previous, self.fragments_before, self.names_before = _load(self.path)
+        self.previous, self.fragments_before, self.names_before, self.files_before = _load(self.path)
         self.names: dict[str, tuple] = {}  # template: (its tree's (name, source digest)…, the names it reads)
         self.fragments: dict[bytes, str] = {}  # the fragments this build used, kept for the next one
         try:  # a build that fails half-way must leave no key behind for the pages it wrote
@@ -84,6 +84,7 @@ class PageCache:
         self.current: dict[str, tuple[bytes, int, int]] = {}  # path: (key, size, mtime) of the pages produced
         self.pending: dict[str, bytes] = {}  # path: key of the pages rendered, their size known once written
         self.digests: dict[str, tuple[bytes, bool]] = {}  # source: (sha-256, links to other files)
+        self.files: dict[str, tuple] = {}  # source: (its stat stamp, its digest), for the next build
         self.template_inputs: dict[str, bytes | Uncacheable] = {}
         try:
             self.shared = _shared(settings, context, self._file)
@@ -132,17 +133,34 @@ class PageCache:
         return digest
 
     def _file(self, source: str) -> tuple[bytes, bool]:
+        """(sha-256 of the file's date and bytes, whether its body links to other files).
+
+        A file whose size, modification and change times and inode are those
+        the last build saw keeps the digest worked out then: a rebuild after one
+        edit no longer reads and hashes the other 5,000 files. Writing a file
+        always moves its change time (which, unlike the modification time, no
+        tool can set back), so an edited file is always read again.
+        """
         found = self.digests.get(source)
         if found is None:
             try:
-                with open(source, "rb") as handle:
-                    data = handle.read()
+                stat = os.stat(source)
+                stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+                known = self.files_before.get(source)
+                if known is not None and known[0] == stamp:
+                    found = known[1]
+                else:
+                    with open(source, "rb") as handle:
+                        data = handle.read()
+                        stat = os.fstat(handle.fileno())
+                    stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
                     # Its date too: Pelican's content cache knows a file by its date, so a file edited while its
                     # date stayed is read again (and its pages must be rendered again) only once its date changes.
-                    stamp = b"%d\0" % os.fstat(handle.fileno()).st_mtime_ns
+                    found = (hashlib.sha256(b"%d\0" % stat.st_mtime_ns + data).digest(), bool(_INTRASITE.search(data)))
             except OSError as exc:
                 raise Uncacheable(f"{source} cannot be read: {exc}") from None
-            found = self.digests[source] = (hashlib.sha256(stamp + data).digest(), bool(_INTRASITE.search(data)))
+            self.digests[source] = found
+            self.files[source] = (stamp, found)
         return found
 
     def _template_inputs(self, generator, name: str) -> bytes:
@@ -217,7 +235,7 @@ class PageCache:
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             temporary = f"{self.path}.{os.getpid()}.tmp"
-            data = pickle.dumps((FORMAT, self.current, self.fragments, self.names), protocol=pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps((FORMAT, self.current, self.fragments, self.names, self.files), protocol=pickle.HIGHEST_PROTOCOL)
             with open(temporary, "wb") as handle:  # its checksum first: a damaged file is never unpickled
                 handle.write(hashlib.sha256(data).digest() + data)
             os.replace(temporary, self.path)
@@ -260,7 +278,7 @@ def save(pelican) -> None:
         pelican.settings[CACHE_KEY] = None
 
 
-def _load(path: str) -> tuple[dict, dict, dict]:
+def _load(path: str) -> tuple[dict, dict, dict, dict]:
     """The keys of the last build; none when the file is missing, unreadable or damaged (every page is rendered).
 
     A damaged pickle can fail in any way (a length read as 2**64 bytes is a
@@ -270,12 +288,12 @@ def _load(path: str) -> tuple[dict, dict, dict]:
         with open(path, "rb") as handle:
             checksum, data = handle.read(32), handle.read()
         if hashlib.sha256(data).digest() == checksum:
-            version, keys, fragments, names = pickle.loads(data)
-            if version == FORMAT and isinstance(keys, dict) and isinstance(fragments, dict) and isinstance(names, dict):
-                return keys, fragments, names
+            version, *parts = pickle.loads(data)
+            if version == FORMAT and len(parts) == 4 and all(isinstance(part, dict) for part in parts):
+                return tuple(parts)
     except Exception as exc:  # noqa: BLE001 — only costs rendering every page
         logger.debug("page cache: %s not read: %s", path, exc)
-    return {}, {}, {}
+    return {}, {}, {}, {}
 
 
 def _source_digest(env, name: str) -> bytes | None:

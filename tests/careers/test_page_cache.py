@@ -28,13 +28,40 @@ def test_a_damaged_keys_file_is_ignored_not_fatal(tmp_path):
     cache.fragments = {b"f" * 32: "<article>card</article>"}
     cache.save()
     path = Path(cache.path)
-    assert page_cache._load(str(path)) == (cache.current, cache.fragments, {})
+    assert page_cache._load(str(path)) == (cache.current, cache.fragments, {}, {})
     good = path.read_bytes()
     for damaged in (good[: len(good) // 2], good[:-1] + bytes([good[-1] ^ 1]), b"",
                     # protocol 4, BYTES8 of 2**48 bytes: unpickled, a MemoryError
                     b"\x80\x04\x8e\xff\xff\xff\xff\xff\xff\x00\x00"):
         path.write_bytes(damaged)
-        assert page_cache._load(str(path)) == ({}, {}, {})
+        assert page_cache._load(str(path)) == ({}, {}, {}, {})
+
+
+def test_a_file_unchanged_since_the_last_build_keeps_its_digest_and_an_edited_one_is_read_again(tmp_path, monkeypatch):
+    """The stat memo against the straightforward path (read and hash every file): the same digests, and no read
+    of an unchanged file; an edit that keeps the size and sets the date back is still seen (its change time moved)."""
+    files = {name: tmp_path / "content" / f"{name}.md" for name in ("a", "b", "c")}
+    first = _cache(tmp_path)
+    for name, path in files.items():
+        path.write_text(f"Title: {name}\n\n{{filename}}/x.md\n" if name == "c" else f"Title: {name}\n\nbody {name}\n")
+    digests = {name: first._file(str(path)) for name, path in files.items()}
+    assert digests["c"][1] and not digests["a"][1]  # an intrasite link is remembered with the digest
+    first.save()
+    stat = files["b"].stat()
+    files["b"].write_text("Title: b\n\nbody B\n")  # same size
+    os.utime(files["b"], ns=(stat.st_atime_ns, stat.st_mtime_ns))  # and its date set back
+    opened = []
+    real_open = open
+    monkeypatch.setattr("builtins.open", lambda path, *a, **k: opened.append(str(path)) or real_open(path, *a, **k))
+    second = _cache(tmp_path)
+    again = {name: second._file(str(path)) for name, path in files.items()}
+    monkeypatch.undo()
+    assert [p for p in opened if p.endswith(".md")] == [str(files["b"])]  # only the edited file was read
+    assert again["a"] == digests["a"] and again["c"] == digests["c"]
+    assert again["b"] != digests["b"]
+    straight = _cache(tmp_path)
+    straight.files_before = {}  # nothing known: every file read and hashed
+    assert {name: straight._file(str(path)) for name, path in files.items()} == again
 
 
 def _site(tmp_path: Path) -> Path:

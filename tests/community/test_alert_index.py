@@ -48,6 +48,9 @@ def test_relevant_jobs_then_criteria_equal_criteria_on_every_job():
         wanted = criteria_of(member, prefs)
         expected = [job for job in jobs if wanted.matches(job.facts)]
         assert [job for job in index.relevant(wanted) if wanted.matches(job.facts)] == expected
+        # the index's own test, on each job's terms worked out once, against Criteria.matches on its facts
+        since, seen = dt.date(2026, 11, rng.randint(1, 21)), {job.reference for job in rng.sample(jobs, 30)}
+        assert index.matching(wanted, since, seen) == [job for job in expected if job.posted >= since and job.reference not in seen]
         checked += bool(expected)
     assert checked > 100  # most random members do match some jobs
     assert index.relevant(Criteria()) == []
@@ -55,7 +58,8 @@ def test_relevant_jobs_then_criteria_equal_criteria_on_every_job():
 
 def _plan(path, jobs, monkeypatch, *, every_job: bool):
     if every_job:  # the straightforward planner: every member decoded, against every open job
-        monkeypatch.setattr(alerts.AlertIndex, "relevant", lambda self, wanted: list(self.jobs))
+        monkeypatch.setattr(alerts.AlertIndex, "matching", lambda self, wanted, since, seen: [
+            job for job in self.jobs if job.posted >= since and job.reference not in seen and wanted.matches(job.facts)])
         monkeypatch.setattr(alerts, "consenting", lambda store: store.iter_members())
     else:
         monkeypatch.undo()

@@ -37,17 +37,35 @@ class Criteria:
         return not (self.departments or self.skills)
 
     def matches(self, job: JobFacts) -> bool:
-        skills = {norm(s) for s in (*job.must_have, *job.nice_to_have)}
-        relevant = bool(self.skills & skills) or norm(job.department) in self.departments
+        return self.matches_terms(job_terms(job))
+
+    def matches_terms(self, terms: "JobTerms") -> bool:
+        """`matches` on a job's normalised terms (`job_terms`), worked out once per job for a whole pool."""
+        relevant = bool(self.skills & terms.skills) or terms.department in self.departments
         if not relevant:
             return False
-        if self.remote == "remote" and job.remote != "remote":
+        if self.remote == "remote" and terms.remote != "remote":
             return False
-        if self.remote == "hybrid" and job.remote not in ("hybrid", "remote"):
+        if self.remote == "hybrid" and terms.remote not in ("hybrid", "remote"):
             return False
-        if self.cities and job.remote != "remote" and not self.cities & {norm(c) for c in job.cities}:
+        if self.cities and terms.remote != "remote" and not self.cities & terms.cities:
             return False
         return True
+
+
+@dataclass(frozen=True)
+class JobTerms:
+    """What `Criteria.matches` compares of a job, normalised (case and accents)."""
+
+    skills: frozenset[str]
+    department: str
+    remote: str
+    cities: frozenset[str]
+
+
+def job_terms(job: JobFacts) -> JobTerms:
+    return JobTerms(frozenset(norm(s) for s in (*job.must_have, *job.nice_to_have)), norm(job.department), job.remote,
+                    frozenset(norm(c) for c in job.cities))
 
 
 def criteria_of(member, prefs: dict[str, str]) -> Criteria:

@@ -31,7 +31,7 @@ from talentpool.policy import BLOCKING
 from ...community import criteria as alert_criteria
 from ...delivery import choices as member_choices
 from ...engine.budget import Budget as Planned
-from ...matching import JobFacts, MemberProfile, norm, score
+from ...matching import JobFacts, MemberProfile, score
 from ...plan.spool import Records
 
 log = logging.getLogger(__name__)
@@ -73,21 +73,32 @@ class AlertIndex:
 
     def __init__(self, jobs: list[OpenJob]):
         self.jobs = list(jobs)
+        # Each job's normalised terms, once for the whole pool (not once per member who might want it).
+        self.terms = [alert_criteria.job_terms(job.facts) for job in self.jobs]
         self.skills: dict[str, list[int]] = {}
         self.departments: dict[str, list[int]] = {}
-        for position, job in enumerate(self.jobs):
-            for skill in {norm(s) for s in (*job.facts.must_have, *job.facts.nice_to_have)}:
+        for position, terms in enumerate(self.terms):
+            for skill in terms.skills:
                 self.skills.setdefault(skill, []).append(position)
-            self.departments.setdefault(norm(job.facts.department), []).append(position)
+            self.departments.setdefault(terms.department, []).append(position)
 
     def relevant(self, wanted) -> list[OpenJob]:
         """The jobs sharing a skill or a department with `wanted` (a superset of its matches)."""
+        return [self.jobs[p] for p in self._positions(wanted)]
+
+    def matching(self, wanted, since: dt.date, seen) -> list[OpenJob]:
+        """The jobs `wanted.matches`, posted since `since` and not in `seen` (references), in the jobs' order."""
+        jobs, terms = self.jobs, self.terms
+        return [jobs[p] for p in self._positions(wanted)
+                if jobs[p].posted >= since and jobs[p].reference not in seen and wanted.matches_terms(terms[p])]
+
+    def _positions(self, wanted) -> list[int]:
         positions: set[int] = set()
         for skill in wanted.skills:
             positions.update(self.skills.get(skill, ()))
         for department in wanted.departments:
             positions.update(self.departments.get(department, ()))
-        return [self.jobs[p] for p in sorted(positions)]
+        return sorted(positions)
 
 
 class Digest(NamedTuple):
@@ -176,7 +187,7 @@ def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs:
             continue
         since = max(oldest, member.consents[CONSENT])
         seen = done.get(member.id, {})
-        fresh = [job for job in index.relevant(wanted) if job.posted >= since and job.reference not in seen and wanted.matches(job.facts)]
+        fresh = index.matching(wanted, since, seen)
         if not fresh:
             continue
         resume = alert_criteria.next_digest(wanted.rhythm, max(seen.values(), default=None))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 from dataclasses import dataclass
 from html import escape
@@ -20,6 +21,8 @@ from .feeds import aware, new_feed, to_rss, write_feed
 from .output import open_output, write_output
 from .jsonld import applicant_countries, description, employment_type, valid_through
 from .urls import absolute
+
+logger = logging.getLogger(__name__)
 
 ALL = "feeds/jobs"
 BY = "feeds/jobs-{facet}-{key}"
@@ -105,7 +108,7 @@ def _rss_item_bytes(entry) -> bytes:
     return text[head:-len(_RSS_END)]
 
 
-def write_job_feed_set(output_path, settings, lang: str, jobs: list, feeds: list[FeedSpec]) -> None:
+def write_job_feed_set(output_path, settings, lang: str, jobs: list, feeds: list[FeedSpec], cache=None) -> None:
     """The feeds of one language (all its jobs, each department, each place), each job's entry made once.
 
     `write_job_feeds`, feed by feed, made and serialised a job's entry again
@@ -118,12 +121,17 @@ def write_job_feed_set(output_path, settings, lang: str, jobs: list, feeds: list
     Nothing is kept from one job to the next. A feed whose jobs do not follow
     the listing's order (facet subsets always do), or that writes a file an
     earlier feed of the set writes, is written by `write_job_feeds` after the
-    others, as it would have been.
+    others, as it would have been. With `cache` (this build's
+    `careers.page_cache.PageCache`), a feed whose inputs — its title, URLs and
+    language, the files of the jobs it lists, and what every page depends on
+    (settings, "today", the code and the theme) — did not change since the
+    last build, and whose two files are still there as written, is left alone.
     """
     zone = site_zone(settings)
     position = {id(job): n for n, job in enumerate(jobs)}
     members: dict[int, list] = {}
     streams, claimed, later = [], set(), []
+    left = 0
     try:
         for spec in feeds:
             places = [position.get(id(job)) for job in spec.jobs]
@@ -133,6 +141,17 @@ def write_job_feed_set(output_path, settings, lang: str, jobs: list, feeds: list
                 claimed |= files
                 continue
             claimed |= files
+            if cache is not None:
+                key = cache.data_key("job-feed", {"lang": lang, "paths": spec.paths, "title": spec.title,
+                                                  "subtitle": spec.subtitle, "page_url": spec.page_url}, spec.jobs)
+                paths = [os.path.join(output_path, spec.paths[kind]) for kind in ("atom", "rss")]
+                if all(cache.unchanged(path, key) for path in paths):
+                    for path in paths:
+                        cache.reuse(path, key)
+                    left += 1
+                    continue
+                for path in paths:
+                    cache.rendered_as(path, key)
             feed = new_feed(settings, feed_url=spec.paths["atom"], page_url=spec.page_url, title=spec.title,
                             subtitle=spec.subtitle, lang=lang)
             newest = max((aware(getattr(job, "modified", None) or job.date, zone) for job in spec.jobs), default=None)
@@ -168,6 +187,8 @@ def write_job_feed_set(output_path, settings, lang: str, jobs: list, feeds: list
     for spec in later:
         write_job_feeds(output_path, settings, spec.paths, title=spec.title, subtitle=spec.subtitle,
                         page_url=spec.page_url, lang=lang, jobs=spec.jobs)
+    if cache is not None:
+        logger.info("job feeds (%s): %d made, %d left as they were", lang, len(feeds) - left, left)
 
 
 def _decimal(value):

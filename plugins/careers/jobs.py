@@ -17,7 +17,7 @@ from pelican.contents import Content
 from pelican.generators import Generator
 from pelican.utils import slugify
 
-from . import job_settings, sitemap
+from . import job_settings, page_cache, sitemap
 from .dates import now, site_zone, today
 from .fields import field_line
 from .i18n import translator
@@ -326,7 +326,7 @@ class JobsGenerator(Generator):
                 if facet_feeds:
                     feed_set.append(FeedSpec(facet_feeds, f"{company} — {t('jobs.title', lang)} — {option.label}",
                                              t("jobs.feed_subtitle", lang), option.url, subset[:cap]))
-        write_job_feed_set(self.output_path, settings, lang, jobs, feed_set)
+        write_job_feed_set(self.output_path, settings, lang, jobs, feed_set, cache=page_cache.for_build(self))
         write_json(settings, self.output_path, prefix + JSON_FEED_11, json_feed_11(settings, feed_set[0], lang, prefix + JSON_FEED_11))
         write_json(self.settings, self.output_path, urls["index"], index_document(jobs))
         write_output(settings, self.output_path, urls["list"] + FILTER_CSS, filter_css(facets))

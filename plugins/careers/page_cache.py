@@ -59,7 +59,7 @@ logger = logging.getLogger(__name__)
 CACHE_KEY = "CAREERS_PAGE_CACHE"
 FILE_NAME = "careers-pages.pickle"
 FORMAT = 7
-LIBRARIES = ("pelican", "jinja2", "markdown", "markupsafe", "pygments")
+LIBRARIES = ("pelican", "jinja2", "markdown", "markupsafe", "pygments", "feedgen", "lxml")
 # Pelican's intrasite links: the URL of another file, written into this one when it is rendered.
 _INTRASITE = re.compile(rb"[{|](filename|static|attach|index|category|tag|author)[|}]")
 
@@ -109,6 +109,19 @@ class PageCache:
             logger.debug("page cache: %s is always rendered (%s)", variables.get("page_url"), exc)
             return None
         return hashlib.sha256(b"\0".join(parts)).digest()
+
+    def data_key(self, name: str, values, shows) -> bytes | None:
+        """The key of a file made by code rather than by a template (a job feed): `name` stands for that code,
+        which every key holds already (the plugins' files), `values` for its arguments, `shows` for the content
+        it shows; None when one cannot be described."""
+        if self.shared is None:
+            return None
+        try:
+            part = _describe((name, values, list(shows)), self._digest)
+        except Uncacheable as exc:
+            logger.debug("page cache: %s is always made (%s)", name, exc)
+            return None
+        return hashlib.sha256(self.shared + b"\0data\0" + part).digest()
 
     def fragment(self, generator, template: str, variables: dict, shows) -> tuple[bytes | None, str | None]:
         """(key, HTML kept by the previous build) of a piece of a page (a job card); (None, None) when uncacheable."""
@@ -198,21 +211,25 @@ class PageCache:
 
     # --- use -----------------------------------------------------------------
 
-    def reuse(self, path: str, key: bytes | None) -> bool:
-        """True when the file at `path` was written from these inputs and is still there as written."""
-        path = os.path.abspath(path)
+    def unchanged(self, path: str, key: bytes | None) -> bool:
+        """Whether the file at `path` was written from these inputs and is still there as written."""
         if key is None:
             return False
-        known = self.previous.get(path)
+        known = self.previous.get(os.path.abspath(path))
         if known is None or known[0] != key:
             return False
         try:
             stat = os.stat(path)
         except OSError:
             return False
-        if (stat.st_size, stat.st_mtime_ns) != known[1:]:  # removed, replaced or edited since it was written
+        return (stat.st_size, stat.st_mtime_ns) == known[1:]  # else removed, replaced or edited since it was written
+
+    def reuse(self, path: str, key: bytes | None) -> bool:
+        """True when the file at `path` was written from these inputs and is still there as written: it is kept."""
+        if not self.unchanged(path, key):
             return False
-        self.current[path] = known
+        path = os.path.abspath(path)
+        self.current[path] = self.previous[path]
         record = output.produced(self.settings)
         record.paths.add(path)
         record.unchanged += 1

@@ -168,3 +168,39 @@ def test_json_feed_1_1_of_each_language_reads_back(site, lang, prefix, listing):
         assert "€" in item["summary"]
     doc = page(site / listing / "index.html")
     assert doc.xpath("//link[@type='application/feed+json']/@href") == [f"/{prefix}feeds/jobs.feed.json"]
+
+
+def test_a_rebuild_makes_only_the_feeds_listing_an_edited_ad_and_equals_a_fresh_build(tmp_path):
+    """Feeds whose inputs did not change are left alone (careers.page_cache); those listing the edited ad
+    are made again, and every feed equals the one a build from scratch writes."""
+    import filecmp
+    import re
+
+    from tests.conftest import copy_content, run_pelican
+
+    content = copy_content(tmp_path)
+
+    def build(out, cached):
+        extra = [f'CAREERS_TEMPLATE_CACHE_PATH="{tmp_path / "templates-cache"}"']
+        if cached:
+            extra += ["CACHE_CONTENT=true", "LOAD_CONTENT_CACHE=true", f'CACHE_PATH="{tmp_path / "cache"}"']
+        env = {"VIVIER_OUTBOX": str(tmp_path / f"outbox-{out.name}"), "VIVIER_POOL": str(tmp_path / "no-store.sqlite3")}
+        result = run_pelican(content, out, "--verbose", "-e", *extra, env=env)
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+        log = result.stdout + result.stderr
+        return {lang: (int(made), int(left)) for lang, made, left in
+                re.findall(r"job feeds \((\w+)\): (\d+) made, (\d+) left as they were", log)}
+
+    first = build(tmp_path / "out", cached=True)
+    assert first["fr"][0] > 5 and first["fr"][1] == 0 and first["en"][1] == 0
+    job = content / "jobs" / "developpeur-python-nantes.md"
+    job.write_text(job.read_text(encoding="utf-8") + "\nLe poste est ouvert aux personnes en reconversion.\n", encoding="utf-8")
+    again = build(tmp_path / "out", cached=True)
+    # French: all jobs, its department (dev) and its place (Nantes); English: nothing to make.
+    assert again["fr"] == (3, first["fr"][0] - 3), again
+    assert again["en"] == (0, first["en"][0]), again
+    assert "personnes en reconversion" in (tmp_path / "out" / "feeds" / "jobs-department-dev.atom.xml").read_text(encoding="utf-8")
+    build(tmp_path / "fresh", cached=False)
+    feeds = sorted(p.relative_to(tmp_path / "fresh") for p in (tmp_path / "fresh").rglob("jobs*.xml"))
+    assert len(feeds) > 20
+    assert [str(p) for p in feeds if not filecmp.cmp(tmp_path / "out" / p, tmp_path / "fresh" / p, shallow=False)] == []

@@ -311,17 +311,24 @@ class JobsGenerator(Generator):
         cap = settings["JOBS_FEED_MAX_ITEMS"]  # feeds list the newest jobs first: a prefix keeps the newest
         common = dict(facets=facets, index_url=urls["index"], list_url=urls["list"], all_count=len(jobs), all_jobs=jobs,
                       job_cards=cards, filter_css_url=urls["list"] + FILTER_CSS)
+        # Each listing shows every job of its language (those outside its facet hidden): the page cache
+        # describes that list once for all of them, and each facet page's own subset once.
+        cache = page_cache.for_build(self)
+        every = cache.digested(jobs) if cache is not None else None
+        keys = dict(shows=[], keyed_as={"all_jobs": every, "listed_jobs": every}) if every is not None else {}
         self._write(writer, urls["list"], "job_list", lang, list_alts, listed_jobs=jobs, feeds={**feeds, "json": prefix + JSON_FEED_11},
-                    **common)
+                    **keys, **common)
         # Written together once the pages are: each job's entry is made once for all the feeds listing it.
         feed_set = [FeedSpec(feeds, f"{company} — {t('jobs.title', lang)}", t("jobs.feed_subtitle", lang), urls["list"], jobs[:cap])]
         for facet in facets:
             for option in facet.options:
                 subset = self.facet_index[lang].matching(facet.name, option.key)
                 facet_feeds = feed_paths(prefix, facet.name, option.key) if facet.name in ("department", "location") else None
+                if keys:
+                    keys = dict(shows=[], keyed_as={"all_jobs": every, "listed_jobs": cache.digested(subset)})
                 self._write(
                     writer, option.url, "job_list", lang, self._facet_alternates(facet.name, option.key),
-                    listed_jobs=subset, active_facet=facet.name, active_option=option, feeds=facet_feeds, **common,
+                    listed_jobs=subset, active_facet=facet.name, active_option=option, feeds=facet_feeds, **keys, **common,
                 )
                 if facet_feeds:
                     feed_set.append(FeedSpec(facet_feeds, f"{company} — {t('jobs.title', lang)} — {option.label}",

@@ -36,6 +36,7 @@ kind of edit, a rebuild in place with a fresh build, byte for byte.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import functools
@@ -66,6 +67,17 @@ _INTRASITE = re.compile(rb"[{|](filename|static|attach|index|category|tag|author
 
 class Uncacheable(Exception):
     """A value that the key cannot describe: the page is rendered."""
+
+
+class Digested:
+    """A value already described (`PageCache.digested`), standing in for it in the keys of many pages:
+    a language's 2,500 jobs are described once, not once for each of its listing and facet pages."""
+
+    def __init__(self, digest: bytes):
+        self._key = "digested:" + digest.hex()
+
+    def page_key(self) -> str:
+        return self._key
 
 
 class PageCache:
@@ -109,6 +121,14 @@ class PageCache:
             logger.debug("page cache: %s is always rendered (%s)", variables.get("page_url"), exc)
             return None
         return hashlib.sha256(b"\0".join(parts)).digest()
+
+    def digested(self, value) -> Digested | None:
+        """`value` described once, for `write_page(…, keyed_as=…)`; None when it cannot be described."""
+        try:
+            return Digested(_describe(value, self._digest))
+        except Uncacheable as exc:
+            logger.debug("page cache: %s", exc)
+            return None
 
     def data_key(self, name: str, values, shows) -> bytes | None:
         """The key of a file made by code rather than by a template (a job feed): `name` stands for that code,
@@ -234,6 +254,7 @@ class PageCache:
         record.paths.add(path)
         record.unchanged += 1
         self.reused += 1
+        logger.debug("page cache: %s left as it was", path)
         return True
 
     def rendered_as(self, path: str, key: bytes | None) -> None:
@@ -476,6 +497,19 @@ def _walk(value, digest, lenient, out, depth) -> None:
         if not source:
             raise Uncacheable(f"{type(value).__name__} without a source file")
         out.append(f"{type(value).__name__}:{source}=".encode() + digest(source))
+    elif not lenient and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # Its fields, and its class's code (a property a template reads): the file that defines it. (Settings,
+        # `lenient`, keep counting by type and file: a build's own state lives there in dataclasses too.)
+        source = _defining_file(value)
+        out.append(f"dc:{type(value).__module__}.{type(value).__qualname__}@{source}=".encode()
+                   + (digest(source) if source else b"") + b"(")
+        fields = dataclasses.fields(value)
+        if set(getattr(value, "__dict__", ())) - {item.name for item in fields}:
+            raise Uncacheable(f"a {type(value).__qualname__} with attributes besides its fields")
+        for item in fields:
+            _walk(item.name, digest, lenient, out, depth + 1)
+            _walk(getattr(value, item.name), digest, lenient, out, depth + 1)
+        out.append(b")")
     elif hasattr(value, "page_key"):  # an object that says what its output depends on
         out.append(value.page_key().encode())
     elif isinstance(value, re.Pattern):

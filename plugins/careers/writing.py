@@ -11,7 +11,7 @@ from . import page_cache
 
 
 def write_page(generator, writer, url: str, template: str, lang: str, alternates: dict, *, shows=None, derived=None,
-               **extra) -> None:
+               keyed_as: dict | None = None, **extra) -> None:
     """Render `template` to `url` (a folder URL gets index.html) with the base.html variables.
 
     `shows`: the content whose files are this page's inputs besides what its
@@ -19,7 +19,10 @@ def write_page(generator, writer, url: str, template: str, lang: str, alternates
     is not rendered again when none of its inputs changed (`page_cache`).
     `derived`: a function giving more variables, computed from the other
     inputs alone (a job's JSON-LD from the job and the settings), called
-    only when the page is rendered.
+    only when the page is rendered. `keyed_as`: variables that the key
+    describes by a stand-in (`page_cache.Digested` of the very same value,
+    worked out once for many pages); a missing stand-in (None) means the
+    page is always rendered.
     """
     name = url + "index.html" if url.endswith("/") or url == "" else url
     variables = dict(relative_urls=generator.settings.get("RELATIVE_URLS", False), page_lang=lang, alternates=alternates,
@@ -27,7 +30,8 @@ def write_page(generator, writer, url: str, template: str, lang: str, alternates
     cache = page_cache.for_build(generator) if shows is not None else None
     if cache is not None:
         path = os.path.join(generator.output_path, name)
-        key = cache.key(generator, template, variables, shows)
+        keyed = variables if not keyed_as else {**variables, **keyed_as}
+        key = None if keyed_as and None in keyed_as.values() else cache.key(generator, template, keyed, shows)
         if cache.reuse(path, key):
             _claim(writer, path)
             return

@@ -196,3 +196,36 @@ def test_a_page_left_alone_still_claims_its_url_against_a_second_page(tmp_path):
     second = run_pelican(content, tmp_path / "out", *cached, env=env)
     shown = second.stdout + second.stderr
     assert second.returncode != 0 and "emplois/data-scientist-lyon/index.html" in shown and "overwrite" in shown, shown[-3000:]
+
+
+def test_listings_of_a_language_with_no_edit_are_left_alone_and_the_others_follow_the_edit(tmp_path):
+    """Every listing and facet page shows all the jobs of its language: keyed by that list, described once per
+    language (`page_cache.Digested`). An edited French ad renders the French listings again, not the English ones,
+    and every listing still equals a fresh build's."""
+    import re
+
+    content = copy_content(tmp_path)
+    conf = ROOT / "pelicanconf.py"
+    out = tmp_path / "out"
+    extra = ["-e", f'CACHE_PATH="{tmp_path / "cache"}"', f'CAREERS_TEMPLATE_CACHE_PATH="{tmp_path / "templates-cache"}"',
+             "CACHE_CONTENT=true", "LOAD_CONTENT_CACHE=true"]
+    env = {"VIVIER_OUTBOX": str(tmp_path / "outbox-out"), "VIVIER_POOL": str(tmp_path / "no-store.sqlite3"),
+           "COLUMNS": "2000"}  # one log line per page, however long its path
+    for edit in (False, True):  # the same command twice (Pelican's -D is in its settings, hence in every key)
+        if edit:
+            job = content / "jobs" / "developpeur-python-nantes.md"
+            job.write_text(job.read_text(encoding="utf-8").replace("Title: ", "Title: Senior ", 1), encoding="utf-8")
+        result = run_pelican(content, out, "-D", *extra, conf=conf, env=env)
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    left = {str(Path(p).relative_to(out)) for p in re.findall(r"page cache: (\S+) left as it was", result.stdout + result.stderr)}
+    listings = {str(p.relative_to(out)) for p in out.rglob("index.html")
+                if re.match(r"(en/jobs|emplois)/(index\.html|(department|location|remote|contract|experience|departement|"
+                            r"lieu|teletravail|contrat)/)", str(p.relative_to(out)))}
+    english = {p for p in listings if p.startswith("en/")}
+    assert len(english) > 5 and len(listings - english) > 5
+    assert english <= left  # no English listing shows the edited ad
+    assert not (listings - english) & left  # every French one does (hidden on facet pages outside its facet)
+    assert "Senior Développeur" in (out / "emplois" / "departement" / "data" / "index.html").read_text(encoding="utf-8")
+    fresh = tmp_path / "fresh"
+    _build(tmp_path, conf, content, fresh, cached=False)
+    assert [p for p in sorted(listings) if not filecmp.cmp(out / p, fresh / p, shallow=False)] == []

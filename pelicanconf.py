@@ -81,6 +81,9 @@ OUTPUT_RETENTION = [".nojekyll", "CNAME"]
 CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 CACHE_PATH = "cache"
+# Pelican gzips its content caches by default: at 5,000 job ads, reading and writing the readers' cache took
+# 0.5 s of every rebuild, against 0.1 s uncompressed (about 10 MB in cache/, never published).
+GZIP_CACHE = False
 TYPOGRIFY = False
 SUMMARY_MAX_LENGTH = 40
 MARKDOWN = {

@@ -26,6 +26,7 @@ from .job_cards import JobCards
 from .job_facets import FACETS, FacetIndex, build as build_facets, filter_css, index_document
 from .job_feeds import (INDEED_FEED, JSON_FEED, JSON_FEED_11, FeedSpec, feed_paths, indeed_feed, json_feed, json_feed_11,
                         write_job_feed_set, write_json)
+from .job_checks import JobChecks
 from .job_fields import job_schema
 from .job_similar import SimilarJobs
 from .job_template import ENGLISH_VALUES, body as new_job_body, check_apply_references, check_placeholders, placeholders
@@ -132,6 +133,22 @@ class JobsGenerator(Generator):
         wording = WordingChecks(settings, rules_path(settings))  # unchanged ads: their problems replayed from the cache
         vocabulary = self._vocabulary(report)
         examples = placeholders(schema)  # what `vivier new job` writes, never to be published as is
+        checks = JobChecks(settings, self.today, rules_path(settings), vocabulary)  # unchanged ads: replayed
+
+        def check(job, source, before, text):
+            raw = {k: v for k, v in job.metadata.items() if v is not None}
+            values = schema.parse(raw, source, report, already_reported=before)
+            self._apply(job, values)
+            wording.check(source, job.lang, rules, report, text)
+            check_title(source, job.title, job.lang, rules, report)
+            if not header_broken(report, source):  # else what follows would list that one problem again
+                if job.locations is not None and job.remote:
+                    check_job(job, settings, report)
+                check_must_haves(job, settings, vocabulary, report)
+                check_sign_off(job, settings, self.today, report)
+            check_placeholders(job, examples, report)
+            return values
+
         read, valid = [], []
         files = sorted(self.get_files(settings["JOBS_CONTENT_PATHS"]))
         with prefetched(self.readers, self.path, files, settings):  # the last files converted by a child
@@ -140,18 +157,12 @@ class JobsGenerator(Generator):
                 if job is None:
                     continue
                 source = job.source_path
+                text = self._text_just_read(source)  # None: a cached read
                 before = {p.field for p in report.problems if p.path == source}
-                raw = {k: v for k, v in job.metadata.items() if v is not None}
-                values = schema.parse(raw, source, report, already_reported=before)
-                self._apply(job, values)
-                wording.check(source, job.lang, rules, report, self._text_just_read(source))
-                check_title(source, job.title, job.lang, rules, report)
-                if not header_broken(report, source):  # else what follows would list that one problem again
-                    if job.locations is not None and job.remote:
-                        check_job(job, settings, report)
-                    check_must_haves(job, settings, vocabulary, report)
-                    check_sign_off(job, settings, self.today, report)
-                check_placeholders(job, examples, report)
+                values = checks.run(source, report, lambda: check(job, source, before, text),
+                                    cached_read=text is None and not before)
+                if checks.last_replayed:  # the check applied them to the job itself
+                    self._apply(job, values)
                 read.append(job)
                 if not report.has_errors_for(source):
                     valid.append(job)
@@ -202,6 +213,7 @@ class JobsGenerator(Generator):
         self._register_sitemap()
         self.readers.save_cache()
         wording.save()
+        checks.save()
 
     def _vocabulary(self, report):
         """The pool's skill vocabulary that must-haves are written in (an invalid file is a content error)."""

@@ -403,17 +403,12 @@ def _shared(settings, context, files) -> bytes:
     h = hashlib.sha256()
     h.update(repr((FORMAT, today(settings))).encode())
     h.update(_library_versions().encode())
-    loaded = _loaded_files()
-    for root, whole in ((settings["THEME"], True), (os.path.dirname(os.path.dirname(os.path.abspath(__file__))), False)):
-        for folder, subfolders, names in os.walk(root):
-            subfolders[:] = sorted(s for s in subfolders if s != "__pycache__" and not s.startswith("."))
-            for name in sorted(names):
-                path = os.path.join(folder, name)
-                h.update(path.encode() + b"\0")
-                if whole:
-                    h.update(files(path)[0])
-                else:  # the plugins' code and data: their size and date, as Python's own byte-code cache does
-                    h.update(_stamp(path, path in loaded).encode())
+    for folder, subfolders, names in os.walk(settings["THEME"]):
+        subfolders[:] = sorted(s for s in subfolders if s != "__pycache__" and not s.startswith("."))
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            h.update(path.encode() + b"\0" + files(path)[0])
+    h.update(code_digest())
     content = os.path.abspath(settings["PATH"])
     job_folders = tuple(os.path.join(content, p) + os.sep for p in settings.get("JOBS_CONTENT_PATHS") or ())
     for folder, subfolders, names in os.walk(content):
@@ -425,9 +420,36 @@ def _shared(settings, context, files) -> bytes:
             h.update(path.encode() + b"\0" + files(path)[0])
     # The settings as the code reads them (with the defaults generators add, there from the first build of a
     # process on) and as the templates read them (the context: a copy made when the build started).
-    settings_part = {k: v for k, v in {**settings, **context}.items() if k.isupper() and k not in (output.OUTPUT_KEY, CACHE_KEY)}
-    h.update(_describe(settings_part, lambda source: files(source)[0], lenient=True))
+    h.update(settings_digest({**settings, **context}, lambda source: files(source)[0]))
     return h.digest()
+
+
+def code_digest() -> bytes:
+    """The plugins' code and data files, each by its size and date as Python's own byte-code cache knows it
+    (a file this process imported counts as it was when imported: `make serve` keeps running that code)."""
+    h = hashlib.sha256()
+    loaded = _loaded_files()
+    for folder, subfolders, names in os.walk(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))):
+        subfolders[:] = sorted(s for s in subfolders if s != "__pycache__" and not s.startswith("."))
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            h.update(path.encode() + b"\0" + _stamp(path, path in loaded).encode())
+    return h.digest()
+
+
+def settings_digest(settings, digest=None) -> bytes:
+    """The upper-case settings as the code reads them; a value that cannot be described counts by its type and
+    the file that defines it (`_describe`, lenient). Raises Uncacheable when even that fails."""
+    part = {k: v for k, v in settings.items() if k.isupper() and k not in (output.OUTPUT_KEY, CACHE_KEY)}
+    return _describe(part, digest or _whole_file_digest, lenient=True)
+
+
+def _whole_file_digest(path: str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return hashlib.sha256(handle.read()).digest()
+    except OSError as exc:
+        raise Uncacheable(f"{path} cannot be read: {exc}") from None
 
 
 def _describe(value, digest, lenient: bool = False) -> bytes:

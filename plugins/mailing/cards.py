@@ -11,6 +11,7 @@ Jinja's autoescape writes them (HTML) or copied (plain text).
 
 from __future__ import annotations
 
+import functools
 import re
 
 from markupsafe import escape
@@ -134,7 +135,15 @@ def _prototypes(candidates: list[dict], memo: dict | None) -> tuple[list[dict], 
 
 
 def _html_value(value: str) -> str:
-    return str(escape(value))  # exactly what Jinja's autoescape writes
+    """Exactly what Jinja's autoescape writes. Plain text is remembered: a job's title, place and pay are
+    filled into the cards of every campaign and variant of its language (40,000 fills at 5,000 jobs). Markup
+    (equal to the same plain text, hence never looked up with it) is written as it is."""
+    return _escaped(value) if type(value) is str else str(escape(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _escaped(value: str) -> str:
+    return str(escape(value))
 
 
 def compile_with_cards(view: dict, render, memo: dict | None = None) -> tuple[str, Rendered, Rendered, list[str]]:

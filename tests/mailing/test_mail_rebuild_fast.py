@@ -203,6 +203,16 @@ def test_a_filler_raises_for_a_field_the_candidate_lacks_as_before():
     assert _Filler(card).fill({"salary": "<1>"}, _html_value) == ["<b>&lt;1&gt;</b>"] == _old_fill(card, {"salary": str(escape("<1>"))})
 
 
+def test_escaped_values_are_remembered_for_plain_text_only():
+    """`_html_value` remembers what it escaped; Markup equal to a plain text seen before stays as written."""
+    from markupsafe import Markup
+
+    for text in ("R&D <Lyon>", "Café « data »", "a" * 300):
+        assert _html_value(text) == str(escape(text))
+        assert _html_value(text) == str(escape(text))  # from memory now
+        assert _html_value(Markup(text)) == text  # trusted HTML: not escaped, whatever was remembered
+
+
 # --- The outbox's compiled JSON -------------------------------------------------------------------
 
 

@@ -191,6 +191,13 @@ def use_our_reader(readers):
         readers.reader_classes[extension] = VivierMarkdownReader
 
 
+def finish_reading(generators_):
+    """What the jobs generator leaves until the mail side's child has forked (`JobsGenerator.finish_reading`)."""
+    for generator in generators_:
+        if isinstance(generator, JobsGenerator):
+            generator.finish_reading()
+
+
 def validate_build(generators_):
     """After every generator read its content: fail once with every problem."""
     if not generators_:
@@ -209,6 +216,7 @@ def register():
     signals.readers_init.connect(use_our_reader)
     signals.generator_init.connect(install_template_helpers)
     signals.get_generators.connect(get_generators)
+    signals.all_generators_finalized.connect(finish_reading)  # first: the mail child has forked by now
     signals.all_generators_finalized.connect(validate_build)
     signals.all_generators_finalized.connect(freeze_contexts)  # after validate_build: only if the build goes on
     signals.get_writer.connect(output.get_writer)

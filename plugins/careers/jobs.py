@@ -187,7 +187,6 @@ class JobsGenerator(Generator):
                                "Modified: 2026-11-20 10:00", field_line(job.source_path, "status"))
         for job in published:
             labels(job, self.t, settings)
-            job.description_extra = description_extra(job, self.t)
             job.is_open = job.status == "open" and job.valid_through >= self.today
             job.applicant_country_list = applicant_countries(job)
         by_reference: dict[str, list[Job]] = {}
@@ -198,9 +197,6 @@ class JobsGenerator(Generator):
         published.sort(key=lambda j: (j.date, j.reference), reverse=True)
         self.jobs = published
         self.open_jobs = [j for j in published if j.is_open]
-        similar = SimilarJobs(self.open_jobs)
-        for job in published:
-            job.similar_jobs = similar.similar(job, settings["JOBS_SIMILAR"])
         languages = settings["CAREERS_LANGUAGES"]
         self.open_by_lang = {lang: [j for j in self.open_jobs if j.lang == lang] for lang in languages}
         self.facet_index = {lang: FacetIndex(jobs) for lang, jobs in self.open_by_lang.items()}
@@ -211,9 +207,23 @@ class JobsGenerator(Generator):
         self.context["JOBS_HOME_COUNT"] = settings["JOBS_HOME_COUNT"]
         self.context["jobs_list_urls"] = {lang: job_settings.paths(settings, lang)["list"] for lang in languages}
         self._register_sitemap()
-        self.readers.save_cache()
-        wording.save()
-        checks.save()
+        self._to_save = (self.readers.save_cache, wording.save, checks.save)
+
+    def finish_reading(self) -> None:
+        """What only the site's pages need, done once every generator has read (`all_generators_finalized`):
+        each ad's extra description, its similar jobs, and this build's caches saved.
+
+        The mail side's child is forked when the content is read and needs
+        none of it: done before the fork, it was on the critical path of a
+        rebuild (the child's work is), done here it overlaps the child.
+        """
+        similar = SimilarJobs(self.open_jobs)
+        for job in self.jobs:
+            job.description_extra = description_extra(job, self.t)
+            job.similar_jobs = similar.similar(job, self.settings["JOBS_SIMILAR"])
+        for save in getattr(self, "_to_save", ()):
+            save()
+        self._to_save = ()
 
     def _vocabulary(self, report):
         """The pool's skill vocabulary that must-haves are written in (an invalid file is a content error)."""

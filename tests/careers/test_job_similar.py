@@ -98,3 +98,29 @@ def test_the_newest_others_fill_up_after_the_few_in_common():
     assert index.similar(lonely, 4)[0] is friend and twin not in index.similar(lonely, 20)
     everyone = index.similar(lonely, 20)  # every other job, each once
     assert len(everyone) == len(set(map(id, everyone))) == len(open_jobs) - 2
+
+
+def test_similar_jobs_and_descriptions_come_after_the_mail_side_has_read(tmp_path, monkeypatch):
+    """The mail side (forked once the content is read) needs neither: they are made after it, for the pages."""
+    from careers.jsonld import description_extra
+    from mailing.engine.generator import MailEngine
+    from tests.conftest import ROOT
+    from vivier.build import read_all
+    from vivier.config import load_settings
+
+    seen = []
+    read_here = MailEngine.read_here
+
+    def probe(self):
+        seen.extend(hasattr(job, "similar_jobs") or hasattr(job, "description_extra") for job in self.context["jobs"])
+        return read_here(self)
+
+    monkeypatch.setattr(MailEngine, "read_here", probe)
+    monkeypatch.setenv("VIVIER_POOL", str(tmp_path / "no-store.sqlite3"))
+    settings = load_settings(ROOT / "pelicanconf.py", VIVIER_TODAY="2026-11-22", CACHE_CONTENT=False, LOAD_CONTENT_CACHE=False)
+    jobs = next(g for g in read_all(settings) if hasattr(g, "open_jobs"))
+    assert seen and not any(seen)  # nothing of it yet when the mail side read the jobs
+    index = SimilarJobs(jobs.open_jobs)
+    for job in jobs.jobs:  # then every job has both, as computed straightforwardly
+        assert job.similar_jobs == index.similar(job, settings["JOBS_SIMILAR"])
+        assert job.description_extra == description_extra(job, jobs.t)

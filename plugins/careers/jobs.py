@@ -18,6 +18,7 @@ from pelican.generators import Generator
 from pelican.utils import slugify
 
 from . import job_settings, page_cache, sitemap
+from .collector import paused
 from .dates import now, site_zone, today
 from .fields import field_line
 from .i18n import translator
@@ -123,6 +124,7 @@ class JobsGenerator(Generator):
 
     # --- reading ---------------------------------------------------------------
 
+    @paused  # 5,000 ads make millions of objects that live on: no collection walks them as they come
     def generate_context(self):
         settings = self.settings
         report = get_report(settings)
@@ -160,7 +162,7 @@ class JobsGenerator(Generator):
                 text = self._text_just_read(source)  # None: a cached read
                 before = {p.field for p in report.problems if p.path == source}
                 values = checks.run(source, report, lambda: check(job, source, before, text),
-                                    cached_read=text is None and not before)
+                                    cached_read=text is None and not before, clean=not before)
                 if checks.last_replayed:  # the check applied them to the job itself
                     self._apply(job, values)
                 read.append(job)

@@ -9,15 +9,19 @@ gets the typed values and the problems the last build found, in the same
 order, with the same messages and lines.
 
 The other inputs, hashed into one version: the plugins' code and data files
-(`page_cache.code_digest`), every upper-case setting
-(`page_cache.settings_digest`), "today" (the sign-off's dates), the rules file
-and the skill vocabulary. A setting that cannot be described turns the
-replay off for the build. Only a cached read is replayed (a file our reader
-converted just now, or that it reported a problem for, is checked), and only
-problems filed for the ad itself are kept. The values are kept pickled, so
-what a build does to a job afterwards (places completed, labels) never
-reaches the cache. The checks across ads (translations, apply references,
-places) run on every build.
+(`page_cache.code_digest`), Python's and the libraries' versions, every
+upper-case setting (`page_cache.settings_digest`), and again, strictly, the
+settings the checks read (`READ_SETTINGS`: one of them that JSON cannot
+write turns the replay off for the build), "today" (the sign-off's dates),
+the working folder (a sign-off message names the file relative to it when
+PROJECT_ROOT is not set), the rules file and the skill vocabulary (its
+path and every spelling, in order). Only a cached read is replayed (a file
+our reader converted just now, or that it reported a problem for, is
+checked), and only the problems of an ad that nothing had reported on
+before its checks, all filed for the ad itself, are kept. The values are
+kept pickled, so what a build does to a job afterwards (places completed,
+labels) never reaches the cache. The checks across ads (translations, apply
+references, places, closed ads without Modified) run on every build.
 """
 
 from __future__ import annotations
@@ -25,13 +29,25 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import pickle
+import sys
+from importlib import metadata
 
 from . import page_cache
 
 logger = logging.getLogger(__name__)
 
 CACHE_NAME = "JobsGenerator-Checks"
+# The settings the per-ad checks read, themselves or through the values `JobsGenerator._apply` sets before them
+# (the schema, check_job, must-haves, sign-off, title and wording rules, the vocabulary's file).
+READ_SETTINGS = ("PATH", "DEFAULT_LANG", "CAREERS_LANGUAGES", "JOBS_DEPARTMENTS", "JOBS_REQUIRE_SALARY",
+                 "JOBS_SALARY_MAX_RATIO", "JOBS_MUST_HAVE_MAX", "JOBS_MUST_HAVE_MAX_WORDS", "JOBS_REQUIRE_SIGN_OFF",
+                 "PROJECT_ROOT", "JOBS_DEFAULT_CURRENCY", "JOBS_VALID_DAYS", "JOBS_INTERVIEW_STEPS", "TIMEZONE",
+                 "JOBS_RULES_FILE", "POOL_SKILLS_PATH")
+# What parses and compares the values besides our code: YAML (rules, vocabulary), Pelican's dates; Python's own
+# version covers `unicodedata` (the folding of skills that sign-offs hash) and `re`.
+LIBRARIES = ("pelican", "pyyaml", "python-dateutil", "markdown")
 
 
 class JobChecks:
@@ -54,9 +70,13 @@ class JobChecks:
 
     last_replayed = False  # whether the last `run` replayed (the values are then not applied to the job yet)
 
-    def run(self, path: str, report, check, cached_read: bool = True) -> dict:
+    def run(self, path: str, report, check, cached_read: bool = True, clean: bool = True) -> dict:
         """The typed values of the ad at `path`: `check()` (which files its problems in `report`), or the
-        last build's answer, its problems filed again."""
+        last build's answer, its problems filed again.
+
+        `cached_read`: the ad came from Pelican's content cache (else it is checked); `clean`: nothing was
+        reported on it before its checks (else they are not kept: told what was already reported, they are
+        not those of a clean read, and such an ad is read and checked again on every build anyway)."""
         self.last_replayed = False
         if self._cache is None:
             return check()
@@ -72,7 +92,7 @@ class JobChecks:
         values = check()
         problems = tuple(report.problems[known:])
         self.checked += 1
-        if all(problem.path == path for problem in problems):
+        if clean and all(problem.path == path for problem in problems):
             try:
                 kept = pickle.dumps(values, protocol=pickle.HIGHEST_PROTOCOL)
             except Exception as exc:  # noqa: BLE001 — a value that cannot be kept: checked again next time
@@ -92,12 +112,32 @@ class JobChecks:
 
 
 def _version(settings, today, rules_file: str, vocabulary) -> str:
+    """Everything besides the ad itself that its checks read; raises when one of them cannot be described."""
     digest = hashlib.sha256()
     digest.update(page_cache.code_digest())
+    digest.update(_library_versions().encode())
     digest.update(page_cache.settings_digest(settings))
-    digest.update(repr(today).encode())
+    read = {name: settings.get(name) for name in READ_SETTINGS}
+    digest.update(json.dumps(read, sort_keys=True, ensure_ascii=False, default=_not_plain).encode())
+    digest.update(json.dumps([repr(today), os.getcwd()]).encode())
     with open(rules_file, "rb") as handle:
         digest.update(hashlib.sha256(handle.read()).digest())
-    digest.update(json.dumps([str(getattr(vocabulary, "path", "")), sorted(getattr(vocabulary, "skills", {}).items())],
-                             ensure_ascii=False).encode())
+    if not isinstance(getattr(vocabulary, "skills", None), dict):
+        raise TypeError(f"a skill vocabulary of type {type(vocabulary).__name__}")
+    words = [str(vocabulary.path or ""), list(vocabulary.skills.items())]  # in order: later spellings win lookups
+    digest.update(json.dumps(words, ensure_ascii=False, default=_not_plain).encode())
     return digest.hexdigest()
+
+
+def _not_plain(value):
+    raise TypeError(f"a {type(value).__qualname__} value")
+
+
+def _library_versions() -> str:
+    found = [sys.version]
+    for library in LIBRARIES:
+        try:
+            found.append(f"{library}={metadata.version(library)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{library} absent")
+    return ";".join(found)

@@ -7,6 +7,7 @@ own fields, rules, pages, facets and feeds. Translations share a `Reference`.
 from __future__ import annotations
 
 import datetime as dt
+import locale
 import logging
 import os
 import re
@@ -15,7 +16,8 @@ from urllib.parse import quote
 
 from pelican.contents import Content
 from pelican.generators import Generator
-from pelican.utils import slugify
+from pelican.plugins import signals
+from pelican.utils import set_date_tzinfo, slugify
 
 from . import job_settings, page_cache, sitemap
 from .collector import paused
@@ -54,17 +56,95 @@ ATTRIBUTES = {
 }
 
 
+# Pelican's `Content.__init__` formats `locale_date` (and `locale_modified`) with its `strftime`, which splits
+# the format with regular expressions: about 16 µs an ad, a tenth of a second of every build at 5,000 ads,
+# for strings no template of ours reads. A job's dates pass `Content.__init__` as a stand-in that formats
+# nothing; then the job gets what Pelican would have set (its metadata, the date in the ad's time zone), and
+# `locale_date` is formatted as Pelican would have (the same date, format and LC_TIME) when first read.
+_DATES = (("date", "locale_date"), ("modified", "locale_modified"))
+
+
+class _Unformatted:
+    """A date while `Content.__init__` runs: `set_date_tzinfo` keeps it (it has a zone), `strftime` is empty."""
+
+    tzinfo = True
+
+    def strftime(self, _format, *_args):
+        return ""
+
+
+_UNFORMATTED = _Unformatted()
+
+
+def _dates_aside(job, metadata: dict, settings) -> dict:
+    """The job's dates, replaced in `metadata` by the stand-in (none when Pelican's own way must be kept:
+    no settings, a value that is not a datetime, or a plugin listening to `content_object_init`, which
+    would see the job before its dates are back)."""
+    if settings is None or signals.content_object_init.has_receivers_for(job):
+        return {}
+    aside = {}
+    for name, _ in _DATES:
+        value = metadata.get(name)
+        if isinstance(value, dt.datetime):
+            aside[name] = value
+            metadata[name] = _UNFORMATTED
+    return aside
+
+
+def _dates_back(job, aside: dict) -> None:
+    zone = job.timezone.key  # `Content.__init__` made it from the ad's Timezone or TIMEZONE
+    time_locale = locale.setlocale(locale.LC_TIME)
+    for name, shown in _DATES:
+        if name in aside:
+            value = set_date_tzinfo(aside[name], zone)
+            job.metadata[name] = aside[name]  # the same key: the metadata's order is Pelican's
+            setattr(job, name, value)
+            del job.__dict__[shown]  # the stand-in's empty string: `LocaleDate` formats it when first read
+            job.__dict__.setdefault("_unformatted", {})[shown] = (value, job.date_format, time_locale)
+
+
+class LocaleDate:
+    """`locale_date` / `locale_modified` of a job, formatted when first read as `Content.__init__` would have."""
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, job, owner=None):
+        if job is None:
+            return self
+        pending = job.__dict__.get("_unformatted", {}).get(self.name)
+        if pending is None:
+            raise AttributeError(f"{type(job).__name__!r} object has no attribute {self.name!r}")
+        value, date_format, time_locale = pending
+        current = locale.setlocale(locale.LC_TIME)
+        if current == time_locale:
+            text = value.strftime(date_format)
+        else:  # formatted in the locale the job was made in, as Pelican did
+            try:
+                locale.setlocale(locale.LC_TIME, time_locale)
+                text = value.strftime(date_format)
+            finally:
+                locale.setlocale(locale.LC_TIME, current)
+        job.__dict__[self.name] = text  # read again: the instance's value, not this descriptor
+        return text
+
+
 class Job(Content):
     """One job ad in one language."""
 
     mandatory_properties = ("title",)
     default_template = "job"
     default_status = "open"
+    locale_date = LocaleDate()
+    locale_modified = LocaleDate()
 
     def __init__(self, content, metadata=None, settings=None, source_path=None, context=None):
         # Pelican's placeholders for unreadable values are None; our schema reports them.
         metadata = {k: v for k, v in (metadata or {}).items() if v is not None}
+        aside = _dates_aside(self, metadata, settings)
         super().__init__(content, metadata, settings, source_path, context)
+        if aside:
+            _dates_back(self, aside)
 
     def get_relative_source_path(self, source_path: str | None = None) -> str | None:
         """Pelican's answer without its two `abspath`s and `relpath` when the path is plainly under PATH.

@@ -29,7 +29,7 @@ from .job_cards import JobCards
 from .job_facets import FACETS, FacetIndex, build as build_facets, filter_css, index_document
 from .job_feeds import (INDEED_FEED, JSON_FEED, JSON_FEED_11, FeedSpec, feed_paths, indeed_feed, json_feed, json_feed_11,
                         write_job_feed_set, write_json)
-from .job_checks import JobChecks
+from .job_checks import JobChecks, ProblemIndex
 from .job_fields import job_schema
 from .job_similar import SimilarJobs
 from .job_template import ENGLISH_VALUES, body as new_job_body, check_apply_references, check_placeholders, placeholders
@@ -216,6 +216,7 @@ class JobsGenerator(Generator):
         vocabulary = self._vocabulary(report)
         examples = placeholders(schema)  # what `vivier new job` writes, never to be published as is
         checks = JobChecks(settings, self.today, rules_path(settings), vocabulary)  # unchanged ads: replayed
+        problems = ProblemIndex(report)  # what the report holds per file, without reading it all for each ad
 
         def check(job, source, before, text):
             raw = {k: v for k, v in job.metadata.items() if v is not None}
@@ -240,13 +241,13 @@ class JobsGenerator(Generator):
                     continue
                 source = job.source_path
                 text = self._text_just_read(source)  # None: a cached read
-                before = {p.field for p in report.problems if p.path == source}
+                before = problems.fields(source)
                 values = checks.run(source, report, lambda: check(job, source, before, text),
                                     cached_read=text is None and not before, clean=not before)
                 if checks.last_replayed:  # the check applied them to the job itself
                     self._apply(job, values)
                 read.append(job)
-                if not report.has_errors_for(source):
+                if not problems.has_errors_for(source):
                     valid.append(job)
         groups: dict[str, list[Job]] = {}
         for job in read:
@@ -261,7 +262,7 @@ class JobsGenerator(Generator):
                     report.error(job.source_path, "street_address", problem, "Street_address: 18 rue des Tisserands; 5 quai de la Fosse",
                                  field_line(job.source_path, "street_address"))
 
-        published = [j for j in valid if j.status != "draft" and not report.has_errors_for(j.source_path)]
+        published = [j for j in valid if j.status != "draft" and not problems.has_errors_for(j.source_path)]
         for job in published:
             if job.status == "closed" and getattr(job, "modified", None) is None:
                 report.warning(job.source_path, "modified", "a closed ad without Modified cannot tell search engines "

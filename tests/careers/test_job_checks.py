@@ -253,3 +253,26 @@ def test_replayed_values_are_fresh_copies(tmp_path):
 class _EmptyVocabulary:
     skills: dict = {}
     path = None
+
+
+def test_the_problem_index_answers_as_the_whole_report_would_while_it_grows():
+    import random
+
+    from careers.job_checks import ProblemIndex
+    from careers.report import ContentReport
+
+    chosen = random.Random(21)
+    report = ContentReport()
+    index = ProblemIndex(report)
+    paths = [f"/content/jobs/ad-{n}.md" for n in range(12)]
+    for step in range(400):
+        path = chosen.choice(paths)
+        add = chosen.choice((report.error, report.warning, None))
+        if add is not None:
+            add(path, chosen.choice(("title", "date", "must_have")), "a problem")
+        if step == 200:  # a new report (a new build in the same process): read from its start
+            report.problems = list(report.problems[:50])
+        asked = chosen.choice(paths)
+        assert index.fields(asked) == {p.field for p in report.problems if p.path == asked}
+        assert index.has_errors_for(asked) == report.has_errors_for(asked)
+    assert index.fields(paths[0]) is not index.fields(paths[0])  # a copy: the caller's set is its own

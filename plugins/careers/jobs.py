@@ -447,25 +447,27 @@ class JobsGenerator(Generator):
         # describes that list once for all of them, and each facet page's own subset once.
         cache = page_cache.for_build(self)
         every = cache.digested(jobs) if cache is not None else None
-        keys = dict(shows=[], keyed_as={"all_jobs": every, "listed_jobs": every}) if every is not None else {}
+
+        def keys(listed) -> dict:  # without a description of the language's jobs, listings are always rendered
+            return {} if every is None else dict(shows=[], keyed_as={"all_jobs": every, "listed_jobs": listed})
+
         self._write(writer, urls["list"], "job_list", lang, list_alts, listed_jobs=jobs, feeds={**feeds, "json": prefix + JSON_FEED_11},
-                    **keys, **common)
+                    **keys(every), **common)
         # Written together once the pages are: each job's entry is made once for all the feeds listing it.
         feed_set = [FeedSpec(feeds, f"{company} — {t('jobs.title', lang)}", t("jobs.feed_subtitle", lang), urls["list"], jobs[:cap])]
         for facet in facets:
             for option in facet.options:
                 subset = self.facet_index[lang].matching(facet.name, option.key)
                 facet_feeds = feed_paths(prefix, facet.name, option.key) if facet.name in ("department", "location") else None
-                if keys:
-                    keys = dict(shows=[], keyed_as={"all_jobs": every, "listed_jobs": cache.digested(subset)})
                 self._write(
                     writer, option.url, "job_list", lang, self._facet_alternates(facet.name, option.key),
-                    listed_jobs=subset, active_facet=facet.name, active_option=option, feeds=facet_feeds, **keys, **common,
+                    listed_jobs=subset, active_facet=facet.name, active_option=option, feeds=facet_feeds,
+                    **keys(every and cache.digested(subset)), **common,
                 )
                 if facet_feeds:
                     feed_set.append(FeedSpec(facet_feeds, f"{company} — {t('jobs.title', lang)} — {option.label}",
                                              t("jobs.feed_subtitle", lang), option.url, subset[:cap]))
-        write_job_feed_set(self.output_path, settings, lang, jobs, feed_set, cache=page_cache.for_build(self))
+        write_job_feed_set(self.output_path, settings, lang, jobs, feed_set, cache=cache)
         write_json(settings, self.output_path, prefix + JSON_FEED_11, json_feed_11(settings, feed_set[0], lang, prefix + JSON_FEED_11))
         write_json(self.settings, self.output_path, urls["index"], index_document(jobs))
         write_output(settings, self.output_path, urls["list"] + FILTER_CSS, filter_css(facets))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from .yaml_load import safe_load
+from talentpool.yaml_load import safe_load
 
 
 class MissingString(KeyError):

@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from .fields import field_line
-from .yaml_load import safe_load
+from talentpool.yaml_load import safe_load
 
 DEFAULT_RULES = os.path.join(os.path.dirname(__file__), "data", "job_rules.yml")
 # Header fields whose values are free text worth checking for wording.

@@ -18,9 +18,9 @@ import textwrap
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
+from talentpool.yaml_load import safe_load
 
 from . import structure
 from .parts import (ITEM_PLACEHOLDERS, MEMBER_PLACEHOLDERS, PLACEHOLDER, PLACEHOLDER_RE, Region, Rendered,  # noqa: F401
@@ -98,7 +98,7 @@ def _load_strings(folder: str, lang: str) -> dict:
     if not os.path.exists(path):
         raise PipelineError(f"mail strings {path} are missing for language {lang!r}")
     with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
+        return safe_load(handle) or {}
 
 
 # --- Pieces: compiled text split at placeholders and regions -----------------------

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from .models import CONSENT_KINDS
+from .yaml_load import safe_load
 
 # Member fields an import can fill, and their kind.
 IMPORT_FIELDS: dict[str, str] = {
@@ -163,7 +164,7 @@ def load_mapping(name_or_path: str | Path, folder: str | Path | None = None) -> 
             known = sorted(p.stem for p in folder.glob("*.yml"))
             raise MappingError(path, [f"no mapping named {name_or_path!r}{_suggest(name_or_path, known)}; known: {', '.join(known) or 'none'}"])
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise MappingError(path, [f"not valid YAML: {exc}"]) from None
     return parse_mapping(data, path, path.stem)

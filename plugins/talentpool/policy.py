@@ -20,6 +20,7 @@ import yaml
 
 from .models import CONSENT_KINDS, STAGES, Member
 from .store import to_date
+from .yaml_load import safe_load
 
 # Exclusion reasons, in the order they are checked (the first one is reported).
 REASONS = ("erased", "undeliverable", "unsubscribed", "retention_expired", "no_consent", "active_process", "over_budget")
@@ -290,7 +291,7 @@ def load_policy(path: str | Path) -> Policy:
     """Read and validate a policy YAML file; raise PolicyError listing every problem."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = safe_load(path.read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
         raise PolicyError(path, ["file not found; copy audiences/policy.yml from the Vivier repository"]) from None
     except yaml.YAMLError as exc:

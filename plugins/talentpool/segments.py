@@ -22,6 +22,7 @@ import yaml
 
 from .models import CONSENT_KINDS, LANGUAGES, SENIORITIES, SOURCES, STAGES, Member
 from .store import ROW_COLUMNS, dates_of, day_of, list_of
+from .yaml_load import safe_load
 
 # Field name -> (type, allowed values or None). Types: text, enum, ordinal, list, date.
 FIELDS: dict[str, tuple[str, tuple | None]] = {
@@ -462,7 +463,7 @@ def load_segments(folder: str | Path) -> dict[str, Segment]:
     problems: list[str] = []
     for path in sorted(folder.glob("*.y*ml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = safe_load(path.read_text(encoding="utf-8"))
         except yaml.YAMLError as exc:
             problems.append(f"{path}: not valid YAML: {exc}")
             continue

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import yaml
 
+from .yaml_load import safe_load
+
 
 class VocabularyError(ValueError):
     """An invalid vocabulary file; the message names the file and every bad entry."""
@@ -79,7 +81,7 @@ def load_vocabulary(path: str | Path) -> Vocabulary:
 @functools.lru_cache(maxsize=4)
 def _load(path: Path, _stamp: int) -> Vocabulary:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise VocabularyError(path, [f"not valid YAML: {exc}"]) from None
     skills = data.get("skills") if isinstance(data, dict) else None

@@ -1,4 +1,4 @@
-"""Theme strings and wording rules read by libyaml (careers/yaml_load.py) equal PyYAML's pure-Python reading."""
+"""Theme strings and wording rules read by libyaml (talentpool/yaml_load.py) equal PyYAML's pure-Python reading."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import yaml
 
-from careers import yaml_load
+from talentpool import yaml_load
 from careers.i18n import load_strings
 from tests.conftest import ROOT
 
@@ -78,3 +78,27 @@ def test_theme_strings_are_the_pure_python_reading_flattened():
 
         walk(tree)
         assert strings[lang] == flat
+
+
+@pytest.mark.parametrize("text", ["a: [unclosed\n", "a: b\n  c: d\n", "- a\nb: c\n", "a: 'open\n", "\t- tab\n"])
+def test_an_error_reads_as_pure_python_pyyaml_words_it(text):
+    """Editors see PyYAML's own message (wording, line, column) whichever loader read the file."""
+    with pytest.raises(yaml.YAMLError) as pure:
+        yaml.safe_load(text)
+    with pytest.raises(yaml.YAMLError) as fast:
+        yaml_load.safe_load(text)
+    assert str(fast.value) == str(pure.value)
+    assert type(fast.value) is type(pure.value)
+
+
+def test_the_pool_and_mail_settings_are_read_through_it():
+    """The segments, policy, vocabulary, follow-up sequences and mail strings all go through `safe_load`."""
+    import inspect
+
+    from mailing import pipeline
+    from mailing.kinds.follow_up import rules
+    from talentpool import mappings, policy, segments, skills
+
+    for module in (segments, policy, skills, mappings, rules, pipeline):
+        source = inspect.getsource(module)
+        assert "yaml.safe_load(" not in source and "safe_load(" in source, module.__name__

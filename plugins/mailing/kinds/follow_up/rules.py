@@ -19,6 +19,7 @@ import yaml
 from talentpool.models import STAGES
 from talentpool.policy import add_months
 from talentpool.segments import Segment, SegmentError, compile_segments
+from talentpool.yaml_load import safe_load
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 DATE_FIELDS = ("created", "stage_changed", "last_contact", "consent.newsletter", "consent.events", "consent.job_alerts")
@@ -332,7 +333,7 @@ def load_sequences(folder, segments: dict[str, Segment], *, languages=("fr", "en
         text = path.read_text(encoding="utf-8")
         parser = _Parser(path, text, languages, kinds, default_wait)
         try:
-            data = yaml.safe_load(text)
+            data = safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             problems.append((str(path), "file", f"not valid YAML: {getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None))

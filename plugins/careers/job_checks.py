@@ -21,7 +21,9 @@ checked), and only the problems of an ad that nothing had reported on
 before its checks, all filed for the ad itself, are kept. The values are
 kept pickled, so what a build does to a job afterwards (places completed,
 labels) never reaches the cache. The checks across ads (translations, apply
-references, places, closed ads without Modified) run on every build.
+references, places, closed ads without Modified) run on every build. When
+the build saves, the checks of an ad it did not read (deleted, renamed) are
+dropped.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class JobChecks:
             return
         self._cache = FileStampDataCacher(settings, CACHE_NAME, True, True)
         self._changed = False
+        self._seen: set[str] = set()
         self.replayed = self.checked = 0
 
     last_replayed = False  # whether the last `run` replayed (the values are then not applied to the job yet)
@@ -80,6 +83,7 @@ class JobChecks:
         self.last_replayed = False
         if self._cache is None:
             return check()
+        self._seen.add(path)
         if cached_read:
             found = self._cache.get_cached_data(path, None)
             if found is not None and found[0] == self._version:
@@ -106,7 +110,12 @@ class JobChecks:
         if self._cache is None:
             return
         logger.info("job checks: %d ad(s) replayed, %d checked", self.replayed, self.checked)
-        if self._changed:
+        # Every ad is read on every build: the checks of an ad no longer there (deleted, renamed) are dropped,
+        # or the cache would keep every ad the site ever had.
+        gone = [path for path in self._cache._cache if path not in self._seen]
+        for path in gone:
+            del self._cache._cache[path]
+        if self._changed or gone:
             self._cache.save_cache()
             self._changed = False
 

@@ -276,3 +276,24 @@ def test_the_problem_index_answers_as_the_whole_report_would_while_it_grows():
         assert index.fields(asked) == {p.field for p in report.problems if p.path == asked}
         assert index.has_errors_for(asked) == report.has_errors_for(asked)
     assert index.fields(paths[0]) is not index.fields(paths[0])  # a copy: the caller's set is its own
+
+
+def test_the_checks_of_a_deleted_ad_leave_the_cache(setup, monkeypatch):
+    """Ads come and go: the checks of one no longer read are dropped when the build saves, not kept forever."""
+    import pickle
+
+    content, conf, cache, paths = setup
+    _cached(conf, cache, monkeypatch, **paths)
+    stored = cache / "JobsGenerator-Checks"
+
+    def kept_names():
+        with open(stored, "rb") as handle:
+            return {name.rsplit("/", 1)[-1] for name in pickle.load(handle)}
+
+    ads = sorted((content / "jobs").rglob("*.md"))
+    assert {ad.name for ad in ads} <= kept_names()
+    ads[0].unlink()
+    errors_after, _ = check(conf, **paths)
+    found, counts = _cached(conf, cache, monkeypatch, **paths)
+    assert found == (errors_after, _) and counts == (len(ads) - 1, 0)
+    assert ads[0].name not in kept_names() and {ad.name for ad in ads[1:]} <= kept_names()

@@ -12,7 +12,11 @@ Jinja's autoescape writes them (HTML) or copied (plain text).
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
+from array import array
+from collections.abc import Sequence
+from itertools import chain
 
 from markupsafe import escape
 
@@ -80,12 +84,118 @@ class _Filler:
         return out
 
 
-def _expand(rendered: Rendered, candidates: list[dict], shapes: list[int], encode, memo: dict | None) -> bool:
-    """Replace the prototypes of the card region by one filled card per candidate.
+class FilledCards(Sequence):
+    """The card region's items: one card per candidate, filled when first read.
 
-    `shapes[n]` is the prototype of candidate n. `memo` (optional) keeps filled
+    A rebuild whose cards did not change needs none of them: the gates'
+    answer is remembered under a digest of everything that makes the cards
+    (`digest`: the compiled prototypes, which prototype each candidate uses,
+    the candidates' text values, how values are written), and so is the
+    outbox's file (`plan.kept`). At 5,000 jobs, filling every card of every
+    variant and hashing the result was a third of a rebuild's mail side.
+    Read one card (`cards[n]`, a preview's matches) and only it is filled;
+    iterate and all are filled once and kept (the gates' scans, the
+    outbox's JSON). The candidates (`views.candidate_items`) and prototypes
+    never change once made, and neither do the filled cards: nothing may
+    edit them in place (make a list of them first, as a test does).
+    """
+
+    __slots__ = ("_glued", "_alone", "_shapes", "_candidates", "_encode", "_filled", "_digest")
+
+    def __init__(self, glued: list[_Filler], alone: list[_Filler], shapes: list[int], candidates: list[dict], encode):
+        self._glued, self._alone, self._shapes = glued, alone, shapes
+        self._candidates, self._encode = candidates, encode
+        self._filled: list | None = None
+        self._digest: bytes | None = None
+
+    def __len__(self) -> int:
+        return len(self._candidates)
+
+    def __getitem__(self, index):
+        if self._filled is not None:
+            return self._filled[index]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        position = index + len(self) if index < 0 else index
+        if not 0 <= position < len(self):
+            raise IndexError("card index out of range")
+        return self._fill(position)
+
+    def __iter__(self):
+        return iter(self.filled())
+
+    def _fill(self, position: int) -> list[str]:
+        fillers = self._glued if position < len(self._candidates) - 1 else self._alone
+        return fillers[self._shapes[position]].fill(self._candidates[position], self._encode)
+
+    def filled(self) -> list[list[str]]:
+        """Every card, filled once (then kept)."""
+        if self._filled is None:
+            self._filled = [self._fill(n) for n in range(len(self._candidates))]
+        return self._filled
+
+    def placeholder_names(self) -> list[str]:
+        """The placeholders the filled cards keep (the member's and the reason), in order of first use."""
+        names = chain.from_iterable(step[1:2] for filler in (*self._glued, *self._alone)
+                                    for step in filler.steps if step[0] is None)
+        return list(dict.fromkeys(names))
+
+    def digest(self) -> bytes:
+        """SHA-256 of everything the filled cards are made of (equal digests, equal cards)."""
+        if self._digest is None:
+            digest = hashlib.sha256()
+            tag = _ENCODINGS.get(self._encode)
+            if tag is None:  # an encoder this digest does not know: the cards themselves, as before
+                from .gates import _items_digest
+
+                self._digest = _items_digest(self.filled())
+                return self._digest
+            fillers = repr([[(f.first, f.steps) for f in group] for group in (self._glued, self._alone)])
+            for part in (b"filled-cards-1", tag, fillers.encode("utf-8", "surrogatepass"),
+                         array("q", self._shapes).tobytes(), _values_digest(self._candidates)):
+                digest.update(len(part).to_bytes(8, "big"))
+                digest.update(part)
+            self._digest = digest.digest()
+        return self._digest
+
+
+_VALUES: dict[tuple[int, ...], tuple[list, bytes]] = {}
+_VALUES_MAX = 64  # candidate lists remembered: the html and text cards of a variant share theirs
+
+
+def _values_digest(candidates: list[dict]) -> bytes:
+    """SHA-256 of every text field of every candidate (name, value, whether it is Markup), boundaries included."""
+    ids = tuple(map(id, candidates))
+    entry = _VALUES.get(ids)
+    if entry is not None:
+        return entry[1]
+    flat: list[str] = []
+    counts = array("q")
+    others: list[str] = []  # where a value is not plain text (Markup is written as it is, plain text escaped)
+    for item in candidates:
+        fields = [(k, v) for k, v in item.items() if isinstance(v, str)]
+        counts.append(len(fields))
+        for name, value in fields:
+            if type(value) is not str:
+                others.append(f"{len(flat)}:{type(value).__module__}.{type(value).__qualname__}")
+            flat += (name, value)
+    digest = hashlib.sha256()
+    for part in ("".join(flat).encode("utf-8", "surrogatepass"), array("q", map(len, flat)).tobytes(),
+                 counts.tobytes(), "\n".join(others).encode()):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    if len(_VALUES) >= _VALUES_MAX:
+        _VALUES.clear()
+    _VALUES[ids] = (candidates, digest.digest())  # the candidates stay alive: their ids stay theirs
+    return _VALUES[ids][1]
+
+
+def _expand(rendered: Rendered, candidates: list[dict], shapes: list[int], encode, memo: dict | None) -> bool:
+    """Replace the prototypes of the card region by one card per candidate (`FilledCards`).
+
+    `shapes[n]` is the prototype of candidate n. `memo` (optional) keeps the
     cards for the next variant with the same compiled cards and the same
-    candidate items (the segments of one language).
+    candidate items (the segments of one language share them).
     """
     region = rendered.regions.get(CARD_REGION)
     split = _card_and_glue(region.items, max(shapes) + 1 if shapes else 0) if region is not None else None
@@ -94,18 +204,14 @@ def _expand(rendered: Rendered, candidates: list[dict], shapes: list[int], encod
     cards, glue = split
     key = (encode, tuple(cards), glue, tuple(map(id, candidates)))
     if memo is not None and key in memo:
-        region.items = list(memo[key][1])
+        region.items = memo[key][1]
         return True
     # Every card but the last is followed by the glue, split with it (it may hold placeholders too).
     alone = [_Filler(card) for card in cards]
     glued = [_Filler(card + glue) for card in cards] if glue else alone
-    items = []
-    last = len(candidates) - 1
-    for n, item in enumerate(candidates):
-        items.append((glued if n < last else alone)[shapes[n]].fill(item, encode))
-    region.items = items
+    region.items = FilledCards(glued, alone, list(shapes), candidates, encode)
     if memo is not None:
-        memo[key] = (candidates, list(items))  # the candidates stay alive: their ids stay theirs
+        memo[key] = (candidates, region.items)  # the candidates stay alive: their ids stay theirs
     return True
 
 
@@ -144,6 +250,10 @@ def _html_value(value: str) -> str:
 @functools.lru_cache(maxsize=65536)
 def _escaped(value: str) -> str:
     return str(escape(value))
+
+
+# The encoders `compile_with_cards` fills with, named for `FilledCards.digest`.
+_ENCODINGS = {_html_value: b"html", str: b"text"}
 
 
 def compile_with_cards(view: dict, render, memo: dict | None = None) -> tuple[str, Rendered, Rendered, list[str]]:

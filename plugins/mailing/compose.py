@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from email.utils import format_datetime
 from urllib.parse import quote
 
+from .cards import FilledCards
 from .matching import Match
 from .personalise import candidate_index, clean_name, member_values
 from .pipeline import CompiledVariant
@@ -201,13 +202,17 @@ class _Items:
     __slots__ = ("entries", "is_html", "slots")
 
     def __init__(self, items: list[list[str]], is_html: bool, slots: dict[tuple[bool, str], int]):
-        self.entries: list = list(items)  # a copy: the compiled variant's own lists stay as they are
+        if type(items) is FilledCards:  # job cards not filled yet: each is filled when a message first uses it
+            self.entries: list = _Unfilled(items)
+            names = items.placeholder_names()
+        else:
+            self.entries = list(items)  # a copy: the compiled variant's own lists stay as they are
+            names = (name for parts in items for name in parts[1::2])
         self.is_html = is_html
         self.slots = slots
-        for parts in items:  # slots are known before the first message
-            for name in parts[1::2]:
-                if name in _VALUES:
-                    slots.setdefault((is_html, name), len(slots))
+        for name in names:  # slots are known before the first message
+            if name in _VALUES:
+                slots.setdefault((is_html, name), len(slots))
 
     def encode(self, position: int) -> tuple:
         ops: list = []
@@ -219,6 +224,24 @@ class _Items:
             else:
                 ops.append(self.slots.get((self.is_html, part), part))  # an unknown name stays a str
         self.entries[position] = entry = tuple(ops)
+        return entry
+
+
+class _Unfilled(list):
+    """`_Items.entries` for job cards not filled yet: an entry is the card's pieces (a list) the first time
+    it is read, filled then; once encoded, the tuple."""
+
+    __slots__ = ("cards",)
+
+    def __init__(self, cards: FilledCards):
+        super().__init__([None] * len(cards))
+        self.cards = cards
+
+    def __getitem__(self, position):
+        entry = list.__getitem__(self, position)
+        if entry is None:
+            entry = self.cards[position]
+            list.__setitem__(self, position, entry)
         return entry
 
 

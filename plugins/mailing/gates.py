@@ -14,6 +14,7 @@ from array import array
 from itertools import chain
 from typing import NamedTuple
 
+from .cards import FilledCards
 from .parts import ITEM_PLACEHOLDERS, MEMBER_PLACEHOLDERS, PLACEHOLDER_RE, join_parts
 from .pipeline import CompiledVariant
 
@@ -156,13 +157,16 @@ _DIGESTS_MAX = 64  # item lists remembered: the segments of a campaign share the
 
 
 def _items_digest(items: list[list[str]]) -> bytes:
-    """SHA-256 of every piece of a region's items, their boundaries included.
+    """SHA-256 of every piece of a region's items, their boundaries included; for job cards not
+    filled yet (`cards.FilledCards`), the digest of what fills them, which fills none.
 
     The segments of a campaign share their filled cards (the same lists), so
     the digest of lists already seen is found by their ids, then reused only
     if they hold the very same pieces (compared one by one, most by identity):
     the digest depends on the pieces alone, so an edited card is digested again.
     """
+    if type(items) is FilledCards:
+        return items.digest()
     ids = tuple(map(id, items))
     pieces = tuple(map(tuple, items))
     entry = _DIGESTS.get(ids)

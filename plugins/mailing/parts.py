@@ -35,9 +35,10 @@ class Rendered:
     regions: dict[str, Region] = field(default_factory=dict)
 
     def to_json(self, items=None) -> dict:
-        """Plain data for the outbox; `items(region.items)`, if given, stands for each region's items."""
+        """Plain data for the outbox; `items(region.items)`, if given, stands for each region's items (job
+        cards not filled yet, `cards.FilledCards`, are filled here)."""
         if items is None:
-            return {"body": self.body, "regions": {k: r.__dict__ for k, r in self.regions.items()}}
+            items = _plain
         return {"body": self.body, "regions": {k: {**r.__dict__, "items": items(r.items)} for k, r in self.regions.items()}}
 
     @classmethod
@@ -54,6 +55,10 @@ class Rendered:
         for region in self.regions.values():
             texts += [join_parts(region.prefix), join_parts(region.suffix)] + [join_parts(i) for i in region.items]
         return texts
+
+
+def _plain(items) -> list:
+    return items if type(items) is list else list(items)
 
 
 def join_parts(parts: list[str]) -> str:

@@ -73,12 +73,10 @@ class Assembler(Generic[T]):
     def __init__(self, rendered: Rendered, encode: Callable[[str], T]):
         self.encode = encode
         self.body = [encode(p) if i % 2 == 0 else p for i, p in enumerate(rendered.body)]
+        # A region's items are encoded when first used (an email shows a few of hundreds of job cards).
         self.regions = {
-            name: (
-                [encode(p) if i % 2 == 0 else p for i, p in enumerate(r.prefix)],
-                [[encode(p) if i % 2 == 0 else p for i, p in enumerate(item)] for item in r.items],
-                [encode(p) if i % 2 == 0 else p for i, p in enumerate(r.suffix)],
-            )
+            name: ([encode(p) if i % 2 == 0 else p for i, p in enumerate(r.prefix)], _Encoded(r.items, encode),
+                   [encode(p) if i % 2 == 0 else p for i, p in enumerate(r.suffix)])
             for name, r in rendered.regions.items()
         }
 
@@ -117,6 +115,22 @@ class Assembler(Generic[T]):
             if i + 1 < len(parts):
                 name = parts[i + 1]
                 out.append(why if name == "reason" else values[name])
+
+
+class _Encoded:
+    """A region's items, each encoded by `Assembler`'s encoder when first read."""
+
+    __slots__ = ("items", "encode", "done")
+
+    def __init__(self, items, encode):
+        self.items, self.encode, self.done = items, encode, {}
+
+    def __getitem__(self, index: int) -> list:
+        entry = self.done.get(index)
+        if entry is None:
+            encode = self.encode
+            entry = self.done[index] = [encode(p) if i % 2 == 0 else p for i, p in enumerate(self.items[index])]
+        return entry
 
 
 def _identity(text: str) -> str:

@@ -83,3 +83,18 @@ def compiled_sample(variant="a", lang="fr", segment="data-lyon", **campaign_valu
     items = {"jobs": JOBS[:1], "articles": [], "events": [], "ambassador": None, "candidates": JOBS}
     view = build_view(s, campaign(lang=lang, **campaign_values), segment, variant, items, t.strings(lang))
     return compile_variant(t, view), s
+
+
+def plain_cards(*variants):
+    """The variants with their job cards as plain lists, to be edited in place by a test.
+
+    Compiled job cards (`mailing.cards.FilledCards`) are never edited: a test that edits a card
+    works on the filled cards, the inner lists still shared by the variants that shared the cards."""
+    from mailing.cards import FilledCards
+
+    for compiled in variants:
+        for part in (compiled.html, compiled.text):
+            for region in part.regions.values():
+                if type(region.items) is FilledCards:
+                    region.items = list(region.items.filled())
+    return variants[0] if len(variants) == 1 else variants

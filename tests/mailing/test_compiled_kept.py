@@ -23,6 +23,7 @@ from mailing.plan.compiled import CompiledEncoder, write_all_compiled
 from mailing.plan.kept import Kept
 from tests.conftest import copy_content, run_pelican
 from tests.mailing.test_mail_memo import outbox_files, sample_pool  # noqa: F401 (a fixture)
+from tests.mailing.fixtures import plain_cards
 from tests.mailing.test_mail_rebuild_fast import _variants
 
 
@@ -70,6 +71,7 @@ def test_an_unchanged_variant_is_not_encoded_again_and_its_file_is_left_alone(tm
 
 
 def _edit_card(variants):
+    plain_cards(*variants)
     card = variants[0].html.regions["matched"].items[2]
     card[0] = card[0].replace("<", "<!-- edited -->", 1)  # the list every segment of the language shares
 
@@ -153,7 +155,7 @@ def test_other_code_writes_every_variant_again(tmp_path, monkeypatch):
 def test_a_piece_that_is_not_text_is_written_the_long_way(tmp_path, monkeypatch):
     record = tmp_path / "record.json"
     variants = _variants()
-    odd = copy.deepcopy(variants[0])
+    odd = plain_cards(copy.deepcopy(variants[0]))
     odd.html.regions["matched"].items[0] = [b"bytes are not text"]
     kept = Kept(record)
     assert kept.key(odd, b"[]") is None

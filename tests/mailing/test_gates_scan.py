@@ -6,12 +6,12 @@ import copy
 
 from mailing import gates
 
-from tests.mailing.fixtures import compiled_sample
+from tests.mailing.fixtures import compiled_sample, plain_cards
 
 
 def _with_bad_card(compiled, url="http://carrieres.cardamome.example/emplois/x/"):
     """A copy of the variant whose second filled card links over plain http."""
-    bad = copy.deepcopy(compiled)
+    bad = plain_cards(copy.deepcopy(compiled))
     card = bad.html.regions["matched"].items[1]
     card[0] = card[0].replace('href="https://', f'href="{url}" data-x="https://', 1)
     assert url in card[0]
@@ -33,7 +33,7 @@ def test_a_bad_card_shared_by_two_variants_is_reported_in_both():
     other, _ = compiled_sample(segment="data-lyon", variant="b")
     bad_card = _with_bad_card(compiled).html.regions["matched"].items[1]
     for variant in (compiled, other):
-        variant = copy.deepcopy(variant)
+        variant = plain_cards(copy.deepcopy(variant))
         variant.html.regions["matched"].items[1] = list(bad_card)
         assert any("is not an absolute https:// link" in p for p in gates.check(variant, s))
 

@@ -24,7 +24,7 @@ from mailing import gates, memo, pipeline
 from mailing.pipeline import compile_mjml
 
 from tests.conftest import ROOT, TODAY, copy_content, run_pelican
-from tests.mailing.fixtures import campaign, compiled_sample, settings, theme
+from tests.mailing.fixtures import campaign, compiled_sample, plain_cards, settings, theme
 from tests.mailing.test_card_prototypes import many_jobs, tricky_jobs, view_for
 
 MJML = (ROOT / "theme" / "mail")
@@ -143,7 +143,7 @@ def test_the_code_fingerprint_covers_the_package_mjml_and_python():
 
 def _bad_card(compiled):
     """The variant with its second filled card edited in place (the same list object) to link over http."""
-    card = compiled.html.regions["matched"].items[1]
+    card = plain_cards(compiled).html.regions["matched"].items[1]
     card[0] = card[0].replace('href="https://', 'href="http://carrieres.cardamome.example/x/" data-x="https://', 1)
     return compiled
 
@@ -221,7 +221,7 @@ def test_a_changed_limit_is_checked_again_and_other_settings_are_not_read(tmp_pa
 
 def test_a_variant_whose_pieces_are_not_text_is_checked_without_the_memo(tmp_path):
     compiled, _ = compiled_sample()
-    odd = copy.deepcopy(compiled)
+    odd = plain_cards(copy.deepcopy(compiled))
     odd.html.regions["matched"].items[0] = [None]
     with pytest.raises(TypeError):
         gates.check(odd, settings())

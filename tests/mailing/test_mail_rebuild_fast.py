@@ -22,7 +22,7 @@ from mailing.pipeline import PLACEHOLDER, Region, Rendered, compile_variant, spl
 from mailing.kinds.newsletter.planning import build_plan
 from mailing.kinds.newsletter.selections import open_jobs
 from mailing.views import _with_utm_plain, build_view, with_utm
-from tests.mailing.fixtures import campaign, member, settings, theme
+from tests.mailing.fixtures import campaign, member, plain_cards, settings, theme
 from tests.mailing.test_card_prototypes import many_jobs, tricky_jobs
 
 
@@ -234,6 +234,7 @@ def test_the_encoder_writes_exactly_what_json_dumps_writes():
         for compiled in variants:
             assert encoder.encode(compiled) == json.dumps(compiled.to_json(), ensure_ascii=False)
     # A card edited in place (the same list, shared by every segment) is encoded again.
+    plain_cards(*variants)
     card = variants[0].html.regions["matched"].items[2]
     card[0] = card[0].replace("<", "<!-- edited -->", 1)
     for compiled in variants:

@@ -14,6 +14,7 @@ from pathlib import Path
 from careers.output import replace_if_changed
 from talentpool.private import FILE_MODE, make_private_dir
 
+from ..cards import FilledCards
 from ..matching import JobFacts
 from ..pipeline import CompiledVariant
 from .format import COMPILED
@@ -85,6 +86,13 @@ class CompiledEncoder:
         return out
 
     def _items_json(self, items: list) -> bytes:
+        if type(items) is FilledCards:  # job cards: the same object for the segments that share them, never changed
+            entry = self._items.get(("cards", id(items)))
+            if entry is not None and entry[0] is items:
+                return entry[1]
+            data = json.dumps(items.filled(), ensure_ascii=False).encode("utf-8")
+            self._keep(self._items, ("cards", id(items)), (items, data))
+            return data
         ids = tuple(map(id, items))
         pieces = tuple(map(tuple, items))
         entry = self._items.get(ids)

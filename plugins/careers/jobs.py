@@ -217,6 +217,7 @@ class JobsGenerator(Generator):
         examples = placeholders(schema)  # what `vivier new job` writes, never to be published as is
         checks = JobChecks(settings, self.today, rules_path(settings), vocabulary)  # unchanged ads: replayed
         problems = ProblemIndex(report)  # what the report holds per file, without reading it all for each ad
+        reads = _FreshReads(self.readers)  # Pelican's cache of the ads is written again only if one was read afresh
 
         def check(job, source, before, text):
             raw = {k: v for k, v in job.metadata.items() if v is not None}
@@ -290,7 +291,7 @@ class JobsGenerator(Generator):
         self.context["JOBS_HOME_COUNT"] = settings["JOBS_HOME_COUNT"]
         self.context["jobs_list_urls"] = {lang: job_settings.paths(settings, lang)["list"] for lang in languages}
         self._register_sitemap()
-        self._to_save = (self.readers.save_cache, wording.save, checks.save)
+        self._to_save = (reads.save, wording.save, checks.save)
 
     def finish_reading(self) -> None:
         """What only the site's pages need, done once every generator has read (`all_generators_finalized`):
@@ -508,3 +509,23 @@ def new_file(settings, title: str, lang: str) -> Path:
 
 
 __all__ = ["FACETS", "Job", "JobsGenerator", "new_file"]
+
+
+class _FreshReads:
+    """Whether Pelican's readers converted an ad this build (`cache_data`), rather than serving every one
+    from their cache: only then is that cache (10 MB at 5,000 ads) written again. Entries dropped for
+    problems are saved where they are dropped (`content_cache.forget_files_with_problems`)."""
+
+    def __init__(self, readers):
+        self.readers, self.fresh = readers, 0
+        keep = readers.cache_data
+
+        def cache_data(filename, data):
+            self.fresh += 1
+            keep(filename, data)
+
+        readers.cache_data = cache_data
+
+    def save(self) -> None:
+        if self.fresh:
+            self.readers.save_cache()

@@ -56,3 +56,30 @@ def test_an_ad_warned_after_reading_stays_cached_and_is_warned_again(tmp_path, c
         with open(cache / "JobsGenerator-Readers", "rb") as handle:  # GZIP_CACHE = False (pelicanconf.py)
             kept = pickle.load(handle)
         assert str(job) in kept, attempt  # not dropped: the next build reads it from the cache, and warns again
+
+
+def test_the_ads_cache_is_written_again_only_when_an_ad_was_read_afresh(tmp_path, content_copy):
+    """A build that served every ad from Pelican's cache leaves that cache's file alone; one that read an
+    edited ad writes it, with the edit, which the next build serves."""
+    import pickle
+
+    cached, cache = _cached(tmp_path)
+    output = tmp_path / "output"
+    assert run_pelican(content_copy, output, *cached).returncode == 0
+    stored = cache / "JobsGenerator-Readers"
+    stamp = (stored.stat().st_ino, stored.stat().st_mtime_ns)
+    assert run_pelican(content_copy, output, *cached).returncode == 0
+    assert (stored.stat().st_ino, stored.stat().st_mtime_ns) == stamp  # nothing read afresh: not written
+
+    job = content_copy / "jobs" / "data-scientist-lyon.md"
+    job.write_text(job.read_text(encoding="utf-8").replace("Title: ", "Title: Référence — ", 1), encoding="utf-8")
+    assert run_pelican(content_copy, output, *cached).returncode == 0
+    assert (stored.stat().st_ino, stored.stat().st_mtime_ns) != stamp
+    with open(stored, "rb") as handle:
+        kept = pickle.load(handle)
+    assert "Référence — " in kept[str(job)][1][1]["title"]  # (stamp, (content, metadata)): the edit is kept
+    stamp = (stored.stat().st_ino, stored.stat().st_mtime_ns)
+    again = run_pelican(content_copy, output, *cached)
+    assert again.returncode == 0 and (stored.stat().st_ino, stored.stat().st_mtime_ns) == stamp
+    page = next(p for p in output.rglob("index.html") if "data-scientist-lyon" in str(p) and "/en/" not in str(p))
+    assert "Référence — " in page.read_text(encoding="utf-8")

@@ -204,34 +204,50 @@ def json_feed(settings, jobs) -> dict:
         "version": 1,
         "company": {"name": company["name"], "url": company["url"]},
         "site": settings["PUBLIC_URL"],
-        "jobs": [
-            {
-                "reference": job.reference,
-                "lang": job.lang,
-                "title": job.title,
-                "url": absolute(settings, job.url),
-                "department": {"key": job.department, "label": job.department_label},
-                "locations": [
-                    {"city": p.city, "postal_code": p.postal_code, "region": p.region, "country": p.country}
-                    for p in job.locations
-                ],
-                "remote": job.remote,
-                "contract": job.contract,
-                "employment_type": employment_type(job.contract, job.working_time),
-                "experience": job.experience,
-                "salary": {
-                    "min": _decimal(job.salary_min), "max": _decimal(job.salary_max),
-                    "currency": job.salary_currency, "period": job.salary_period, "text": job.salary_text,
-                },
-                "must_have": list(job.must_have),
-                "nice_to_have": list(job.nice_to_have),
-                "date_posted": job.date.isoformat(timespec="seconds"),
-                "valid_through": job.valid_through.isoformat(),
-                "summary": job.summary,
-                "translations": {t.lang: absolute(settings, t.url) for t in job.translations if t.is_open},
-            }
-            for job in jobs
+        "jobs": [_json_job(settings, job) for job in jobs],
+    }
+
+
+def json_feed_text(settings, jobs, cache=None) -> str:
+    """`json_feed` as `write_json` writes it; with `cache` (this build's `PageCache`), each job's entry as the
+    last build wrote it when nothing it is made of changed (its file, its translations' files, and what
+    every page depends on)."""
+    company = settings["CAREERS_COMPANY"]
+    head = json.dumps({"version": 1, "company": {"name": company["name"], "url": company["url"]},
+                       "site": settings["PUBLIC_URL"], "jobs": []}, ensure_ascii=False, separators=(",", ":"))
+    entries = []
+    for job in jobs:
+        make = lambda job=job: json.dumps(_json_job(settings, job), ensure_ascii=False, separators=(",", ":"))  # noqa: E731
+        entries.append(make() if cache is None else
+                       cache.piece(cache.content_key("json-job", [job, *job.translations]), make))
+    return head[:-len("[]}")] + "[" + ",".join(entries) + "]}\n"
+
+
+def _json_job(settings, job) -> dict:
+    return {
+        "reference": job.reference,
+        "lang": job.lang,
+        "title": job.title,
+        "url": absolute(settings, job.url),
+        "department": {"key": job.department, "label": job.department_label},
+        "locations": [
+            {"city": p.city, "postal_code": p.postal_code, "region": p.region, "country": p.country}
+            for p in job.locations
         ],
+        "remote": job.remote,
+        "contract": job.contract,
+        "employment_type": employment_type(job.contract, job.working_time),
+        "experience": job.experience,
+        "salary": {
+            "min": _decimal(job.salary_min), "max": _decimal(job.salary_max),
+            "currency": job.salary_currency, "period": job.salary_period, "text": job.salary_text,
+        },
+        "must_have": list(job.must_have),
+        "nice_to_have": list(job.nice_to_have),
+        "date_posted": job.date.isoformat(timespec="seconds"),
+        "valid_through": job.valid_through.isoformat(),
+        "summary": job.summary,
+        "translations": {t.lang: absolute(settings, t.url) for t in job.translations if t.is_open},
     }
 
 
@@ -272,12 +288,15 @@ def _cdata(value) -> str:
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
-def indeed_feed(settings, jobs, changed=None) -> str:
+def indeed_feed(settings, jobs, changed=None, cache=None) -> str:
     """Indeed's XML conventions: one complete list, CDATA values, a stable
     reference per job and location (`{reference}-{city}`).
 
     `lastBuildDate` is the newest change: a job posted, or one that closed
-    (`changed`), so job boards fetch the feed again and drop it.
+    (`changed`), so job boards fetch the feed again and drop it. With `cache`
+    (this build's `careers.page_cache.PageCache`), a job's entries are those
+    the last build made when nothing they are made of changed (its file, and
+    what every page depends on): the feed holds every open job's description.
     """
     company = settings["CAREERS_COMPANY"]
     newest = max([j.date for j in jobs] + ([changed] if changed is not None else []), default=None)
@@ -290,40 +309,50 @@ def indeed_feed(settings, jobs, changed=None) -> str:
     if newest is not None:
         lines.append(f"  <lastBuildDate>{newest.isoformat(timespec='seconds')}</lastBuildDate>")
     for job in jobs:
-        places = [p for p in job.locations if p.city] or job.locations
-        for place in places:
-            reference = f"{job.reference}-{place.key}" if place.key else job.reference
-            values = [
-                ("title", job.title),
-                ("date", job.date.isoformat(timespec="seconds")),
-                ("referencenumber", reference),
-                ("requisitionid", job.reference),
-                ("url", absolute(settings, job.url)),
-                ("company", company["name"]),
-                ("sourcename", company["name"]),
-                ("city", place.city or ""),
-                ("state", place.region or ""),
-                ("country", place.country),
-                ("postalcode", place.postal_code or ""),
-                ("email", job.apply_email or ""),
-                ("description", description(job)),
-                ("salary", job.salary_text),
-                ("jobtype", ", ".join(INDEED_JOBTYPE.get(t, "other") for t in employment_type(job.contract, job.working_time))),
-                ("category", job.department_label),
-                ("experience", job.experience_label),
-                ("expirationdate", valid_through(job, settings)),
-                ("language", job.lang),
-            ]
-            if job.remote == "remote":
-                values.append(("remotetype", "Fully remote"))
-                values.append(("remotecountries", ", ".join(applicant_countries(job))))
-            elif job.remote == "hybrid":
-                values.append(("remotetype", "Hybrid remote"))
-            lines.append("  <job>")
-            lines.extend(f"    <{name}>{_cdata(value)}</{name}>" for name, value in values)
-            lines.append("  </job>")
+        make = lambda job=job: _indeed_entries(settings, job, company)  # noqa: E731
+        entries = make() if cache is None else cache.piece(cache.content_key("indeed-job", [job]), make)
+        if entries:
+            lines.append(entries)
     lines.append("</source>")
     return "\n".join(lines) + "\n"
+
+
+def _indeed_entries(settings, job, company) -> str:
+    """The `<job>` entries of one job (one per place), as lines of the feed."""
+    lines = []
+    places = [p for p in job.locations if p.city] or job.locations
+    for place in places:
+        reference = f"{job.reference}-{place.key}" if place.key else job.reference
+        values = [
+            ("title", job.title),
+            ("date", job.date.isoformat(timespec="seconds")),
+            ("referencenumber", reference),
+            ("requisitionid", job.reference),
+            ("url", absolute(settings, job.url)),
+            ("company", company["name"]),
+            ("sourcename", company["name"]),
+            ("city", place.city or ""),
+            ("state", place.region or ""),
+            ("country", place.country),
+            ("postalcode", place.postal_code or ""),
+            ("email", job.apply_email or ""),
+            ("description", description(job)),
+            ("salary", job.salary_text),
+            ("jobtype", ", ".join(INDEED_JOBTYPE.get(t, "other") for t in employment_type(job.contract, job.working_time))),
+            ("category", job.department_label),
+            ("experience", job.experience_label),
+            ("expirationdate", valid_through(job, settings)),
+            ("language", job.lang),
+        ]
+        if job.remote == "remote":
+            values.append(("remotetype", "Fully remote"))
+            values.append(("remotecountries", ", ".join(applicant_countries(job))))
+        elif job.remote == "hybrid":
+            values.append(("remotetype", "Hybrid remote"))
+        lines.append("  <job>")
+        lines.extend(f"    <{name}>{_cdata(value)}</{name}>" for name, value in values)
+        lines.append("  </job>")
+    return "\n".join(lines)
 
 
 def write_json(settings, output_path, rel_path, data) -> None:

@@ -27,7 +27,7 @@ from .i18n import translator
 from .job_display import labels
 from .job_cards import JobCards
 from .job_facets import FACETS, FacetIndex, build as build_facets, filter_css, index_document
-from .job_feeds import (INDEED_FEED, JSON_FEED, JSON_FEED_11, FeedSpec, feed_paths, indeed_feed, json_feed, json_feed_11,
+from .job_feeds import (INDEED_FEED, JSON_FEED, JSON_FEED_11, FeedSpec, feed_paths, indeed_feed, json_feed_11, json_feed_text,
                         write_job_feed_set, write_json)
 from .job_checks import JobChecks, ProblemIndex
 from .job_fields import job_schema
@@ -418,10 +418,13 @@ class JobsGenerator(Generator):
             )
         for lang, jobs in self.open_by_lang.items():
             self._write_listings(writer, lang, jobs, cards)
-        write_json(self.settings, self.output_path, JSON_FEED, json_feed(self.settings, self.open_jobs))
+        cache = page_cache.for_build(self)  # each job's entries of the two feeds kept while it does not change
+        write_output(self.settings, self.output_path, JSON_FEED, json_feed_text(self.settings, self.open_jobs, cache))
         closed = [at for _, at in self.recently_closed()]
         write_output(self.settings, self.output_path, INDEED_FEED,
-                     indeed_feed(self.settings, self._one_version_per_job(), changed=max(closed, default=None)))
+                     indeed_feed(self.settings, self._one_version_per_job(), changed=max(closed, default=None), cache=cache))
+        if cache is not None:
+            logger.info("job board feeds: %d entries made, %d left as they were", cache.pieces_made, cache.pieces_kept)
 
     def _one_version_per_job(self) -> list[Job]:
         """The default-language version of each open job (or its only one)."""

@@ -104,6 +104,7 @@ class PageCache:
             logger.debug("page cache: every page is rendered (%s)", exc)
             self.shared = None
         self.reused = self.rendered = 0
+        self.pieces_kept = self.pieces_made = 0  # `piece`: a feed's entries, one per job
 
     def __reduce__(self):  # Pelican pickles settings into its content cache: no build's keys in there
         return (_unpicklable, ())
@@ -142,6 +143,39 @@ class PageCache:
             logger.debug("page cache: %s is always made (%s)", name, exc)
             return None
         return hashlib.sha256(self.shared + b"\0data\0" + part).digest()
+
+    def content_key(self, name: str, contents) -> bytes | None:
+        """The key of a piece made by code (`name`) from these content objects alone, and from what every
+        page depends on (settings, "today", the code and the theme, the other content files): each one's
+        file, as `_describe` counts a content object, without walking a page's variables. Cheap enough
+        for one piece per job of a feed; None when one of them cannot be described."""
+        if self.shared is None:
+            return None
+        digest = hashlib.sha256(self.shared + b"\0content\0" + name.encode())
+        try:
+            for content in contents:
+                source = getattr(content, "source_path", None)
+                if not source:
+                    raise Uncacheable(f"{type(content).__name__} without a source file")
+                digest.update(f"{type(content).__name__}:{source}=".encode() + self._digest(source))
+        except Uncacheable as exc:
+            logger.debug("page cache: %s is always made (%s)", name, exc)
+            return None
+        return digest.digest()
+
+    def piece(self, key: bytes | None, make) -> str:
+        """The text `make()` gives for `key`, kept from the last build when it made it for the same key."""
+        if key is None:
+            self.pieces_made += 1
+            return make()
+        text = self.fragments_before.get(key)
+        if text is None:
+            text = make()
+            self.pieces_made += 1
+        else:
+            self.pieces_kept += 1
+        self.fragments[key] = text
+        return text
 
     def fragment(self, generator, template: str, variables: dict, shows) -> tuple[bytes | None, str | None]:
         """(key, HTML kept by the previous build) of a piece of a page (a job card); (None, None) when uncacheable."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import feedparser
 import pytest
@@ -188,8 +189,13 @@ def test_a_rebuild_makes_only_the_feeds_listing_an_edited_ad_and_equals_a_fresh_
         result = run_pelican(content, out, "--verbose", "-e", *extra, env=env)
         assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
         log = result.stdout + result.stderr
+        boards = re.findall(r"job board feeds: (\d+) entries made, (\d+) left as they were", log)
+        if cached:
+            entries.append(tuple(map(int, boards[0])))
         return {lang: (int(made), int(left)) for lang, made, left in
                 re.findall(r"job feeds \((\w+)\): (\d+) made, (\d+) left as they were", log)}
+
+    entries = []  # (made, kept) of the Indeed and JSON feeds' entries, per cached build
 
     first = build(tmp_path / "out", cached=True)
     assert first["fr"][0] > 5 and first["fr"][1] == 0 and first["en"][1] == 0
@@ -200,7 +206,30 @@ def test_a_rebuild_makes_only_the_feeds_listing_an_edited_ad_and_equals_a_fresh_
     assert again["fr"] == (3, first["fr"][0] - 3), again
     assert again["en"] == (0, first["en"][0]), again
     assert "personnes en reconversion" in (tmp_path / "out" / "feeds" / "jobs-department-dev.atom.xml").read_text(encoding="utf-8")
+    # The Indeed and JSON feeds hold every open job: only the edited ad's two entries are made again.
+    assert entries[0][1] == 0 and entries[1] == (2, entries[0][0] - 2), entries
+    assert "personnes en reconversion" in (tmp_path / "out" / "feeds" / "jobs-indeed.xml").read_text(encoding="utf-8")
     build(tmp_path / "fresh", cached=False)
-    feeds = sorted(p.relative_to(tmp_path / "fresh") for p in (tmp_path / "fresh").rglob("jobs*.xml"))
-    assert len(feeds) > 20
+    feeds = sorted(p.relative_to(tmp_path / "fresh") for p in (tmp_path / "fresh").rglob("jobs*.*")
+                   if p.suffix in (".xml", ".json"))
+    assert len(feeds) > 20 and Path("feeds/jobs-indeed.xml") in feeds and Path("feeds/jobs.json") in feeds
     assert [str(p) for p in feeds if not filecmp.cmp(tmp_path / "out" / p, tmp_path / "fresh" / p, shallow=False)] == []
+
+
+def test_the_json_feed_written_entry_by_entry_is_json_feed_written_compactly(tmp_path):
+    """`json_feed_text` (entries kept from the last build) against `json.dumps` of `json_feed` (the whole feed)."""
+    import json
+
+    from careers.build import read_all
+    from careers.job_feeds import json_feed, json_feed_text
+    from careers.jobs import JobsGenerator
+    from tests.conftest import ROOT, copy_content
+    from vivier.config import load_settings
+
+    settings = load_settings(ROOT / "pelicanconf.py", PATH=str(copy_content(tmp_path)), MAILING_BACKGROUND=False)
+    jobs = next(g for g in read_all(settings) if isinstance(g, JobsGenerator)).open_jobs
+    assert len(jobs) > 10 and any(job.translations for job in jobs)
+    assert json_feed_text(settings, jobs) == json.dumps(json_feed(settings, jobs), ensure_ascii=False,
+                                                        separators=(",", ":")) + "\n"
+    assert json_feed_text(settings, []) == json.dumps(json_feed(settings, []), ensure_ascii=False,
+                                                      separators=(",", ":")) + "\n"

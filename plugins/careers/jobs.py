@@ -165,6 +165,19 @@ class Job(Content):
         return job_settings.paths(self.settings, self.lang)["job"].format(slug=self.slug)
 
     @property
+    def description_extra(self) -> str:
+        """The page's sections around the body, as HTML (`jsonld.description_extra`), made when first read:
+        the JSON-LD of a page rendered again and the job board entries made again read it, at most a few
+        on a rebuild. There once the generator has read every file (`JobsGenerator.finish_reading`)."""
+        value = self.__dict__.get("_description_extra")
+        if value is None:
+            translator = self.__dict__.get("_translator")
+            if translator is None:
+                raise AttributeError("description_extra")
+            value = self._description_extra = description_extra(self, translator)
+        return value
+
+    @property
     def save_as(self) -> str:
         return self.url + "index.html"
 
@@ -295,7 +308,7 @@ class JobsGenerator(Generator):
 
     def finish_reading(self) -> None:
         """What only the site's pages need, done once every generator has read (`all_generators_finalized`):
-        each ad's extra description, its similar jobs, and this build's caches saved.
+        each ad's extra description (made when first read), its similar jobs, and this build's caches saved.
 
         The mail side's child is forked when the content is read and needs
         none of it: done before the fork, it was on the critical path of a
@@ -303,7 +316,7 @@ class JobsGenerator(Generator):
         """
         similar = SimilarJobs(self.open_jobs)
         for job in self.jobs:
-            job.description_extra = description_extra(job, self.t)
+            job._translator = self.t  # for `Job.description_extra`, made when first read
             job.similar_jobs = similar.similar(job, self.settings["JOBS_SIMILAR"])
         for save in getattr(self, "_to_save", ()):
             save()

@@ -28,6 +28,7 @@ class JobCards:
         self._cards: dict[tuple, str] = {}
         self._lists: dict[tuple, tuple] = {}
         self._cache = page_cache.for_build(generator)
+        self._bases: dict[tuple, bytes | None] = {}  # (level, SITEURL, language): the key of the card's variables
 
     def page_key(self) -> str:
         """For the page cache: the cards a page shows are of jobs among its inputs (`shows`), rendered from them."""
@@ -41,7 +42,7 @@ class JobCards:
             variables = dict(SITEURL=siteurl, card_level=level, page_lang=job.lang)
             kept = None
             if self._cache is not None:  # a card whose inputs did not change since the last build is not rendered
-                kept, html = self._cache.fragment(self._generator, CARD_TEMPLATE, variables, [job])
+                kept, html = self._cache.fragment(self._generator, CARD_TEMPLATE, variables, [job], self._key(variables, job))
             if html is None:
                 if self._template is None:
                     self._template = self._generator.get_template(CARD_TEMPLATE)
@@ -52,6 +53,15 @@ class JobCards:
                     self._cache.keep_fragment(kept, html)
             self._cards[key] = html
         return Markup(html)
+
+    def _key(self, variables: dict, job) -> bytes | None:
+        """The card's key: that of its template and variables (the same for every card of a language), worked
+        out once, extended by the job's file (`PageCache.content_key`); 4,026 full keys took 0.16 s a rebuild."""
+        at = (variables["card_level"], variables["SITEURL"], variables["page_lang"])
+        if at not in self._bases:
+            self._bases[at] = self._cache.key(self._generator, CARD_TEMPLATE, variables, [])
+        base = self._bases[at]
+        return None if base is None else self._cache.content_key(base, [job])
 
     def listing(self, all_jobs, listed_jobs, siteurl: str = "", level: int = LEVEL) -> Markup:
         """The `<li>` of every job of the listing, those not in `listed_jobs` hidden."""

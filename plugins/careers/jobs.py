@@ -479,7 +479,8 @@ class JobsGenerator(Generator):
                 self._write(
                     writer, option.url, "job_list", lang, self._facet_alternates(facet.name, option.key),
                     listed_jobs=subset, active_facet=facet.name, active_option=option, feeds=facet_feeds,
-                    **keys(every and cache.digested(subset)), **common,
+                    # The subset by its files alone: every job's content is in `every` already.
+                    **keys(every and cache.digested([job.source_path for job in subset])), **common,
                 )
                 if facet_feeds:
                     feed_set.append(FeedSpec(facet_feeds, f"{company} — {t('jobs.title', lang)} — {option.label}",

@@ -144,14 +144,16 @@ class PageCache:
             return None
         return hashlib.sha256(self.shared + b"\0data\0" + part).digest()
 
-    def content_key(self, name: str, contents) -> bytes | None:
+    def content_key(self, name: str | bytes, contents) -> bytes | None:
         """The key of a piece made by code (`name`) from these content objects alone, and from what every
         page depends on (settings, "today", the code and the theme, the other content files): each one's
         file, as `_describe` counts a content object, without walking a page's variables. Cheap enough
-        for one piece per job of a feed; None when one of them cannot be described."""
+        for one piece per job of a feed; None when one of them cannot be described. `name` may be a key
+        already (bytes: `key` of a template with its variables and no content), which the piece extends."""
         if self.shared is None:
             return None
-        digest = hashlib.sha256(self.shared + b"\0content\0" + name.encode())
+        head = name if isinstance(name, bytes) else self.shared + b"\0content\0" + name.encode()
+        digest = hashlib.sha256(head)
         try:
             for content in contents:
                 source = getattr(content, "source_path", None)
@@ -177,9 +179,10 @@ class PageCache:
         self.fragments[key] = text
         return text
 
-    def fragment(self, generator, template: str, variables: dict, shows) -> tuple[bytes | None, str | None]:
-        """(key, HTML kept by the previous build) of a piece of a page (a job card); (None, None) when uncacheable."""
-        key = self.key(generator, template, variables, shows)
+    def fragment(self, generator, template: str, variables: dict, shows, key: bytes | None = None) -> tuple[bytes | None, str | None]:
+        """(key, HTML kept by the previous build) of a piece of a page (a job card); (None, None) when uncacheable.
+        `key`: worked out by the caller already (`content_key` extending the key of the same variables)."""
+        key = self.key(generator, template, variables, shows) if key is None else key
         if key is None:
             return None, None
         html = self.fragments_before.get(key)

@@ -7,9 +7,19 @@ indexed once by department, skill and place as bit sets (one Python integer
 each, bit i for the job at position i); a job's scores against every other
 are added up as a binary counter whose digits are bit sets, a few big-integer
 operations (in C) per shared posting instead of scoring all n jobs one by one.
+
+`similar_lists` keeps the answer for every job in Pelican's cache folder with
+a digest of everything it reads (each job's file, language, reference,
+department, date, skills and places, which jobs are open and in what order,
+the limit, the plugins' code): a rebuild after an edit to an ad's text
+reuses it instead of indexing and ranking 5,000 jobs again.
 """
 
 from __future__ import annotations
+
+import hashlib
+import json
+import os
 
 
 def skills_of(job) -> set[str]:
@@ -108,3 +118,62 @@ class SimilarJobs:
                 shared |= digit
             _lowest(others & ~shared, limit - len(chosen), chosen)
         return [index.jobs[position] for position in chosen]
+
+
+FORMAT = "vivier-similar-1"
+
+
+def similar_lists(jobs: list, open_jobs: list, limit: int, store: str | None = None) -> list[list]:
+    """`SimilarJobs(open_jobs).similar(job, limit)` for each of `jobs`; with `store` (a file), the last
+    build's answer when nothing the ranking reads has changed since."""
+    key = _inputs_digest(jobs, open_jobs, limit) if store else None
+    if key is not None:
+        kept = _load(store)
+        if kept is not None and kept.get("key") == key and len(kept.get("similar", ())) == len(jobs):
+            by_path = {job.source_path: job for job in open_jobs}
+            try:
+                return [[by_path[path] for path in paths] for paths in kept["similar"]]
+            except (KeyError, TypeError):  # cannot happen with an equal key; stay exact anyway
+                pass
+    index = SimilarJobs(open_jobs)
+    result = [index.similar(job, limit) for job in jobs]
+    if key is not None:
+        _save(store, {"format": FORMAT, "key": key, "similar": [[job.source_path for job in found] for found in result]})
+    return result
+
+
+def _inputs_digest(jobs: list, open_jobs: list, limit: int) -> str | None:
+    from .page_cache import code_digest
+
+    described = []
+    for job in (*jobs, None, *open_jobs):  # every job asked about, then the open ones in their order
+        if job is None:
+            described.append(None)
+            continue
+        if not getattr(job, "source_path", None):
+            return None  # cannot name it in the record: ranked afresh
+        described.append((job.source_path, job.lang, str(job.reference), str(job.department), str(getattr(job, "date", None)),
+                          sorted(skills_of(job)), sorted(places_of(job))))
+    digest = hashlib.sha256(code_digest())
+    digest.update(json.dumps([FORMAT, limit, described], ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _load(path: str) -> dict | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == FORMAT else None
+
+
+def _save(path: str, data: dict) -> None:
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False)
+        os.replace(temporary, path)
+    except OSError:  # only costs ranking again next time
+        pass

@@ -31,7 +31,7 @@ from .job_feeds import (INDEED_FEED, JSON_FEED, JSON_FEED_11, FeedSpec, feed_pat
                         write_job_feed_set, write_json)
 from .job_checks import JobChecks, ProblemIndex
 from .job_fields import job_schema
-from .job_similar import SimilarJobs
+from .job_similar import similar_lists
 from .job_template import ENGLISH_VALUES, body as new_job_body, check_apply_references, check_placeholders, placeholders
 from .job_rules import WordingChecks, check_job, check_title, check_translations, load_rules, rules_path
 from .job_signoff import check_must_haves, check_sign_off
@@ -45,6 +45,7 @@ from .urls import lang_prefix
 from .writing import write_page
 
 logger = logging.getLogger(__name__)
+SIMILAR_STORE = "JobsGenerator-Similar.json"  # in CACHE_PATH: similar jobs kept while what ranks them is unchanged
 FILTER_CSS = "filters.css"  # next to each language's listing: the filters that work without JavaScript
 
 ATTRIBUTES = {
@@ -314,10 +315,12 @@ class JobsGenerator(Generator):
         none of it: done before the fork, it was on the critical path of a
         rebuild (the child's work is), done here it overlaps the child.
         """
-        similar = SimilarJobs(self.open_jobs)
-        for job in self.jobs:
+        settings = self.settings
+        store = os.path.join(settings["CACHE_PATH"], SIMILAR_STORE) \
+            if settings.get("CACHE_CONTENT") and settings.get("LOAD_CONTENT_CACHE") and settings.get("CACHE_PATH") else None
+        for job, similar in zip(self.jobs, similar_lists(self.jobs, self.open_jobs, settings["JOBS_SIMILAR"], store)):
             job._translator = self.t  # for `Job.description_extra`, made when first read
-            job.similar_jobs = similar.similar(job, self.settings["JOBS_SIMILAR"])
+            job.similar_jobs = similar
         for save in getattr(self, "_to_save", ()):
             save()
         self._to_save = ()

@@ -124,3 +124,53 @@ def test_similar_jobs_and_descriptions_come_after_the_mail_side_has_read(tmp_pat
     for job in jobs.jobs:  # then every job has both, as computed straightforwardly
         assert job.similar_jobs == index.similar(job, settings["JOBS_SIMILAR"])
         assert job.description_extra == description_extra(job, jobs.t)
+
+
+def test_similar_lists_kept_between_builds_equal_the_ranking_and_follow_every_input(tmp_path, monkeypatch):
+    """`similar_lists` with its record: the last build's answer only while nothing the ranking reads changed."""
+    from careers import job_similar
+
+    def site():
+        jobs = [_job(random.Random(i), i) for i in range(120)]
+        for i, job in enumerate(jobs):
+            job.source_path = f"/site/content/jobs/ad-{i:03d}.md"
+        jobs.sort(key=lambda j: (j.date, j.reference), reverse=True)
+        return jobs, [j for n, j in enumerate(jobs) if n % 5]
+
+    rankings = []
+    real = job_similar.SimilarJobs
+    monkeypatch.setattr(job_similar, "SimilarJobs", lambda open_jobs: rankings.append(1) or real(open_jobs))
+    store = str(tmp_path / "cache" / "similar.json")
+
+    def check(jobs, open_jobs, limit=3):
+        found = job_similar.similar_lists(jobs, open_jobs, limit, store)
+        expected = [real(open_jobs).similar(job, limit) for job in jobs]
+        assert [[id(j) for j in f] for f in found] == [[id(j) for j in e] for e in expected]  # this build's objects
+
+    jobs, open_jobs = site()
+    check(jobs, open_jobs)
+    assert len(rankings) == 1
+    jobs, open_jobs = site()  # the next build: equal inputs, other objects
+    check(jobs, open_jobs)
+    assert len(rankings) == 1  # reused
+    edits = [
+        lambda js, op: setattr(js[3], "must_have", [*js[3].must_have, "Rust"]),
+        lambda js, op: setattr(js[5], "department", "dev" if js[5].department != "dev" else "data"),
+        lambda js, op: setattr(js[7], "locations", [SimpleNamespace(key="brest")]),
+        lambda js, op: setattr(js[9], "date", js[9].date - dt.timedelta(days=3)),
+        lambda js, op: setattr(js[11], "lang", "en" if js[11].lang != "en" else "fr"),
+        lambda js, op: setattr(js[13], "reference", "CC-999"),
+        lambda js, op: op.remove(js[2]),  # closed
+    ]
+    for n, edit in enumerate(edits):
+        jobs, open_jobs = site()
+        edit(jobs, open_jobs)
+        check(jobs, open_jobs)
+        assert len(rankings) == n + 2, n  # each change ranks again
+    jobs, open_jobs = site()
+    check(jobs, open_jobs, limit=5)  # another limit
+    assert len(rankings) == len(edits) + 2
+    (tmp_path / "cache" / "similar.json").write_text("{damaged", encoding="utf-8")
+    check(*site())
+    assert len(rankings) == len(edits) + 3
+    check(*site(), limit=3)

@@ -143,19 +143,21 @@ def similar_lists(jobs: list, open_jobs: list, limit: int, store: str | None = N
 
 
 def _inputs_digest(jobs: list, open_jobs: list, limit: int) -> str | None:
+    """What the ranking reads of every job (its skills and places as written: `skills_of` and `places_of`
+    derive the rest), then the open jobs by file in their order, the limit and the plugins' code."""
     from .page_cache import code_digest
 
-    described = []
-    for job in (*jobs, None, *open_jobs):  # every job asked about, then the open ones in their order
-        if job is None:
-            described.append(None)
-            continue
-        if not getattr(job, "source_path", None):
-            return None  # cannot name it in the record: ranked afresh
-        described.append((job.source_path, job.lang, str(job.reference), str(job.department), str(getattr(job, "date", None)),
-                          sorted(skills_of(job)), sorted(places_of(job))))
+    try:
+        described = [(job.source_path, job.lang, job.reference, job.department,
+                      job.date.timestamp() if job.date is not None else None,
+                      list(job.must_have), [place.key for place in job.locations]) for job in jobs]
+        paths = [job.source_path for job in open_jobs]
+    except AttributeError:  # a job without a file or a field (a broken ad): ranked afresh
+        return None
+    if not all(path for path, *_ in described):
+        return None
     digest = hashlib.sha256(code_digest())
-    digest.update(json.dumps([FORMAT, limit, described], ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    digest.update(repr((FORMAT, limit, described, paths)).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 

@@ -284,3 +284,16 @@ def test_rebuilding_gives_the_same_bytes(sample, site):
     # The site was built by another process, earlier: same content, same calendars.
     for event in sample.events:
         assert event_to_ical(event, sample.settings) == (site / event.ics_url).read_bytes(), event.ics_url
+
+
+def test_remembered_transitions_equal_a_fresh_search_and_stay_the_callers_own():
+    from careers import event_vtimezone
+
+    zone, first, last = ZoneInfo("Europe/Paris"), dt.date(2026, 1, 1), dt.date(2028, 1, 1)
+    fresh = list(event_vtimezone._transitions.__wrapped__(zone, first, last))  # the search itself, not remembered
+    assert len(fresh) == 4  # two changes a year
+    found = transitions(zone, first, last)
+    assert found == fresh
+    found.clear()  # a caller's list is its own
+    assert transitions(zone, first, last) == fresh
+    assert event_vtimezone._transitions.cache_info().hits >= 1

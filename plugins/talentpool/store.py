@@ -429,7 +429,7 @@ class Store:
         on the row and decode only the members it keeps. Pages are read by address (keyset), so
         memory stays flat in the pool's size and no cursor stays open between pages."""
         after, page = "", _FIRST_MEMBER_PAGE  # the first page from the start (an empty address key included)
-        while rows := self._db.execute(page, {"after": after, "size": size}).fetchall():
+        while rows := self._db.fetch_all(page, {"after": after, "size": size}):
             page = _MEMBER_PAGE
             after = rows[-1][-1]
             yield rows

@@ -333,6 +333,30 @@ def test_rows_decode_and_view_like_get_and_member_view(pools):
         assert {key: lazy[key] for key in VIEW_KEYS} == expected  # every key computed on demand
 
 
+def test_the_walks_pages_equal_sqlalchemys_rows(store_location):
+    """`Store.member_row_batches` reads its pages with `Database.fetch_all` (on SQLite, the driver's cursor
+    itself): the same rows, values and order as SQLAlchemy's `execute(...).fetchall()`, page after page;
+    a failing query raises the store's `DatabaseError` as `execute` does."""
+    from talentpool import store as store_mod
+    from talentpool.db import DatabaseError
+
+    rng = random.Random(7)
+    with Store(store_location) as store:
+        with store.transaction():
+            for i in range(40):
+                store.add(_member(i, rng, DAY))
+        db = store.connection
+        pages, after, sql = [], "", store_mod._FIRST_MEMBER_PAGE
+        while rows := [tuple(row) for row in db.execute(sql, {"after": after, "size": 7}).fetchall()]:
+            pages.append(rows)
+            after, sql = rows[-1][-1], store_mod._MEMBER_PAGE
+        assert len(pages) == 6 and [list(map(tuple, page)) for page in store.member_row_batches(size=7)] == pages
+        if not store.is_postgres:  # plain tuples from the driver (PostgreSQL keeps SQLAlchemy's rows)
+            assert all(type(row) is tuple for row in db.fetch_all(store_mod._MEMBER_PAGE, {"after": "", "size": 3}))
+        with pytest.raises(DatabaseError):
+            db.fetch_all("SELECT no_such_column FROM members WHERE email_key > :after", {"after": ""})
+
+
 def test_row_viewer_fills_what_the_rules_and_their_includes_read(rule_segments):
     viewer = row_viewer([rule_segments["r50"]])
     assert rule_segments["r50"].predicate.view_keys == {"city", "departments", "consent.events"}

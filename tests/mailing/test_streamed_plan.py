@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import random
 import sys
 from collections import defaultdict
+
+import pytest
 
 from mailing.delivery import choices
 from mailing.engine.budget import Budget
@@ -191,3 +194,16 @@ def test_a_spool_writes_the_manifest_of_its_entries_and_keeps_the_previews_membe
     assert list(records) == [rounds.Recipient(e["member"], e["segment"], e["lang"]) for e in entries[:50]]
     assert [r for r in records for _ in records][:2] == [records[0], records[0]]  # iterations may nest
     assert records[:3] == list(records)[:3] and records == list(records)
+
+
+def test_the_spools_encoder_writes_what_json_dumps_writes():
+    """`Spool` and `Records` encode with one `JSONEncoder(ensure_ascii=False)` made once: json.dumps' text."""
+    from mailing.plan.spool import _to_json
+
+    values = [{"member": "m-1", "segment": "data-lyon", "lang": "fr", "variant": "a", "jobs": ["J-é", "J\u2028"],
+               "scores": [0.1 + 0.2, 1e-7, 3.0, 12]},
+              ["paused", "m-2"], ["m-3", "seg", "en", None, True, False], {"é": "\\\"\n\t\x00", "𝄞": []}, [], {}]
+    for value in values:
+        assert _to_json(value) == json.dumps(value, ensure_ascii=False)
+    with pytest.raises(TypeError):
+        _to_json({"at": dt.date(2026, 1, 1)})

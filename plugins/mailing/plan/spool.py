@@ -19,6 +19,11 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator
 
+# `json.dumps(value, ensure_ascii=False)` builds a JSONEncoder on every call (its arguments are not the
+# defaults); one encoder made once writes the same text (about 1 µs less a line, 300,000 lines a build at
+# 100,000 members). tests/mailing/test_streamed_plan.py compares the two.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
 
 class Spool:
     """Manifest entries in order, on disk; len(), iteration (dicts), counts and preview members in memory."""
@@ -37,7 +42,7 @@ class Spool:
         need it) is kept for the previews' entries."""
         if self._file is None:
             self._file = tempfile.TemporaryFile(prefix="vivier-plan-")
-        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+        line = (_to_json(entry) + "\n").encode("utf-8")
         self._file.write(line)
         self.size += len(line)
         key = (entry.get("segment"), entry.get("lang"), entry.get("variant"))
@@ -98,7 +103,7 @@ class Records:
     def append(self, values) -> None:
         if self._file is None:
             self._file = tempfile.TemporaryFile(prefix="vivier-records-")
-        self._file.write((json.dumps(list(values), ensure_ascii=False) + "\n").encode("utf-8"))
+        self._file.write((_to_json(list(values)) + "\n").encode("utf-8"))
         self._count += 1
 
     def __len__(self) -> int:

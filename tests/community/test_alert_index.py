@@ -96,3 +96,41 @@ def test_plan_alerts_gives_the_same_digests_as_testing_every_job(tmp_path, monke
         assert [m.id for m in store.iter_members() if m.has_consent("job_alerts")] == \
             [m for m in kept if store.get(m).has_consent("job_alerts")]
         assert len(kept) < 130  # members without the consent, or unsubscribed, are left undecoded
+
+
+def test_recording_a_day_in_batches_equals_one_statement_per_job(store_location):
+    """`digests.record` reads what is already remembered per 1,000 digests and writes the new pairs at once:
+    the same rows, positions and count as `record_one_by_one`, with pairs already there (from an earlier day
+    and from an earlier build today) and a pair twice in the day's digests, on both databases."""
+    rng = random.Random(3)
+    refs = [f"CC-{n:03d}" for n in range(40)]
+    earlier = alerts.AlertDay(TODAY - dt.timedelta(days=3))
+    again = alerts.AlertDay(TODAY)
+    for n in range(0, 2600, 7):
+        earlier.digests.append(alerts.Digest(f"m-{n:05d}", "fr", rng.sample(refs, rng.randint(1, 3))))
+    for n in range(0, 2600, 11):
+        again.digests.append(alerts.Digest(f"m-{n:05d}", "en", rng.sample(refs, 2)))
+    day = alerts.AlertDay(TODAY)
+    for n in range(2600):
+        day.digests.append(alerts.Digest(f"m-{n:05d}", rng.choice(["fr", "en"]), rng.sample(refs, rng.randint(1, 5))))
+    day.digests.append(alerts.Digest("m-00004", "fr", ["CC-000", "CC-000", "CC-039"]))
+
+    def table(conn):
+        return [tuple(row) for row in conn.execute(
+            "SELECT member_id, job_reference, plan_id, planned, position FROM job_alerts ORDER BY position")]
+
+    with Store(store_location) as store:
+        assert alerts.record(store, earlier) == sum(len(d.jobs) for d in earlier.digests)
+        alerts.record(store, again)
+        with store.transaction() as conn:
+            before = table(conn)
+        expected_count = alerts.record_one_by_one(store, day)
+        with store.transaction() as conn:
+            expected = table(conn)
+            conn.execute("DELETE FROM job_alerts WHERE position > :last", {"last": before[-1][-1]})
+            assert table(conn) == before
+        assert alerts.record(store, day) == expected_count
+        with store.transaction() as conn:
+            assert table(conn) == expected
+        assert 0 < expected_count < sum(len(d.jobs) for d in day.digests)
+        assert alerts.record(store, day) == 0  # everything remembered: nothing new

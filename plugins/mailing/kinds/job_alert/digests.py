@@ -147,7 +147,41 @@ def rows_of_plan(store, plan_id: str) -> dict[str, list[str]]:
 
 
 def record(store, day: AlertDay) -> int:
-    """Remember each (member, job) planned today, so it is never alerted again; returns how many are new."""
+    """Remember each (member, job) planned today, so it is never alerted again; returns how many are new.
+
+    The pairs already remembered are read for 1,000 digests at a time and only the new ones written
+    (`executemany`), numbered in the digests' order: what one `INSERT … ON CONFLICT DO NOTHING` per
+    pair did (a statement per job of every digest: 0.5 s of a build at 100,000 members). The write
+    lock is held throughout, so no pair can appear between the reading and the writing.
+    `record_one_by_one` is the straightforward way; tests/community/test_alert_index.py compares them."""
+    insert = ("INSERT INTO job_alerts(member_id, job_reference, plan_id, planned, position)"
+              " VALUES (:member, :reference, :plan, :planned, :position) ON CONFLICT DO NOTHING")
+    planned_on = day.today.isoformat()
+    added = 0
+    with store.transaction() as conn:
+        position = next_position(conn, "job_alerts")
+        digests = iter(day.digests)
+        while batch := list(itertools.islice(digests, 1000)):
+            there = {tuple(row) for row in conn.execute(
+                "SELECT member_id, job_reference FROM job_alerts WHERE member_id IN :members",
+                {"members": sorted({digest.member_id for digest in batch})}, lists=("members",))}
+            values = []
+            for digest in batch:
+                for reference in digest.jobs:
+                    if (digest.member_id, reference) in there:
+                        continue
+                    there.add((digest.member_id, reference))
+                    values.append({"member": digest.member_id, "reference": reference, "plan": day.plan_id,
+                                   "planned": planned_on, "position": position + len(values)})
+            if values:
+                conn.execute(insert, values)
+            position += len(values)
+            added += len(values)
+    return added
+
+
+def record_one_by_one(store, day: AlertDay) -> int:
+    """`record` as it was written first: one statement per (member, job), counting those inserted."""
     added = 0
     with store.transaction() as conn:
         position = next_position(conn, "job_alerts")

@@ -76,6 +76,12 @@ class Database:
         reads its pages with it (`Store.member_row_batches`)."""
         return self.execute(sql, params).fetchall()
 
+    def execute_many(self, sql: str, rows: list[dict]) -> None:
+        """One statement (SQL text with `:named` parameters, no lists) run for each dict of `rows`, as
+        `execute(sql, rows)` does; for writing many rows at once (invitation rounds, job alerts)."""
+        if rows:
+            self.execute(sql, rows)
+
     def table_names(self) -> list[str]:
         return sorted(sa.inspect(self.conn).get_table_names())
 
@@ -151,6 +157,16 @@ class SqliteDatabase(Database):
             return self.dbapi.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise sa.exc.DBAPIError.instance(sql, params, exc, sqlite3.Error, hide_parameters=True) from exc
+
+    def execute_many(self, sql: str, rows: list[dict]) -> None:
+        """`Database.execute_many` through the sqlite3 cursor's `executemany` itself: SQLAlchemy's turning each
+        dict into its parameters took as long as SQLite's writing of the rows."""
+        if not rows:
+            return
+        try:
+            self.dbapi.executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise sa.exc.DBAPIError.instance(sql, rows, exc, sqlite3.Error, hide_parameters=True) from exc
 
     def begin_write(self) -> None:
         self.conn.exec_driver_sql("BEGIN IMMEDIATE")

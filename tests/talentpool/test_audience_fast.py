@@ -357,6 +357,32 @@ def test_the_walks_pages_equal_sqlalchemys_rows(store_location):
             db.fetch_all("SELECT no_such_column FROM members WHERE email_key > :after", {"after": ""})
 
 
+def test_many_rows_written_through_the_driver_equal_sqlalchemys_executemany(store_location):
+    """`Database.execute_many` (on SQLite, the driver's `executemany` itself) writes what `execute(sql, rows)`
+    writes: the same rows, values and types, ON CONFLICT honoured; an empty list writes nothing; a failing
+    statement raises the store's `DatabaseError` and, inside a transaction, leaves nothing behind."""
+    from talentpool.db import DatabaseError
+
+    insert = ("INSERT INTO job_alerts(member_id, job_reference, plan_id, planned, position)"
+              " VALUES (:member, :reference, :plan, :planned, :position) ON CONFLICT DO NOTHING")
+    rows = [{"member": f"m-{n % 5}", "reference": f"CC-é-{n % 3}", "plan": "p", "planned": "2026-11-22", "position": n}
+            for n in range(60)]
+    select = "SELECT member_id, job_reference, plan_id, planned, position FROM job_alerts ORDER BY position"
+    with Store(store_location) as store:
+        db = store.connection
+        with store.transaction():
+            db.execute(insert, rows)
+        expected = [tuple(row) for row in db.execute(select)]
+        with store.transaction():
+            db.execute("DELETE FROM job_alerts")
+            db.execute_many(insert, [])
+            db.execute_many(insert, rows)
+        assert [tuple(row) for row in db.execute(select)] == expected and len(expected) == 5 * 3
+        with pytest.raises(DatabaseError), store.transaction():
+            db.execute_many(insert.replace("job_alerts(", "job_alerts(no_such_column, "), rows)
+        assert [tuple(row) for row in db.execute(select)] == expected
+
+
 def test_row_viewer_fills_what_the_rules_and_their_includes_read(rule_segments):
     viewer = row_viewer([rule_segments["r50"]])
     assert rule_segments["r50"].predicate.view_keys == {"city", "departments", "consent.events"}

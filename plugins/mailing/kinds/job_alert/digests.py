@@ -173,8 +173,7 @@ def record(store, day: AlertDay) -> int:
                     there.add((digest.member_id, reference))
                     values.append({"member": digest.member_id, "reference": reference, "plan": day.plan_id,
                                    "planned": planned_on, "position": position + len(values)})
-            if values:
-                conn.execute(insert, values)
+            conn.execute_many(insert, values)
             position += len(values)
             added += len(values)
     return added

@@ -207,3 +207,23 @@ def test_the_spools_encoder_writes_what_json_dumps_writes():
         assert _to_json(value) == json.dumps(value, ensure_ascii=False)
     with pytest.raises(TypeError):
         _to_json({"at": dt.date(2026, 1, 1)})
+
+
+def test_spools_and_records_read_back_what_json_loads_reads():
+    """Lines are read back with json's scanner on the UTF-8 text (`spool._from_json`): json.loads' values,
+    for what the spools write and for anything else (spaces, two values, bad JSON, a byte-order mark)."""
+    from mailing.plan.spool import _from_json
+
+    values = [{"member": "m-1", "jobs": ["J-é", "\u2028", "𝄞"], "scores": [0.30000000000000004, 1e-07, 3.0]},
+              ["paused", "m-2"], [None, True, False, 12], "é", 1.5, {}, []]
+    records = Records()
+    for value in values:
+        records.append(value if isinstance(value, list) else [value])
+    assert list(records) == [tuple(v) if isinstance(v, list) else (v,) for v in values]
+    for line in [json.dumps(v, ensure_ascii=False).encode() for v in values] + [b' ["a"]', b'["a"] ', b'\n1\n', "\ufeff[]".encode()]:
+        assert _from_json(line) == json.loads(line)
+    for line in (b'["a"', b"", b"nope", b"1 2", b"\xff"):
+        with pytest.raises(ValueError) as caught:
+            json.loads(line)
+        with pytest.raises(type(caught.value)):
+            _from_json(line)

@@ -116,6 +116,51 @@ def member_view(member: Member) -> dict:
     return view
 
 
+class LazyMemberView(dict):
+    """`member_view(member)` computed key by key on first use (`view[key]`): the follow-ups' rules read a
+    few keys of every member of the pool (a stage, a date), and the whole view (four folded sets among
+    them) was most of deciding a member who is due nothing. A key never asked is never computed;
+    `.get()` sees only keys already there. tests/sequences/test_due_fast.py compares it with `member_view`."""
+
+    __slots__ = ("member",)
+
+    def __missing__(self, key):
+        member = self.member
+        if key in _PLAIN_KEYS:
+            value = getattr(member, key)
+        elif key in _FOLDED_KEYS:
+            value = _fold_common(getattr(member, key))
+        elif key in _SET_KEYS:
+            value = frozenset(map(_fold_common, getattr(member, key)))
+        elif key == "email":
+            value = _fold(member.email)
+        elif key in _CONSENT_KEYS:
+            active = frozenset(kind for kind in CONSENT_KINDS if member.has_consent(kind))
+            self["consents"] = active
+            for kind in CONSENT_KINDS:
+                self[f"consent.{kind}"] = member.consents.get(kind) if kind in active else None
+            return self[key]
+        else:
+            raise KeyError(key)
+        self[key] = value
+        return value
+
+
+_PLAIN_KEYS = frozenset(("language", "seniority", "stage", "source", "last_contact", "created", "stage_changed",
+                         "unsubscribed"))
+_FOLDED_KEYS = frozenset(("city", "country"))
+_SET_KEYS = frozenset(("skills", "departments", "roles", "tags"))
+
+
+def lazy_member_view(member: Member, keys=()) -> LazyMemberView:
+    """The `LazyMemberView` of a member, with `keys` computed at once (those a caller reads with `.get()`)."""
+    view = LazyMemberView()
+    view.member = member
+    for key in keys:
+        view[key]  # noqa: B018 - computes and keeps it
+    return view
+
+
 # --- the same view from a stored row, field by field (the whole-pool walk) ----
 #
 # `row_view(row, keys)` equals `member_view(member_from_row(row))` on `keys`

@@ -409,6 +409,36 @@ def test_decider_gives_decides_first_reason_for_every_member(pools):
         Policy().decider("mailing", DAY)
 
 
+def test_decider_counts_each_shared_planned_tuple_once_and_decides_as_decide(pools, monkeypatch):
+    """Members with nothing sent in the window are decided by their planned messages alone: given as the
+    build's budget gives them (a few shared tuples), each tuple is counted once, with `decide`'s reasons."""
+    real, counted = Policy.budget_used, []
+
+    def counting(self, *args, **kwargs):
+        counted.append(args)
+        return real(self, *args, **kwargs)
+    for store, members, planned in pools:
+        shared: dict = {}
+        as_tuples = {m: shared.setdefault(tuple(tuple(i) if isinstance(i, list) else i for i in items), tuple(items))
+                     for m, items in planned.items()}
+        recent = store.messages_by_member(Policy().window_start(DAY))
+        calls = [(member, recent.get(member.id, ()), as_tuples.get(member.id, ())) for member in members]
+        for policy in POLICIES.values():
+            for kind in KINDS:
+                for plan_id in (None, "plan-x"):
+                    expected = [policy.decide(m, kind, DAY, sent, planned=due, plan_id=plan_id).reason
+                                for m, sent, due in calls]
+                    counted.clear()
+                    with monkeypatch.context() as patched:
+                        patched.setattr(Policy, "budget_used", counting)
+                        reason_of = policy.decider(kind, DAY, plan_id)
+                        assert [reason_of(m, sent, due) for m, sent, due in calls] == expected, (kind, plan_id)
+                    if policy.counts(kind):  # once per member with messages sent, once per distinct tuple otherwise
+                        distinct = {due for _, sent, due in calls if due and not sent}
+                        assert len(counted) == sum(1 for _, sent, _ in calls if sent) + len(distinct)
+                        assert len(distinct) < sum(1 for _, sent, due in calls if due and not sent)
+
+
 @pytest.mark.parametrize("text", ['["python", "sql"]', "[]", "{}", '{"events": "2026-01-02"}', '["é", "\\u00e9", "a\\"b"]',
                                   ' ["a"]', '["a"] ', '["a"]\n', '["a"] ["b"]', '["a"', "", "nope", "\ufeff[]", b'["a"]'])
 def test_the_stores_json_reading_is_json_loads(text):

@@ -306,9 +306,7 @@ class _Compiler:
                     self.problem(segment, f"{where}.{key}", "expected a non-empty list of rules")
                     return never
                 parts = [self.compile(segment, sub, f"{where}.{key}[{i}]") for i, sub in enumerate(value)]
-                if key == "all":
-                    return lambda view, today: all(p(view, today) for p in parts)
-                return lambda view, today: any(p(view, today) for p in parts)
+                return _all_of(parts) if key == "all" else _any_of(parts)
             if key == "not":
                 inner = self.compile(segment, value, f"{where}.not")
                 return lambda view, today: not inner(view, today)
@@ -388,6 +386,50 @@ class _Compiler:
             return allowed.index(str(value))
         folded = [str(v) if allowed is not None else _fold(v) for v in items]
         return frozenset(folded) if many else folded[0]
+
+
+# `all(p(view, today) for p in parts)` and `any(...)` as chained tests: the same answer (True or False),
+# the parts called in the same order and as few of them, without a generator per test (a whole-pool walk
+# tests a few rules per member: 650,000 all/any calls for the newsletters at 100,000 members).
+# tests/talentpool/test_segments_fast.py compares every rule with a plain reading of the rule.
+def _all_of(parts: list[Predicate]) -> Predicate:
+    if len(parts) == 1:
+        first, = parts
+        return lambda view, today: bool(first(view, today))
+    if len(parts) == 2:
+        first, second = parts
+        return lambda view, today: bool(first(view, today)) and bool(second(view, today))
+    if len(parts) == 3:
+        first, second, third = parts
+        return lambda view, today: bool(first(view, today)) and bool(second(view, today)) and bool(third(view, today))
+    parts = tuple(parts)
+
+    def every(view, today) -> bool:
+        for part in parts:
+            if not part(view, today):
+                return False
+        return True
+    return every
+
+
+def _any_of(parts: list[Predicate]) -> Predicate:
+    if len(parts) == 1:
+        first, = parts
+        return lambda view, today: bool(first(view, today))
+    if len(parts) == 2:
+        first, second = parts
+        return lambda view, today: bool(first(view, today)) or bool(second(view, today))
+    if len(parts) == 3:
+        first, second, third = parts
+        return lambda view, today: bool(first(view, today)) or bool(second(view, today)) or bool(third(view, today))
+    parts = tuple(parts)
+
+    def some(view, today) -> bool:
+        for part in parts:
+            if part(view, today):
+                return True
+        return False
+    return some
 
 
 def _condition(name: str, kind: str, op: str, value) -> Predicate:

@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 from .models import CONSENT_KINDS, LANGUAGES, SENIORITIES, SOURCES, STAGES, Member
-from .store import ROW_COLUMNS, dates_of, day_of, list_of
+from .store import ROW_COLUMNS, dates_of, day_of, fresh_dates, fresh_list, list_of
 from .yaml_load import safe_load
 
 # Field name -> (type, allowed values or None). Types: text, enum, ordinal, list, date.
@@ -174,12 +174,17 @@ def _folded_set(text: str) -> frozenset:
     return frozenset(map(_fold_common, list_of(text)))
 
 
+def _folded_fresh_set(text: str) -> frozenset:
+    """`_folded_set` of the skills, whose texts rarely repeat (see `store.fresh_list`): not cached."""
+    return frozenset(map(_fold_common, fresh_list(text)))
+
+
 _AT = {name: i for i, name in enumerate(ROW_COLUMNS)}
 
 
 def _consent_entries(row: tuple) -> dict:
     """The `consents` and `consent.KIND` entries of a row's view (through Member.has_consent itself)."""
-    holder = Member("", "", consents=dict(dates_of(row[_AT["consents"]])), withdrawn=dict(dates_of(row[_AT["withdrawn"]])),
+    holder = Member("", "", consents=fresh_dates(row[_AT["consents"]]), withdrawn=dict(dates_of(row[_AT["withdrawn"]])),
                     unsubscribed=day_of(row[_AT["unsubscribed"]]))
     active = frozenset(kind for kind in CONSENT_KINDS if holder.has_consent(kind))
     entries = {"consents": active}
@@ -194,7 +199,8 @@ _FROM_COLUMN: dict[str, tuple[int, Callable | None]] = {
     **{key: (_AT[key], None) for key in ("language", "seniority", "stage", "source")},
     **{key: (_AT[key], _fold_common) for key in ("city", "country")},
     **{key: (_AT[key], day_of) for key in ("last_contact", "created", "stage_changed", "unsubscribed")},
-    **{key: (_AT[key], _folded_set) for key in ("skills", "departments", "roles", "tags")},
+    "skills": (_AT["skills"], _folded_fresh_set),
+    **{key: (_AT[key], _folded_set) for key in ("departments", "roles", "tags")},
 }
 _CONSENT_KEYS = ("consents", *(f"consent.{kind}" for kind in CONSENT_KINDS))
 VIEW_KEYS = (*_FROM_COLUMN, *_CONSENT_KEYS)

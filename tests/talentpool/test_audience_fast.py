@@ -383,6 +383,33 @@ def test_many_rows_written_through_the_driver_equal_sqlalchemys_executemany(stor
         assert [tuple(row) for row in db.execute(select)] == expected
 
 
+@pytest.mark.parametrize("skills, consents", [
+    ('["Python", "SQL"]', '{"newsletter": "2026-01-02", "events": "2025-12-31"}'), ("[]", "{}"),
+    ('["é", "a\\"b", "Data  Science"]', '{"job_alerts": "2024-02-29"}'), ('"py"', '{"a": "2026-01-02"}'),
+    ('{"python": 1}', "{}"), (' ["a"] ', ' {} '), ("null", "{}"), ('["a"', "{}"), ("[]", '{"newsletter": ""}'),
+    ("[]", '["newsletter"]'), ("[]", '{"newsletter": "2026-01-02T10:00"}'), ("[]", "null")])
+def test_skills_and_consents_parsed_every_time_decode_as_the_cached_texts(skills, consents):
+    """The skills and consents of a row are parsed every time (`store.fresh_list`, `fresh_dates`), the other
+    lists and dates through the caches: the same Member and view as `get()`'s decoding, or the same error."""
+    from talentpool import store as store_mod
+    from talentpool.segments import _consent_entries
+
+    row = ("m-1", "a@example.com", "", "", "fr", "Lyon", "FR", skills, '["data"]', "[]", "junior", "sourced", "other",
+           "[]", consents, None, "2025-01-01", None, None, "{}", "a@example.com")
+    try:
+        expected = store_mod._decode(dict(zip((*ROW_COLUMNS, "email_key"), row)))
+    except Exception as exc:  # noqa: BLE001 - the same error is expected from the walk's decoding
+        with pytest.raises(type(exc)):
+            member_from_row(row)
+        return
+    decoded = member_from_row(row)
+    assert dataclasses.asdict(decoded) == dataclasses.asdict(expected)
+    view = member_view(expected)
+    assert row_view(row, keys=("skills",))["skills"] == view["skills"]
+    assert {key: value for key, value in _consent_entries(row).items()} == {
+        key: view[key] for key in view if key == "consents" or key.startswith("consent.")}
+
+
 def test_row_viewer_fills_what_the_rules_and_their_includes_read(rule_segments):
     viewer = row_viewer([rule_segments["r50"]])
     assert rule_segments["r50"].predicate.view_keys == {"city", "departments", "consent.events"}

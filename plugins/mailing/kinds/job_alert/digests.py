@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from talentpool.migrations import next_position
-from talentpool.policy import BLOCKING
+from talentpool.policy import BLOCKING, Policy
 
 from ...community import criteria as alert_criteria
 from ...delivery import choices as member_choices
@@ -211,6 +211,9 @@ def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs:
     suppressed = store.suppression_lookup(BLOCKING)
     oldest = today - dt.timedelta(days=max_age_days)
     index = AlertIndex(jobs)
+    # The policy's reason by `Policy.decider` (the kind's settings looked up once, retention ends and
+    # shared planned tuples counted once): `decide`'s first reason. A subclass may decide otherwise: asked as is.
+    reason_of = policy.decider(KIND, today, day.plan_id) if type(policy) is Policy else None
     for member in consenting(store):
         if not member.has_consent(CONSENT):
             continue
@@ -227,9 +230,14 @@ def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs:
         if resume is not None and today < resume:
             day.waiting[RHYTHM_WAIT] += 1
             continue
-        decision = policy.decide(member, KIND, today, recent.get(member.id, ()), planned=planned.of(member.id),
-                                 suppressed=suppressed(member.email), plan_id=day.plan_id)
-        reason = decision.reason if not decision.allowed else member_choices.objection(mine, KIND, today)
+        if reason_of is not None:
+            reason = reason_of(member, recent.get(member.id, ()), planned.by_member.get(member.id, ()),
+                               suppressed(member.email))
+        else:
+            decision = policy.decide(member, KIND, today, recent.get(member.id, ()), planned=planned.of(member.id),
+                                     suppressed=suppressed(member.email), plan_id=day.plan_id)
+            reason = decision.reason if not decision.allowed else None
+        reason = reason or member_choices.objection(mine, KIND, today)
         if reason:
             day.waiting[reason] += 1
             continue

@@ -16,6 +16,7 @@ dialect spread over the callers:
 | `scrub()`, after an erasure | WAL checkpoint (secure delete zeroed the pages) | `VACUUM FULL` of the personal tables |
 | `backup_file()` | SQLite's online backup API | none: `talentpool.backup` copies the rows |
 | the daily run's lock (`mailing.daily.store_lock`) | a lock file beside the store | `try_session_lock()`: a session advisory lock (every host sees it) |
+| `fetch_all()`, `execute_many()` (a whole-pool walk's pages, many rows written) | the sqlite3 cursor itself (SQLAlchemy's result and parameter handling cost as much as SQLite) | through SQLAlchemy, as `execute` |
 
 A URL names PostgreSQL (`postgresql://…`, `postgresql+psycopg://…`); anything else is
 the path of an SQLite file.

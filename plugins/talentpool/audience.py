@@ -150,8 +150,9 @@ def _bulk():
     the collector runs again as soon as the walk ends. The look-ups before
     the walk (recent messages, suppressed hashes) run inside too: while a
     previous audience of 100k members is still alive, the full collections
-    they triggered took 0.7 s of the next evaluation. (`stream` keeps nothing,
-    so the collector's work stays small there and it is left running.)
+    they triggered took 0.7 s of the next evaluation. (`stream` keeps nothing
+    and leaves the collector as it is: a build's planning pauses it for all
+    its walks, `mailing.engine.steps.allocate`.)
     """
     was_enabled = gc.isenabled()
     gc.disable()

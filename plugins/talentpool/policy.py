@@ -219,6 +219,10 @@ class Policy:
         budget_used = self.budget_used
         pool_ends: dict = {}
         rejected_ends: dict = {}
+        # A member with no message sent in the window uses the budget by their planned messages alone,
+        # and a build's budget gives most members one of a few shared tuples (`engine.budget.Budget`):
+        # each tuple is counted once.
+        used_by_planned: dict[tuple, int] = {}
 
         def reason(member, recent_messages=(), planned=(), suppressed=None) -> str | None:
             if member is None or suppressed:
@@ -255,8 +259,19 @@ class Policy:
                 taken_back = withdrawn.get(consent) if day is not None else None
                 missing = day is None or (taken_back is not None and not day > taken_back)
             active = member.stage in active_stages
-            over = counts and (budget_used(kind, today, recent_messages, planned, plan_id)
-                               if recent_messages or planned else 0) >= max_messages
+            if not counts:
+                over = False
+            elif recent_messages:
+                over = budget_used(kind, today, recent_messages, planned, plan_id) >= max_messages
+            elif not planned:
+                over = 0 >= max_messages
+            elif type(planned) is tuple:
+                used = used_by_planned.get(planned)
+                if used is None:
+                    used = used_by_planned[planned] = budget_used(kind, today, (), planned, plan_id)
+                over = used >= max_messages
+            else:
+                over = budget_used(kind, today, recent_messages, planned, plan_id) >= max_messages
             if unsubscribed is not None:
                 return "unsubscribed"
             if expired:

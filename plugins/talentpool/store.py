@@ -90,6 +90,23 @@ def dates_of(text: str) -> tuple:
     return tuple((kind, dt.date.fromisoformat(day)) for kind, day in _loads(text).items())
 
 
+# Two columns hold a text of their own on nearly every row: the skills (a pool of 100,000 synthetic
+# members has 73,000 distinct lists) and the consents (their dates). Through the caches above each of
+# them was a miss, which costs more than the parse (and pushed out what does repeat): they are parsed
+# every time, to the same values (`member_from_row` 5.3 -> 3.4 µs at 100,000 members).
+def fresh_list(text: str) -> list:
+    """`list(list_of(text))`, parsed every time."""
+    return list(_loads(text))
+
+
+def fresh_dates(text: str) -> dict:
+    """`dict(dates_of(text))`, parsed every time."""
+    return {kind: _from_iso(day) for kind, day in _loads(text).items()}
+
+
+_from_iso = dt.date.fromisoformat
+
+
 def day_of(value) -> dt.date | None:
     if not value:
         return None
@@ -124,8 +141,8 @@ def member_from_row(row: tuple) -> Member:
      seniority, stage, source, tags, consents, last_contact, created, stage_changed, unsubscribed, withdrawn, *_) = row
     return Member(
         member_id, email, first_name, last_name, language, city, country,
-        [*list_of(skills)], [*list_of(departments)], [*list_of(roles)], seniority, stage, source, [*list_of(tags)],
-        dict(dates_of(consents)), day_of(last_contact), day_of(created), day_of(stage_changed), day_of(unsubscribed),
+        fresh_list(skills), [*list_of(departments)], [*list_of(roles)], seniority, stage, source, [*list_of(tags)],
+        fresh_dates(consents), day_of(last_contact), day_of(created), day_of(stage_changed), day_of(unsubscribed),
         dict(dates_of(withdrawn)),
     )
 
@@ -429,7 +446,7 @@ class Store:
         on the row and decode only the members it keeps. Pages are read by address (keyset), so
         memory stays flat in the pool's size and no cursor stays open between pages."""
         after, page = "", _FIRST_MEMBER_PAGE  # the first page from the start (an empty address key included)
-        while rows := self._db.execute(page, {"after": after, "size": size}).fetchall():
+        while rows := self._db.fetch_all(page, {"after": after, "size": size}):
             page = _MEMBER_PAGE
             after = rows[-1][-1]
             yield rows

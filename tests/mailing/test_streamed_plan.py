@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import random
 import sys
 from collections import defaultdict
+
+import pytest
 
 from mailing.delivery import choices
 from mailing.engine.budget import Budget
@@ -191,3 +194,36 @@ def test_a_spool_writes_the_manifest_of_its_entries_and_keeps_the_previews_membe
     assert list(records) == [rounds.Recipient(e["member"], e["segment"], e["lang"]) for e in entries[:50]]
     assert [r for r in records for _ in records][:2] == [records[0], records[0]]  # iterations may nest
     assert records[:3] == list(records)[:3] and records == list(records)
+
+
+def test_the_spools_encoder_writes_what_json_dumps_writes():
+    """`Spool` and `Records` encode with one `JSONEncoder(ensure_ascii=False)` made once: json.dumps' text."""
+    from mailing.plan.spool import _to_json
+
+    values = [{"member": "m-1", "segment": "data-lyon", "lang": "fr", "variant": "a", "jobs": ["J-é", "J\u2028"],
+               "scores": [0.1 + 0.2, 1e-7, 3.0, 12]},
+              ["paused", "m-2"], ["m-3", "seg", "en", None, True, False], {"é": "\\\"\n\t\x00", "𝄞": []}, [], {}]
+    for value in values:
+        assert _to_json(value) == json.dumps(value, ensure_ascii=False)
+    with pytest.raises(TypeError):
+        _to_json({"at": dt.date(2026, 1, 1)})
+
+
+def test_spools_and_records_read_back_what_json_loads_reads():
+    """Lines are read back with json's scanner on the UTF-8 text (`spool._from_json`): json.loads' values,
+    for what the spools write and for anything else (spaces, two values, bad JSON, a byte-order mark)."""
+    from mailing.plan.spool import _from_json
+
+    values = [{"member": "m-1", "jobs": ["J-é", "\u2028", "𝄞"], "scores": [0.30000000000000004, 1e-07, 3.0]},
+              ["paused", "m-2"], [None, True, False, 12], "é", 1.5, {}, []]
+    records = Records()
+    for value in values:
+        records.append(value if isinstance(value, list) else [value])
+    assert list(records) == [tuple(v) if isinstance(v, list) else (v,) for v in values]
+    for line in [json.dumps(v, ensure_ascii=False).encode() for v in values] + [b' ["a"]', b'["a"] ', b'\n1\n', "\ufeff[]".encode()]:
+        assert _from_json(line) == json.loads(line)
+    for line in (b'["a"', b"", b"nope", b"1 2", b"\xff"):
+        with pytest.raises(ValueError) as caught:
+            json.loads(line)
+        with pytest.raises(type(caught.value)):
+            _from_json(line)

@@ -333,6 +333,83 @@ def test_rows_decode_and_view_like_get_and_member_view(pools):
         assert {key: lazy[key] for key in VIEW_KEYS} == expected  # every key computed on demand
 
 
+def test_the_walks_pages_equal_sqlalchemys_rows(store_location):
+    """`Store.member_row_batches` reads its pages with `Database.fetch_all` (on SQLite, the driver's cursor
+    itself): the same rows, values and order as SQLAlchemy's `execute(...).fetchall()`, page after page;
+    a failing query raises the store's `DatabaseError` as `execute` does."""
+    from talentpool import store as store_mod
+    from talentpool.db import DatabaseError
+
+    rng = random.Random(7)
+    with Store(store_location) as store:
+        with store.transaction():
+            for i in range(40):
+                store.add(_member(i, rng, DAY))
+        db = store.connection
+        pages, after, sql = [], "", store_mod._FIRST_MEMBER_PAGE
+        while rows := [tuple(row) for row in db.execute(sql, {"after": after, "size": 7}).fetchall()]:
+            pages.append(rows)
+            after, sql = rows[-1][-1], store_mod._MEMBER_PAGE
+        assert len(pages) == 6 and [list(map(tuple, page)) for page in store.member_row_batches(size=7)] == pages
+        if not store.is_postgres:  # plain tuples from the driver (PostgreSQL keeps SQLAlchemy's rows)
+            assert all(type(row) is tuple for row in db.fetch_all(store_mod._MEMBER_PAGE, {"after": "", "size": 3}))
+        with pytest.raises(DatabaseError):
+            db.fetch_all("SELECT no_such_column FROM members WHERE email_key > :after", {"after": ""})
+
+
+def test_many_rows_written_through_the_driver_equal_sqlalchemys_executemany(store_location):
+    """`Database.execute_many` (on SQLite, the driver's `executemany` itself) writes what `execute(sql, rows)`
+    writes: the same rows, values and types, ON CONFLICT honoured; an empty list writes nothing; a failing
+    statement raises the store's `DatabaseError` and, inside a transaction, leaves nothing behind."""
+    from talentpool.db import DatabaseError
+
+    insert = ("INSERT INTO job_alerts(member_id, job_reference, plan_id, planned, position)"
+              " VALUES (:member, :reference, :plan, :planned, :position) ON CONFLICT DO NOTHING")
+    rows = [{"member": f"m-{n % 5}", "reference": f"CC-é-{n % 3}", "plan": "p", "planned": "2026-11-22", "position": n}
+            for n in range(60)]
+    select = "SELECT member_id, job_reference, plan_id, planned, position FROM job_alerts ORDER BY position"
+    with Store(store_location) as store:
+        db = store.connection
+        with store.transaction():
+            db.execute(insert, rows)
+        expected = [tuple(row) for row in db.execute(select)]
+        with store.transaction():
+            db.execute("DELETE FROM job_alerts")
+            db.execute_many(insert, [])
+            db.execute_many(insert, rows)
+        assert [tuple(row) for row in db.execute(select)] == expected and len(expected) == 5 * 3
+        with pytest.raises(DatabaseError), store.transaction():
+            db.execute_many(insert.replace("job_alerts(", "job_alerts(no_such_column, "), rows)
+        assert [tuple(row) for row in db.execute(select)] == expected
+
+
+@pytest.mark.parametrize("skills, consents", [
+    ('["Python", "SQL"]', '{"newsletter": "2026-01-02", "events": "2025-12-31"}'), ("[]", "{}"),
+    ('["é", "a\\"b", "Data  Science"]', '{"job_alerts": "2024-02-29"}'), ('"py"', '{"a": "2026-01-02"}'),
+    ('{"python": 1}', "{}"), (' ["a"] ', ' {} '), ("null", "{}"), ('["a"', "{}"), ("[]", '{"newsletter": ""}'),
+    ("[]", '["newsletter"]'), ("[]", '{"newsletter": "2026-01-02T10:00"}'), ("[]", "null")])
+def test_skills_and_consents_parsed_every_time_decode_as_the_cached_texts(skills, consents):
+    """The skills and consents of a row are parsed every time (`store.fresh_list`, `fresh_dates`), the other
+    lists and dates through the caches: the same Member and view as `get()`'s decoding, or the same error."""
+    from talentpool import store as store_mod
+    from talentpool.segments import _consent_entries
+
+    row = ("m-1", "a@example.com", "", "", "fr", "Lyon", "FR", skills, '["data"]', "[]", "junior", "sourced", "other",
+           "[]", consents, None, "2025-01-01", None, None, "{}", "a@example.com")
+    try:
+        expected = store_mod._decode(dict(zip((*ROW_COLUMNS, "email_key"), row)))
+    except Exception as exc:  # noqa: BLE001 - the same error is expected from the walk's decoding
+        with pytest.raises(type(exc)):
+            member_from_row(row)
+        return
+    decoded = member_from_row(row)
+    assert dataclasses.asdict(decoded) == dataclasses.asdict(expected)
+    view = member_view(expected)
+    assert row_view(row, keys=("skills",))["skills"] == view["skills"]
+    assert {key: value for key, value in _consent_entries(row).items()} == {
+        key: view[key] for key in view if key == "consents" or key.startswith("consent.")}
+
+
 def test_row_viewer_fills_what_the_rules_and_their_includes_read(rule_segments):
     viewer = row_viewer([rule_segments["r50"]])
     assert rule_segments["r50"].predicate.view_keys == {"city", "departments", "consent.events"}
@@ -357,6 +434,36 @@ def test_decider_gives_decides_first_reason_for_every_member(pools):
                             assert reason_of(member, *args, suppressed) == decision.reason, (member, kind, today)
     with pytest.raises(ValueError, match="unknown message kind"):
         Policy().decider("mailing", DAY)
+
+
+def test_decider_counts_each_shared_planned_tuple_once_and_decides_as_decide(pools, monkeypatch):
+    """Members with nothing sent in the window are decided by their planned messages alone: given as the
+    build's budget gives them (a few shared tuples), each tuple is counted once, with `decide`'s reasons."""
+    real, counted = Policy.budget_used, []
+
+    def counting(self, *args, **kwargs):
+        counted.append(args)
+        return real(self, *args, **kwargs)
+    for store, members, planned in pools:
+        shared: dict = {}
+        as_tuples = {m: shared.setdefault(tuple(tuple(i) if isinstance(i, list) else i for i in items), tuple(items))
+                     for m, items in planned.items()}
+        recent = store.messages_by_member(Policy().window_start(DAY))
+        calls = [(member, recent.get(member.id, ()), as_tuples.get(member.id, ())) for member in members]
+        for policy in POLICIES.values():
+            for kind in KINDS:
+                for plan_id in (None, "plan-x"):
+                    expected = [policy.decide(m, kind, DAY, sent, planned=due, plan_id=plan_id).reason
+                                for m, sent, due in calls]
+                    counted.clear()
+                    with monkeypatch.context() as patched:
+                        patched.setattr(Policy, "budget_used", counting)
+                        reason_of = policy.decider(kind, DAY, plan_id)
+                        assert [reason_of(m, sent, due) for m, sent, due in calls] == expected, (kind, plan_id)
+                    if policy.counts(kind):  # once per member with messages sent, once per distinct tuple otherwise
+                        distinct = {due for _, sent, due in calls if due and not sent}
+                        assert len(counted) == sum(1 for _, sent, _ in calls if sent) + len(distinct)
+                        assert len(distinct) < sum(1 for _, sent, due in calls if due and not sent)
 
 
 @pytest.mark.parametrize("text", ['["python", "sql"]', "[]", "{}", '{"events": "2026-01-02"}', '["é", "\\u00e9", "a\\"b"]',

@@ -70,8 +70,9 @@ def job_terms(job: JobFacts) -> JobTerms:
 
 def criteria_of(member, prefs: dict[str, str]) -> Criteria:
     """The member's criteria from their record and their saved preferences."""
+    saved = prefs.get(signups.LOCATIONS)
     try:
-        cities = json.loads(prefs.get(signups.LOCATIONS) or "null")
+        cities = json.loads(saved) if saved else None  # most members never filled the form: nothing to read
     except ValueError:
         cities = None
     if cities is None:  # never filled the form: the profile's city

@@ -7,6 +7,7 @@ import logging
 from careers.dates import today
 from careers.report import get_report
 
+from ..collector import paused
 from ..kinds import registry
 from ..plan import format as plan_format
 from ..plan.kept import Kept
@@ -57,8 +58,15 @@ def read_and_plan(kinds: list, settings: dict) -> None:
         kind.finish()
 
 
+@paused
 def allocate(kinds: list, settings: dict) -> Budget | None:
-    """One budget for the whole build: what the outbox still holds, then each kind's plans in priority order."""
+    """One budget for the whole build: what the outbox still holds, then each kind's plans in priority order.
+
+    The cyclic collector is paused meanwhile (`mailing.collector`): each kind walks the whole pool, and
+    every page of rows and the decoded members' lists survive long enough to reach the old generation,
+    so full collections kept walking the heap (its JSON memos, the budget): 4.5 s of 16 s reading and
+    decoding 1,000,000 members, the part of the walk that grew faster than the pool. Planning makes no
+    cyclic garbage per member (peak RSS unchanged at 100,000 members)."""
     from talentpool import config as pool_config
 
     wanting = _wanting(kinds, settings)

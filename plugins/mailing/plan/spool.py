@@ -19,6 +19,24 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator
 
+# `json.dumps(value, ensure_ascii=False)` builds a JSONEncoder on every call (its arguments are not the
+# defaults); one encoder made once writes the same text (about 1 µs less a line, 300,000 lines a build at
+# 100,000 members). tests/mailing/test_streamed_plan.py compares the two.
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+_scan = json.JSONDecoder().scan_once
+
+
+def _from_json(line: bytes):
+    """`json.loads(line)` for a line this module wrote (UTF-8, one value, no surrounding space): the line
+    decoded as UTF-8 and read by json's scanner directly, skipping json.loads' detection of the
+    encoding and its wrapper (half its time); anything else goes through json.loads itself."""
+    try:
+        text = line.decode("utf-8")
+        value, end = _scan(text, 0)
+    except Exception:  # noqa: BLE001 - json.loads below reads it or raises the proper error
+        return json.loads(line)
+    return value if end == len(text) else json.loads(line)
+
 
 class Spool:
     """Manifest entries in order, on disk; len(), iteration (dicts), counts and preview members in memory."""
@@ -37,7 +55,7 @@ class Spool:
         need it) is kept for the previews' entries."""
         if self._file is None:
             self._file = tempfile.TemporaryFile(prefix="vivier-plan-")
-        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
+        line = (_to_json(entry) + "\n").encode("utf-8")
         self._file.write(line)
         self.size += len(line)
         key = (entry.get("segment"), entry.get("lang"), entry.get("variant"))
@@ -74,7 +92,7 @@ class Spool:
             lines = (pending + chunk).split(b"\n")
             pending = lines.pop()
             for line in lines:
-                yield json.loads(line)
+                yield _from_json(line)
 
     def preview_candidates(self) -> list[dict]:
         """Every entry `writer.preview_entries` may choose with `previews` or fewer, in manifest order."""
@@ -98,7 +116,7 @@ class Records:
     def append(self, values) -> None:
         if self._file is None:
             self._file = tempfile.TemporaryFile(prefix="vivier-records-")
-        self._file.write((json.dumps(list(values), ensure_ascii=False) + "\n").encode("utf-8"))
+        self._file.write((_to_json(list(values)) + "\n").encode("utf-8"))
         self._count += 1
 
     def __len__(self) -> int:
@@ -117,7 +135,7 @@ class Records:
             lines = (pending + chunk).split(b"\n")
             pending = lines.pop()
             for line in lines:
-                values = json.loads(line)
+                values = _from_json(line)
                 yield tuple(values) if factory is None else factory(*values)
 
     def __getitem__(self, index):

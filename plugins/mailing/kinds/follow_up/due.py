@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from talentpool.policy import BLOCKING
-from talentpool.segments import member_view
+from talentpool.segments import lazy_member_view, member_view
 
 from . import records as sequence_records
 from ...delivery import choices as member_choices
@@ -146,9 +146,21 @@ def next_step(sequence: Sequence, anchor: dt.date, done: set[tuple[str, int]], t
     return DONE, None, 0, None
 
 
-def evaluate_member(member, sequences: list[Sequence], policy, today: dt.date, rows: list) -> tuple[list[StepDue], list[Outcome]]:
-    """The steps a member is due today in every sequence, and the other outcomes."""
-    view = member_view(member)
+def viewer(sequences) -> object:
+    """How `evaluate_member` sees a member: `member_view`, or, when every rule of `sequences` was compiled
+    from the rule language (such a rule reads a view with `view[key]` only, `view_keys` says so), the
+    lazy view computing only the keys read, with the date triggers' fields (read with `.get()`) at once."""
+    rules = [rule for s in sequences for rule in (s.trigger.when, s.audience, *s.exits.values()) if rule is not None]
+    if any(getattr(rule, "view_keys", None) is None for rule in rules):
+        return member_view
+    keys = tuple(sorted({s.trigger.date_field for s in sequences if s.trigger.type == "date"}))
+    return lambda member: lazy_member_view(member, keys)
+
+
+def evaluate_member(member, sequences: list[Sequence], policy, today: dt.date, rows: list,
+                    view_of=member_view) -> tuple[list[StepDue], list[Outcome]]:
+    """The steps a member is due today in every sequence, and the other outcomes (`view_of`: see `viewer`)."""
+    view = view_of(member)
     due, outcomes = [], []
     for sequence in sequences:
         mine = [r for r in rows if r.sequence == sequence.name]
@@ -184,8 +196,9 @@ def plan_sequences(store, sequences: dict[str, Sequence], policy, today: dt.date
     rows = sequence_records.all_rows(store)
     suppressed = store.suppression_lookup(BLOCKING)
     prefs = member_choices.all_preferences(store)  # a paused member's step waits, like one over budget
+    view_of = viewer(ordered)
     for member in store.iter_members():
-        candidates, outcomes = evaluate_member(member, ordered, policy, today, rows.get(member.id, []))
+        candidates, outcomes = evaluate_member(member, ordered, policy, today, rows.get(member.id, []), view_of)
         for outcome in outcomes:
             day.note(outcome)
         if not candidates:

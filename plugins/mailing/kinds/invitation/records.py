@@ -59,7 +59,8 @@ def record(store, rows) -> int:
     """Remember planned or skipped messages (existing rows are kept); returns how many are new.
 
     `rows` may be any iterable (a round of a large pool: hundreds of thousands); they go in 5,000 a
-    statement (`executemany`), and what is new is counted by the table's size before and after."""
+    statement (`Database.execute_many`: on SQLite the driver's `executemany` itself), and what is new is
+    counted by the table's size before and after."""
     import itertools
 
     insert = ("INSERT INTO invitations(event_uid, member_id, action, sequence, status, reason, segment, plan_id, planned)"
@@ -71,5 +72,5 @@ def record(store, rows) -> int:
     with store.transaction() as conn:
         before = conn.execute("SELECT COUNT(*) FROM invitations").scalar()
         while batch := list(itertools.islice(values, 5000)):
-            conn.execute(insert, batch)
+            conn.execute_many(insert, batch)
         return conn.execute("SELECT COUNT(*) FROM invitations").scalar() - before

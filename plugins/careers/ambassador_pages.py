@@ -57,6 +57,16 @@ def _open_jobs(context, lang: str) -> dict[str, str]:
     return result
 
 
+def _open_jobs_of(generator, lang: str) -> dict[str, str]:
+    """`_open_jobs` once per language and build (every profile of a language lists the same jobs)."""
+    jobs = generator.context.get("open_jobs")
+    memo = generator.__dict__.setdefault("_open_jobs_memo", {})
+    found = memo.get(lang)
+    if found is None or found[0] is not jobs:
+        found = memo[lang] = (jobs, _open_jobs(generator.context, lang))
+    return found[1]
+
+
 def profile_extras(generator, amb) -> dict:
     """Template variables of one profile page: booking links, wording, questions."""
     settings = generator.settings
@@ -70,7 +80,7 @@ def profile_extras(generator, amb) -> dict:
     return {
         "booking_links": links,
         "booking_plain": booking_url(amb.booking, words) if amb.booking_kind != "form" else None,
-        "booking_json": booking_config(amb, words, _open_jobs(generator.context, amb.lang)),
+        "booking_json": booking_config(amb, words, _open_jobs_of(generator, amb.lang)),
         "form_endpoint": settings.get("AMBASSADORS_FORM_ENDPOINT"),
         "suggested_questions": questions,
         "format_names": names["formats"],

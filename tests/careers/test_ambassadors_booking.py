@@ -94,3 +94,30 @@ def test_booking_field_accepts_known_methods(value, kind):
 def test_booking_field_rejects_other_values(value):
     with pytest.raises(af.f.FieldValueError):
         af.booking(value)
+
+
+def test_the_jobs_a_booking_form_offers_are_listed_once_per_language_and_equal_the_plain_listing():
+    from types import SimpleNamespace
+
+    from careers import ambassador_pages
+
+    jobs = [SimpleNamespace(reference=f"CC-{n}", title=f"Poste {n}", lang=lang) for n, lang in
+            enumerate(["fr", "en", "fr", "en", "fr"])] + [SimpleNamespace(reference="CC-1", title="Job 1 (fr)", lang="fr")]
+    generator = SimpleNamespace(context={"open_jobs": jobs})
+    calls = []
+    real = ambassador_pages._open_jobs
+
+    def counted(context, lang):
+        calls.append(lang)
+        return real(context, lang)
+
+    ambassador_pages._open_jobs, saved = counted, ambassador_pages._open_jobs
+    try:
+        for lang in ("fr", "en", "fr", "en", "fr"):
+            assert ambassador_pages._open_jobs_of(generator, lang) == real(generator.context, lang)
+        assert calls == ["fr", "en"]
+        generator.context["open_jobs"] = jobs[:2]  # another build's list: listed again
+        assert ambassador_pages._open_jobs_of(generator, "fr") == real(generator.context, "fr")
+        assert calls == ["fr", "en", "fr"]
+    finally:
+        ambassador_pages._open_jobs = saved

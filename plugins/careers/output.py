@@ -228,6 +228,39 @@ def write_output(settings, output_path: str, rel_path: str, data: str | bytes) -
     return store(settings, os.path.join(output_path, rel_path), data)
 
 
+def _kept_article(writer, args, kwargs) -> bool:
+    """Pelican's own article pages (`ArticlesGenerator.generate_articles`) go through the page cache like ours:
+    one whose inputs did not change since the last build is left as it is (True). Only those calls, and only
+    when they match Pelican's: an article, its category, `blog`, one page, not written over another."""
+    from . import page_cache, writing
+
+    if len(args) != 3 or set(kwargs) != {"article", "category", "override_output", "url", "blog", "relative_urls"} \
+            or kwargs["override_output"] or kwargs["blog"] is not True:
+        return False
+    name, template, context = args
+    caller = _Caller(writer.settings, context, template.environment, writer.output_path)
+    cache = page_cache.for_build(caller)
+    if cache is None or not template.name.endswith(".html"):
+        return False
+    variables = dict(kwargs, output_file=name)  # what Pelican's writer adds to the context besides SITEURL (settings)
+    key = cache.key(caller, template.name[:-len(".html")], variables, [])
+    if key is None:  # always rendered (an article linking to another file), and not counted
+        return False
+    path = os.path.join(writer.output_path, name)
+    if cache.reuse(path, key):
+        writing._claim(writer, path)
+        return True
+    cache.rendered_as(path, key)
+    return False
+
+
+class _Caller:
+    """What the page cache reads of a generator, for pages Pelican's own generators write."""
+
+    def __init__(self, settings, context, env, output_path):
+        self.settings, self.context, self.env, self.output_path = settings, context, env, output_path
+
+
 class Writer(PelicanWriter):
     """Pelican's writer, storing each page and feed through `store` (unchanged files left alone).
 
@@ -239,6 +272,8 @@ class Writer(PelicanWriter):
     """
 
     def write_file(self, *args, **kwargs):
+        if _kept_article(self, args, kwargs):
+            return None
         with _folders_made_by_store():
             return super().write_file(*args, **kwargs)
 

@@ -51,6 +51,7 @@ from importlib import metadata
 
 from jinja2 import meta
 from pelican.contents import Content
+from pelican.urlwrappers import URLWrapper
 
 from . import output
 from .dates import today
@@ -569,6 +570,9 @@ def _walk(value, digest, lenient, out, depth) -> None:
             _walk(item.name, digest, lenient, out, depth + 1)
             _walk(getattr(value, item.name), digest, lenient, out, depth + 1)
         out.append(b")")
+    elif isinstance(value, URLWrapper):  # a category, tag or author: its name (its slug and URLs follow the settings)
+        out.append(f"{type(value).__name__}:".encode())
+        _walk(value.name, digest, lenient, out, depth + 1)
     elif hasattr(value, "page_key"):  # an object that says what its output depends on
         out.append(value.page_key().encode())
     elif isinstance(value, re.Pattern):

@@ -229,3 +229,43 @@ def test_listings_of_a_language_with_no_edit_are_left_alone_and_the_others_follo
     fresh = tmp_path / "fresh"
     _build(tmp_path, conf, content, fresh, cached=False)
     assert [p for p in sorted(listings) if not filecmp.cmp(out / p, fresh / p, shallow=False)] == []
+
+
+def test_pelicans_article_pages_are_left_alone_while_no_content_but_job_ads_changed(tmp_path):
+    """Pelican writes the articles itself (`careers.output._kept_article` keys them like our pages): an edited
+    job ad leaves them as they are (not rendered), an edited article renders them again, and both equal a
+    fresh build."""
+    content = copy_content(tmp_path)
+    conf = settings_file(tmp_path, content)
+    out = tmp_path / "out"
+
+    def build() -> str:
+        extra = ["-e", f'CACHE_PATH="{tmp_path / "cache"}"', f'CAREERS_TEMPLATE_CACHE_PATH="{tmp_path / "templates-cache"}"',
+                 "CACHE_CONTENT=true", "LOAD_CONTENT_CACHE=true"]
+        env = {"VIVIER_OUTBOX": str(tmp_path / "outbox"), "VIVIER_POOL": str(tmp_path / "no-store.sqlite3")}
+        result = run_pelican(content, out, "-D", *extra, conf=conf, env=env)
+        assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+        return result.stdout + result.stderr
+
+    build()
+    page = next(p for p in out.rglob("*.html") if "alternance-mentorat" in str(p) and "/en/" not in str(p))
+    job = content / "jobs" / "developpeur-python-nantes.md"
+    job.write_text(job.read_text(encoding="utf-8") + "\nUn paragraphe de plus.\n", encoding="utf-8")
+    assert f"page cache: {page} left as it was" in build()
+    article = content / "articles" / "alternance-mentorat.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nUne phrase ajoutée pour le test.\n", encoding="utf-8")
+    assert "left as it was" not in build()  # every page depends on every content file that is not a job ad
+    assert "Une phrase ajoutée pour le test." in page.read_text(encoding="utf-8")
+    _build(tmp_path, conf, content, tmp_path / "fresh", cached=False)
+    assert _differences(out, tmp_path / "fresh") == []
+
+
+def test_a_category_tag_or_author_is_described_by_its_kind_and_name():
+    from pelican.urlwrappers import Author, Category, Tag
+
+    settings = {"SLUGIFY_SOURCE": "title", "SLUG_REGEX_SUBSTITUTIONS": [], "CATEGORY_REGEX_SUBSTITUTIONS": [],
+                "TAG_REGEX_SUBSTITUTIONS": [], "AUTHOR_REGEX_SUBSTITUTIONS": []}
+    describe = lambda value: page_cache._describe(value, lambda source: b"")  # noqa: E731
+    assert describe(Category("Vie d'équipe", settings)) == describe(Category("Vie d'équipe", settings))
+    assert describe(Category("Vie d'équipe", settings)) != describe(Category("Métiers", settings))
+    assert describe(Category("data", settings)) != describe(Tag("data", settings)) != describe(Author("data", settings))

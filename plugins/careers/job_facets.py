@@ -7,6 +7,7 @@ facets and filter by text in the browser.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from html import escape
@@ -117,18 +118,30 @@ def plain(html: str) -> str:
 
 def index_document(jobs) -> dict:
     """The JSON index read by facets.js, one item per open job of a language."""
+    return {"items": [_index_item(job) for job in jobs]}
+
+
+def index_document_text(jobs, cache=None) -> str:
+    """`index_document` as `job_feeds.write_json` writes it; with `cache` (this build's `page_cache.PageCache`),
+    each job's item as the last build wrote it while nothing it is made of changed (its file, and what every
+    page depends on)."""
     items = []
     for job in jobs:
-        facets = job_facets(job)
-        text = " ".join(
-            [job.title, job.reference, job.department_label, *job.location_labels, job.remote_label,
-             job.contract_label, job.experience_label, *job.must_have, *job.nice_to_have, plain(job.summary)]
-        )
-        items.append({
-            "id": job.slug,
-            "title": job.title,
-            "url": job.url,
-            "text": text,
-            "facets": {name: [k for k, _ in facets[name]] for name in FACETS},
-        })
-    return {"items": items}
+        make = lambda job=job: json.dumps(_index_item(job), ensure_ascii=False, separators=(",", ":"))  # noqa: E731
+        items.append(make() if cache is None else cache.piece(cache.content_key("facets-item", [job]), make))
+    return '{"items":[' + ",".join(items) + "]}\n"
+
+
+def _index_item(job) -> dict:
+    facets = job_facets(job)
+    text = " ".join(
+        [job.title, job.reference, job.department_label, *job.location_labels, job.remote_label,
+         job.contract_label, job.experience_label, *job.must_have, *job.nice_to_have, plain(job.summary)]
+    )
+    return {
+        "id": job.slug,
+        "title": job.title,
+        "url": job.url,
+        "text": text,
+        "facets": {name: [k for k, _ in facets[name]] for name in FACETS},
+    }

@@ -26,7 +26,7 @@ from .fields import field_line
 from .i18n import translator
 from .job_display import labels
 from .job_cards import JobCards
-from .job_facets import FACETS, FacetIndex, build as build_facets, filter_css, index_document
+from .job_facets import FACETS, FacetIndex, build as build_facets, filter_css, index_document_text
 from .job_feeds import (INDEED_FEED, JSON_FEED, JSON_FEED_11, FeedSpec, feed_paths, indeed_feed, json_feed_11, json_feed_text,
                         write_job_feed_set, write_json)
 from .job_checks import JobChecks, ProblemIndex
@@ -440,7 +440,8 @@ class JobsGenerator(Generator):
         write_output(self.settings, self.output_path, INDEED_FEED,
                      indeed_feed(self.settings, self._one_version_per_job(), changed=max(closed, default=None), cache=cache))
         if cache is not None:
-            logger.info("job board feeds: %d entries made, %d left as they were", cache.pieces_made, cache.pieces_kept)
+            logger.info("job entries of the facets' indexes and job board feeds: %d made, %d left as they were",
+                        cache.pieces_made, cache.pieces_kept)
 
     def _one_version_per_job(self) -> list[Job]:
         """The default-language version of each open job (or its only one)."""
@@ -490,7 +491,7 @@ class JobsGenerator(Generator):
                                              t("jobs.feed_subtitle", lang), option.url, subset[:cap]))
         write_job_feed_set(self.output_path, settings, lang, jobs, feed_set, cache=cache)
         write_json(settings, self.output_path, prefix + JSON_FEED_11, json_feed_11(settings, feed_set[0], lang, prefix + JSON_FEED_11))
-        write_json(self.settings, self.output_path, urls["index"], index_document(jobs))
+        write_output(self.settings, self.output_path, urls["index"], index_document_text(jobs, cache))
         write_output(settings, self.output_path, urls["list"] + FILTER_CSS, filter_css(facets))
 
 

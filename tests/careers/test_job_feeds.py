@@ -189,7 +189,7 @@ def test_a_rebuild_makes_only_the_feeds_listing_an_edited_ad_and_equals_a_fresh_
         result = run_pelican(content, out, "--verbose", "-e", *extra, env=env)
         assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
         log = result.stdout + result.stderr
-        boards = re.findall(r"job board feeds: (\d+) entries made, (\d+) left as they were", log)
+        boards = re.findall(r"job entries of the facets' indexes and job board feeds: (\d+) made, (\d+) left as they were", log)
         if cached:
             entries.append(tuple(map(int, boards[0])))
         return {lang: (int(made), int(left)) for lang, made, left in
@@ -206,8 +206,9 @@ def test_a_rebuild_makes_only_the_feeds_listing_an_edited_ad_and_equals_a_fresh_
     assert again["fr"] == (3, first["fr"][0] - 3), again
     assert again["en"] == (0, first["en"][0]), again
     assert "personnes en reconversion" in (tmp_path / "out" / "feeds" / "jobs-department-dev.atom.xml").read_text(encoding="utf-8")
-    # The Indeed and JSON feeds hold every open job: only the edited ad's two entries are made again.
-    assert entries[0][1] == 0 and entries[1] == (2, entries[0][0] - 2), entries
+    # The facets' index, the Indeed and the JSON feeds hold every open job: only the edited ad's three
+    # entries are made again.
+    assert entries[0][1] == 0 and entries[1] == (3, entries[0][0] - 3), entries
     assert "personnes en reconversion" in (tmp_path / "out" / "feeds" / "jobs-indeed.xml").read_text(encoding="utf-8")
     build(tmp_path / "fresh", cached=False)
     feeds = sorted(p.relative_to(tmp_path / "fresh") for p in (tmp_path / "fresh").rglob("jobs*.*")
@@ -233,3 +234,8 @@ def test_the_json_feed_written_entry_by_entry_is_json_feed_written_compactly(tmp
                                                         separators=(",", ":")) + "\n"
     assert json_feed_text(settings, []) == json.dumps(json_feed(settings, []), ensure_ascii=False,
                                                       separators=(",", ":")) + "\n"
+    from careers.job_facets import index_document, index_document_text
+
+    for some in (jobs, jobs[:1], []):
+        assert index_document_text(some) == json.dumps(index_document(some), ensure_ascii=False,
+                                                       separators=(",", ":")) + "\n"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from html import escape
 
 from .job_settings import FACET_SEGMENTS, facet_url
+from .page_cache import kept_piece
 
 FACETS = tuple(FACET_SEGMENTS)  # department, location, remote, contract, experience
 _TAGS = re.compile(r"<[^>]+>")
@@ -127,8 +128,8 @@ def index_document_text(jobs, cache=None) -> str:
     page depends on)."""
     items = []
     for job in jobs:
-        make = lambda job=job: json.dumps(_index_item(job), ensure_ascii=False, separators=(",", ":"))  # noqa: E731
-        items.append(make() if cache is None else cache.piece(cache.content_key("facets-item", [job]), make))
+        items.append(kept_piece(cache, "facets-item", [job],
+                                lambda job=job: json.dumps(_index_item(job), ensure_ascii=False, separators=(",", ":"))))
     return '{"items":[' + ",".join(items) + "]}\n"
 
 

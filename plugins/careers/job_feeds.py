@@ -19,6 +19,7 @@ from lxml import etree
 from .dates import site_zone
 from .feeds import aware, new_feed, to_rss, write_feed
 from .output import open_output, write_output
+from .page_cache import kept_piece
 from .jsonld import applicant_countries, description, employment_type, valid_through
 from .urls import absolute
 
@@ -217,9 +218,8 @@ def json_feed_text(settings, jobs, cache=None) -> str:
                        "site": settings["PUBLIC_URL"], "jobs": []}, ensure_ascii=False, separators=(",", ":"))
     entries = []
     for job in jobs:
-        make = lambda job=job: json.dumps(_json_job(settings, job), ensure_ascii=False, separators=(",", ":"))  # noqa: E731
-        entries.append(make() if cache is None else
-                       cache.piece(cache.content_key("json-job", [job, *job.translations]), make))
+        entries.append(kept_piece(cache, "json-job", [job, *job.translations],
+                                  lambda job=job: json.dumps(_json_job(settings, job), ensure_ascii=False, separators=(",", ":"))))
     return head[:-len("[]}")] + "[" + ",".join(entries) + "]}\n"
 
 
@@ -309,8 +309,7 @@ def indeed_feed(settings, jobs, changed=None, cache=None) -> str:
     if newest is not None:
         lines.append(f"  <lastBuildDate>{newest.isoformat(timespec='seconds')}</lastBuildDate>")
     for job in jobs:
-        make = lambda job=job: _indeed_entries(settings, job, company)  # noqa: E731
-        entries = make() if cache is None else cache.piece(cache.content_key("indeed-job", [job]), make)
+        entries = kept_piece(cache, "indeed-job", [job], lambda job=job: _indeed_entries(settings, job, company))
         if entries:
             lines.append(entries)
     lines.append("</source>")

@@ -21,6 +21,8 @@ import hashlib
 import json
 import os
 
+from .output import replace_if_changed
+
 
 def skills_of(job) -> set[str]:
     return {s.casefold() for s in job.must_have}
@@ -173,9 +175,6 @@ def _load(path: str) -> dict | None:
 def _save(path: str, data: dict) -> None:
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        temporary = f"{path}.{os.getpid()}.tmp"
-        with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, ensure_ascii=False)
-        os.replace(temporary, path)
+        replace_if_changed(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
     except OSError:  # only costs ranking again next time
         pass

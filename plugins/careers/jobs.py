@@ -18,9 +18,9 @@ from pelican.contents import Content
 from pelican.generators import Generator
 from pelican.plugins import signals
 from pelican.utils import set_date_tzinfo, slugify
+from talentpool.collector import paused
 
 from . import job_settings, page_cache, sitemap
-from .collector import paused
 from .dates import now, site_zone, today
 from .fields import field_line
 from .i18n import translator
@@ -202,6 +202,26 @@ def _content_prefix(path: str) -> str:
 
 
 _PREFIXES: dict[tuple[str, str], str] = {}
+
+
+class _FreshReads:
+    """Whether Pelican's readers converted an ad this build (`cache_data`), rather than serving every one
+    from their cache: only then is that cache (10 MB at 5,000 ads) written again. Entries dropped for
+    problems are saved where they are dropped (`content_cache.forget_files_with_problems`)."""
+
+    def __init__(self, readers):
+        self.readers, self.fresh = readers, 0
+        keep = readers.cache_data
+
+        def cache_data(filename, data):
+            self.fresh += 1
+            keep(filename, data)
+
+        readers.cache_data = cache_data
+
+    def save(self) -> None:
+        if self.fresh:
+            self.readers.save_cache()
 
 
 class JobsGenerator(Generator):
@@ -531,22 +551,3 @@ def new_file(settings, title: str, lang: str) -> Path:
 
 __all__ = ["FACETS", "Job", "JobsGenerator", "new_file"]
 
-
-class _FreshReads:
-    """Whether Pelican's readers converted an ad this build (`cache_data`), rather than serving every one
-    from their cache: only then is that cache (10 MB at 5,000 ads) written again. Entries dropped for
-    problems are saved where they are dropped (`content_cache.forget_files_with_problems`)."""
-
-    def __init__(self, readers):
-        self.readers, self.fresh = readers, 0
-        keep = readers.cache_data
-
-        def cache_data(filename, data):
-            self.fresh += 1
-            keep(filename, data)
-
-        readers.cache_data = cache_data
-
-    def save(self) -> None:
-        if self.fresh:
-            self.readers.save_cache()

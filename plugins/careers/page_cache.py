@@ -166,8 +166,10 @@ class PageCache:
             return None
         return digest.digest()
 
-    def piece(self, key: bytes | None, make) -> str:
-        """The text `make()` gives for `key`, kept from the last build when it made it for the same key."""
+    def piece(self, name: str, contents, make) -> str:
+        """The text `make()` gives from `contents` alone (`content_key(name, contents)`), kept from the last
+        build when it made it from the same inputs (one job's entry in a feed or an index)."""
+        key = self.content_key(name, contents)
         if key is None:
             self.pieces_made += 1
             return make()
@@ -322,6 +324,11 @@ class PageCache:
 
 def _unpicklable():
     return None
+
+
+def kept_piece(cache: PageCache | None, name: str, contents, make) -> str:
+    """`cache.piece(name, contents, make)`, or `make()` when this build has no page cache."""
+    return make() if cache is None else cache.piece(name, contents, make)
 
 
 def for_build(generator) -> PageCache | None:

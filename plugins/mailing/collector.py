@@ -1,4 +1,4 @@
-"""The cyclic garbage collector paused while the mail generators run (`careers.collector`, shared).
+"""The cyclic garbage collector paused while the mail generators run (`talentpool.collector`, shared).
 
 By the time the mail generators run, the build holds every page, job and
 article of the site (hundreds of MB at 5,000 jobs). Compiling, checking and
@@ -11,6 +11,6 @@ collection walks the whole heap: measured at 5,000 jobs, collections took
 
 from __future__ import annotations
 
-from careers.collector import paused
+from talentpool.collector import paused
 
 __all__ = ["paused"]

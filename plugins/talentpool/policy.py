@@ -261,17 +261,14 @@ class Policy:
             active = member.stage in active_stages
             if not counts:
                 over = False
-            elif recent_messages:
-                over = budget_used(kind, today, recent_messages, planned, plan_id) >= max_messages
-            elif not planned:
-                over = 0 >= max_messages
-            elif type(planned) is tuple:
+            elif planned and not recent_messages and type(planned) is tuple:
                 used = used_by_planned.get(planned)
                 if used is None:
                     used = used_by_planned[planned] = budget_used(kind, today, (), planned, plan_id)
                 over = used >= max_messages
             else:
-                over = budget_used(kind, today, recent_messages, planned, plan_id) >= max_messages
+                over = (budget_used(kind, today, recent_messages, planned, plan_id)
+                        if recent_messages or planned else 0) >= max_messages
             if unsubscribed is not None:
                 return "unsubscribed"
             if expired:

@@ -1,4 +1,4 @@
-"""The collector is paused while the job ads are read (careers.collector), and running again afterwards."""
+"""The collector is paused while the job ads are read (talentpool.collector), and running again afterwards."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ import logging
 import os
 from urllib.parse import urlsplit
 
-from careers.output import write_output
+from careers.output import copy_output, write_output
 from pelican.generators import Generator
 
 from .config import editor_config
@@ -103,9 +103,8 @@ class EditorGenerator(Generator):
         bundled = any(os.path.basename(p) == "decap-cms.js" for p in files)
         if not bundled:
             logger.warning("The editor at /%s/ has no Decap CMS bundle (%s is missing): run `make editor-deps`", folder, bundle)
-        for path in files:
-            with open(path, "rb") as handle:
-                out(os.path.basename(path), handle.read())
+        for path in files:  # megabytes that no build changes: copied by the kernel, only when not in place
+            copy_output(self.settings, self.output_path, f"{folder}/{os.path.basename(path)}", path)
         for name in OWN_FILES:
             with open(os.path.join(self.settings["EDITOR_SOURCE_DIR"], name), "rb") as handle:
                 out(name, handle.read())

@@ -16,7 +16,7 @@ import sys
 import click
 from rich.console import Console
 
-from . import __version__, commands as commands_pkg
+from . import commands as commands_pkg
 from .config import ConfigError, load_settings
 from .console import error
 
@@ -64,8 +64,18 @@ class VivierGroup(click.Group):
             ctx.exit(1)
 
 
+def _print_version(ctx, _param, value) -> None:
+    """`--version`: the installed version, read from the package's metadata only when asked."""
+    if value and not ctx.resilient_parsing:
+        from . import __version__
+
+        click.echo(f"vivier, version {__version__}")
+        ctx.exit()
+
+
 @click.group(cls=VivierGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="vivier")
+@click.option("-V", "--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and exit.")
 @click.option("-s", "--settings", "conf", type=click.Path(exists=True, dir_okay=False), envvar="VIVIER_SETTINGS",
               help="Settings file (default: $VIVIER_SETTINGS, which the web application reads too, else pelicanconf.py "
                    "of this folder or a parent).")

@@ -209,3 +209,36 @@ def test_the_sweep_s_one_walk_spares_hidden_folders_retained_names_links_and_wha
     assert sorted(p.name for p in out.iterdir()) == [".git", "CNAME", "emplois", "keep-me", "linked"]
     assert (tmp_path / "outside" / "file.txt").read_text() == "not ours"
     assert sorted(p.name for p in (out / "emplois").iterdir()) == [".well-known", "a"]
+
+
+def test_a_copied_file_is_copied_only_when_its_bytes_differ_and_goes_through_the_writer(tmp_path):
+    """`copy_output` (the editor's bundle): the kernel copies it; a copy already in place is left alone
+    (its inode kept), an edit of the source of the same size and date is copied again, a link is replaced."""
+    source = tmp_path / "bundle.js"
+    source.write_bytes(b"console.log('v1');\n" * 1000)
+    target = tmp_path / "out" / "admin" / "bundle.js"
+    assert output.copy_if_changed(str(source), str(target)) is True
+    assert target.read_bytes() == source.read_bytes()
+    inode = target.stat().st_ino
+    assert output.copy_if_changed(str(source), str(target)) is False and target.stat().st_ino == inode
+
+    stat = source.stat()
+    source.write_bytes(b"console.log('v2');\n" * 1000)  # same size; and the same date, as npm may give
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert output.copy_if_changed(str(source), str(target)) is True and target.read_bytes() == source.read_bytes()
+
+    target.unlink()
+    target.symlink_to(source)
+    assert output.copy_if_changed(str(source), str(target)) is True
+    assert not target.is_symlink() and target.read_bytes() == source.read_bytes()
+    assert [p.name for p in target.parent.iterdir()] == ["bundle.js"]  # no temporary file left
+
+    settings = {}
+    record = output.reset(settings)
+    record.start_writer()
+    output.copy_output(settings, str(tmp_path / "out"), "admin/bundle.js", str(source))
+    output.copy_output(settings, str(tmp_path / "out"), "admin/other.js", str(source))
+    record.finish()
+    assert (record.written, record.unchanged) == (1, 1)
+    assert record.paths == {str(target), str(tmp_path / "out" / "admin" / "other.js")}
+    assert filecmp.cmp(source, tmp_path / "out" / "admin" / "other.js", shallow=False)

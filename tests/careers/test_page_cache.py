@@ -269,3 +269,38 @@ def test_a_category_tag_or_author_is_described_by_its_kind_and_name():
     assert describe(Category("Vie d'équipe", settings)) == describe(Category("Vie d'équipe", settings))
     assert describe(Category("Vie d'équipe", settings)) != describe(Category("Métiers", settings))
     assert describe(Category("data", settings)) != describe(Tag("data", settings)) != describe(Author("data", settings))
+
+
+def test_what_a_template_reads_is_kept_beside_the_compiled_templates_and_equals_jinjas_own_answer(tmp_path, monkeypatch):
+    """`template_facts` (kept outside CACHE_PATH, so a cold build does not parse the theme to key its pages)
+    gives what `jinja2.meta` finds; a new source or environment is worked out again, a damaged file too."""
+    import jinja2
+    from jinja2 import meta
+
+    env = jinja2.Environment(loader=jinja2.DictLoader({}))
+    env.globals["site_name"] = "Cardamome"
+    source = ('{% extends "base.html" %}{% block body %}{% for job in jobs %}{{ job.title }} {{ site_name }}'
+              '{% endfor %}{% include "card.html" %}{% include name %}{{ today }}{% endblock %}')
+    tree = env.parse(source)
+    expected = (sorted(meta.find_undeclared_variables(tree)), list(meta.find_referenced_templates(tree)))
+    assert expected == (["jobs", "name", "today"], ["base.html", "card.html", None])
+    assert page_cache.template_facts(env, source) == expected  # no folder: worked out
+    folder = tmp_path / "compiled"
+    assert page_cache.template_facts(env, source, str(folder)) == expected
+    kept = list(folder.glob("facts-*.json"))
+    assert len(kept) == 1
+
+    parsed = []
+    monkeypatch.setattr(env, "parse", lambda text: parsed.append(text) or jinja2.Environment.parse(env, text))
+    assert page_cache.template_facts(env, source, str(folder)) == expected and parsed == []  # read back, not parsed
+
+    edited = source.replace("{{ today }}", "{{ now }}")
+    assert page_cache.template_facts(env, edited, str(folder))[0] == ["jobs", "name", "now"] and parsed == [edited]
+    env.globals["today"] = "2026-12-04"  # a global is not read from the page's context: another environment
+    assert page_cache.template_facts(env, source, str(folder))[0] == ["jobs", "name"]
+    assert len(list(folder.glob("facts-*.json"))) == 3
+
+    kept[0].write_text('{"not": "ours"}')
+    del env.globals["today"]
+    assert page_cache.template_facts(env, source, str(folder)) == expected  # damaged: parsed again, then kept
+    assert page_cache.template_facts(env, source, str(folder)) == expected and len(parsed) == 3

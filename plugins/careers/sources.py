@@ -173,14 +173,20 @@ def stray_files(settings) -> list[str]:
     extensions = (".md", ".markdown", ".mdown", ".mkd")
     ignores = settings.get("IGNORE_FILES", [])
     static = [s.strip("/") for s in settings.get("STATIC_PATHS", [])]
+    read = tuple(f + "/" for f in folders + static)
     found = []
+    # A folder some generator reads is not walked: none of its files can be stray (at 5,000 job ads the
+    # walk and a relative path per file cost every build about 0.1 s).
     for dirpath, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not any(fnmatch.fnmatch(d, i) for i in ignores))
+        here = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        prefix = "" if here == "." else here + "/"
+        dirs[:] = sorted(d for d in dirs if not any(fnmatch.fnmatch(d, i) for i in ignores)
+                         and not (prefix + d + "/").startswith(read))
         for name in sorted(files):
             if not name.lower().endswith(extensions) or any(fnmatch.fnmatch(name, i) for i in ignores):
                 continue
-            rel = os.path.relpath(os.path.join(dirpath, name), root).replace(os.sep, "/")
-            if not any(rel.startswith(f + "/") for f in folders + static):
+            rel = prefix + name
+            if not rel.startswith(read):
                 found.append(rel)
     return found
 

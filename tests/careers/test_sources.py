@@ -143,3 +143,41 @@ def test_header_rules_leave_ordinary_texts_alone():
     assert sources.header_problem("Title: x\nMust_have: Python,\n    SQL\nDate: 2026-01-01\n\nTexte.") is None
     line, message, example = sources.header_problem("Titre du poste\nTitle: x\nDate: 2026-01-01\n\nTexte.")
     assert line == 1 and "the fields Title, Date below it are not read" in message and example == "Field: value"
+
+
+def _stray_files_walking_everything(settings) -> list[str]:
+    """Every Markdown file of the tree, kept when it is under no read folder: what `stray_files` must find."""
+    import fnmatch
+
+    root = settings["PATH"]
+    read = [f + "/" for f in sources.read_folders(settings) + [s.strip("/") for s in settings.get("STATIC_PATHS", [])]]
+    ignores = settings.get("IGNORE_FILES", [])
+    found = []
+    for dirpath, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not any(fnmatch.fnmatch(d, i) for i in ignores))
+        for name in sorted(files):
+            rel = os.path.relpath(os.path.join(dirpath, name), root).replace(os.sep, "/")
+            if name.lower().endswith((".md", ".markdown", ".mdown", ".mkd")) and not any(fnmatch.fnmatch(name, i) for i in ignores) \
+                    and not any(rel.startswith(f) for f in read):
+                found.append(rel)
+    return found
+
+
+def test_stray_files_skips_the_read_folders_and_finds_what_a_walk_of_everything_finds(tmp_path):
+    for rel in ("zz.md", "jobs/a.md", "jobs/en/b.md", "jobsite/c.md", "pages/p.md", "pages/legal/l.md", "pages/legal2/m.MD",
+                "brouillons/idee.md", "brouillons/jobs/d.md", "images/readme.md", ".git/x.md", "articles/notes.txt"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("Title: x\n\nText.\n", encoding="utf-8")
+    settings = {"PATH": str(tmp_path), "ARTICLE_PATHS": ["articles"], "PAGE_PATHS": ["pages/legal/"],
+                "JOBS_CONTENT_PATHS": ["jobs"], "STATIC_PATHS": ["images"], "IGNORE_FILES": [".*"]}
+    expected = _stray_files_walking_everything(settings)
+    assert expected == ["zz.md", "brouillons/idee.md", "brouillons/jobs/d.md", "jobsite/c.md", "pages/p.md",
+                        "pages/legal2/m.MD"]
+    assert sources.stray_files(settings) == expected
+    walked = []
+    real_walk = os.walk
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sources.os, "walk", lambda top: ((d, s, f) for d, s, f in real_walk(top) if not walked.append(d)))
+        sources.stray_files(settings)
+    assert not any(os.path.relpath(d, tmp_path).split(os.sep)[0] in ("jobs", "images", ".git") for d in walked)
+    assert str(tmp_path / "pages" / "legal") not in walked and str(tmp_path / "pages" / "legal2") in walked

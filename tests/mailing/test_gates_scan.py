@@ -93,3 +93,45 @@ def test_the_gates_find_the_same_problems_with_part_scans_as_with_full_scans(mon
         found[mode] = [gates._check(variant, s) for variant in (compiled, bad)]
     assert found["part"] == found["full"]
     assert found["part"][0] == [] and len(found["part"][1]) >= 4
+
+
+def _compiled_with(candidates):
+    from mailing.pipeline import compile_variant
+    from mailing.views import build_view
+
+    from tests.mailing import fixtures
+
+    s, t = fixtures.settings(), fixtures.theme()
+    items = {"jobs": candidates[:1], "articles": [], "events": [], "ambassador": None, "candidates": candidates}
+    view = build_view(s, fixtures.campaign(), "data-lyon", "a", items, t.strings("fr"))
+    return compile_variant(t, view), s
+
+
+def test_a_list_of_filled_cards_read_as_one_scan_gives_the_problems_card_by_card_gives(monkeypatch):
+    """`_scan_cards`: the variants sharing a list of cards read one scan of it; the problems are the same,
+    in the same order, as scanning each card (the plain lists' way), good cards or odd ones."""
+    from mailing.cards import FilledCards
+
+    from tests.mailing.fixtures import JOBS, job
+
+    odd = [job("CC-7", "Data %%VIVIER:nope%% engineer"), job("CC-8", "Analyste\rBI", cities=("Lille",)),
+           job("CC-9", "Voir https://x.example/ ou ftp://y.example/", must=("SQL",))]
+    for candidates in (JOBS, JOBS + odd):
+        compiled, s = _compiled_with(candidates)
+        assert type(compiled.html.regions["matched"].items) is FilledCards
+        gates._CARD_SCANS.clear()
+        scanned = []
+        scan_text = gates._scan_text
+        monkeypatch.setattr(gates, "_scan_text", lambda text, part=None: scanned.append(part) or scan_text(text, part))
+        as_one = gates._check(compiled, s)
+        first = len(scanned)
+        assert gates._check(compiled, s) == as_one
+        cards = len(compiled.html.regions["matched"].items) + len(compiled.text.regions["matched"].items)
+        assert len(scanned) - first == first - cards  # the second check scans every piece but the cards
+        monkeypatch.setattr(gates, "_scan_text", scan_text)
+        gates._SCANS.clear()
+        card_by_card = gates._check(plain_cards(copy.deepcopy(compiled)), s)
+        assert as_one == card_by_card
+        if candidates is not JOBS:
+            assert any("%%VIVIER:nope%%" in p for p in as_one) and any("ftp://y.example/" in p for p in as_one)
+            assert any("carriage returns" in p for p in as_one)

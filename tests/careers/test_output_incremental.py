@@ -180,10 +180,29 @@ def test_the_context_is_frozen_for_the_output_phase_and_thawed_when_the_next_bui
     import careers
 
     gc.unfreeze()
+    careers.get_generators(SimpleNamespace(settings={"PATH": "content"}))  # a build of `make serve`
     careers.freeze_contexts([])
     assert gc.get_freeze_count() > 0  # the collector no longer walks what the build read
     careers.get_generators(SimpleNamespace(settings={"PATH": "content"}))  # the next build of `make serve`
     assert gc.get_freeze_count() == 0
+
+
+def test_the_first_build_of_a_process_leaves_what_start_up_froze_and_collects_nothing(monkeypatch):
+    """`vivier build` forks its pool-fit child (which freezes what the imports made) before the first build:
+    thawing and collecting it then walked every object of the imports for nothing."""
+    import gc
+
+    import careers
+
+    monkeypatch.setattr(careers, "_BUILDS_STARTED", [0])
+    collections = []
+    monkeypatch.setattr(gc, "collect", lambda *a: collections.append(a) or 0)
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    careers.get_generators(SimpleNamespace(settings={"PATH": "content"}))
+    assert gc.get_freeze_count() == frozen > 0 and collections == []
+    careers.get_generators(SimpleNamespace(settings={"PATH": "content"}))  # the next one thaws and collects
+    assert gc.get_freeze_count() == 0 and len(collections) == 1
 
 
 def test_the_sweep_s_one_walk_spares_hidden_folders_retained_names_links_and_what_was_produced(tmp_path):

@@ -271,6 +271,17 @@ MIGRATIONS: list = [
         lambda conn, table=table: conn.number_rows(table, "position"),
         f"CREATE INDEX {table}_by_position ON {table}(position)",
     )),
+    # 10 (reverse-interview bookings, mailing.webapp.booking_counts): how many booking requests each
+    # ambassador was sent through the form, per month; no name, address or question. In the store so
+    # that web application hosts sharing it count against one monthly cap (a file per host before).
+    (
+        """CREATE TABLE booking_counts (
+            ambassador TEXT NOT NULL,
+            month TEXT NOT NULL,
+            count INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (ambassador, month)
+        )""",
+    ),
 ]
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import html
+import os
 import sqlite3
 
 import httpx
 import pytest
 
 from mailing.webapp import create_app
+from mailing.webapp.booking_counts import BookingCounts
 from mailing.webapp.serve import running
+from talentpool.store import Store
 from tests.delivery.smtpserver import smtp_server
 from vivier.config import load_settings
 
@@ -30,12 +33,25 @@ def candidate(n: int, **extra) -> dict:
             "job": "CC-2026-009", **extra}
 
 
+def booking_settings(tmp_path, port, store_location=None) -> dict:
+    settings = load_settings(ROOT / "pelicanconf.py")
+    settings.update(POOL_PATH=str(store_location or tmp_path / "pool.sqlite3"),
+                    AMBASSADORS_BOOKINGS_PATH=str(tmp_path / "bookings.sqlite3"),
+                    MAILING_SMTP_HOST="127.0.0.1", MAILING_SMTP_PORT=port, MAILING_SMTP_SECURITY="none", MAILING_RETRIES=0)
+    Store(settings["POOL_PATH"], create=True).close()
+    return settings
+
+
+def store_counts(settings) -> list[tuple]:
+    with Store(settings["POOL_PATH"]) as store:
+        return [tuple(row) for row in store.connection.execute(
+            "SELECT ambassador, month, count FROM booking_counts ORDER BY ambassador, month").fetchall()]
+
+
 @pytest.fixture
 def booking_app(tmp_path):
     with smtp_server() as (recorder, port):
-        settings = load_settings(ROOT / "pelicanconf.py")
-        settings.update(POOL_PATH=str(tmp_path / "pool.sqlite3"), AMBASSADORS_BOOKINGS_PATH=str(tmp_path / "bookings.sqlite3"),
-                        MAILING_SMTP_HOST="127.0.0.1", MAILING_SMTP_PORT=port, MAILING_SMTP_SECURITY="none", MAILING_RETRIES=0)
+        settings = booking_settings(tmp_path, port)
         with running(create_app(settings)) as base, httpx.Client(base_url=base, timeout=30) as client:
             yield client, recorder, tmp_path
 
@@ -84,8 +100,8 @@ def test_nothing_of_a_request_is_kept_but_a_count(booking_app, caplog):
     client, recorder, private = booking_app
     caplog.set_level("DEBUG")
     assert client.post(PATH, data=candidate(7)).status_code == 200
-    with sqlite3.connect(private / "bookings.sqlite3") as db:
-        assert db.execute("SELECT ambassador, month, count FROM bookings").fetchall() == [("julien-moreau", "2026-11", 1)]
+    assert store_counts({"POOL_PATH": str(private / "pool.sqlite3")}) == [("julien-moreau", "2026-11", 1)]
+    assert not (private / "bookings.sqlite3").exists()  # no file of its own any more: a count in the store
     for path in private.rglob("*"):
         if path.is_file():
             data = path.read_bytes()
@@ -136,3 +152,76 @@ def test_a_form_profile_needs_its_role_mailbox(tmp_path):
     errors, _ = check(make_conf(tmp_path, content))
     assert "ambassadors/julien-moreau.md:9: mailbox: is missing: with Booking: form, the requests go to a role mailbox; " \
            "add it (it is not published) (for example: Mailbox: entretiens.equipe@cardamome.example)" in errors
+
+
+def test_two_hosts_sharing_the_store_count_against_one_monthly_cap(tmp_path, store_location):
+    """Two web applications (two hosts behind one address) on one store: the cap (2) holds across them;
+    with a counts file per host, each took two."""
+    with smtp_server() as (recorder, port):
+        settings = booking_settings(tmp_path, port, store_location)
+        with running(create_app(dict(settings))) as first, running(create_app(dict(settings))) as second, \
+                httpx.Client(base_url=first, timeout=30) as one, httpx.Client(base_url=second, timeout=30) as two:
+            assert one.post(PATH, data=candidate(1)).status_code == 200
+            assert two.post(PATH, data=candidate(2)).status_code == 200
+            assert two.post(PATH, data=candidate(3)).status_code == 409
+            assert one.post(PATH, data=candidate(4)).status_code == 409
+            assert one.get(PATH, params={"ambassador": "julien-moreau"}).status_code == 409
+        requests = [m for m in recorder.messages if m["To"].addresses[0].addr_spec == MAILBOX]
+        assert len(requests) == 2
+    assert store_counts(settings) == [("julien-moreau", "2026-11", 2)]
+
+
+def test_candidates_racing_for_the_last_places_take_exactly_the_cap(tmp_path, store_location):
+    """Twelve requests at once for 5 places, from threads each opening the store as a request does:
+    exactly 5 counted; a release gives one back; a cap of 0 counts nobody."""
+    import threading
+
+    settings = booking_settings(tmp_path, 0, store_location)
+    counts = BookingCounts(lambda: Store(settings["POOL_PATH"]))
+    start, answers = threading.Barrier(12), []
+
+    def book():
+        start.wait()
+        answers.append(counts.reserve("julien-moreau", "2026-11", 5))
+
+    threads = [threading.Thread(target=book) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [False] * 7 + [True] * 5
+    assert counts.count("julien-moreau", "2026-11") == 5 and counts.count("julien-moreau", "2026-12") == 0
+    counts.release("julien-moreau", "2026-11")
+    assert counts.reserve("julien-moreau", "2026-11", 5) and not counts.reserve("julien-moreau", "2026-11", 5)
+    assert not counts.reserve("lea-martin", "2026-11", 0) and counts.reserve("lea-martin", "2026-11", None)
+    assert store_counts(settings) == [("julien-moreau", "2026-11", 5), ("lea-martin", "2026-11", 1)]
+
+
+def test_a_counts_file_of_an_earlier_vivier_is_added_to_the_store_exactly_once(tmp_path, monkeypatch):
+    """After an upgrade the month's places taken before it still count: the host's file is added once, even
+    when the process stops between the store's commit and the file's rename."""
+    settings = booking_settings(tmp_path, 0)
+    legacy = tmp_path / "bookings.sqlite3"
+    with sqlite3.connect(legacy) as db:
+        db.execute("CREATE TABLE bookings (ambassador TEXT NOT NULL, month TEXT NOT NULL, "
+                   "count INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (ambassador, month))")
+        db.executemany("INSERT INTO bookings VALUES (?, ?, ?)", [("julien-moreau", "2026-11", 1), ("lea-martin", "2026-10", 0)])
+    db.close()
+    original = legacy.read_bytes()
+    opened = lambda: Store(settings["POOL_PATH"])  # noqa: E731
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(OSError("stopped before the rename")))
+    with pytest.raises(OSError):
+        BookingCounts(opened, legacy=legacy)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert legacy.read_bytes() == original and store_counts(settings) == [("julien-moreau", "2026-11", 1)]
+    counts = BookingCounts(opened, legacy=legacy)  # the next start: already added, only renamed
+    assert not legacy.exists() and (tmp_path / "bookings.sqlite3.imported").read_bytes() == original
+    assert counts.count("julien-moreau", "2026-11") == 1
+    assert counts.reserve("julien-moreau", "2026-11", 2) and not counts.reserve("julien-moreau", "2026-11", 2)
+    BookingCounts(opened, legacy=legacy)  # nothing left to add
+    assert store_counts(settings) == [("julien-moreau", "2026-11", 2)]
+
+    (tmp_path / "not-counts.sqlite3").write_bytes(b"not a database")
+    with pytest.raises(RuntimeError, match="not a booking counts file"):
+        BookingCounts(opened, legacy=tmp_path / "not-counts.sqlite3")

@@ -47,7 +47,7 @@ class Bookings:
 
     def __init__(self, app):
         self.strings = yaml.safe_load(STRINGS.read_text(encoding="utf-8"))
-        self.counts = BookingCounts(counts_path(app.settings))
+        self.counts = BookingCounts(app.open_store, legacy=counts_path(app.settings))
 
     def s(self, lang: str, key: str, **values) -> str:
         text = (self.strings.get(lang) or self.strings["fr"])[key]

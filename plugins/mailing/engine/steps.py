@@ -13,6 +13,7 @@ from ..plan import format as plan_format
 from ..plan.kept import Kept
 from ..plan.writer import write_plan, withdraw
 from .budget import Budget, pending
+from .walk import plan_in_order
 
 logger = logging.getLogger(__name__)
 
@@ -84,8 +85,8 @@ def allocate(kinds: list, settings: dict) -> Budget | None:
                 if any(kind.name == meta.get("message_kind") and kind.replaces(meta) for kind in kinds)}
     with pool_config.open_store(settings) as store:
         budget = Budget(pending(store, outbox, day, replaced=replaced))
-        for kind in sorted(wanting, key=lambda k: k.rank(policy)):
-            kind.plan(budget, store, policy, day)
+        # Kinds with a walker plan in one walk of the pool (`engine.walk`), the others one after the other.
+        plan_in_order(sorted(wanting, key=lambda k: k.rank(policy)), budget, store, policy, day)
     return budget
 
 

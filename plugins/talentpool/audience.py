@@ -123,7 +123,8 @@ class AudienceStream:
         self.kind, self.today = kind, today
         self.excluded: dict[str, int] = {reason: 0 for reason in REASONS}
         self.eligible = 0
-        self._args = (store, planned or {}, plan_id)
+        # The budget itself, even empty: in a shared walk (`mailing.engine.walk`) the kinds before fill it as it goes.
+        self._args = (store, {} if planned is None else planned, plan_id)
         self._on_excluded = on_excluded
 
     def visitor(self):

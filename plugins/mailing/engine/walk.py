@@ -45,16 +45,21 @@ def plan_in_order(kinds: list, budget, store, policy, day, *, shared: bool = Tru
     pool (`walk`), the others by their own `plan`. `shared=False` plans every kind by `plan`, one after
     the other (the straightforward way, which tests compare with this one)."""
     shared = shared and shares_walks(store)
-    walkers: list[Walker] = []
-    for kind in kinds:
-        walker = kind.walker(budget, store, policy, day) if shared else None
-        if walker is not None:
-            walkers.append(walker)
-            continue
+    if not shared:
+        for kind in kinds:
+            kind.plan(budget, store, policy, day)
+        return
+    with store.reading_once():  # the kinds' look-ups of messages sent, read once for all (the walkers hold them)
+        walkers: list[Walker] = []
+        for kind in kinds:
+            walker = kind.walker(budget, store, policy, day)
+            if walker is not None:
+                walkers.append(walker)
+                continue
+            walk(store, walkers)
+            walkers = []
+            kind.plan(budget, store, policy, day)
         walk(store, walkers)
-        walkers = []
-        kind.plan(budget, store, policy, day)
-    walk(store, walkers)
 
 
 def walk(store, walkers: list[Walker]) -> None:

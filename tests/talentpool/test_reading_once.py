@@ -68,3 +68,44 @@ def test_the_suppression_look_up_is_shared_within_the_block_and_answers_as_a_fre
             assert "erased" in expected
     finally:
         store.close()
+
+
+def test_a_walk_remembers_the_last_members_retention_end_and_decides_as_without(tmp_path):
+    """`Policy.walking`: every kind asks about the same member in turn (the follow-ups' retention trigger,
+    `retention_end`; every kind's decision, `decider`), in any order; the answers are those of a policy
+    that remembers nothing, for members of every stage, consent and date (rejected ones included)."""
+    import random
+    import sys
+
+    from talentpool.policy import Policy
+    from tests.conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import synth_pool
+
+    rng = random.Random(11)
+    members = [synth_pool.member(i, rng) for i in range(3000)]
+    for member in members[::7]:
+        member.stage, member.stage_changed = "rejected", DAY - dt.timedelta(days=rng.randint(0, 200))
+    policy = Policy(rejected_months=3, pool_months=24)
+    kinds = ["newsletter", "invitation", "job_alert", "event_update"]
+    planned = (("invitation", "i-1", DAY),)
+
+    def answers():
+        deciders = [policy.decider(kind, DAY, "p") for kind in kinds]
+        result = []
+        for position, member in enumerate(members):
+            asked = [policy.retention_end(member)] if position % 2 else []
+            asked += [decide(member, (), planned if position % 3 else (), None) for decide in deciders]
+            asked += [policy.retention_end(member), policy.decide(member, "follow_up", DAY).reason]
+            result.append(asked)
+        return result
+
+    expected = answers()
+    with policy.walking():
+        got = answers()
+        assert policy._walk_last[0] is members[-1]
+    assert got == expected
+    assert policy._walk_last is None  # outside the block: nothing remembered
+    assert {a for asked in expected for a in asked if isinstance(a, str)} >= {"retention_expired", "no_consent"}
+    assert {a[1] for asked in expected for a in asked if isinstance(a, tuple)} == {"pool", "rejected"}

@@ -18,6 +18,8 @@ planned yet; `visit` reads it, member by member.
 
 from __future__ import annotations
 
+import contextlib
+
 
 class Walker:
     """One kind's planning in a shared walk: `visit` for each row, in the store's order, then `done`."""
@@ -49,7 +51,10 @@ def plan_in_order(kinds: list, budget, store, policy, day, *, shared: bool = Tru
         for kind in kinds:
             kind.plan(budget, store, policy, day)
         return
-    with store.reading_once():  # the kinds' look-ups of messages sent, read once for all (the walkers hold them)
+    # The kinds' look-ups of messages sent, read once for all (the walkers hold them); each member's retention
+    # end computed once for every kind (`Policy.walking`).
+    walking = getattr(policy, "walking", None)
+    with store.reading_once(), (walking() if walking is not None else contextlib.nullcontext()):
         walkers: list[Walker] = []
         for kind in kinds:
             walker = kind.walker(budget, store, policy, day)

@@ -159,8 +159,12 @@ def viewer(sequences) -> object:
 
 
 def evaluate_member(member, sequences: list[Sequence], policy, today: dt.date, rows: list,
-                    view_of=member_view) -> tuple[list[StepDue], list[Outcome]]:
-    """The steps a member is due today in every sequence, and the other outcomes (`view_of`: see `viewer`)."""
+                    view_of=member_view, runs: dict | None = None) -> tuple[list[StepDue], list[Outcome]]:
+    """The steps a member is due today in every sequence, and the other outcomes (`view_of`: see `viewer`).
+
+    `runs`, when given, remembers `next_step` of a run with no step done yet by (sequence, anchor): a pure
+    function of them on one day, asked for nearly every member of a pool (the retention trigger applies
+    to everyone, dates repeat). The same dict for one `today` and one set of sequences only."""
     view = view_of(member)
     due, outcomes = [], []
     for sequence in sequences:
@@ -171,7 +175,13 @@ def evaluate_member(member, sequences: list[Sequence], policy, today: dt.date, r
                 outcomes.append(Outcome(member.id, sequence.name, EXITED, "the trigger or audience no longer applies"))
             continue
         done = {(r.step, r.occurrence) for r in mine if r.anchor == anchor}
-        status, step, occurrence, when = next_step(sequence, anchor, done, today)
+        if done or runs is None:
+            status, step, occurrence, when = next_step(sequence, anchor, done, today)
+        else:
+            found = runs.get((sequence.name, anchor))
+            if found is None:
+                found = runs[(sequence.name, anchor)] = next_step(sequence, anchor, done, today)
+            status, step, occurrence, when = found
         if status == DONE:
             if done:
                 outcomes.append(Outcome(member.id, sequence.name, DONE))
@@ -210,11 +220,12 @@ class SequencePlanner:
         self.suppressed = store.suppression_lookup(BLOCKING)
         self.prefs = member_choices.all_preferences(store)  # a paused member's step waits, like one over budget
         self.view_of = viewer(self.ordered)
+        self.runs: dict = {}  # next_step of runs with nothing done, by (sequence, anchor): see evaluate_member
 
     def member(self, member) -> None:
         day, policy, today, planned = self.day, self.policy, self.today, self.planned
         candidates, outcomes = evaluate_member(member, self.ordered, policy, today, self.rows.get(member.id, []),
-                                               self.view_of)
+                                               self.view_of, self.runs)
         for outcome in outcomes:
             day.note(outcome)
         if not candidates:

@@ -1,9 +1,11 @@
-"""`Store.reading_once`: a build's planning reads the messages sent and the suppression list once for every kind.
+"""What one walk of the pool for every kind (`mailing.engine.walk`) reads or computes once for all of them.
 
-In one walk of the pool for every kind (`mailing.engine.walk`) each kind reads them before the walk
-and holds them through it; read once, they are one copy instead of one per kind. Compared with the
-store read afresh (outside the block): the same values, on SQLite and PostgreSQL; recording a message
-within the block forgets what was read; the suppression look-up's remembered last answer is the answer.
+- `Store.reading_once`: the messages sent and the suppression list, read once for every kind (each
+  kind holds them through the walk: one copy instead of one per kind). Compared with the store read
+  afresh (outside the block): the same values, on SQLite and PostgreSQL; recording a message within
+  the block forgets what was read; the suppression look-up's remembered last answer is the answer.
+- `Policy.walking`: the last member's retention end, remembered for the kinds asking in turn.
+- `segments.row_viewer`: the last row's view, shared by the audiences viewing it in turn.
 """
 
 from __future__ import annotations
@@ -109,3 +111,34 @@ def test_a_walk_remembers_the_last_members_retention_end_and_decides_as_without(
     assert policy._walk_last is None  # outside the block: nothing remembered
     assert {a for asked in expected for a in asked if isinstance(a, str)} >= {"retention_expired", "no_consent"}
     assert {a[1] for asked in expected for a in asked if isinstance(a, tuple)} == {"pool", "rejected"}
+
+
+def test_viewers_of_other_segments_share_the_last_rows_view_and_answer_as_with_their_own(tmp_path):
+    """Audiences of different segments view each row in turn: the first viewer's view serves the next,
+    whose own keys are computed on first use; every rule answers as on a view of its own (`row_view`)."""
+    import random
+
+    from talentpool import segments as segments_module
+    from tests.talentpool.test_audience_fast import _member, _segments
+
+    segments = list(_segments().values())
+    rng = random.Random(9)
+    with Store(tmp_path / "pool.sqlite3") as store:
+        with store.transaction():
+            for i in range(300):
+                store.add(_member(i, rng, DAY))
+        groups = [segments[i::4] for i in range(4)]
+        viewers = [segments_module.row_viewer(group) for group in groups]
+        viewed = 0
+        for rows in store.member_row_batches(size=64):
+            for row in rows:
+                first = None
+                for group, view_of in zip(groups, viewers):
+                    view = view_of(row)
+                    first = view if first is None else first
+                    assert view is first  # one view of the row for every viewer
+                    alone = segments_module.row_view(row)
+                    for segment in group:
+                        assert segment.predicate(view, DAY) == segment.predicate(alone, DAY), segment.name
+                viewed += 1
+        assert viewed == 300 and len(segments) >= 40

@@ -63,7 +63,7 @@ def read_and_plan(kinds: list, settings: dict) -> None:
 def allocate(kinds: list, settings: dict) -> Budget | None:
     """One budget for the whole build: what the outbox still holds, then each kind's plans in priority order.
 
-    The cyclic collector is paused meanwhile (`mailing.collector`): each kind walks the whole pool, and
+    The cyclic collector is paused meanwhile (`mailing.collector`): the kinds walk the whole pool (once: `engine.walk`), and
     every page of rows and the decoded members' lists survive long enough to reach the old generation,
     so full collections kept walking the heap (its JSON memos, the budget): 4.5 s of 16 s reading and
     decoding 1,000,000 members, the part of the walk that grew faster than the pool. Planning makes no

@@ -108,8 +108,49 @@ class MemberProfile:
         )
 
 
+# A job's terms normalised once (`_terms`), by the job object (kept with them, so its id is not reused):
+# a build scores the same few thousand jobs for hundreds of thousands of members (job alerts sort every
+# fresh job of a digest by score; newsletters score their top matches).
+_TERMS: dict[int, tuple] = {}
+_TERMS_LIMIT = 50_000
+
+
+def _terms(job: JobFacts) -> tuple:
+    """(job, its must-haves normalised, its nice-to-haves normalised, its departments normalised less "",
+    its cities normalised)."""
+    found = _TERMS.get(id(job))
+    if found is None or found[0] is not job:
+        if len(_TERMS) >= _TERMS_LIMIT:
+            _TERMS.clear()
+        found = _TERMS[id(job)] = (job, tuple(norm(s) for s in job.must_have), tuple(norm(s) for s in job.nice_to_have),
+                                   {norm(job.department), norm(job.department_label)} - {""},
+                                   tuple(norm(c) for c in job.cities))
+    return found
+
+
 def score(job: JobFacts, profile: MemberProfile) -> Match:
-    """Must-have skill 3, nice-to-have 1, desired department 2, city or remote job 1."""
+    """Must-have skill 3, nice-to-have 1, desired department 2, city or remote job 1.
+
+    The job's terms are normalised once (`_terms`); `score_plainly` normalises them on every call,
+    tests/mailing/test_matching.py compares the two."""
+    _, musts, nices, departments, cities = _terms(job)
+    skills = profile.skills
+    must = tuple(s for s, key in zip(job.must_have, musts) if key in skills)
+    nice = tuple(s for s, key in zip(job.nice_to_have, nices) if key in skills and s not in must)
+    department = bool(profile.departments & departments)
+    location = ""
+    if job.remote == "remote":
+        location = "remote"
+    elif profile.city and profile.city in cities:
+        location = job.cities[cities.index(profile.city)]
+    points = MUST_WEIGHT * len(must) + NICE_WEIGHT * len(nice)
+    points += DEPARTMENT_WEIGHT if department else 0
+    points += LOCATION_WEIGHT if location else 0
+    return Match(job.reference, points, must, nice, department, location, job.date)
+
+
+def score_plainly(job: JobFacts, profile: MemberProfile) -> Match:
+    """`score`, every term of the job normalised on each call (the straightforward way)."""
     must = tuple(s for s in job.must_have if norm(s) in profile.skills)
     nice = tuple(s for s in job.nice_to_have if norm(s) in profile.skills and s not in must)
     department = bool(profile.departments & {norm(job.department), norm(job.department_label)} - {""})

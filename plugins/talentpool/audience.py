@@ -68,8 +68,14 @@ def _prepare(store, segment_names, kind, segments, policy):
     names = _resolve(segment_names, segments)
     policy.priority(kind)  # unknown kinds fail here, before any work
     chosen = [segments[name] for name in names]
-    view_of = row_viewer(chosen) if type(store) is Store and type(policy) is Policy else None
+    view_of = row_viewer(chosen) if walks_rows(store, policy) else None
     return names, chosen, view_of, policy
+
+
+def walks_rows(store, policy) -> bool:
+    """Whether the walk tests the rules on the store's rows (`_walk_rows`): the store's and the policy's own
+    classes; any other is walked member by member (`_walk`)."""
+    return type(store) is Store and type(policy) is Policy
 
 
 def _decisions(store, chosen, view_of, policy, kind, today, planned, plan_id):
@@ -117,8 +123,35 @@ class AudienceStream:
         self.kind, self.today = kind, today
         self.excluded: dict[str, int] = {reason: 0 for reason in REASONS}
         self.eligible = 0
-        self._args = (store, planned or {}, plan_id)
+        # The budget itself, even empty: in a shared walk (`mailing.engine.walk`) the kinds before fill it as it goes.
+        self._args = (store, {} if planned is None else planned, plan_id)
         self._on_excluded = on_excluded
+
+    def visitor(self):
+        """`__iter__` one row at a time, for a walk of the pool shared with other plans (`mailing.engine.walk`):
+        a function of (row, the row's member or None) -> (the member or None, the segment's name when
+        eligible, else None), counting and reporting as `__iter__` does. Only for a walk of the rows
+        (`walks_rows`); set `on_excluded` before."""
+        if self._view_of is None:
+            raise TypeError("this audience is not walked row by row (see walks_rows)")
+        store, planned, plan_id = self._args
+        decide = _row_decider(store, self._chosen, self._view_of, self._policy, self.kind, self.today, planned, plan_id)
+        excluded, report = self.excluded, self._on_excluded
+
+        def visit(row, member):
+            found = decide(row, member)
+            if found is None:
+                return member, None
+            member, name, reason = found
+            if reason is None:
+                self.eligible += 1
+                return member, name
+            excluded[reason] += 1
+            if report is not None:
+                report(member, reason)
+            return member, None
+
+        return visit
 
     def __iter__(self):
         store, planned, plan_id = self._args
@@ -158,19 +191,39 @@ def _walk_rows(store, chosen, view_of, policy, kind, today, recent, planned, sup
     """`_walk`, with the same result, for the store's rows: the rules are tested on a view of the
     row holding only the fields they read (`segments.row_viewer`), only the members they keep are
     decoded, and the policy's per-kind work is done once (`Policy.decider`)."""
-    reason_of = policy.decider(kind, today, plan_id)
-    tests = [(segment.predicate, segment.name) for segment in chosen]
+    decide = _deciding(chosen, view_of, policy, kind, today, recent, planned, suppressed, plan_id)
     for rows in store.member_row_batches():
         for row in rows:
-            view = view_of(row)
-            for predicate, name in tests:
-                if predicate(view, today):
-                    break
-            else:
-                continue
+            found = decide(row, None)
+            if found is not None:
+                yield found
+
+
+def _row_decider(store, chosen, view_of, policy, kind, today, planned, plan_id=None):
+    """`_walk_rows`' decision for one row, with the look-ups of `_decisions` (recent messages, suppression)."""
+    return _deciding(chosen, view_of, policy, kind, today, store.messages_by_member(policy.window_start(today)),
+                     planned, store.suppression_lookup(BLOCKING), plan_id)
+
+
+def _deciding(chosen, view_of, policy, kind, today, recent, planned, suppressed, plan_id=None):
+    """A function of (row, its member or None) -> (member, segment name, reason or None), or None when the
+    row is in none of `chosen` (the member is decoded only then, unless given)."""
+    reason_of = policy.decider(kind, today, plan_id)
+    tests = [(segment.predicate, segment.name) for segment in chosen]
+
+    def decide(row, member):
+        view = view_of(row)
+        for predicate, name in tests:
+            if predicate(view, today):
+                break
+        else:
+            return None
+        if member is None:
             member = member_from_row(row)
-            yield member, name, reason_of(member, recent.get(member.id, ()), planned.get(member.id, ()),
-                                          suppressed(member.email))
+        return member, name, reason_of(member, recent.get(member.id, ()), planned.get(member.id, ()),
+                                       suppressed(member.email))
+
+    return decide
 
 
 @dataclass

@@ -11,6 +11,7 @@ confirmation, for instance) need no consent and use no budget.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import datetime as dt
 import difflib
 from dataclasses import dataclass, field
@@ -130,13 +131,36 @@ class Policy:
         days = [member.created, member.last_contact, *(member.consents.get(k) for k in CONSENT_KINDS if member.has_consent(k))]
         return max(day for day in days if day)
 
+    # Set by `walking`: [the last member asked about, their retention_end()].
+    _walk_last = None
+
+    @contextlib.contextmanager
+    def walking(self):
+        """Within this block the last member's retention end is remembered (by the member object): for a
+        walk of the pool shared by every kind (`mailing.engine.walk`), where each member is decoded once,
+        never changed, and asked about by every kind in turn (the follow-ups' trigger, every kind's
+        decision): computed once instead of up to seven times. Outside, computed every time."""
+        if self._walk_last is not None:
+            yield
+            return
+        self._walk_last = [None, None]
+        try:
+            yield
+        finally:
+            del self._walk_last
+
     def retention_end(self, member: Member) -> tuple[dt.date, str]:
         """The first day the member must be gone, and which clock says so (`pool` or `rejected`)."""
+        last = self._walk_last
+        if last is not None and last[0] is member:
+            return last[1]
         end, clock = add_months(self.last_activity(member), self.pool_months), "pool"
         if member.stage in self.rejected_stages and not any(member.has_consent(k) for k in self.pool_consents):
             rejected_end = add_months(member.stage_changed or self.last_activity(member), self.rejected_months)
             if rejected_end < end:
                 end, clock = rejected_end, "rejected"
+        if last is not None:
+            last[0], last[1] = member, (end, clock)
         return end, clock
 
     def retention_expired(self, member: Member, today: dt.date) -> bool:
@@ -231,27 +255,34 @@ class Policy:
                     return blocked
             unsubscribed = member.unsubscribed
             given, withdrawn = member.consents, member.withdrawn
-            # last_activity(): creation, last contact and every consent still active.
-            days = [day for day in (member.created, member.last_contact) if day]
-            if unsubscribed is None:
-                for consent_kind in CONSENT_KINDS:
-                    day = given.get(consent_kind)
-                    if day is not None and day:
-                        taken_back = withdrawn.get(consent_kind)
-                        if taken_back is None or day > taken_back:
-                            days.append(day)
-            last = max(days)
-            # retention_end()
-            end = pool_ends.get(last)
-            if end is None:
-                end = pool_ends[last] = add_months(last, pool_months)
-            if member.stage in rejected_stages and not any(member.has_consent(k) for k in pool_consents):
-                start = member.stage_changed or last
-                rejected_end = rejected_ends.get(start)
-                if rejected_end is None:
-                    rejected_end = rejected_ends[start] = add_months(start, rejected_months)
-                if rejected_end < end:
-                    end = rejected_end
+            walk_last = self._walk_last  # `walking`: the last member's retention_end(), remembered
+            if walk_last is not None and walk_last[0] is member:
+                end = walk_last[1][0]
+            else:
+                # last_activity(): creation, last contact and every consent still active.
+                days = [day for day in (member.created, member.last_contact) if day]
+                if unsubscribed is None:
+                    for consent_kind in CONSENT_KINDS:
+                        day = given.get(consent_kind)
+                        if day is not None and day:
+                            taken_back = withdrawn.get(consent_kind)
+                            if taken_back is None or day > taken_back:
+                                days.append(day)
+                last = max(days)
+                # retention_end()
+                end = pool_ends.get(last)
+                if end is None:
+                    end = pool_ends[last] = add_months(last, pool_months)
+                clock = "pool"
+                if member.stage in rejected_stages and not any(member.has_consent(k) for k in pool_consents):
+                    start = member.stage_changed or last
+                    rejected_end = rejected_ends.get(start)
+                    if rejected_end is None:
+                        rejected_end = rejected_ends[start] = add_months(start, rejected_months)
+                    if rejected_end < end:
+                        end, clock = rejected_end, "rejected"
+                if walk_last is not None:
+                    walk_last[0], walk_last[1] = member, (end, clock)
             expired = today >= end
             missing = False
             if consent and unsubscribed is None:  # has_consent(consent)

@@ -247,6 +247,10 @@ def row_viewer(segments) -> Callable[[tuple], RowView] | None:
     consent_keys = tuple(key for key in sorted(keys) if key not in _FROM_COLUMN)
 
     def view_of(row: tuple) -> RowView:
+        global _LAST_VIEW
+        last = _LAST_VIEW
+        if last[0] is row:  # another viewer's view of this very row: its other keys computed on first use
+            return last[1]
         view = RowView()
         view.row = row
         for key, at, change in plain:
@@ -255,8 +259,16 @@ def row_viewer(segments) -> Callable[[tuple], RowView] | None:
             entries = _consent_entries(row)
             for key in consent_keys:
                 view[key] = entries[key]
+        _LAST_VIEW = (row, view)
         return view
     return view_of
+
+
+# The last row viewed and its view, shared by every `row_viewer`: in one walk of the pool for every kind
+# (`mailing.engine.walk`) each audience views the same row in turn (four views of each row for the sample);
+# the first viewer's view serves the others, whose keys it lacks are computed on first use (`RowView`),
+# to the same values. Held here, the row cannot be freed and its id given to another row.
+_LAST_VIEW: tuple = (None, None)
 
 
 @dataclass

@@ -55,3 +55,32 @@ def test_top_n_is_limited_and_zero_switches_matching_off():
 def test_job_facts_survive_json():
     facts = FACTS[0]
     assert JobFacts.from_dict(facts.to_dict()) == facts
+
+
+def test_score_with_the_jobs_terms_normalised_once_equals_the_plain_score():
+    """`score` normalises a job's terms once (`matching._terms`, by the job object); `score_plainly` on
+    every call: the same `Match` for varied jobs and profiles (accents, case, spaces, a skill both must-
+    have and nice-to-have, empty terms, several cities, remote jobs), the same job scored again, and a
+    job equal to another but a different object."""
+    import random
+
+    from mailing import matching
+
+    rng = random.Random(4)
+    words = ["Python", "python ", "Données", "donnees", "SQL", "Power BI", "power_bi", "", "Lyon", "lyon", "Nantes",
+             "Saint-Étienne", "saint-etienne", "data", "Data", "cloud"]
+    jobs = []
+    for i in range(300):
+        must = tuple(rng.sample(words, rng.randint(0, 4)))
+        nice = tuple(rng.sample(words, rng.randint(0, 3))) + (must[:1] if i % 5 == 0 else ())
+        jobs.append(JobFacts(f"J-{i}", f"Job {i}", department=rng.choice(words), department_label=rng.choice(words),
+                             cities=tuple(rng.sample(words, rng.randint(0, 3))), remote=rng.choice(["remote", "on-site"]),
+                             must_have=must, nice_to_have=nice, date=f"2026-11-{rng.randint(1, 28):02d}"))
+    jobs.append(JobFacts(**{**jobs[0].__dict__}))  # equal to the first, another object
+    for _ in range(400):
+        profile = MemberProfile(skills={norm(w) for w in rng.sample(words, rng.randint(0, 5)) if norm(w)},
+                                departments={norm(w) for w in rng.sample(words, rng.randint(0, 2)) if norm(w)},
+                                city=norm(rng.choice(words)))
+        for job in rng.sample(jobs, 20) + [jobs[0], jobs[-1]]:
+            assert score(job, profile) == matching.score_plainly(job, profile)
+    assert matching._TERMS[id(jobs[0])][0] is jobs[0]

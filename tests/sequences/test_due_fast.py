@@ -126,6 +126,34 @@ def test_days_of_follow_ups_equal_those_planned_with_member_view(tmp_path, rules
         assert {due.DUE, due.NOT_YET, due.EXITED} <= statuses
 
 
+def test_days_of_follow_ups_equal_those_planned_without_remembering_runs(tmp_path, rules_and_policy, monkeypatch):
+    """`SequencePlanner` remembers `next_step` of runs with nothing done by (sequence, anchor) (`runs`):
+    the same days as `next_step` asked for every member, runs going on, finished or exited included."""
+    rules, policy = rules_and_policy
+    rng = random.Random(22)
+    calls = {"remembered": 0, "every time": 0}
+    real_next_step, real_evaluate = due.next_step, due.evaluate_member
+    with Store(tmp_path / "pool.sqlite3") as store:
+        with store.transaction():
+            for i in range(700):
+                store.add(_member(i, rng, DAY))
+        for day in (DAY - dt.timedelta(days=61), DAY - dt.timedelta(days=20), DAY, DAY + dt.timedelta(days=45)):
+            for way in ("remembered", "every time"):
+                with monkeypatch.context() as patched:
+                    def counted(*args, way=way):
+                        calls[way] += 1
+                        return real_next_step(*args)
+                    patched.setattr(due, "next_step", counted)
+                    if way == "every time":
+                        patched.setattr(due, "evaluate_member", lambda *args: real_evaluate(*args[:6]))
+                    found = _day_of(store, rules, policy, day)
+                if way == "remembered":
+                    remembered = found
+            assert found[:3] == remembered[:3]
+            due.commit(store, remembered[3])
+    assert calls["remembered"] < calls["every time"] / 2  # what the test is about: the runs were remembered
+
+
 def test_a_rule_not_compiled_here_gets_member_view(rules_and_policy):
     rules, _ = rules_and_policy
     sequences = list(rules.values())

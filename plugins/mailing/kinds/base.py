@@ -9,6 +9,9 @@ A kind is a Pelican generator (it may read content files) that the engine
    proposal asks the policy with `budget.of(member_id)` (what is already
    planned) and, when allowed, `budget.add(...)`. Kinds plan in the order of
    the policy's priorities (`rank`), so the most important kind is served first.
+   Or, instead, `walker(budget, store, policy, day)`: a `mailing.engine.walk.Walker`
+   that plans member by member as the engine walks the pool once for every
+   kind that has one (the default, None, plans with `plan`).
 3. `finish()`: compile and check what depends on the recipients.
 4. `drafts(store)`: the `PlanDraft`s to write (mailing.plan.writer), then
    `commit(store)` remembers what was planned, once the plans are written.
@@ -57,6 +60,11 @@ class MessageKind(Generator):
 
     def plan(self, budget, store, policy, day) -> None:
         pass
+
+    def walker(self, budget, store, policy, day):
+        """A `mailing.engine.walk.Walker` planning what `plan` plans, member by member, in a walk of the pool
+        shared with the other kinds; None (the default): the engine calls `plan` instead."""
+        return None
 
     def finish(self) -> None:
         pass

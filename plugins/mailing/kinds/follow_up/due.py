@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from talentpool.policy import BLOCKING
 from talentpool.segments import lazy_member_view, member_view
+from talentpool.store import member_from_row
 
 from . import records as sequence_records
 from ...delivery import choices as member_choices
@@ -158,8 +159,12 @@ def viewer(sequences) -> object:
 
 
 def evaluate_member(member, sequences: list[Sequence], policy, today: dt.date, rows: list,
-                    view_of=member_view) -> tuple[list[StepDue], list[Outcome]]:
-    """The steps a member is due today in every sequence, and the other outcomes (`view_of`: see `viewer`)."""
+                    view_of=member_view, runs: dict | None = None) -> tuple[list[StepDue], list[Outcome]]:
+    """The steps a member is due today in every sequence, and the other outcomes (`view_of`: see `viewer`).
+
+    `runs`, when given, remembers `next_step` of a run with no step done yet by (sequence, anchor): a pure
+    function of them on one day, asked for nearly every member of a pool (the retention trigger applies
+    to everyone, dates repeat). The same dict for one `today` and one set of sequences only."""
     view = view_of(member)
     due, outcomes = [], []
     for sequence in sequences:
@@ -170,7 +175,13 @@ def evaluate_member(member, sequences: list[Sequence], policy, today: dt.date, r
                 outcomes.append(Outcome(member.id, sequence.name, EXITED, "the trigger or audience no longer applies"))
             continue
         done = {(r.step, r.occurrence) for r in mine if r.anchor == anchor}
-        status, step, occurrence, when = next_step(sequence, anchor, done, today)
+        if done or runs is None:
+            status, step, occurrence, when = next_step(sequence, anchor, done, today)
+        else:
+            found = runs.get((sequence.name, anchor))
+            if found is None:
+                found = runs[(sequence.name, anchor)] = next_step(sequence, anchor, done, today)
+            status, step, occurrence, when = found
         if status == DONE:
             if done:
                 outcomes.append(Outcome(member.id, sequence.name, DONE))
@@ -188,33 +199,49 @@ def evaluate_member(member, sequences: list[Sequence], policy, today: dt.date, r
 def plan_sequences(store, sequences: dict[str, Sequence], policy, today: dt.date, planned: Planned | None = None) -> SequenceDay:
     """Who is due which follow-up today; adds what it plans to `planned` (shared budget)."""
     planned = Planned() if planned is None else planned
-    day = SequenceDay(today)
     if not sequences:
-        return day
-    ordered = sorted(sequences.values(), key=lambda s: (policy.priority(s.kind), s.name))
-    recent = store.messages_by_member(policy.window_start(today))
-    rows = sequence_records.all_rows(store)
-    suppressed = store.suppression_lookup(BLOCKING)
-    prefs = member_choices.all_preferences(store)  # a paused member's step waits, like one over budget
-    view_of = viewer(ordered)
+        return SequenceDay(today)
+    planner = SequencePlanner(store, sequences, policy, today, planned)
     for member in store.iter_members():
-        candidates, outcomes = evaluate_member(member, ordered, policy, today, rows.get(member.id, []), view_of)
+        planner.member(member)
+    return planner.day
+
+
+class SequencePlanner:
+    """`plan_sequences` one member at a time (`member`, every member in the store's order; `day` holds the
+    result): the look-ups made once, before the walk (`sequences` not empty)."""
+
+    def __init__(self, store, sequences: dict[str, Sequence], policy, today: dt.date, planned: Planned):
+        self.day = SequenceDay(today)
+        self.policy, self.today, self.planned = policy, today, planned
+        self.ordered = sorted(sequences.values(), key=lambda s: (policy.priority(s.kind), s.name))
+        self.recent = store.messages_by_member(policy.window_start(today))
+        self.rows = sequence_records.all_rows(store)
+        self.suppressed = store.suppression_lookup(BLOCKING)
+        self.prefs = member_choices.all_preferences(store)  # a paused member's step waits, like one over budget
+        self.view_of = viewer(self.ordered)
+        self.runs: dict = {}  # next_step of runs with nothing done, by (sequence, anchor): see evaluate_member
+
+    def member(self, member) -> None:
+        day, policy, today, planned = self.day, self.policy, self.today, self.planned
+        candidates, outcomes = evaluate_member(member, self.ordered, policy, today, self.rows.get(member.id, []),
+                                               self.view_of, self.runs)
         for outcome in outcomes:
             day.note(outcome)
         if not candidates:
-            continue
+            return
         candidates.sort(key=lambda d: (policy.priority(d.sequence.kind), d.due, d.sequence.name))
-        blocked = suppressed(member.email)
+        blocked = self.suppressed(member.email)
         chosen = None
         for candidate in candidates:
             if chosen is not None:
                 day.note(Outcome(member.id, candidate.sequence.name, ONE_PER_DAY,
-                                            f"{chosen.sequence.name} goes first", candidate.step.id, candidate.due))
+                                 f"{chosen.sequence.name} goes first", candidate.step.id, candidate.due))
                 continue
-            decision = policy.decide(member, candidate.sequence.kind, today, recent.get(member.id, ()),
+            decision = policy.decide(member, candidate.sequence.kind, today, self.recent.get(member.id, ()),
                                      planned=planned.of(member.id), suppressed=blocked, plan_id=day.plan_id)
             reason = decision.reason if not decision.allowed else \
-                member_choices.objection(prefs.get(member.id, {}), candidate.sequence.kind, today)
+                member_choices.objection(self.prefs.get(member.id, {}), candidate.sequence.kind, today)
             if not reason:
                 chosen = candidate
                 day.planned.append(candidate)
@@ -222,9 +249,25 @@ def plan_sequences(store, sequences: dict[str, Sequence], policy, today: dt.date
                 day.note(Outcome(member.id, candidate.sequence.name, DUE, "", candidate.step.id, candidate.due))
             else:
                 day.note(Outcome(member.id, candidate.sequence.name, reason,
-                                            f"waits until {candidate.sequence.max_wait.add(candidate.due)} at most",
-                                            candidate.step.id, candidate.due))
-    return day
+                                 f"waits until {candidate.sequence.max_wait.add(candidate.due)} at most",
+                                 candidate.step.id, candidate.due))
+
+
+class SequencesWalker:
+    """The follow-ups in a walk of the pool shared with other kinds (`mailing.engine.walk`): every member
+    to `SequencePlanner`; `then(day)` once the walk is over."""
+
+    def __init__(self, planner: SequencePlanner, then):
+        self.planner, self._then = planner, then
+
+    def visit(self, row, member):
+        if member is None:
+            member = member_from_row(row)
+        self.planner.member(member)
+        return member
+
+    def done(self):
+        self._then(self.planner.day)
 
 
 def commit(store, day: SequenceDay) -> int:

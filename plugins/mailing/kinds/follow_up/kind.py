@@ -92,8 +92,17 @@ class FollowUpKind(MessageKind):
         return min((policy.priority(s.kind) for s in self.sequences.values()), default=len(policy.priority_order))
 
     def plan(self, budget, store, policy, day):
-        self.sequence_day = sequences.plan_sequences(store, self.sequences, policy, day, budget)
-        self.context["sequence_day"] = self.sequence_day
+        self._planned(sequences.plan_sequences(store, self.sequences, policy, day, budget))
+
+    def walker(self, budget, store, policy, day):
+        if not self.sequences:
+            return None  # plan() plans nothing, without reading the store
+        return sequences.SequencesWalker(sequences.SequencePlanner(store, self.sequences, policy, day, budget),
+                                         self._planned)
+
+    def _planned(self, day):
+        self.sequence_day = day
+        self.context["sequence_day"] = day
 
     def drafts(self, store) -> list[PlanDraft]:
         if self.sequence_day is None or not self.sequence_day.planned:

@@ -27,7 +27,7 @@ from . import records as invitation_records
 from ...collector import paused
 from .mime import CALENDAR_FOLDER, PLACEHOLDER_ATTENDEE, InvitationComposer
 from .views import compile_round, invitation_theme, versions_of
-from .rounds import InvitationSettings, group_events, plan_invitations
+from .rounds import InvitationSettings, InvitationsWalker, event_planners, group_events, plan_invitations
 from ...plan.spool import Spool, entry_member
 from ...plan.writer import PlanDraft
 from ...settings import mail_theme_path
@@ -85,10 +85,23 @@ class InvitationsGenerator(MessageKind):
         return any(e.segments for e in self.events)
 
     def plan(self, budget, store, policy, day):
-        self.event_plans = plan_invitations(store, self.events, self.segments, policy, day, planned=budget,
-                                            options=InvitationSettings.from_settings(self.settings),
-                                            default_lang=self.settings["DEFAULT_LANG"])
-        self.context["invitation_plans"] = self.event_plans
+        self._planned(plan_invitations(store, self.events, self.segments, policy, day, planned=budget,
+                                       options=InvitationSettings.from_settings(self.settings),
+                                       default_lang=self.settings["DEFAULT_LANG"]))
+
+    def walker(self, budget, store, policy, day):
+        from talentpool.audience import walks_rows
+
+        if not walks_rows(store, policy):
+            return None  # the invite rounds' audiences are walked member by member: plan()
+        planners = event_planners(store, self.events, self.segments, policy, day, planned=budget,
+                                  options=InvitationSettings.from_settings(self.settings),
+                                  default_lang=self.settings["DEFAULT_LANG"])
+        return InvitationsWalker(planners, self._planned)
+
+    def _planned(self, plans):
+        self.event_plans = plans
+        self.context["invitation_plans"] = plans
 
     @paused
     def finish(self):

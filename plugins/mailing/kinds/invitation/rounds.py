@@ -30,6 +30,7 @@ from typing import NamedTuple
 
 from talentpool import audience as pool_audience
 from talentpool.policy import BLOCKING
+from talentpool.store import member_from_row
 
 from . import records
 from ...plan.spool import Records
@@ -189,111 +190,229 @@ def _done(rows, action: str, sequence: int) -> set[str]:
     return {r.member_id for r in rows if r.action == action and r.sequence == sequence}
 
 
+class _NamedRound:
+    """A round for members named before the walk (update, cancel, reminder), in id order: `run` looks each
+    one up (`store.get`); in a walk of the pool shared with other plans, `visit` decides each as the walk
+    meets them and `finish` lists them in id order, so the round is the same. `erased`: a member no longer
+    in the store is skipped as erased (else left out silently); `unless(member_id)`: not for this member
+    (what the rounds before it planned, checked when this round reaches them)."""
+
+    def __init__(self, round_, targets: dict[str, str], decide, *, erased: bool, unless=None):
+        self.round, self.targets, self._decide, self._erased, self._unless = round_, targets, decide, erased, unless
+        self.met: dict[str, object] = {}  # member id -> Recipient or reason, as decided
+
+    def run(self, store) -> None:
+        targets = self.targets if self._unless is None else \
+            {member_id: segment for member_id, segment in self.targets.items() if not self._unless(member_id)}
+        for member_id, segment in targets.items():
+            member = store.get(member_id)
+            if member is None:
+                if self._erased:
+                    self.round.skipped.add("erased", member_id)
+                continue
+            self.met[member_id] = found = self._decide(self.round, member, segment)
+            self._apply(member_id, found)
+
+    def planned_here(self, member_id: str) -> bool:
+        """Whether this round planned the member (so far)."""
+        return isinstance(self.met.get(member_id), Recipient)
+
+    def visit(self, row, member):
+        segment = self.targets.get(row[0])
+        if segment is None or (self._unless is not None and self._unless(row[0])):
+            return member
+        if member is None:
+            member = member_from_row(row)
+        self.met[member.id] = self._decide(self.round, member, segment)
+        return member
+
+    def finish(self) -> None:
+        for member_id in self.targets:
+            found = self.met.get(member_id)
+            if found is None:
+                if self._erased:  # no longer in the store
+                    self.round.skipped.add("erased", member_id)
+                continue
+            self._apply(member_id, found)
+
+    def _apply(self, member_id: str, found) -> None:
+        if isinstance(found, Recipient):
+            self.round.recipients.append(found)
+        else:
+            self.round.skipped.add(found, member_id)
+
+
+class _InviteRound:
+    """The invite round: the event's audience streamed from the store, the members' own choices after the
+    policy's reasons. `run` walks the pool for it alone; `visit` takes one row of a shared walk."""
+
+    def __init__(self, round_, found, done: set, prefs: dict, planned: Planned, today: dt.date):
+        self.round, self.found, self.done, self.prefs, self.planned, self.today = round_, found, done, prefs, planned, today
+        self._visit = None
+
+    def excluded(self, member, reason) -> None:
+        if member.id not in self.done:
+            self.round.skipped.add(reason, member.id)
+
+    def member(self, member, segment) -> None:
+        prefs = self.prefs
+        reason = member_choices.objection(prefs.get(member.id, {}), KIND, self.today) if prefs else None
+        if reason:  # the member's own choices (`honour`): excluded after the policy's reasons
+            self.excluded(member, reason)
+            return
+        if member.id in self.done:
+            return
+        self.round.recipients.append(Recipient.of(member, segment))
+        self.planned.add(member.id, KIND, self.round.plan_id, self.today)
+
+    def run(self, store) -> None:
+        # Streamed from the store: the eligible are planned as the pool is walked, the excluded kept as ids.
+        for member, segment in self.found:
+            self.member(member, segment)
+        self.finish()
+
+    def visit(self, row, member):
+        if self._visit is None:
+            self._visit = self.found.visitor()
+        member, segment = self._visit(row, member)
+        if segment is not None:
+            self.member(member, segment)
+        return member
+
+    def finish(self) -> None:
+        self.round.skipped.order(self.found.excluded)  # the policy's reasons first, in its order, as `evaluate` gave them
+
+
+class EventPlanner:
+    """The rounds of one event for `today`, prepared from the store (nothing planned yet): `run(store)`
+    plans them one after the other (`plan_event`); or, in a walk of the pool shared with other plans
+    (`InvitationsWalker`), `visit` gives each row to every round in their order, then `finish()`.
+    `result` is the `EventPlan`. The budget is read member by member, as each round decides them."""
+
+    def __init__(self, store, event, segments, policy, today: dt.date, planned: Planned, options: InvitationSettings,
+                 recent: dict):
+        self.result = result = EventPlan(event)
+        self.steps: list = []
+        names = [name for name in event.segments if name in segments]
+        result.unknown_segments = [name for name in event.segments if name not in segments]
+        start = event.start.date()
+        if not names:
+            result.notes.append("no known segment to invite")
+            return
+        if today >= start:
+            result.notes.append("the event has started or is past: nothing more is sent")
+            return
+        rows = records.rows_for_event(store, event.uid)
+        # Updates, cancellations and reminders go to those who received an invitation (the ledger says so),
+        # never to members planned but not sent (their round is withdrawn when the event changes).
+        received = delivered(store, {row.plan_id for row in rows}, RECEIVED_STATES)
+        invited = _invited(rows, received)
+        suppressed = store.suppression_lookup(BLOCKING)
+        prefs = member_choices.all_preferences(store)
+
+        def decide(round_, member, segment):
+            """The member's Recipient, added to the budget, or the reason they are left out of `round_`."""
+            decision = policy.decide(member, round_.kind, today, recent.get(member.id, ()), planned=planned.of(member.id),
+                                     suppressed=suppressed(member.email), plan_id=round_.plan_id)
+            reason = decision.reason if not decision.allowed else member_choices.objection(prefs.get(member.id, {}), round_.kind, today)
+            if reason:
+                return reason
+            planned.add(member.id, round_.kind, round_.plan_id, today)
+            return Recipient.of(member, segment)
+
+        def follow_up_round(action):
+            round_ = Round(event, action, event.sequence, today)
+            done = _done(rows, action, event.sequence)
+            targets = {member_id: row.segment for member_id, row in sorted(invited.items())
+                       if not (member_id in done or (action == "update" and row.sequence >= event.sequence))}
+            self.steps.append(_NamedRound(round_, targets, decide, erased=True))
+            result.rounds.append(round_)
+
+        if event.status == "cancelled":
+            follow_up_round("cancel")
+            return
+        if any(row.sequence < event.sequence for row in invited.values()):
+            follow_up_round("update")
+        opens = start - dt.timedelta(days=options.open_days)
+        if today < opens:
+            result.notes.append(f"invitations open on {opens.isoformat()} ({options.open_days} days before the start)")
+        else:
+            round_ = Round(event, "invite", event.sequence, today)
+            done = _done(rows, "invite", event.sequence) | set(invited)  # planned in this round, or invited before
+            invite = _InviteRound(round_, None, done, prefs, planned, today)
+            invite.found = pool_audience.stream(store, names, KIND, today, segments=segments, policy=policy,
+                                                planned=planned.by_member, plan_id=round_.plan_id,
+                                                on_excluded=invite.excluded)
+            self.steps.append(invite)
+            result.rounds.append(round_)
+        if options.reminder_days > 0:
+            reminder_day = start - dt.timedelta(days=options.reminder_days)
+            if today >= reminder_day:
+                reminder = Round(event, "reminder", event.sequence, today)
+                done = _done(rows, "reminder", event.sequence)
+                targets = {member_id: row.segment for member_id, row in sorted(invited.items())
+                           if row.planned < today and member_id not in done}
+                # Not to a member planned in a round before it today: the invite round plans none of the invited
+                # (its `done`), an update round may.
+                earlier = [step for step in self.steps if isinstance(step, _NamedRound)]
+                self.steps.append(_NamedRound(reminder, targets, decide, erased=False,
+                                              unless=lambda member_id: any(s.planned_here(member_id) for s in earlier)))
+                result.rounds.append(reminder)
+            else:
+                result.notes.append(f"reminder on {reminder_day.isoformat()}")
+
+    def run(self, store) -> EventPlan:
+        for step in self.steps:
+            step.run(store)
+        return self.result
+
+    def visit(self, row, member):
+        for step in self.steps:
+            member = step.visit(row, member)
+        return member
+
+    def finish(self) -> EventPlan:
+        for step in self.steps:
+            step.finish()
+        return self.result
+
+
 def plan_event(store, event, segments, policy, today: dt.date, planned: Planned, options: InvitationSettings,
                recent: dict) -> EventPlan:
     """The rounds of one event for `today` (adds what it plans to `planned`)."""
-    result = EventPlan(event)
-    names = [name for name in event.segments if name in segments]
-    result.unknown_segments = [name for name in event.segments if name not in segments]
-    start = event.start.date()
-    if not names:
-        result.notes.append("no known segment to invite")
-        return result
-    if today >= start:
-        result.notes.append("the event has started or is past: nothing more is sent")
-        return result
-    rows = records.rows_for_event(store, event.uid)
-    # Updates, cancellations and reminders go to those who received an invitation (the ledger says so),
-    # never to members planned but not sent (their round is withdrawn when the event changes).
-    received = delivered(store, {row.plan_id for row in rows}, RECEIVED_STATES)
-    invited = _invited(rows, received)
-    suppressed = store.suppression_lookup(BLOCKING)
-    prefs = member_choices.all_preferences(store)
+    return EventPlanner(store, event, segments, policy, today, planned, options, recent).run(store)
 
-    def decide(round_, member, segment):
-        decision = policy.decide(member, round_.kind, today, recent.get(member.id, ()), planned=planned.of(member.id),
-                                 suppressed=suppressed(member.email), plan_id=round_.plan_id)
-        reason = decision.reason if not decision.allowed else member_choices.objection(prefs.get(member.id, {}), round_.kind, today)
-        if reason:
-            round_.skipped.add(reason, member.id)
-        else:
-            round_.recipients.append(Recipient.of(member, segment))
-            planned.add(member.id, round_.kind, round_.plan_id, today)
 
-    def follow_up_round(action):
-        round_ = Round(event, action, event.sequence, today)
-        done = _done(rows, action, event.sequence)
-        for member_id, row in sorted(invited.items()):
-            if member_id in done or (action == "update" and row.sequence >= event.sequence):
-                continue
-            member = store.get(member_id)
-            if member is None:
-                round_.skipped.add("erased", member_id)
-                continue
-            decide(round_, member, row.segment)
-        return round_
-
-    if event.status == "cancelled":
-        result.rounds.append(follow_up_round("cancel"))
-        return result
-    if any(row.sequence < event.sequence for row in invited.values()):
-        result.rounds.append(follow_up_round("update"))
-    opens = start - dt.timedelta(days=options.open_days)
-    if today < opens:
-        result.notes.append(f"invitations open on {opens.isoformat()} ({options.open_days} days before the start)")
-    else:
-        round_ = Round(event, "invite", event.sequence, today)
-        done = _done(rows, "invite", event.sequence) | set(invited)  # planned in this round, or invited before
-        skipped = round_.skipped
-
-        def excluded(member, reason):
-            if member.id not in done:
-                skipped.add(reason, member.id)
-
-        # Streamed from the store: the eligible are planned as the pool is walked, the excluded kept as ids.
-        found = pool_audience.stream(store, names, KIND, today, segments=segments, policy=policy,
-                                     planned=planned.by_member, plan_id=round_.plan_id, on_excluded=excluded)
-        for member, segment in found:
-            reason = member_choices.objection(prefs.get(member.id, {}), KIND, today) if prefs else None
-            if reason:  # the member's own choices (`honour`): excluded after the policy's reasons
-                excluded(member, reason)
-                continue
-            if member.id in done:
-                continue
-            round_.recipients.append(Recipient.of(member, segment))
-            planned.add(member.id, KIND, round_.plan_id, today)
-        skipped.order(found.excluded)  # the policy's reasons first, in its order, as `evaluate` gave them
-        result.rounds.append(round_)
-    if options.reminder_days > 0:
-        reminder_day = start - dt.timedelta(days=options.reminder_days)
-        if today >= reminder_day:
-            fresh = {r.member_id for round_ in result.rounds for r in round_.recipients}
-            invited_before = {k: v for k, v in invited.items() if k not in fresh and v.planned < today}
-            reminder = Round(event, "reminder", event.sequence, today)
-            done = _done(rows, "reminder", event.sequence)
-            for member_id, row in sorted(invited_before.items()):
-                if member_id in done:
-                    continue
-                member = store.get(member_id)
-                if member is not None:
-                    decide(reminder, member, row.segment)
-            result.rounds.append(reminder)
-        else:
-            result.notes.append(f"reminder on {reminder_day.isoformat()}")
-    return result
+def event_planners(store, events, segments, policy, today: dt.date, *, planned: Planned,
+                   options: InvitationSettings = InvitationSettings(), default_lang: str = "fr") -> list[EventPlanner]:
+    """An `EventPlanner` for every upcoming event naming segments, soonest first."""
+    recent = store.messages_by_member(policy.window_start(today))
+    return [EventPlanner(store, event, segments, policy, today, planned, options, recent)
+            for event in group_events(events, default_lang) if event.segments and not getattr(event, "is_past", False)]
 
 
 def plan_invitations(store, events, segments, policy, today: dt.date, *, planned: Planned | None = None,
                      options: InvitationSettings = InvitationSettings(), default_lang: str = "fr") -> list[EventPlan]:
     """Every upcoming event's rounds for `today`, sharing one budget through `planned`."""
     planned = Planned() if planned is None else planned
-    recent = store.messages_by_member(policy.window_start(today))
-    plans = []
-    for event in group_events(events, default_lang):
-        if not event.segments or getattr(event, "is_past", False):
-            continue
-        plans.append(plan_event(store, event, segments, policy, today, planned, options, recent))
-    return plans
+    return [planner.run(store) for planner in event_planners(store, events, segments, policy, today, planned=planned,
+                                                               options=options, default_lang=default_lang)]
+
+
+class InvitationsWalker:
+    """Every event's rounds in a walk of the pool shared with other kinds (`mailing.engine.walk`): each row
+    to every event's rounds, soonest event first; `then(plans)` once the walk is over."""
+
+    def __init__(self, planners: list[EventPlanner], then):
+        self.planners, self._then = planners, then
+
+    def visit(self, row, member):
+        for planner in self.planners:
+            member = planner.visit(row, member)
+        return member
+
+    def done(self):
+        self._then([planner.finish() for planner in self.planners])
 
 
 def commit(store, plans: list[EventPlan]) -> int:

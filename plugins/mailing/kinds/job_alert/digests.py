@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from talentpool.migrations import next_position
 from talentpool.policy import BLOCKING, Policy
+from talentpool.store import ROW_COLUMNS, member_from_row
 
 from ...community import criteria as alert_criteria
 from ...delivery import choices as member_choices
@@ -202,67 +203,106 @@ def plan_alerts(store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs:
                 planned: Planned | None = None) -> AlertDay:
     """Who gets a digest today and with which jobs; adds the digests to `planned` (shared budget)."""
     planned = Planned() if planned is None else planned
-    day = AlertDay(today)
     if not jobs:
-        return day
-    done = alerted(store)
-    prefs = member_choices.all_preferences(store)
-    recent = store.messages_by_member(policy.window_start(today))
-    suppressed = store.suppression_lookup(BLOCKING)
-    oldest = today - dt.timedelta(days=max_age_days)
-    index = AlertIndex(jobs)
-    # The policy's reason by `Policy.decider` (the kind's settings looked up once, retention ends and
-    # shared planned tuples counted once): `decide`'s first reason. A subclass may decide otherwise: asked as is.
-    reason_of = policy.decider(KIND, today, day.plan_id) if type(policy) is Policy else None
+        return AlertDay(today)
+    planner = AlertPlanner(store, jobs, policy, today, max_jobs=max_jobs, max_age_days=max_age_days, planned=planned)
     for member in consenting(store):
+        planner.member(member)
+    return planner.day
+
+
+class AlertPlanner:
+    """`plan_alerts` one member at a time (`member`, in the store's order; `day` holds the result): the
+    look-ups made once, before the walk (`jobs` not empty)."""
+
+    def __init__(self, store, jobs: list[OpenJob], policy, today: dt.date, *, max_jobs: int, max_age_days: int,
+                 planned: Planned):
+        self.day = AlertDay(today)
+        self.planned, self.policy, self.today, self.max_jobs = planned, policy, today, max_jobs
+        self.done = alerted(store)
+        self.prefs = member_choices.all_preferences(store)
+        self.recent = store.messages_by_member(policy.window_start(today))
+        self.suppressed = store.suppression_lookup(BLOCKING)
+        self.oldest = today - dt.timedelta(days=max_age_days)
+        self.index = AlertIndex(jobs)
+        # The policy's reason by `Policy.decider` (the kind's settings looked up once, retention ends and
+        # shared planned tuples counted once): `decide`'s first reason. A subclass may decide otherwise: asked as is.
+        self.reason_of = policy.decider(KIND, today, self.day.plan_id) if type(policy) is Policy else None
+
+    def member(self, member) -> None:
         if not member.has_consent(CONSENT):
-            continue
-        mine = prefs.get(member.id, {})
+            return
+        day, today, planned = self.day, self.today, self.planned
+        mine = self.prefs.get(member.id, {})
         wanted = alert_criteria.criteria_of(member, mine)
         if wanted.empty:
-            continue
-        since = max(oldest, member.consents[CONSENT])
-        seen = done.get(member.id, {})
-        fresh = index.matching(wanted, since, seen)
+            return
+        since = max(self.oldest, member.consents[CONSENT])
+        seen = self.done.get(member.id, {})
+        fresh = self.index.matching(wanted, since, seen)
         if not fresh:
-            continue
+            return
         resume = alert_criteria.next_digest(wanted.rhythm, max(seen.values(), default=None))
         if resume is not None and today < resume:
             day.waiting[RHYTHM_WAIT] += 1
-            continue
-        if reason_of is not None:
-            reason = reason_of(member, recent.get(member.id, ()), planned.by_member.get(member.id, ()),
-                               suppressed(member.email))
+            return
+        if self.reason_of is not None:
+            reason = self.reason_of(member, self.recent.get(member.id, ()), planned.by_member.get(member.id, ()),
+                                    self.suppressed(member.email))
         else:
-            decision = policy.decide(member, KIND, today, recent.get(member.id, ()), planned=planned.of(member.id),
-                                     suppressed=suppressed(member.email), plan_id=day.plan_id)
+            decision = self.policy.decide(member, KIND, today, self.recent.get(member.id, ()),
+                                          planned=planned.of(member.id), suppressed=self.suppressed(member.email),
+                                          plan_id=day.plan_id)
             reason = decision.reason if not decision.allowed else None
         reason = reason or member_choices.objection(mine, KIND, today)
         if reason:
             day.waiting[reason] += 1
-            continue
+            return
         profile = MemberProfile.of(member)
         fresh.sort(key=lambda job: (-score(job.facts, profile).score, -job.posted.toordinal(), job.reference))
-        day.digests.append(Digest(member.id, sys.intern(member.language or ""), [job.reference for job in fresh[:max_jobs]]))
+        day.digests.append(Digest(member.id, sys.intern(member.language or ""), [job.reference for job in fresh[:self.max_jobs]]))
         planned.add(member.id, KIND, day.plan_id, today)
-    return day
+
+
+# A row whose consents name no job-alert consent, or that is unsubscribed, cannot have it (`consenting`).
+_CONSENTS_AT, _UNSUBSCRIBED_AT = ROW_COLUMNS.index("consents"), ROW_COLUMNS.index("unsubscribed")
+_NEEDLE = f'"{CONSENT}"'  # a key of the stored JSON object; its values are dates
+
+
+def may_consent(row: tuple) -> bool:
+    """False for a stored row whose member cannot have the job-alert consent (`consenting` skips it)."""
+    return not row[_UNSUBSCRIBED_AT] and _NEEDLE in (row[_CONSENTS_AT] or "")
 
 
 def consenting(store):
     """`store.iter_members()` less members who cannot have the job-alert consent: a row whose consents
     name no `job_alerts`, or that is unsubscribed, is not decoded (about half a pool; `has_consent` still
     decides for the others). Stores without rows (`member_row_batches`) give every member."""
-    from talentpool.store import ROW_COLUMNS, member_from_row
-
     if not hasattr(store, "member_row_batches"):
         yield from store.iter_members()
         return
-    consents_at, unsubscribed_at = ROW_COLUMNS.index("consents"), ROW_COLUMNS.index("unsubscribed")
-    needle = f'"{CONSENT}"'  # a key of the stored JSON object; its values are dates
     for rows in store.member_row_batches():
         for row in rows:
-            if not row[unsubscribed_at] and needle in (row[consents_at] or ""):
+            if may_consent(row):
                 yield member_from_row(row)
+
+
+class AlertsWalker:
+    """The job alerts in a walk of the pool shared with other kinds (`mailing.engine.walk`): `AlertPlanner`
+    for the rows `consenting` decodes; `then(day)` once the walk is over."""
+
+    def __init__(self, planner: AlertPlanner, then):
+        self.planner, self._then = planner, then
+
+    def visit(self, row, member):
+        if may_consent(row):
+            if member is None:
+                member = member_from_row(row)
+            self.planner.member(member)
+        return member
+
+    def done(self):
+        self._then(self.planner.day)
 
 
 # --- the plan folder -----------------------------------------------------------------------

@@ -54,11 +54,23 @@ class AlertsGenerator(MessageKind):
 
     def plan(self, budget, store, policy, day):
         settings = self.settings
-        self.day = alerts.plan_alerts(store, self.jobs, policy, day, planned=budget,
+        self._planned(store, alerts.plan_alerts(store, self.jobs, policy, day, planned=budget,
+                                                max_jobs=settings["COMMUNITY_ALERT_MAX_JOBS"],
+                                                max_age_days=settings["COMMUNITY_ALERT_MAX_AGE_DAYS"]))
+
+    def walker(self, budget, store, policy, day):
+        if not self.jobs:
+            return None  # plan() plans nothing, without reading the store
+        settings = self.settings
+        planner = alerts.AlertPlanner(store, self.jobs, policy, day, planned=budget,
                                       max_jobs=settings["COMMUNITY_ALERT_MAX_JOBS"],
                                       max_age_days=settings["COMMUNITY_ALERT_MAX_AGE_DAYS"])
-        self.earlier = alerts.rows_of_plan(store, self.day.plan_id)
-        self.context["alert_day"] = self.day
+        return alerts.AlertsWalker(planner, lambda planned_day: self._planned(store, planned_day))
+
+    def _planned(self, store, day):
+        self.day = day
+        self.earlier = alerts.rows_of_plan(store, day.plan_id)
+        self.context["alert_day"] = day
 
     @paused
     def finish(self):

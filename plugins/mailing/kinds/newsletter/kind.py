@@ -25,7 +25,7 @@ from ... import gates
 from ...collector import paused
 from .campaigns import CAMPAIGN_WIDE, Campaign, apply_schema, line
 from ...pipeline import CompiledVariant, MailTheme, compile_variant
-from .planning import SpooledPlan, known_segments, stream_audience, stream_plan
+from .planning import CampaignStream, SpooledPlan, known_segments, stream_audience
 from ...plan.writer import PlanDraft
 from .selections import resolve
 from ...views import build_view
@@ -102,6 +102,13 @@ class NewsletterGenerator(MessageKind):
 
     def plan(self, budget, store, policy, day):
         self._plan(get_report(self.settings), budget, store, policy, day)
+
+    def walker(self, budget, store, policy, day):
+        from talentpool.audience import walks_rows
+
+        if not walks_rows(store, policy):
+            return None
+        return _CampaignsWalker(self, get_report(self.settings), budget, store, policy, day)
 
     def replaces(self, meta: dict) -> bool:
         return any(build.slug == meta.get("plan_id") for build in self.builds if not build.draft)
@@ -180,8 +187,9 @@ class NewsletterGenerator(MessageKind):
                         report.error(campaign.source_path, f"variant {segment}/{lang}/{variant}", problem)
                     build.compiled[(segment, lang, variant)] = compiled
 
-    def _plan(self, report, budget, store, policy, day):
-        """Each campaign's audience from the talent pool, in date order, sharing one budget."""
+    def _plannable(self, report):
+        """The campaigns to plan now, in date order, with their main version (None once the report has errors:
+        a campaign that could not be planned stops the ones after it)."""
         default_lang = self.settings["DEFAULT_LANG"]
         for build in self.builds:
             if build.draft or report.errors:
@@ -189,17 +197,32 @@ class NewsletterGenerator(MessageKind):
             expected = {(s, l, v) for s in build.segments for l in build.versions for v in build.variants}
             if expected - set(build.compiled):
                 continue
-            main = build.versions.get(default_lang, build.original)
+            yield build, build.versions.get(default_lang, build.original)
+
+    def _stream(self, build, main, budget, store, policy, day):
+        """(the campaign's audience streamed from the pool, the `CampaignStream` planning it)."""
+        audience, prefs = stream_audience(self.settings, build.segments, day, store=store, policy=policy,
+                                          planned=budget.by_member, plan_id=build.slug)
+        # Each recipient counts against the budget as soon as planned: the walk has already decided them.
+        return audience, CampaignStream(build.slug, audience, build.compiled, list(build.versions), main.lang,
+                                        build.variants, main.holdout, main.matches, main.if_nothing, prefs=prefs,
+                                        today=day, planned=budget, day=day,
+                                        previews=self.settings.get("MAILING_PREVIEWS", 3))
+
+    @staticmethod
+    def _failed(report, main, exc):
+        report.error(main.source_path, "segments", f"the talent pool could not evaluate the audience: {exc}", line=line(main, "segments"))
+
+    def _plan(self, report, budget, store, policy, day):
+        """Each campaign's audience from the talent pool, in date order, sharing one budget."""
+        for build, main in self._plannable(report):
             try:
-                audience, prefs = stream_audience(self.settings, build.segments, day, store=store, policy=policy,
-                                                  planned=budget.by_member, plan_id=build.slug)
-                # Each recipient counts against the budget as soon as planned: the walk has already decided them.
-                build.plan = stream_plan(build.slug, audience, build.compiled, list(build.versions), main.lang,
-                                         build.variants, main.holdout, main.matches, main.if_nothing, prefs=prefs,
-                                         today=day, planned=budget, day=day,
-                                         previews=self.settings.get("MAILING_PREVIEWS", 3))
+                audience, campaign = self._stream(build, main, budget, store, policy, day)
+                for member, segment in audience:
+                    campaign.member(member, segment)
+                build.plan = campaign.finish()
             except Exception as exc:
-                report.error(main.source_path, "segments", f"the talent pool could not evaluate the audience: {exc}", line=line(main, "segments"))
+                self._failed(report, main, exc)
                 continue
             logger.info("newsletter %s: %d recipients planned", build.slug, len(build.plan.entries))
 
@@ -211,6 +234,40 @@ class NewsletterGenerator(MessageKind):
 
     def drafts(self, store) -> list[PlanDraft]:
         return [draft_of(build) for build in self.builds if build.plan is not None]
+
+
+class _CampaignsWalker:
+    """`NewsletterGenerator._plan` in a shared walk of the pool (`mailing.engine.walk`): every campaign, in date
+    order, decides each row before the next row. A campaign that fails reports its error and, as in
+    `_plan` (where the report's error stops the campaigns after it), is dropped with those after it."""
+
+    def __init__(self, kind, report, budget, store, policy, day):
+        self.report = report
+        self.campaigns = []  # [build, main, the audience's visitor, CampaignStream]
+        for build, main in kind._plannable(report):
+            try:
+                audience, campaign = kind._stream(build, main, budget, store, policy, day)
+                self.campaigns.append([build, main, audience.visitor(), campaign])
+            except Exception as exc:
+                kind._failed(report, main, exc)
+                break
+
+    def visit(self, row, member):
+        for position, (_build, main, visit, campaign) in enumerate(self.campaigns):
+            try:
+                member, segment = visit(row, member)
+                if segment is not None:
+                    campaign.member(member, segment)
+            except Exception as exc:
+                NewsletterGenerator._failed(self.report, main, exc)
+                del self.campaigns[position:]
+                break
+        return member
+
+    def done(self):
+        for build, _main, _visit, campaign in self.campaigns:
+            build.plan = campaign.finish()
+            logger.info("newsletter %s: %d recipients planned", build.slug, len(build.plan.entries))
 
 
 def draft_of(build: CampaignBuild) -> PlanDraft:

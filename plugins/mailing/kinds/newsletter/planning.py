@@ -121,33 +121,47 @@ class CampaignPlan:
         return dict(sorted(result.items()))
 
 
+class MemberPlanner:
+    """`plan_members`' decision for one eligible (member, segment): (entry, None), or (None, reason) for a
+    member left out here (holdout, nothing relevant). The candidates' indexes are kept between members."""
+
+    def __init__(self, slug: str, compiled: dict[tuple[str, str, str], CompiledVariant], languages: list[str],
+                 default_lang: str, variants: list[str], holdout: int, matches: int, if_nothing: str):
+        self.slug, self.compiled, self.languages, self.default_lang = slug, compiled, languages, default_lang
+        self.variants, self.holdout, self.matches, self.if_nothing = variants, holdout, matches, if_nothing
+        self._indexes: dict[tuple[int, ...], CandidateIndex] = {}  # one per list of candidates (variants share their JobFacts)
+        self._by_variant: dict[int, CandidateIndex] = {}
+
+    def __call__(self, member, segment: str) -> tuple[PlanEntry | None, str | None]:
+        lang = member.language if member.language in self.languages else self.default_lang
+        variant = assign_variant(self.slug, member.id, self.variants, self.holdout)
+        if variant is None:
+            return None, HOLDOUT
+        variant_compiled = self.compiled[(segment, lang, variant)]
+        index = self._by_variant.get(id(variant_compiled))
+        if index is None:
+            # JobFacts are frozen and the index holds them: the same objects in the same order are the same candidates.
+            ids = tuple(map(id, variant_compiled.candidates))
+            index = self._indexes.get(ids)
+            if index is None:
+                index = self._indexes[ids] = CandidateIndex(variant_compiled.candidates)
+            self._by_variant[id(variant_compiled)] = index
+        matches = self.matches
+        found = index.top(MemberProfile.of(member), matches) if matches else []
+        if matches and not found and self.if_nothing == "skip":
+            return None, NOTHING_RELEVANT
+        return PlanEntry(member.id, segment, lang, variant, found), None
+
+
 def plan_members(slug: str, pairs: Iterable, compiled: dict[tuple[str, str, str], CompiledVariant],
                  languages: list[str], default_lang: str, variants: list[str], holdout: int, matches: int,
                  if_nothing: str) -> Iterator[tuple[object, PlanEntry | None, str | None]]:
     """(member, entry, None) for each planned member of the eligible (member, segment) `pairs`, in their
     order, or (member, None, reason) for one left out here (holdout, nothing relevant)."""
-    indexes: dict[tuple[int, ...], CandidateIndex] = {}  # one per list of candidates (variants share their JobFacts)
-    by_variant: dict[int, CandidateIndex] = {}
+    decide = MemberPlanner(slug, compiled, languages, default_lang, variants, holdout, matches, if_nothing)
     for member, segment in pairs:
-        lang = member.language if member.language in languages else default_lang
-        variant = assign_variant(slug, member.id, variants, holdout)
-        if variant is None:
-            yield member, None, HOLDOUT
-            continue
-        variant_compiled = compiled[(segment, lang, variant)]
-        index = by_variant.get(id(variant_compiled))
-        if index is None:
-            # JobFacts are frozen and the index holds them: the same objects in the same order are the same candidates.
-            ids = tuple(map(id, variant_compiled.candidates))
-            index = indexes.get(ids)
-            if index is None:
-                index = indexes[ids] = CandidateIndex(variant_compiled.candidates)
-            by_variant[id(variant_compiled)] = index
-        found = index.top(MemberProfile.of(member), matches) if matches else []
-        if matches and not found and if_nothing == "skip":
-            yield member, None, NOTHING_RELEVANT
-            continue
-        yield member, PlanEntry(member.id, segment, lang, variant, found), None
+        entry, reason = decide(member, segment)
+        yield member, entry, reason
 
 
 def build_plan(slug: str, audience, compiled: dict[tuple[str, str, str], CompiledVariant], languages: list[str],
@@ -195,6 +209,48 @@ class SpooledPlan:
         return next((reason for reason, found in self._left_out if found == member_id), None)
 
 
+class CampaignStream:
+    """`stream_plan` one eligible member at a time (`member`), then `finish()` gives the `SpooledPlan`: what
+    a walk of the pool shared with other plans feeds (`audience.visitor()`), and `stream_plan` too."""
+
+    def __init__(self, slug: str, audience, compiled: dict[tuple[str, str, str], CompiledVariant], languages: list[str],
+                 default_lang: str, variants: list[str], holdout: int, matches: int, if_nothing: str, *,
+                 prefs: dict | None = None, today: dt.date | None = None, planned=None, day: dt.date | None = None,
+                 previews: int = 3):
+        self.plan = SpooledPlan(slug, previews)
+        self.audience = audience
+        self._policy_reasons = dict.fromkeys(audience.excluded, 0)
+        self._objected: dict[str, int] = {}
+        self._left_here: dict[str, int] = {HOLDOUT: 0, NOTHING_RELEVANT: 0}
+        audience._on_excluded = self.plan.note
+        self._decide = MemberPlanner(slug, compiled, languages, default_lang, variants, holdout, matches, if_nothing)
+        self._slug, self._prefs, self._today, self._planned, self._day = slug, prefs, today, planned, day
+
+    def member(self, member, segment: str) -> None:
+        """One eligible (member, segment) of the audience, in its order."""
+        plan, prefs = self.plan, self._prefs
+        reason = member_choices.objection(prefs.get(member.id, {}), KIND, self._today) if prefs else None
+        if reason:
+            self._objected[reason] = self._objected.get(reason, 0) + 1
+            plan.note(member, reason)
+            return
+        entry, reason = self._decide(member, segment)
+        if entry is None:
+            self._left_here[reason] += 1
+            plan.note(member, reason)
+            return
+        plan.entries.add(entry.to_json(), member)
+        if self._planned is not None:
+            self._planned.add(member.id, KIND, self._slug, self._day)
+
+    def finish(self) -> SpooledPlan:
+        excluded = {**self._policy_reasons, **self.audience.excluded}
+        for reason, count in [*self._objected.items(), *self._left_here.items()]:
+            excluded[reason] = excluded.get(reason, 0) + count
+        self.plan.excluded = excluded
+        return self.plan
+
+
 def stream_plan(slug: str, audience, compiled: dict[tuple[str, str, str], CompiledVariant], languages: list[str],
                 default_lang: str, variants: list[str], holdout: int, matches: int, if_nothing: str, *,
                 prefs: dict | None = None, today: dt.date | None = None, planned=None, day: dt.date | None = None,
@@ -202,32 +258,8 @@ def stream_plan(slug: str, audience, compiled: dict[tuple[str, str, str], Compil
     """`build_plan` as the pool is walked: `audience` is a `talentpool.audience.stream` (its `on_excluded`
     unset: this sets it), `prefs` the members' own choices (`honour`'s), `planned` the build's budget
     (each entry added as it is planned, on `day`). The same entries in the same order, and the same counts."""
-    plan = SpooledPlan(slug, previews)
-    policy_reasons = dict.fromkeys(audience.excluded, 0)
-    objected: dict[str, int] = {}
-    audience._on_excluded = plan.note
-
-    def kept():
-        for member, segment in audience:
-            reason = member_choices.objection(prefs.get(member.id, {}), KIND, today) if prefs else None
-            if reason:
-                objected[reason] = objected.get(reason, 0) + 1
-                plan.note(member, reason)
-                continue
-            yield member, segment
-
-    left_here: dict[str, int] = {HOLDOUT: 0, NOTHING_RELEVANT: 0}
-    for member, entry, reason in plan_members(slug, kept(), compiled, languages, default_lang, variants, holdout,
-                                              matches, if_nothing):
-        if entry is None:
-            left_here[reason] += 1
-            plan.note(member, reason)
-            continue
-        plan.entries.add(entry.to_json(), member)
-        if planned is not None:
-            planned.add(member.id, KIND, slug, day)
-    excluded = {**policy_reasons, **audience.excluded}
-    for reason, count in [*objected.items(), *left_here.items()]:
-        excluded[reason] = excluded.get(reason, 0) + count
-    plan.excluded = excluded
-    return plan
+    campaign = CampaignStream(slug, audience, compiled, languages, default_lang, variants, holdout, matches, if_nothing,
+                              prefs=prefs, today=today, planned=planned, day=day, previews=previews)
+    for member, segment in audience:
+        campaign.member(member, segment)
+    return campaign.finish()

@@ -170,11 +170,17 @@ def copy_if_changed(source: str, path: str) -> bool:
             return False
     except OSError:  # not there yet
         pass
-    folder = os.path.dirname(path)
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    os.makedirs(folder, exist_ok=True)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    _renamed_into_place(path, lambda temporary: shutil.copyfile(source, temporary))
+    return True
+
+
+def _renamed_into_place(path: str, fill) -> None:
+    """`fill(temporary)` writes a temporary file beside `path`, then it is renamed to `path` (or removed when
+    `fill` fails): a reader never sees half a file."""
+    temporary = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
     try:
-        shutil.copyfile(source, temporary)
+        fill(temporary)
         os.replace(temporary, path)
     except BaseException:
         try:
@@ -182,7 +188,6 @@ def copy_if_changed(source: str, path: str) -> bool:
         except OSError:
             pass
         raise
-    return True
 
 
 def _same_bytes(one: str, other: str) -> bool:
@@ -227,23 +232,16 @@ def replace_if_changed(path, data: bytes, mode: int | None = None) -> bool:
                     return False
     except OSError:  # not there yet
         pass
-    folder = os.path.dirname(path)
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.tmp")
-    try:
-        handle = _open_new(temporary, mode)
-    except FileNotFoundError:  # its folder is new
-        os.makedirs(folder, exist_ok=True)
-        handle = _open_new(temporary, mode)
-    try:
+    def fill(temporary):
+        try:
+            handle = _open_new(temporary, mode)
+        except FileNotFoundError:  # its folder is new
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            handle = _open_new(temporary, mode)
         with handle:
             handle.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+
+    _renamed_into_place(path, fill)
     return True
 
 

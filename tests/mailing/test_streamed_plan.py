@@ -27,7 +27,7 @@ import pytest
 
 from mailing.delivery import choices
 from mailing.engine.budget import Budget
-from mailing.kinds.invitation import rounds
+from mailing.kinds.invitation import records, rounds
 from mailing.kinds.newsletter.planning import HOLDOUT, NOTHING_RELEVANT, build_plan, stream_plan
 from mailing.plan.spool import Records, Spool
 from mailing.plan.writer import manifest_text, preview_entries
@@ -162,6 +162,8 @@ def test_a_streamed_invitation_round_equals_the_collected_one(store_location):
         assert {m: list(i) for m, i in new_budget.by_member.items()} == {m: list(i) for m, i in old_budget.by_member.items()}
         rows = list(round_.rows())
         assert [r.member_id for r in rows] == [r[0] for r in recipients] + skipped["over_budget"]
+        # What `commit` writes, made without the rows, against the rows themselves (the straightforward way).
+        assert list(round_.parameters()) == [records.parameters(row) for row in rows]
     finally:
         store.close()
 

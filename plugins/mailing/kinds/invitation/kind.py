@@ -136,7 +136,8 @@ class InvitationsGenerator(MessageKind):
         return result
 
     def commit(self, store) -> None:
-        invitation_records.record(store, (row for plan in self.event_plans for round_ in plan.rounds for row in round_.rows()))
+        invitation_records.record_parameters(store, (values for plan in self.event_plans for round_ in plan.rounds
+                                                     for values in round_.parameters()))
 
     def withdraw_reason(self, meta: dict) -> str | None:
         event = next((e for e in self.context.get("events", []) if e.uid == meta.get("event")), None)

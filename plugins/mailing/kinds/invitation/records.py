@@ -55,10 +55,23 @@ def rows_of_plan(store, plan_id: str, status: str = PLANNED) -> list[InvitationR
     return [_row(row) for row in rows]
 
 
-def record(store, rows) -> int:
-    """Remember planned or skipped messages (existing rows are kept); returns how many are new.
+def parameters(row: InvitationRow) -> dict:
+    """One row as `record_parameters` takes it (the INSERT's named parameters)."""
+    return {"event": row.event_uid, "member": row.member_id, "action": row.action, "sequence": row.sequence,
+            "status": row.status, "reason": row.reason, "segment": row.segment, "plan": row.plan_id,
+            "planned": row.planned.isoformat()}
 
-    `rows` may be any iterable (a round of a large pool: hundreds of thousands); they go in 5,000 a
+
+def record(store, rows) -> int:
+    """Remember planned or skipped messages (existing rows are kept); returns how many are new."""
+    return record_parameters(store, map(parameters, rows))
+
+
+def record_parameters(store, values) -> int:
+    """`record` of rows given as `parameters` gives them (`rounds.Round.parameters` makes them without an
+    `InvitationRow` each: a round of 1,000,000 members plans half a million).
+
+    `values` may be any iterable (a round of a large pool: hundreds of thousands); they go in 5,000 a
     statement (`Database.execute_many`: on SQLite the driver's `executemany` itself), and what is new is
     counted by the table's size before and after."""
     import itertools
@@ -66,9 +79,7 @@ def record(store, rows) -> int:
     insert = ("INSERT INTO invitations(event_uid, member_id, action, sequence, status, reason, segment, plan_id, planned)"
               " VALUES (:event, :member, :action, :sequence, :status, :reason, :segment, :plan, :planned)"
               " ON CONFLICT DO NOTHING")
-    values = ({"event": row.event_uid, "member": row.member_id, "action": row.action, "sequence": row.sequence,
-               "status": row.status, "reason": row.reason, "segment": row.segment, "plan": row.plan_id,
-               "planned": row.planned.isoformat()} for row in rows)
+    values = iter(values)
     with store.transaction() as conn:
         before = conn.execute("SELECT COUNT(*) FROM invitations").scalar()
         while batch := list(itertools.islice(values, 5000)):

@@ -9,6 +9,12 @@ registry reads the site's content, plans on one budget, finishes, and the
 plan folders are written (`mailing.engine.steps`) — and prints members,
 planning time, the whole mail side's time, peak RSS and messages planned,
 with the targets (≤ 60 s, ≤ 500 MB at 1,000,000 members) beside them.
+
+From MAILING_WALK_PARALLEL_FROM members (200,000) the pool is walked in parts
+by forked processes, one per core (`mailing.engine.walk`): the table says in
+how many parts, the CPU time of the whole tree beside the wall time, and the
+memory target is judged on the whole tree's proportional set size (PSS,
+sampled), which counts the children too.
 """
 
 from __future__ import annotations
@@ -52,6 +58,13 @@ def engine(content: str, pool: str, outbox: str) -> dict:
             timings["plan_s"] += time.perf_counter() - start
 
     steps.allocate = timed_allocate
+    walk_parts = steps.walk_parts
+
+    def counted_parts(settings, store):
+        timings["parts"] = walk_parts(settings, store)
+        return timings["parts"]
+
+    steps.walk_parts = counted_parts
     with Store(pool) as store:
         members = store.count()
     base = rss_mb()
@@ -96,21 +109,24 @@ def curve(work: Path, sizes: list[int], pool_paths: dict, env: dict, run, table)
         done = run([sys.executable, str(HERE / "mailscale.py"), "engine", str(ROOT / "content"), str(pool), str(outbox)],
                    scale_env)
         result = json.loads(done.stdout.strip().splitlines()[-1])
-        result.update(process_s=done.seconds, process_mb=done.peak_mb)
+        result.update(process_s=done.seconds, process_mb=done.peak_mb, tree_mb=done.tree_mb, cpu_s=done.cpu)
         results.append(result)
         pool.unlink(missing_ok=True)
         shutil.rmtree(outbox, ignore_errors=True)
     rows = []
     for r in results:
         at_target = r["members"] >= TARGET_MEMBERS
-        rows.append([r["members"], len(r["plans"]), r["messages"], f"{r['plan_s']:.1f} s", f"{r['write_s']:.1f} s",
-                     f"{r['plan_s'] + r['write_s']:.1f} s", f"{r['process_s']:.1f} s", f"{r['peak_mb']:.0f} MB",
+        memory = max(r["peak_mb"], r["tree_mb"])  # the largest process, or the whole tree when it holds more
+        rows.append([r["members"], r.get("parts", 1), len(r["plans"]), r["messages"], f"{r['plan_s']:.1f} s",
+                     f"{r['write_s']:.1f} s", f"{r['plan_s'] + r['write_s']:.1f} s", f"{r['process_s']:.1f} s",
+                     f"{r['cpu_s']:.1f} s", f"{r['peak_mb']:.0f} MB", f"{r['tree_mb']:.0f} MB",
                      _verdict(r["plan_s"] + r["write_s"], TARGET_SECONDS, "s") if at_target else "—",
-                     _verdict(r["peak_mb"], TARGET_MB, "MB") if at_target else "—"])
+                     _verdict(memory, TARGET_MB, "MB") if at_target else "—"])
     table("The mail side at scale (sample content, every kind: read, plan on one budget, write the plan folders; "
-          "one process per pool)",
-          ["members", "plans", "messages", "plan", "write", "planned and written", "whole process", "peak RSS",
-           f"≤ {TARGET_SECONDS:.0f} s at 1M", f"≤ {TARGET_MB:.0f} MB at 1M"], rows)
+          "one process per pool, walking it in parts from 200,000 members)",
+          ["members", "parts", "plans", "messages", "plan", "write", "planned and written", "whole process",
+           "CPU (tree)", "peak RSS", "tree PSS", f"≤ {TARGET_SECONDS:.0f} s at 1M", f"≤ {TARGET_MB:.0f} MB at 1M"],
+          rows)
     kinds = sorted({kind for r in results for kind in r["kinds"]})
     print(f"  kinds planned: {', '.join(kinds)}; targets (issue 21): {TARGET_MEMBERS:,} members planned and written "
           f"in ≤ {TARGET_SECONDS:.0f} s with peak RSS ≤ {TARGET_MB:.0f} MB")

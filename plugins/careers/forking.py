@@ -152,15 +152,14 @@ class Child:
         try:
             _, status = os.waitpid(self.pid, 0)
             self.answer.seek(0)
-            data = self.answer.read()
+            try:  # read from the file: a large answer is not held twice (its bytes and its objects)
+                return pickle.load(self.answer)
+            except Exception:
+                raise ChildFailed(f"exit status {os.waitstatus_to_exitcode(status)}") from None
         finally:
             self.answer.close()
             if self in _LIVE:
                 _LIVE.remove(self)
-        try:
-            return pickle.loads(data)
-        except Exception:
-            raise ChildFailed(f"exit status {os.waitstatus_to_exitcode(status)}") from None
 
 
 def _run_child(function, answer_file) -> None:
@@ -176,12 +175,13 @@ def _run_child(function, answer_file) -> None:
             answer["result"] = function()
         except BaseException as exc:  # noqa: BLE001 — every failure goes back to the parent
             answer["error"] = portable_error(exc)
-        try:
-            data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        try:  # into the file as it is pickled: a large answer is not held twice (its objects and its bytes)
+            pickle.dump(answer, answer_file, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # noqa: BLE001 — a result that cannot cross: say so, with the log
-            data = pickle.dumps({"records": answer["records"], "result": None,
-                                 "error": RuntimeError(f"the child's answer could not be sent back: {exc!r}")})
-        answer_file.write(data)
+            answer_file.seek(0)
+            answer_file.truncate()
+            pickle.dump({"records": answer["records"], "result": None,
+                         "error": RuntimeError(f"the child's answer could not be sent back: {exc!r}")}, answer_file)
         answer_file.flush()
     except BaseException:  # noqa: BLE001
         status = 70

@@ -49,6 +49,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAILING_PREHEADER_MAX", 130, "quality gate: the longest preheader"),
     Setting("MAILING_MATCHES", 3, "matched jobs per member in a newsletter"),
     Setting("MAILING_PREVIEWS", 3, ".eml previews written per plan"),
+    Setting("MAILING_WALK_PROCESSES", 0, "processes walking a large pool at once to plan its mail "
+            "(0: one per core, at most 4; 1: this process alone)"),
+    Setting("MAILING_WALK_PARALLEL_FROM", 200_000, "members from which the pool is walked by several processes "
+            "(below, forking costs more than it saves)"),
     Setting("MAILING_REQUIRE_SECRET", None,
             "require VIVIER_SECRET (None: required for the production build, SITEURL == PUBLIC_URL)"),
     # --- invitations and follow-ups ------------------------------------------------------------------
@@ -148,7 +152,8 @@ def validate(settings: dict) -> None:
         if any(ord(c) < 32 for c in str(settings.get(key) or "")):
             problems.append(f"{key} must be one line of text")
     for key in ("MAILING_MAX_HTML_BYTES", "MAILING_SUBJECT_MAX", "MAILING_PREHEADER_MIN",
-                "MAILING_PREHEADER_MAX", "MAILING_MATCHES", "MAILING_PREVIEWS"):
+                "MAILING_PREHEADER_MAX", "MAILING_MATCHES", "MAILING_PREVIEWS", "MAILING_WALK_PROCESSES",
+                "MAILING_WALK_PARALLEL_FROM"):
         value = settings.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             problems.append(f"{key} must be a whole number ≥ 0, not {value!r}")

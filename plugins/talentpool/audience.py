@@ -170,6 +170,16 @@ class AudienceStream:
     def matched(self) -> int:
         return self.eligible + sum(self.excluded.values())
 
+    def part(self) -> tuple[int, dict[str, int]]:
+        """The counts of the rows this process visited, for `join` (a walk in parts, `mailing.engine.walk`)."""
+        return self.eligible, self.excluded
+
+    def join(self, part: tuple[int, dict[str, int]]) -> None:
+        eligible, excluded = part
+        self.eligible += eligible
+        for reason, count in excluded.items():
+            self.excluded[reason] = self.excluded.get(reason, 0) + count
+
 
 def stream(store, segment_names, kind: str, today: dt.date, **options) -> AudienceStream:
     """The audience of `evaluate`, streamed (see `AudienceStream`); arguments as `evaluate`'s."""

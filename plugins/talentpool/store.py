@@ -153,6 +153,9 @@ _UPDATE_MEMBER = f"UPDATE members SET {', '.join(f'{c} = :{c}' for c in _COLUMNS
 _MEMBER_PAGE = (f"SELECT {', '.join(ROW_COLUMNS)}, email_key FROM members WHERE email_key > :after"
                 " ORDER BY email_key LIMIT :size")
 _FIRST_MEMBER_PAGE = _MEMBER_PAGE.replace("email_key > :after", "email_key >= :after")
+# The same pages up to an address key (one part of a walk in parts, `mailing.engine.walk`).
+_MEMBER_PAGE_UNTIL = _MEMBER_PAGE.replace("email_key > :after", "email_key > :after AND email_key < :stop")
+_FIRST_MEMBER_PAGE_UNTIL = _FIRST_MEMBER_PAGE.replace("email_key >= :after", "email_key >= :after AND email_key < :stop")
 
 
 def _create_private(path: Path) -> None:
@@ -294,6 +297,11 @@ class Store:
     @property
     def is_postgres(self) -> bool:
         return isinstance(self.path, DatabaseUrl)
+
+    def reconnect_after_fork(self) -> None:
+        """In a forked child: a connection of its own. The inherited one is the parent's (SQLite's locks,
+        PostgreSQL's session): left untouched, never used or closed here; the child leaves by `os._exit`."""
+        self._db = databases.connect(self.path)
 
     def close(self) -> None:
         if self._db is not None:
@@ -440,18 +448,38 @@ class Store:
             for row in rows:
                 yield member_from_row(row)
 
-    def member_row_batches(self, size: int = 5000) -> Iterator[list[tuple]]:
+    def member_row_batches(self, size: int = 5000, *, start: str = "", stop: str | None = None) -> Iterator[list[tuple]]:
         """Every member's row, `ROW_COLUMNS` then the address key (`member_from_row` decodes one), in
         `iter_members`' order, a list of up to `size` at a time: a whole-pool walk can test a rule
         on the row and decode only the members it keeps. Pages are read by address (keyset), so
-        memory stays flat in the pool's size and no cursor stays open between pages."""
-        after, page = "", _FIRST_MEMBER_PAGE  # the first page from the start (an empty address key included)
-        while rows := self._db.fetch_all(page, {"after": after, "size": size}):
-            page = _MEMBER_PAGE
-            after = rows[-1][-1]
+        memory stays flat in the pool's size and no cursor stays open between pages. `start` and
+        `stop`: only the address keys from `start` and before `stop` (`member_bounds`' parts)."""
+        params = {"after": start, "size": size}
+        page, rest = _FIRST_MEMBER_PAGE, _MEMBER_PAGE  # the first page from `start` (an empty address key included)
+        if stop is not None:
+            params["stop"] = stop
+            page, rest = _FIRST_MEMBER_PAGE_UNTIL, _MEMBER_PAGE_UNTIL
+        while rows := self._db.fetch_all(page, params):
+            page = rest
+            params["after"] = rows[-1][-1]
             yield rows
             if len(rows) < size:
                 return
+
+    def member_bounds(self, parts: int) -> list[str]:
+        """The address keys cutting the pool into `parts` parts of about the same size, in walk order
+        (`member_row_batches(start=…, stop=…)`): fewer when the pool has fewer members than parts."""
+        count = self.count()
+        keys: list[str] = []
+        for part in range(1, max(1, parts)):
+            skip = count * part // parts
+            if skip == 0:  # no member before it: an empty part
+                continue
+            key = self._db.scalar("SELECT email_key FROM members ORDER BY email_key LIMIT 1 OFFSET :skip",
+                                  {"skip": skip})
+            if key is not None and (not keys or key > keys[-1]):
+                keys.append(key)
+        return keys
 
     def count(self) -> int:
         return self._db.scalar("SELECT COUNT(*) FROM members")

@@ -10,7 +10,10 @@ to every kind in priority order. Compared here:
 - the invitation rounds for members named beforehand (update, reminder, cancellation, with a
   member erased since), day after day with what was planned sent: the same rounds, in the same
   order, beside job alerts and follow-ups competing for the same budget, which starts empty;
-- a kind without a walker plans at its place between two shared walks.
+- a kind without a walker plans at its place between two shared walks;
+- the same walks in parts (a large pool on several cores: forked processes each walk a part, their
+  plans joined in the store's order), and in parts where a child is killed (`kill -9`) or fails
+  mid-walk: its part walked again by the parent, no member lost or planned twice.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ import dataclasses
 import datetime as dt
 import functools
 import json
+import os
 import shutil
+import signal
 import sqlite3
 import sys
 from pathlib import Path
@@ -55,41 +60,86 @@ def _dump(path: Path) -> list[str]:
         connection.close()
 
 
-def test_a_build_plans_the_same_outbox_and_store_in_one_walk(tmp_path, monkeypatch):
+def test_a_build_plans_the_same_outbox_and_store_in_one_walk_and_in_parts(tmp_path, monkeypatch, caplog):
     from mailing.engine import steps
 
     pristine = synth_pool.write_pool(tmp_path / "pristine.sqlite3", 3000)
-    walked = []
-    real_walk = walk.walk
+    walked, joined = [], []
+    real_walk, real_join = walk.walk, Budget.join
 
-    def recording(store, walkers):
+    def recording(store, walkers, **options):
         if walkers:
-            walked.append(sorted(type(w).__name__ for w in walkers))
-        real_walk(store, walkers)
+            walked.append((sorted(type(w).__name__ for w in walkers), options["parts"]))
+        real_walk(store, walkers, **options)
+
+    def joining(budget, planned):
+        joined.append(len(planned))
+        real_join(budget, planned)
+
+    real_child_part = walk._child_part
+
+    def failing(how):
+        """A child that plans part of its part, then is killed (`kill -9`) or fails."""
+        def child_part(store, walkers, budget, start, stop):
+            visit, seen = walkers[0].visit, [0]
+
+            def visit_then_fail(row, member):
+                seen[0] += 1
+                if seen[0] == 200:
+                    if how == "killed":
+                        os.kill(os.getpid(), signal.SIGKILL)
+                    raise RuntimeError("a walker's error in the child")
+                return visit(row, member)
+
+            walkers[0].visit = visit_then_fail
+            return real_child_part(store, walkers, budget, start, stop)
+        return child_part
 
     monkeypatch.setattr(walk, "walk", recording)
+    monkeypatch.setattr(Budget, "join", joining)
+    _may_fork(monkeypatch)
     results = {}
-    for shared in (False, True):
-        base = tmp_path / ("shared" if shared else "one-by-one")
+    for way in ("one-by-one", "one walk", "in parts", "killed", "failed"):
+        base = tmp_path / way
         base.mkdir()
         pool, outbox = base / "pool.sqlite3", base / "outbox"
         shutil.copyfile(pristine, pool)
         monkeypatch.setenv("VIVIER_POOL", str(pool))
         monkeypatch.setenv("VIVIER_OUTBOX", str(outbox))
-        monkeypatch.setattr(steps, "plan_in_order", functools.partial(walk.plan_in_order, shared=shared))
+        monkeypatch.setattr(steps, "plan_in_order", functools.partial(walk.plan_in_order, shared=way != "one-by-one"))
+        monkeypatch.setattr(steps, "walk_parts", lambda settings, store, way=way: 1 if way == "one walk" else 3)
+        monkeypatch.setattr(walk, "_child_part", failing(way) if way in ("killed", "failed") else real_child_part)
+        del walked[:], joined[:]
+        caplog.clear()
         first = mailscale.engine(str(ROOT / "content"), str(pool), str(outbox))
         first_tree, first_store = _tree(outbox), _dump(pool)
         second = mailscale.engine(str(ROOT / "content"), str(pool), str(outbox))  # on the first one's outbox and store
-        results[shared] = (first["plans"], first_tree, first_store, second["plans"], _tree(outbox), _dump(pool))
-        if not shared:
-            assert walked == []
-    assert results[True] == results[False]
-    # What the test is about: every kind planned, in one walk, each build.
-    plans, tree = results[True][0], results[True][1]
+        results[way] = (first["plans"], first_tree, first_store, second["plans"], _tree(outbox), _dump(pool))
+        kinds = ["AlertsWalker", "InvitationsWalker", "SequencesWalker", "_CampaignsWalker"]
+        if way == "one-by-one":
+            assert walked == [] and joined == []
+        elif way == "one walk":
+            assert walked == [(kinds, 1)] * 2 and joined == []
+        else:  # two children a build, each planning for some members (the budget's additions joined)
+            assert walked == [(kinds, 3)] * 2
+            walked_here = [r for r in caplog.records if "was walked here" in r.getMessage()]
+            if way == "in parts":
+                assert len(joined) == 4 and all(joined) and not walked_here
+            else:  # every child failed: each part walked again here, said for each part (once: the log drops repeats)
+                assert joined == [] and len({r.getMessage() for r in walked_here}) == 2
+                assert ("ended without an answer" if way == "killed" else "a walker's error") in walked_here[0].getMessage()
+    # The same plans and store, however walked: no member lost, none planned twice.
+    for way in ("one walk", "in parts", "killed", "failed"):
+        assert results[way] == results["one-by-one"], way
+    # What the test is about: every kind planned, each build.
+    plans, tree = results["in parts"][0], results["in parts"][1]
     assert {json.loads(data)["message_kind"] for name, data in tree.items() if name.endswith("plan.json")} == \
         {"newsletter", "invitation", "job_alert", "follow_up"}
     assert len(plans) == 6 and all(plans.values())
-    assert walked == [["AlertsWalker", "InvitationsWalker", "SequencesWalker", "_CampaignsWalker"]] * 2
+    for name, data in tree.items():
+        if name.endswith("manifest.jsonl"):
+            members = [json.loads(line)["member"] for line in data.splitlines()]
+            assert len(members) == len(set(members)), name
 
 
 # --- invitation rounds for members named beforehand, day after day ----------------------------------------
@@ -279,7 +329,16 @@ def _follow_ups(day):
         sorted(day.tally.items()), [dataclasses.astuple(o) for o in day.outcomes]
 
 
-def test_named_rounds_alerts_and_follow_ups_plan_the_same_in_one_walk(store_location):
+def _may_fork(monkeypatch):
+    """`careers.forking.can_fork` says yes: the walk forks only when no other thread runs, and a pytest-xdist
+    worker runs execnet's; the walk's children touch nothing those threads hold (they leave by `os._exit`)."""
+    from careers import forking
+
+    monkeypatch.setattr(forking, "can_fork", lambda: True)
+
+
+def test_named_rounds_alerts_and_follow_ups_plan_the_same_in_one_walk(store_location, monkeypatch):
+    _may_fork(monkeypatch)
     store = Store(store_location)
     try:
         import random
@@ -319,13 +378,18 @@ def test_named_rounds_alerts_and_follow_ups_plan_the_same_in_one_walk(store_loca
             if offset == 3:  # it moves: updated, but not the paused, who are updated on the reminder's day (day 5),
                 soon.sequence = 1  # and then get no reminder; the others get the reminder
             got = {}
-            for shared in ("reference", False, True):
+            for shared in ("reference", False, True, "parts"):
                 kinds = _kinds(events, segments, rules, jobs, options, reference=shared == "reference")
                 budget = Budget()  # empty: the kinds after the first fill it as the walk goes
-                walk.plan_in_order(kinds, budget, store, policy, day, shared=shared is True)
+                joined = []
+                budget.join = lambda planned, budget=budget, joined=joined: (joined.append(len(planned)),
+                                                                           Budget.join(budget, planned))
+                walk.plan_in_order(kinds, budget, store, policy, day, shared=shared in (True, "parts"),
+                                   parts=3 if shared == "parts" else 1)
+                assert len(joined) == (2 if shared == "parts" else 0)  # in three parts: two children joined
                 got[shared] = ([_rounds(kinds[0].result), _alerts(kinds[1].result), _follow_ups(kinds[2].result)],
                                {m: list(items) for m, items in budget.by_member.items()}, kinds)
-            assert got[True][:2] == got[False][:2] == got["reference"][:2]
+            assert got["parts"][:2] == got[True][:2] == got[False][:2] == got["reference"][:2]
             plans, alert_day, follow_up_day = (kind.result for kind in got[True][2])
             seen_actions |= {round_.action for plan in plans for round_ in plan.rounds if round_.recipients}
             seen["reasons"] |= {reason for plan in plans for round_ in plan.rounds for reason in round_.skipped}
@@ -406,3 +470,45 @@ def test_a_kind_without_walker_plans_between_two_walks(tmp_path):
         assert {items for items in budget.by_member.values()} == {(("a", "a", DAY0), ("b", "b", DAY0), ("c", "c", DAY0))}
     finally:
         store.close()
+
+
+def test_a_large_pool_is_walked_in_as_many_parts_as_the_settings_and_cores_say(tmp_path):
+    """`steps.walk_parts`: one part below MAILING_WALK_PARALLEL_FROM members or with one process; else
+    MAILING_WALK_PROCESSES, 0 meaning one per core this process may use (at most 4). The parts' bounds
+    cut the pool's address keys into parts of about the same size."""
+    from mailing.engine.steps import walk_parts
+
+    with Store(synth_pool.write_pool(tmp_path / "pool.sqlite3", 1000)) as store:
+        assert walk_parts({"MAILING_WALK_PROCESSES": 3, "MAILING_WALK_PARALLEL_FROM": 1001}, store) == 1
+        assert walk_parts({"MAILING_WALK_PROCESSES": 3, "MAILING_WALK_PARALLEL_FROM": 1000}, store) == 3
+        assert walk_parts({"MAILING_WALK_PROCESSES": 1, "MAILING_WALK_PARALLEL_FROM": 0}, store) == 1
+        cores = min(4, len(os.sched_getaffinity(0)))
+        assert walk_parts({"MAILING_WALK_PROCESSES": 0, "MAILING_WALK_PARALLEL_FROM": 0}, store) == max(1, cores)
+        bounds = store.member_bounds(3)
+        keys = [row[-1] for rows in store.member_row_batches(size=97) for row in rows]
+        assert len(bounds) == 2 and bounds == sorted(bounds)
+        assert [keys.index(bound) for bound in bounds] == [333, 666]
+        parts = [[row[-1] for rows in store.member_row_batches(size=97, start=start, stop=stop) for row in rows]
+                 for start, stop in zip(["", *bounds], [*bounds, None])]
+        assert sum(parts, []) == keys  # every member once, in the walk's order
+        assert store.member_bounds(1) == []
+        many = store.member_bounds(5000)  # more parts than members: one member a part, never an empty part
+        assert len(many) == 999 and many == keys[1:]
+
+
+def test_the_budget_a_child_hands_back_reads_back_the_same():
+    """`walk._budget_part` (ids as one text, tuples as numbers) read back by `_joined_budget`: the same
+    budget, shared tuples included; an id holding a line break goes the plain way."""
+    budget = Budget({"m-1": [("newsletter", "p1", DAY0)], "m-3": [("invitation", "i1", DAY0)]})
+    budget.add("m-2", "invitation", "i1", DAY0)
+    budget.add("m-3", "newsletter", "p1", DAY0)
+    budget.add("m-4", "newsletter", "p1", DAY0)
+    for members in ({"m-2", "m-3", "m-4"}, set(), {"m-2", "odd\nid"}):
+        if "odd\nid" in members:
+            budget.add("odd\nid", "newsletter", "p1", DAY0)
+        expected = {m: budget.by_member[m] for m in members}
+        assert walk._joined_budget(walk._budget_part(budget, members)) == expected
+        other = Budget({"m-1": [("newsletter", "p1", DAY0)]})
+        other.join(walk._joined_budget(walk._budget_part(budget, members)))
+        assert {m: other.by_member[m] for m in members} == expected and other.by_member["m-1"] == budget.by_member["m-1"]
+    assert isinstance(walk._budget_part(budget, {"m-2"}), tuple)  # the compact way

@@ -198,6 +198,78 @@ def test_a_spool_writes_the_manifest_of_its_entries_and_keeps_the_previews_membe
     assert records[:3] == list(records)[:3] and records == list(records)
 
 
+def test_spools_and_records_joined_equal_one_filled_with_everything():
+    """A walk in parts (`mailing.engine.walk`): a spool filled with the first entries, joined with the part
+    of another filled with the rest (pickled, as it crosses from a child), equals one spool filled with
+    all of them: bytes, counts, size, the previews' candidates and their members. Records alike."""
+    import pickle
+
+    rng = random.Random(9)
+    entries = [{"member": f"m-{i}", "segment": rng.choice("xyz"), "lang": rng.choice(["fr", "en"]),
+                "variant": rng.choice("ab"), "jobs": ["J-é"] * rng.randint(0, 2)} for i in range(400)]
+    # Rare keys late in the list: a key first seen in a later part is a preview there.
+    entries[350]["segment"] = entries[399]["segment"] = "late"
+    for previews in (0, 1, 3, 10):
+        whole = Spool(previews)
+        for entry in entries:
+            whole.add(entry, {"who": entry["member"]})
+        for cuts in ([0], [2], [5, 9], [200], [120, 351], [400]):
+            bounds = [0, *cuts, len(entries)]
+            spools = []
+            for start, stop in zip(bounds, bounds[1:]):
+                spool = Spool(previews)
+                for entry in entries[start:stop]:
+                    spool.add(entry, lambda entry=entry: {"who": entry["member"]})
+                spools.append(spool)
+            joined = spools[0]
+            for other in spools[1:]:
+                joined.join(pickle.loads(pickle.dumps(other.part())))
+            assert b"".join(joined.chunks()) == b"".join(whole.chunks()), (previews, cuts)
+            assert (len(joined), joined.size, joined.keys) == (len(whole), whole.size, whole.keys)
+            assert list(joined.keys) == list(whole.keys)  # in the order first seen
+            assert joined.preview_candidates() == whole.preview_candidates(), (previews, cuts)
+            assert joined.members == whole.members
+            assert preview_entries(joined.preview_candidates(), previews) == preview_entries(entries, previews)
+    records, first, second = Records(), Records(), Records()
+    for i, entry in enumerate(entries):
+        records.append((entry["member"], i))
+        (first if i < 123 else second).append((entry["member"], i))
+    first.join(pickle.loads(pickle.dumps(second.part())))
+    empty = Records()
+    empty.join(Records().part())
+    assert list(first) == list(records) and len(first) == len(records) and not empty
+
+
+def test_a_spool_opened_before_a_fork_is_not_written_by_the_child():
+    """After a fork both processes hold the same open temporary file at one offset: the child refuses to
+    write into its parent's spool (a walk in parts starts with empty spools), and the parent's is intact."""
+    import os
+
+    spool, records = Spool(), Records()
+    spool.add({"member": "m-1", "segment": "x", "lang": "fr", "variant": "a"})
+    records.append(("m-1",))
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: both must refuse; a fresh spool works
+        refused = 0
+        for attempt in (lambda: spool.add({"member": "m-2"}), lambda: records.append(("m-2",))):
+            try:
+                attempt()
+            except RuntimeError:
+                refused += 1
+        fresh = Spool()
+        fresh.add({"member": "m-3"})
+        os.write(write, bytes([refused, len(fresh)]))
+        os._exit(0)
+    os.close(write)
+    answer = os.read(read, 2)
+    os.waitpid(pid, 0)
+    os.close(read)
+    assert answer == bytes([2, 1])
+    spool.add({"member": "m-4", "segment": "x", "lang": "fr", "variant": "a"})
+    assert [entry["member"] for entry in spool] == ["m-1", "m-4"] and list(records) == [("m-1",)]
+
+
 def test_the_spools_encoder_writes_what_json_dumps_writes():
     """`Spool` and `Records` encode with one `JSONEncoder(ensure_ascii=False)` made once: json.dumps' text."""
     from mailing.plan.spool import _to_json

@@ -52,6 +52,13 @@ class Budget:
         item = self._share((kind, plan_id, day))
         self.by_member[member_id] = self._share(self.by_member.get(member_id, ()) + (item,))
 
+    def join(self, planned: dict[str, tuple]) -> None:
+        """The whole budget of members this one has not planned for: what another process planned for
+        them on a copy of it (a walk in parts, `engine.walk`), as if added here."""
+        share, by_member = self._share, self.by_member
+        for member_id, items in planned.items():
+            by_member[member_id] = share(tuple(share(tuple(item)) for item in items))
+
     def of(self, member_id: str) -> list[tuple]:
         return list(self.by_member.get(member_id, ()))
 

@@ -86,8 +86,22 @@ def allocate(kinds: list, settings: dict) -> Budget | None:
     with pool_config.open_store(settings) as store:
         budget = Budget(pending(store, outbox, day, replaced=replaced))
         # Kinds with a walker plan in one walk of the pool (`engine.walk`), the others one after the other.
-        plan_in_order(sorted(wanting, key=lambda k: k.rank(policy)), budget, store, policy, day)
+        plan_in_order(sorted(wanting, key=lambda k: k.rank(policy)), budget, store, policy, day,
+                      parts=walk_parts(settings, store))
     return budget
+
+
+def walk_parts(settings: dict, store) -> int:
+    """In how many parts the pool is walked at once (`engine.walk`): MAILING_WALK_PROCESSES (0: one per core
+    this process may use, at most 4) for a pool of MAILING_WALK_PARALLEL_FROM members or more, else one."""
+    import os
+
+    processes = int(settings.get("MAILING_WALK_PROCESSES", 0) or 0)
+    if processes == 0:
+        processes = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    if processes <= 1 or not hasattr(store, "member_bounds"):
+        return 1
+    return processes if store.count() >= int(settings.get("MAILING_WALK_PARALLEL_FROM", 200_000)) else 1
 
 
 def write(kinds: list, settings: dict, writer) -> list[str]:

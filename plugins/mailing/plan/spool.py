@@ -26,6 +26,32 @@ _to_json = json.JSONEncoder(ensure_ascii=False).encode
 _scan = json.JSONDecoder().scan_once
 
 
+_getpid = os.getpid
+
+
+class _OwnFile:
+    """An anonymous temporary file and the process that opened it. After a fork both processes hold the
+    same open file, at one shared offset: a spool opened before a walk in parts (`mailing.engine.walk`)
+    must not be written by the other process (`_opened_elsewhere`), or both would write into one file."""
+
+    __slots__ = ("_file", "pid", "write", "flush", "fileno", "close")
+
+    def __init__(self, prefix: str):
+        self._file = tempfile.TemporaryFile(prefix=prefix)
+        self.pid = _getpid()
+        self.write, self.flush, self.fileno, self.close = (self._file.write, self._file.flush, self._file.fileno,
+                                                           self._file.close)
+
+
+def _own_file(prefix: str) -> _OwnFile:
+    return _OwnFile(prefix)
+
+
+def _opened_elsewhere():
+    raise RuntimeError("a spool opened by another process is written here (after a fork): a walk in parts "
+                       "must start with empty spools (mailing.engine.walk)")
+
+
 def _from_json(line: bytes):
     """`json.loads(line)` for a line this module wrote (UTF-8, one value, no surrounding space): the line
     decoded as UTF-8 and read by json's scanner directly, skipping json.loads' detection of the
@@ -49,12 +75,15 @@ class Spool:
         self.keys: Counter = Counter()  # (segment, lang, variant) -> entries
         self.firsts: list[dict] = []  # the first entry of each key, then the first `previews` entries
         self.members: dict = {}  # member id -> Member, for the entries in `firsts` only
+        self._positions: list[int] = []  # the position of each of `firsts` (for `join`)
 
     def add(self, entry: dict, member=None) -> None:
         """Append one manifest line; `member` (or a function returning it, called only when a preview may
         need it) is kept for the previews' entries."""
         if self._file is None:
-            self._file = tempfile.TemporaryFile(prefix="vivier-plan-")
+            self._file = _own_file("vivier-plan-")
+        elif self._file.pid != _getpid():
+            _opened_elsewhere()
         line = (_to_json(entry) + "\n").encode("utf-8")
         self._file.write(line)
         self.size += len(line)
@@ -63,6 +92,7 @@ class Spool:
         self.keys[key] += 1
         if first_of_key or self._count < self.previews:
             self.firsts.append(entry)
+            self._positions.append(self._count)
             if callable(member):
                 member = member()
             if member is not None:
@@ -98,6 +128,32 @@ class Spool:
         """Every entry `writer.preview_entries` may choose with `previews` or fewer, in manifest order."""
         return self.firsts
 
+    def part(self) -> dict:
+        """What this spool holds, to be `join`ed to another's in another process (a walk of the pool in
+        parts, `mailing.engine.walk`): its bytes, counts, the previews' candidates and their members."""
+        return {"data": b"".join(self.chunks()), "count": self._count, "size": self.size, "keys": self.keys,
+                "firsts": list(zip(self._positions, self.firsts)), "members": self.members}
+
+    def join(self, part: dict) -> None:
+        """Append another spool's `part` (its entries came after this one's): the same bytes, counts and
+        previews' candidates as if its entries had been added here."""
+        if part["count"]:
+            if self._file is None:
+                self._file = _own_file("vivier-plan-")
+            self._file.write(part["data"])
+        seen = set(self.keys)
+        for position, entry in part["firsts"]:
+            key = (entry.get("segment"), entry.get("lang"), entry.get("variant"))
+            if key not in seen or self._count + position < self.previews:
+                self.firsts.append(entry)
+                self._positions.append(self._count + position)
+                if entry["member"] in part["members"]:
+                    self.members[entry["member"]] = part["members"][entry["member"]]
+            seen.add(key)
+        self.keys.update(part["keys"])
+        self._count += part["count"]
+        self.size += part["size"]
+
     def close(self) -> None:
         if self._file is not None:
             self._file.close()
@@ -115,9 +171,27 @@ class Records:
 
     def append(self, values) -> None:
         if self._file is None:
-            self._file = tempfile.TemporaryFile(prefix="vivier-records-")
+            self._file = _own_file("vivier-records-")
+        elif self._file.pid != _getpid():
+            _opened_elsewhere()
         self._file.write((_to_json(list(values)) + "\n").encode("utf-8"))
         self._count += 1
+
+    def part(self) -> tuple[bytes, int]:
+        """These records, to be `join`ed to another's in another process (a walk of the pool in parts)."""
+        if self._file is None:
+            return b"", 0
+        self._file.flush()
+        return os.pread(self._file.fileno(), os.fstat(self._file.fileno()).st_size, 0), self._count
+
+    def join(self, part: tuple[bytes, int]) -> None:
+        """Append another's `part` (its records came after these)."""
+        data, count = part
+        if count:
+            if self._file is None:
+                self._file = _own_file("vivier-records-")
+            self._file.write(data)
+            self._count += count
 
     def __len__(self) -> int:
         return self._count

@@ -266,6 +266,24 @@ class SequencesWalker:
         self.planner.member(member)
         return member
 
+    def part(self) -> dict:
+        """What was decided in this part (a walk in parts, `mailing.engine.walk`): the steps planned by
+        their sequence's name and step's id (the objects are this process's), the outcomes, the tally."""
+        day = self.planner.day
+        return {"planned": [(d.member_id, d.language, d.sequence.name, d.step.id, d.anchor, d.occurrence, d.due)
+                            for d in day.planned],
+                "outcomes": day.outcomes, "tally": day.tally}
+
+    def join(self, part: dict) -> None:
+        day = self.planner.day
+        sequences = {sequence.name: sequence for sequence in self.planner.ordered}
+        for member_id, language, name, step_id, anchor, occurrence, due in part["planned"]:
+            sequence = sequences[name]
+            step = next(step for step in sequence.steps if step.id == step_id)
+            day.planned.append(StepDue(member_id, language, sequence, step, anchor, occurrence, due))
+        day.outcomes.extend(part["outcomes"])
+        day.tally.update(part["tally"])
+
     def done(self):
         self._then(self.planner.day)
 

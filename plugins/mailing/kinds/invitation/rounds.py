@@ -100,6 +100,17 @@ class Skipped:
         """Every (reason, member id), in the order they were added."""
         return iter(self._records)
 
+    def part(self) -> tuple:
+        """What was added here, for `join` (a walk in parts, `mailing.engine.walk`)."""
+        return self._records.part(), self.counts
+
+    def join(self, part: tuple) -> None:
+        """Add another's `part`, as if its members had been added here after these."""
+        records, counts = part
+        self._records.join(records)
+        for reason, count in counts.items():
+            self.counts[reason] = self.counts.get(reason, 0) + count
+
     def __getitem__(self, reason: str) -> list[str]:
         """The ids left out for `reason` (one pass over the file)."""
         return [member_id for given, member_id in self._records if given == reason]
@@ -226,6 +237,12 @@ class _NamedRound:
             self.met[member_id] = found = self._decide(self.round, member, segment)
             self._apply(member_id, found)
 
+    def part(self) -> dict:
+        return self.met  # members decided in this part (the round is made in `finish`)
+
+    def join(self, part: dict) -> None:
+        self.met.update(part)  # other members: the parts do not overlap
+
     def planned_here(self, member_id: str) -> bool:
         """Whether this round planned the member (so far)."""
         return isinstance(self.met.get(member_id), Recipient)
@@ -291,6 +308,15 @@ class _InviteRound:
         if segment is not None:
             self.member(member, segment)
         return member
+
+    def part(self) -> dict:
+        return {"recipients": self.round.recipients.part(), "skipped": self.round.skipped.part(),
+                "found": self.found.part()}
+
+    def join(self, part: dict) -> None:
+        self.round.recipients.join(part["recipients"])
+        self.round.skipped.join(part["skipped"])
+        self.found.join(part["found"])
 
     def finish(self) -> None:
         self.round.skipped.order(self.found.excluded)  # the policy's reasons first, in its order, as `evaluate` gave them
@@ -384,6 +410,13 @@ class EventPlanner:
             member = step.visit(row, member)
         return member
 
+    def part(self) -> list:
+        return [step.part() for step in self.steps]
+
+    def join(self, parts: list) -> None:
+        for step, part in zip(self.steps, parts, strict=True):
+            step.join(part)
+
     def finish(self) -> EventPlan:
         for step in self.steps:
             step.finish()
@@ -423,6 +456,14 @@ class InvitationsWalker:
         for planner in self.planners:
             member = planner.visit(row, member)
         return member
+
+    def part(self) -> list:
+        """Every event's rounds' part (a walk in parts, `mailing.engine.walk`)."""
+        return [planner.part() for planner in self.planners]
+
+    def join(self, parts: list) -> None:
+        for planner, part in zip(self.planners, parts, strict=True):
+            planner.join(part)
 
     def done(self):
         self._then([planner.finish() for planner in self.planners])

@@ -301,6 +301,15 @@ class AlertsWalker:
             self.planner.member(member)
         return member
 
+    def part(self) -> tuple:
+        """The digests planned and the waiting counted in this part (a walk in parts, `mailing.engine.walk`)."""
+        return self.planner.day.digests.part(), self.planner.day.waiting
+
+    def join(self, part: tuple) -> None:
+        digests, waiting = part
+        self.planner.day.digests.join(digests)
+        self.planner.day.waiting.update(waiting)
+
     def done(self):
         self._then(self.planner.day)
 

@@ -251,6 +251,19 @@ class _CampaignsWalker:
             except Exception as exc:
                 kind._failed(report, main, exc)
                 break
+        self._started = len(self.campaigns)
+
+    def part(self) -> list[dict]:
+        """Each campaign's part (a walk in parts, `mailing.engine.walk`). A campaign that failed in this part
+        fails the part: it is walked again in the parent, which reports the error as one walk would."""
+        if len(self.campaigns) != self._started:
+            raise RuntimeError("a campaign failed in this part of the walk")
+        return [campaign.part() for *_, campaign in self.campaigns]
+
+    def join(self, parts: list[dict]) -> None:
+        """Another process's parts; those of campaigns that failed here are dropped with them (`visit`)."""
+        for (*_, campaign), part in zip(self.campaigns, parts):
+            campaign.join(part)
 
     def visit(self, row, member):
         for position, (_build, main, visit, campaign) in enumerate(self.campaigns):

@@ -243,6 +243,20 @@ class CampaignStream:
         if self._planned is not None:
             self._planned.add(member.id, KIND, self._slug, self._day)
 
+    def part(self) -> dict:
+        """What this campaign planned in one part of a walk in parts (`mailing.engine.walk`), for `join`."""
+        return {"entries": self.plan.entries.part(), "left_out": self.plan._left_out.part(),
+                "audience": self.audience.part(), "objected": self._objected, "left_here": self._left_here}
+
+    def join(self, part: dict) -> None:
+        """Add what the same campaign planned for the rows after these, in another process."""
+        self.plan.entries.join(part["entries"])
+        self.plan._left_out.join(part["left_out"])
+        self.audience.join(part["audience"])
+        for mine, theirs in ((self._objected, part["objected"]), (self._left_here, part["left_here"])):
+            for reason, count in theirs.items():
+                mine[reason] = mine.get(reason, 0) + count
+
     def finish(self) -> SpooledPlan:
         excluded = {**self._policy_reasons, **self.audience.excluded}
         for reason, count in [*self._objected.items(), *self._left_here.items()]:

@@ -113,7 +113,10 @@ class Child:
         the build, joined after it: `vivier build`'s pool fit) is its
         starter's to join or `stop`.
         """
-        answer = tempfile.TemporaryFile()  # noqa: SIM115 — closed by join or reap
+        try:
+            answer = tempfile.TemporaryFile()  # noqa: SIM115 — closed by join or reap
+        except OSError:  # no room for the answer: the work is done here instead
+            return None
         # What exists now is shared by both processes: frozen, no collector walks it (and writes to its
         # pages) in either; the next build of this process thaws it (careers.thaw).
         gc.freeze()

@@ -300,8 +300,9 @@ class Store:
 
     def reconnect_after_fork(self) -> None:
         """In a forked child: a connection of its own. The inherited one is the parent's (SQLite's locks,
-        PostgreSQL's session): left untouched, never used or closed here; the child leaves by `os._exit`."""
-        self._db = databases.connect(self.path)
+        PostgreSQL's session): left untouched, never used or closed here (kept referenced, so that no
+        collection closes it), and open in the parent until the child is reaped; the child leaves by `os._exit`."""
+        self._inherited, self._db = self._db, databases.connect(self.path)
 
     def close(self) -> None:
         if self._db is not None:

@@ -145,20 +145,21 @@ def _walk_in_parts(store, walkers: list[Walker], bounds: list[str], budget) -> N
         for index, ((start, stop), child) in enumerate(zip(ranges[1:], children)):
             answer, why = None, "it could not be started"
             if child is not None:
-                children[index] = None  # joined: nothing left to stop
                 try:
                     answer = child.join()
                 except ChildFailed as exc:
                     why = f"it ended without an answer ({exc})"
+                    children[index] = None  # reaped: nothing left to stop
                 else:
+                    children[index] = None
                     if answer["error"] is not None:  # its log is not replayed: the part is walked again here
                         why, answer = f"it failed: {answer['error']!r}", None
                     else:
                         replay(answer["records"])
             if answer is None:
+                _visit_all(store.member_row_batches(start=start, stop=stop), walkers)
                 logger.warning("mail planning: the part of the pool from address key %r was walked here, "
                                "its process did not finish (%s)", start, why)
-                _visit_all(store.member_row_batches(start=start, stop=stop), walkers)
                 continue
             walked, planned = answer["result"]
             for walker, part in zip(walkers, walked):
@@ -167,7 +168,23 @@ def _walk_in_parts(store, walkers: list[Walker], bounds: list[str], budget) -> N
     finally:
         for child in children:  # this walk failed before joining them: their parts are not wanted
             if child is not None:
-                child.stop()
+                _stop(child)
+
+
+def _stop(child) -> None:
+    """End a child whose part is not wanted and reap it, whatever state its answer is in."""
+    import os
+    import signal
+
+    try:
+        os.kill(child.pid, signal.SIGKILL)
+        os.waitpid(child.pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
+    try:
+        child.answer.close()
+    except (OSError, ValueError):
+        pass
 
 
 def _child_part(store, walkers: list[Walker], budget, start: str, stop: str | None):
@@ -192,11 +209,11 @@ def _budget_part(budget, members) -> tuple:
     from array import array
 
     ids = sorted(members)
+    text = "\n".join(ids)
+    if len(ids) <= 1 or text.count("\n") != len(ids) - 1:  # one id (perhaps ""), or one holding a line break
+        return {member_id: budget.by_member[member_id] for member_id in ids}
     combos: dict[tuple, int] = {}
     numbers = array("L", (combos.setdefault(budget.by_member[member_id], len(combos)) for member_id in ids))
-    text = "\n".join(ids)
-    if text.count("\n") != max(0, len(ids) - 1):  # an id holding a line break: the plain way
-        return {member_id: budget.by_member[member_id] for member_id in ids}
     return list(combos), text, numbers.tobytes()
 
 

@@ -30,6 +30,9 @@ def load_settings(conf: str | os.PathLike | None = None, **overrides) -> dict:
     os.chdir(conf.parent)  # pelicanconf paths are relative to its folder
     try:
         settings = read_settings(str(conf), override={k: v for k, v in overrides.items() if v is not None})
+    except ValueError as exc:  # Pelican's own checks of the settings (a PATH with no content folder…)
+        raise ConfigError(f"{conf}: {exc}; the paths of a settings file (PATH, THEME…) are read from its "
+                          f"folder, {conf.parent}: make them absolute or relative to it") from None
     finally:
         os.chdir(cwd)
     for key in ("PATH", "OUTPUT_PATH", "THEME", "CACHE_PATH"):

@@ -44,6 +44,19 @@ def test_production_build_without_secret_says_so_without_a_traceback(tmp_path):
     assert not (tmp_path / "output").exists()
 
 
+def test_a_settings_file_pelican_refuses_is_named_without_a_traceback(tmp_path):
+    # A settings file copied elsewhere keeps PATH = "content", now relative to its new folder.
+    conf = tmp_path / "elsewhere.py"
+    conf.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *  # noqa\n")
+    result = vivier("-s", str(conf), "build", "-o", str(tmp_path / "output"), env={**os.environ, "COLUMNS": "200"})
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    message = " ".join(result.stderr.split())
+    assert str(conf) in message and "specify a path containing the content" in message
+    assert f"read from its folder, {tmp_path}" in message
+    assert not (tmp_path / "output").exists()
+
+
 def test_site_check_without_the_checkers_says_how_to_install_them(tmp_path):
     # `make site` installs no checker (feedparser, lxml, Playwright…): `make test-deps` does.
     code = ("import sys; sys.modules['feedparser'] = None; from vivier.cli import main; "

@@ -133,15 +133,15 @@ class Child:
         _run_child(function, answer)  # never returns
 
     def stop(self) -> None:
-        """Its answer is no longer wanted: end it and collect it."""
+        """Its answer is no longer wanted: end it and collect it (also after a `join` interrupted midway)."""
         try:
             os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
             pass
-        try:
-            self.join()
-        except ChildFailed:
-            pass
+        self.answer.close()
+        if self in _LIVE:
+            _LIVE.remove(self)
 
     def result(self):
         """`join`, then as if `function` had run here: its records logged, its error raised, else its result."""

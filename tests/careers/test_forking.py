@@ -59,3 +59,20 @@ def test_a_replayed_line_the_parent_s_filter_drops_is_dropped_quietly():
     again = logging.makeLogRecord({"name": logger.name, "levelno": logging.WARNING, "levelname": "WARNING",
                                    "msg": "the same line, twice"})
     forking.replay([again])  # Pelican's duplicate filter raises inside Logger.handle: caught
+
+
+def test_a_child_no_longer_wanted_is_stopped_and_reaped_even_after_a_join_cut_short():
+    """`Child.stop`: the child killed and collected, its answer file closed; also when a `join` was
+    interrupted (its answer file already closed), as when a walk in parts fails while joining."""
+    import time
+
+    for interrupted in (False, True):
+        child = forking.Child.start(lambda: time.sleep(60), of_this_build=True)
+        if interrupted:
+            child.answer.close()  # what an interrupted join leaves
+        started = time.monotonic()
+        child.stop()
+        assert time.monotonic() - started < 30  # killed, not waited for
+        with pytest.raises(ChildProcessError):
+            os.waitpid(child.pid, os.WNOHANG)  # reaped
+        assert child.answer.closed and child not in forking._LIVE

@@ -19,8 +19,8 @@ A walk in parts (`parts` > 1: a large pool, several cores, `MAILING_WALK_PROCESS
 reason the pool can be cut at address keys (`Store.member_bounds`) and each part after the first
 walked by a forked process with every walker, on a connection of its own, while this process walks
 the first. Each child hands back what its walkers planned (`Walker.part`) and what it added to the
-budget; this process joins them in the store's order (`Walker.join`, then the budget's additions
-replayed), so the plans are those of one walk. A child that fails (killed, out of memory, a
+budget; this process joins them in the store's order (`Walker.join`, then `Budget.join` of the
+child's members), so the plans are those of one walk. A child that fails (killed, out of memory, a
 walker's error) is not trusted at all: its part is walked here, after the parts before it, so no
 member is lost or planned twice. Each walker's spools start empty in the child (`plan.spool`
 refuses to write a file opened by another process).
@@ -168,23 +168,7 @@ def _walk_in_parts(store, walkers: list[Walker], bounds: list[str], budget) -> N
     finally:
         for child in children:  # this walk failed before joining them: their parts are not wanted
             if child is not None:
-                _stop(child)
-
-
-def _stop(child) -> None:
-    """End a child whose part is not wanted and reap it, whatever state its answer is in."""
-    import os
-    import signal
-
-    try:
-        os.kill(child.pid, signal.SIGKILL)
-        os.waitpid(child.pid, 0)
-    except (ProcessLookupError, ChildProcessError):
-        pass
-    try:
-        child.answer.close()
-    except (OSError, ValueError):
-        pass
+                child.stop()
 
 
 def _child_part(store, walkers: list[Walker], budget, start: str, stop: str | None):

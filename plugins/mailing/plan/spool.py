@@ -43,10 +43,6 @@ class _OwnFile:
                                                            self._file.close)
 
 
-def _own_file(prefix: str) -> _OwnFile:
-    return _OwnFile(prefix)
-
-
 def _opened_elsewhere():
     raise RuntimeError("a spool opened by another process is written here (after a fork): a walk in parts "
                        "must start with empty spools (mailing.engine.walk)")
@@ -81,7 +77,7 @@ class Spool:
         """Append one manifest line; `member` (or a function returning it, called only when a preview may
         need it) is kept for the previews' entries."""
         if self._file is None:
-            self._file = _own_file("vivier-plan-")
+            self._file = _OwnFile("vivier-plan-")
         elif self._file.pid != _getpid():
             _opened_elsewhere()
         line = (_to_json(entry) + "\n").encode("utf-8")
@@ -139,7 +135,7 @@ class Spool:
         previews' candidates as if its entries had been added here."""
         if part["count"]:
             if self._file is None:
-                self._file = _own_file("vivier-plan-")
+                self._file = _OwnFile("vivier-plan-")
             self._file.write(part["data"])
         seen = set(self.keys)
         for position, entry in part["firsts"]:
@@ -171,7 +167,7 @@ class Records:
 
     def append(self, values) -> None:
         if self._file is None:
-            self._file = _own_file("vivier-records-")
+            self._file = _OwnFile("vivier-records-")
         elif self._file.pid != _getpid():
             _opened_elsewhere()
         self._file.write((_to_json(list(values)) + "\n").encode("utf-8"))
@@ -189,7 +185,7 @@ class Records:
         data, count = part
         if count:
             if self._file is None:
-                self._file = _own_file("vivier-records-")
+                self._file = _OwnFile("vivier-records-")
             self._file.write(data)
             self._count += count
 

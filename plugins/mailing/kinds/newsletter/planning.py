@@ -208,6 +208,14 @@ class SpooledPlan:
         """Why this member is not planned, if they were in the campaign's segments."""
         return next((reason for reason, found in self._left_out if found == member_id), None)
 
+    def part(self) -> dict:
+        """Its entries and the members left out, for `join` (a walk in parts, `mailing.engine.walk`)."""
+        return {"entries": self.entries.part(), "left_out": self._left_out.part()}
+
+    def join(self, part: dict) -> None:
+        self.entries.join(part["entries"])
+        self._left_out.join(part["left_out"])
+
 
 class CampaignStream:
     """`stream_plan` one eligible member at a time (`member`), then `finish()` gives the `SpooledPlan`: what
@@ -245,13 +253,12 @@ class CampaignStream:
 
     def part(self) -> dict:
         """What this campaign planned in one part of a walk in parts (`mailing.engine.walk`), for `join`."""
-        return {"entries": self.plan.entries.part(), "left_out": self.plan._left_out.part(),
-                "audience": self.audience.part(), "objected": self._objected, "left_here": self._left_here}
+        return {"plan": self.plan.part(), "audience": self.audience.part(), "objected": self._objected,
+                "left_here": self._left_here}
 
     def join(self, part: dict) -> None:
         """Add what the same campaign planned for the rows after these, in another process."""
-        self.plan.entries.join(part["entries"])
-        self.plan._left_out.join(part["left_out"])
+        self.plan.join(part["plan"])
         self.audience.join(part["audience"])
         for mine, theirs in ((self._objected, part["objected"]), (self._left_here, part["left_here"])):
             for reason, count in theirs.items():

@@ -85,7 +85,7 @@ class _Filler:
 
 
 class FilledCards(Sequence):
-    """The card region's items: one card per candidate, filled when first read.
+    """The card region's items: one card per candidate, filled when read.
 
     A rebuild whose cards did not change needs none of them: the gates'
     answer is remembered under a digest of everything that makes the cards
@@ -93,27 +93,28 @@ class FilledCards(Sequence):
     the candidates' text values, how values are written), and so is the
     outbox's file (`plan.kept`). At 5,000 jobs, filling every card of every
     variant and hashing the result was a third of a rebuild's mail side.
-    Read one card (`cards[n]`, a preview's matches) and only it is filled;
-    iterate and all are filled once and kept (the gates' scans, the
-    outbox's JSON). The candidates (`views.candidate_items`) and prototypes
-    never change once made, and neither do the filled cards: nothing may
-    edit them in place (make a list of them first, as a test does).
+    Read one card (`cards[n]`, a preview's matches) and only it is filled.
+    Iterate and every card is filled, handed over and not kept: the filled
+    cards of a build's variants held 106 MB of a 5,000-job build's mail
+    side until the outbox was written, and filling is cheap (a card's
+    pieces joined with its values), so the two readers of every card (the
+    gates' scan, `gates._scan_cards`, and the outbox's JSON,
+    `plan.compiled.CompiledEncoder`) each fill them once per list.
+    The candidates (`views.candidate_items`) and prototypes never change
+    once made, so neither do the cards filled from them.
     """
 
-    __slots__ = ("_glued", "_alone", "_shapes", "_candidates", "_encode", "_filled", "_digest")
+    __slots__ = ("_glued", "_alone", "_shapes", "_candidates", "_encode", "_digest")
 
     def __init__(self, glued: list[_Filler], alone: list[_Filler], shapes: list[int], candidates: list[dict], encode):
         self._glued, self._alone, self._shapes = glued, alone, shapes
         self._candidates, self._encode = candidates, encode
-        self._filled: list | None = None
         self._digest: bytes | None = None
 
     def __len__(self) -> int:
         return len(self._candidates)
 
     def __getitem__(self, index):
-        if self._filled is not None:
-            return self._filled[index]
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         position = index + len(self) if index < 0 else index
@@ -122,17 +123,15 @@ class FilledCards(Sequence):
         return self._fill(position)
 
     def __iter__(self):
-        return iter(self.filled())
+        return map(self._fill, range(len(self._candidates)))
 
     def _fill(self, position: int) -> list[str]:
         fillers = self._glued if position < len(self._candidates) - 1 else self._alone
         return fillers[self._shapes[position]].fill(self._candidates[position], self._encode)
 
     def filled(self) -> list[list[str]]:
-        """Every card, filled once (then kept)."""
-        if self._filled is None:
-            self._filled = [self._fill(n) for n in range(len(self._candidates))]
-        return self._filled
+        """Every card, filled now (a new list each time: nothing is kept)."""
+        return list(self)
 
     def placeholder_names(self) -> list[str]:
         """The placeholders the filled cards keep (the member's and the reason), in order of first use."""

@@ -35,7 +35,7 @@ def worst_case_bytes(compiled: CompiledVariant) -> int:
     matched = regions.get("matched")
     options = []
     if matched is not None:
-        items = sorted((len("".join(i).encode("utf-8")) for i in matched.items), reverse=True)
+        items = _sizes_largest_first(matched.items)
         fixed = len("".join(matched.prefix + matched.suffix).encode("utf-8"))
         options.append(fixed + sum(items[: max(compiled.matches, 0)]) + 200 * compiled.matches)
     if "nomatch" in regions:
@@ -43,6 +43,23 @@ def worst_case_bytes(compiled: CompiledVariant) -> int:
         options.append(len("".join(r.prefix + r.suffix).encode("utf-8")))
     # Member values (name, signed links) add a few hundred bytes at most.
     return size + max(options or [0]) + 600
+
+
+def _utf8_size(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
+def _sizes_largest_first(items) -> list[int]:
+    """The UTF-8 size of each item, largest first; for job cards (`FilledCards`), those the gates' scan of
+    the list measured (`_scan_cards`): the cards are not kept filled, and filling them again per variant
+    would cost as much as the scan."""
+    if type(items) is FilledCards:
+        entry = _CARD_SIZES.get(id(items))
+        if entry is None or entry[0] is not items:
+            _scan_cards(items, "html")
+            entry = _CARD_SIZES[id(items)]
+        return entry[1]
+    return sorted((_utf8_size("".join(i)) for i in items), reverse=True)
 
 
 class _Scan(NamedTuple):
@@ -141,16 +158,30 @@ def _scan_cards(cards: FilledCards, part: str) -> _Scan:
     The variants of a segment share one list of filled cards, which never
     changes once made (cards.py), and every variant's check went through
     its 5,000 cards' findings again (about a third of the gates' time in a
-    cold 5,000-job build): now each variant reads one scan per list.
+    cold 5,000-job build): now each variant reads one scan per list. The
+    HTML cards' sizes are measured in the same pass, for `worst_case_bytes`.
     """
     entry = _CARD_SCANS.get((id(cards), part))
     if entry is not None and entry[0] is cards:
         return entry[1]
     if len(_CARD_SCANS) >= _CARD_SCANS_MAX:
         _CARD_SCANS.clear()
-    found = _join_scans([_scan_text(join_parts(item), part) for item in cards])
+    if len(_CARD_SIZES) >= _CARD_SCANS_MAX:
+        _CARD_SIZES.clear()
+    if part == "html":
+        sizes, scans = [], []
+        for item in cards:
+            sizes.append(_utf8_size("".join(item)))  # as `worst_case_bytes` counts: placeholders by their names
+            scans.append(_scan_text(join_parts(item), part))
+        _CARD_SIZES[id(cards)] = (cards, sorted(sizes, reverse=True))
+    else:
+        scans = [_scan_text(join_parts(item), part) for item in cards]
+    found = _join_scans(scans)
     _CARD_SCANS[(id(cards), part)] = (cards, found)
     return found
+
+
+_CARD_SIZES: dict[int, tuple[FilledCards, list[int]]] = {}  # HTML card lists -> their cards' sizes, largest first
 
 
 def check(compiled: CompiledVariant, settings) -> list[str]:

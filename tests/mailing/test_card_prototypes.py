@@ -155,5 +155,5 @@ def test_segments_of_one_language_share_filled_cards_and_get_the_same_emails():
         alone.append(compile_variant(t, build_view(s, campaign(), segment, "a", items, t.strings("fr"))))
     for a, b in zip(shared, alone):
         assert a.to_json() == b.to_json()
-    assert shared[0].html.regions["matched"].items[5] is shared[1].html.regions["matched"].items[5]
+    assert shared[0].html.regions["matched"].items is shared[1].html.regions["matched"].items  # one list of cards
     assert shared[0].archive_url != shared[1].archive_url  # the segments do differ

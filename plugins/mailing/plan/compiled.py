@@ -51,9 +51,11 @@ class CompiledEncoder:
     """
 
     KEEP = 8  # lists of each kind kept: a variant has a few regions per part; one language × variant at a time
+    KEEP_CARDS = 2  # job card lists kept: a variant's HTML and text cards (10 MB of JSON each at 5,000 jobs)
 
     def __init__(self):
         self._items: OrderedDict = OrderedDict()  # ids -> (pieces, json)
+        self._cards: OrderedDict = OrderedDict()  # id -> (FilledCards, json)
         self._candidates: OrderedDict = OrderedDict()  # ids -> (JobFacts list, json)
         self._token = "\x00vivier-list:" + secrets.token_hex(16) + ":"
 
@@ -87,11 +89,11 @@ class CompiledEncoder:
 
     def _items_json(self, items: list) -> bytes:
         if type(items) is FilledCards:  # job cards: the same object for the segments that share them, never changed
-            entry = self._items.get(("cards", id(items)))
+            entry = self._cards.get(id(items))
             if entry is not None and entry[0] is items:
                 return entry[1]
             data = json.dumps(items.filled(), ensure_ascii=False).encode("utf-8")
-            self._keep(self._items, ("cards", id(items)), (items, data))
+            self._keep(self._cards, id(items), (items, data), self.KEEP_CARDS)
             return data
         ids = tuple(map(id, items))
         pieces = tuple(map(tuple, items))
@@ -127,9 +129,9 @@ class CompiledEncoder:
         self._keep(self._candidates, ids, (list(jobs), data))
         return data
 
-    def _keep(self, kept: OrderedDict, key, value) -> None:
+    def _keep(self, kept: OrderedDict, key, value, keep: int | None = None) -> None:
         kept[key] = value
-        while len(kept) > self.KEEP:
+        while len(kept) > (keep or self.KEEP):
             kept.popitem(last=False)
 
 
@@ -203,7 +205,8 @@ def write_compiled(folder: Path, compiled: CompiledVariant, encoder: CompiledEnc
         return paths
     key = kept.key(compiled, encoder.candidates_json(compiled.candidates)) if kept is not None else None
     if not (kept is not None and kept.unchanged(paths[2], key)):
-        write_file(paths[2], encoder.chunks(compiled))
+        chunks = encoder.chunks(compiled)  # written piece by piece: never joined into one more copy
+        write_stream(paths[2], lambda: chunks, sum(map(len, chunks)))
     if kept is not None:
         kept.record(paths[2], key)
     return paths

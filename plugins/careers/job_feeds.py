@@ -288,7 +288,7 @@ def _cdata(value) -> str:
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
-def indeed_feed(settings, jobs, changed=None, cache=None) -> str:
+def indeed_feed(settings, jobs, changed=None, cache=None) -> bytes:
     """Indeed's XML conventions: one complete list, CDATA values, a stable
     reference per job and location (`{reference}-{city}`).
 
@@ -297,6 +297,9 @@ def indeed_feed(settings, jobs, changed=None, cache=None) -> str:
     (this build's `careers.page_cache.PageCache`), a job's entries are those
     the last build made when nothing they are made of changed (its file, and
     what every page depends on): the feed holds every open job's description.
+    The feed and each job's entries are UTF-8 bytes, not text: at 5,000 jobs
+    the feed is 13 MB, and as text (mostly two bytes a character: accents)
+    it was the largest thing a build held, twice over while it was joined.
     """
     company = settings["CAREERS_COMPANY"]
     newest = max([j.date for j in jobs] + ([changed] if changed is not None else []), default=None)
@@ -308,16 +311,17 @@ def indeed_feed(settings, jobs, changed=None, cache=None) -> str:
     ]
     if newest is not None:
         lines.append(f"  <lastBuildDate>{newest.isoformat(timespec='seconds')}</lastBuildDate>")
+    pieces = ["\n".join(lines).encode("utf-8")]
     for job in jobs:
-        entries = kept_piece(cache, "indeed-job", [job], lambda job=job: _indeed_entries(settings, job, company))
+        entries = kept_piece(cache, "indeed-entries", [job], lambda job=job: _indeed_entries(settings, job, company))
         if entries:
-            lines.append(entries)
-    lines.append("</source>")
-    return "\n".join(lines) + "\n"
+            pieces.append(entries)
+    pieces.append(b"</source>\n")
+    return b"\n".join(pieces)
 
 
-def _indeed_entries(settings, job, company) -> str:
-    """The `<job>` entries of one job (one per place), as lines of the feed."""
+def _indeed_entries(settings, job, company) -> bytes:
+    """The `<job>` entries of one job (one per place), as lines of the feed, in UTF-8."""
     lines = []
     places = [p for p in job.locations if p.city] or job.locations
     for place in places:
@@ -351,7 +355,7 @@ def _indeed_entries(settings, job, company) -> str:
         lines.append("  <job>")
         lines.extend(f"    <{name}>{_cdata(value)}</{name}>" for name, value in values)
         lines.append("  </job>")
-    return "\n".join(lines)
+    return "\n".join(lines).encode("utf-8")
 
 
 def write_json(settings, output_path, rel_path, data) -> None:

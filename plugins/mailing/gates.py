@@ -57,8 +57,10 @@ def _sizes_largest_first(items) -> list[int]:
         entry = _CARD_SIZES.get(id(items))
         if entry is None or entry[0] is not items:
             _scan_cards(items, "html")
-            entry = _CARD_SIZES[id(items)]
-        return entry[1]
+            entry = _CARD_SIZES.get(id(items))
+        if entry is not None and entry[0] is items:
+            return entry[1]
+        # The scan was remembered and the sizes were not (the two memos are emptied apart): measure them now.
     return sorted((_utf8_size("".join(i)) for i in items), reverse=True)
 
 

@@ -124,3 +124,31 @@ def test_a_rebuild_with_nothing_changed_fills_no_card(tmp_path, monkeypatch):
     assert answers == [gates.check(plain_cards(copy.deepcopy(c)), cached_settings(tmp_path / "off", read=False,
                                                                                     write=False)) for c in first]
     assert json_files(tmp_path) == files
+
+
+def test_cards_encoded_a_few_at_a_time_are_the_json_of_the_whole_list(monkeypatch):
+    """The outbox's JSON of a list of job cards is made a batch of cards at a time (`compiled._cards_json`):
+    at every length around the batch's, the bytes are those of `json.dumps` of the whole list."""
+    from mailing.plan import compiled as compiled_module
+
+    jobs = tricky_jobs() + many_jobs(8)
+    monkeypatch.setattr(compiled_module, "_CARDS_AT_ONCE", 3)
+    assert len(jobs) > 7
+    for count in range(1, len(jobs) + 1):  # whole batches, and one or two cards left over
+        for part in ("html", "text"):
+            cards = getattr(_compiled(jobs[:count]), part).regions["matched"].items
+            assert type(cards) is FilledCards and len(cards) == count
+            expected = json.dumps(list(cards), ensure_ascii=False).encode("utf-8")
+            assert b"".join(compiled_module._cards_json(cards)) == expected, (count, part)
+
+
+def test_the_worst_case_size_of_cards_scanned_before_their_sizes_were_forgotten_is_measured_again():
+    """The gates remember a list's scan and its cards' sizes apart: with the sizes forgotten (their memo emptied
+    when full) and the scan still remembered, the worst case is measured again, the same as from plain lists."""
+    jobs = tricky_jobs() + many_jobs(6)
+    lazy = _compiled(jobs)
+    eager = plain_cards(copy.deepcopy(lazy))
+    expected = gates.worst_case_bytes(eager)
+    assert gates.check(lazy, settings()) == gates.check(eager, settings())  # scanned: scan and sizes remembered
+    gates._CARD_SIZES.clear()
+    assert gates.worst_case_bytes(lazy) == expected

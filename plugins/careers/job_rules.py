@@ -203,6 +203,13 @@ def check_wording(path: str, lang: str, rules: Rules, report, text: str | None =
                 add(path, "wording", message, rule.instead, number)
 
 
+def wording_problems(path: str, lang: str, rules: Rules, text: str | None = None) -> tuple:
+    """`check_wording`'s problems as (severity, field, message, example, line), to be filed later in order."""
+    recorder = _Recorder()
+    check_wording(path, lang, rules, recorder, text)
+    return tuple(recorder.problems)
+
+
 class _Recorder:
     """Stands in for the report while a check runs, so its problems can be kept and replayed."""
 
@@ -241,15 +248,15 @@ class WordingChecks:
         self._version = digest.hexdigest()
         self._changed = False
 
-    def check(self, path: str, lang: str, rules: Rules, report, text: str | None = None) -> None:
+    def check(self, path: str, lang: str, rules: Rules, report, text: str | None = None, found=None) -> None:
+        """`found`: (language, problems) of `wording_problems` for this file's text, worked out by the process
+        that converted it (careers.prefetch); used when the language is the job's."""
         key = (self._version, lang)
         cached = self._cache.get_cached_data(path, None)
         if cached is not None and cached[0] == key:
             problems = cached[1]
         else:
-            recorder = _Recorder()
-            check_wording(path, lang, rules, recorder, text)
-            problems = tuple(recorder.problems)
+            problems = found[1] if found is not None and found[0] == lang else wording_problems(path, lang, rules, text)
             self._cache.cache_data(path, (key, problems))
             self._changed = True
         for severity, field_name, message, example, line in problems:

@@ -257,7 +257,7 @@ class JobsGenerator(Generator):
             raw = {k: v for k, v in job.metadata.items() if v is not None}
             values = schema.parse(raw, source, report, already_reported=before)
             self._apply(job, values)
-            wording.check(source, job.lang, rules, report, text)
+            wording.check(source, job.lang, rules, report, text, found=self._wording_just_read(source, text))
             check_title(source, job.title, job.lang, rules, report)
             if not header_broken(report, source):  # else what follows would list that one problem again
                 if job.locations is not None and job.remote:
@@ -374,6 +374,18 @@ class JobsGenerator(Generator):
                 reader.last_text = None
                 return last[1]
         return None
+
+    def _wording_just_read(self, source, text):
+        """The wording check's (language, problems) for `source`, done by the process that converted it just now
+        (careers.prefetch), else None."""
+        found = None
+        for reader in self.readers.readers.values():
+            last = getattr(reader, "last_wording", None)
+            if last is not None:
+                reader.last_wording = None
+                if last[0] == source and text is not None:
+                    found = last[1]
+        return found
 
     def _apply(self, job, values):
         """Typed values onto the job; missing ones get neutral defaults."""

@@ -6,7 +6,10 @@ files, `start` forks a child that runs our reader (`VivierMarkdownReader.read`)
 on the last 58 % of the files Pelican's cache does not hold, in order,
 and keeps for each file what the read produced: the HTML and metadata, the
 problems it filed in the build's report, the records it logged, and the
-text (for the wording check). The parent reads the first files as before;
+text (for the wording check), and the wording check's problems
+(`job_rules.wording_problems`, filed later by the parent in their place: the
+check took 0.6 s of the parent's time at 5,000 ads, the child's share of it
+now runs beside). The parent reads the first files as before;
 when it comes to a file of the child's share, the reader takes the child's
 result instead of converting (`take`): the problems are filed and the
 records logged at that moment, so the report and the log are in the order
@@ -64,14 +67,15 @@ class Prefetch:
         return self._results
 
     def take(self, path: str, settings):
-        """(content, metadata, text) of `path` from the child, its problems filed and records logged; else None."""
+        """(content, metadata, text, wording) of `path` from the child, its problems filed and records logged;
+        else None. `wording`: (language, problems) of the wording check, or None."""
         if path not in self.paths:
             return None
         self.paths.discard(path)
         result = self._fetch().pop(path, None)
         if result is None:
             return None
-        stamp, content, metadata, problems, records, text = result
+        stamp, content, metadata, problems, records, text, wording = result
         try:
             if _stamp(path) != stamp:
                 return None
@@ -79,7 +83,7 @@ class Prefetch:
             return None
         get_report(settings).problems.extend(problems)
         forking.replay(records)
-        return content, metadata, text
+        return content, metadata, text, wording
 
     def close(self) -> None:
         """Reap the child if no file of its share was read (a build that stopped early)."""
@@ -108,6 +112,7 @@ def start(readers, base_path: str, paths: list[str], settings) -> Prefetch | Non
     def convert() -> dict:
         report = get_report(settings)
         results = {}
+        rules = _wording_rules(settings)
         for full, reader in mine:
             before, logged = len(report.problems), len(forking.Child.capture.records)
             try:
@@ -117,12 +122,36 @@ def start(readers, base_path: str, paths: list[str], settings) -> Prefetch | Non
                 continue
             text = reader.last_text[1] if reader.last_text and reader.last_text[0] == full else None
             results[full] = (stamp, content, metadata, report.problems[before:],
-                             forking.Child.capture.records[logged:], text)
+                             forking.Child.capture.records[logged:], text, _wording(full, metadata, text, rules, settings))
         del forking.Child.capture.records[:]  # each file carries its own: not sent twice
         return results
 
     child = forking.Child.start(convert)
     return Prefetch([full for full, _ in mine], child) if child is not None else None
+
+
+def _wording_rules(settings):
+    """The wording rules, or None when they cannot be loaded (the parent then checks and says why)."""
+    from .job_rules import load_rules, rules_path
+
+    try:
+        return load_rules(rules_path(settings))
+    except Exception:  # noqa: BLE001 — reported by the parent's own load
+        return None
+
+
+def _wording(path: str, metadata: dict, text: str | None, rules, settings):
+    """(language, problems) of the wording check of a file converted here, in the job's language as Pelican gives
+    it (its Lang field, else the default); None when it cannot be worked out (the parent then checks)."""
+    from .job_rules import wording_problems
+
+    lang = metadata.get("lang") or settings.get("DEFAULT_LANG")
+    if rules is None or text is None or not isinstance(lang, str):
+        return None
+    try:
+        return lang, wording_problems(path, lang, rules, text)
+    except Exception:  # noqa: BLE001 — the parent checks it again
+        return None
 
 
 @contextlib.contextmanager

@@ -144,6 +144,7 @@ class VivierMarkdownReader(MarkdownReader):
         self._reuse = reusable_markdown(self.settings["MARKDOWN"])
         self.last_text = None  # (source path, text) of the last file converted, for the job rules
         self.prefetch = None  # files converted by another process (careers.prefetch), taken instead of converting
+        self.last_wording = None  # (source path, (language, problems)) of the wording check done by that process
 
     def _markdown(self) -> Markdown:
         if self._reuse:
@@ -204,10 +205,12 @@ class VivierMarkdownReader(MarkdownReader):
                 report.read_with_problems.add(os.path.abspath(source_path))
 
     def _read(self, source_path):
+        self.last_wording = None
         taken = self.prefetch.take(source_path, self.settings) if self.prefetch is not None else None
         if taken is not None:
-            content, metadata, text = taken
+            content, metadata, text, wording = taken
             self.last_text = (source_path, text) if text is not None else None
+            self.last_wording = (source_path, wording) if wording is not None else None
             return content, metadata
         self._failed_fields = set()
         content, metadata = self._read_markdown(source_path)

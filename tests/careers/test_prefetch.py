@@ -73,9 +73,10 @@ def test_problems_in_both_halves_are_listed_the_same_in_the_same_order(big_conte
     shutil.copytree(big_content, content)
     ads = sorted((content / "jobs").glob("*.md"))
     early, late = ads[3], ads[-3]  # one read by this process, one by the child
-    for ad in (early, late):  # a date the reader cannot read (filed by the reader), a contract the schema refuses
-        text = ad.read_text(encoding="utf-8")
+    for ad in (early, late):  # a date the reader cannot read (filed by the reader), a contract the schema refuses,
+        text = ad.read_text(encoding="utf-8")  # and wording the rules refuse (checked by the process that converted it)
         text = re.sub(r"^Date: .*$", "Date: 2026-13-45 09:00", text, count=1, flags=re.M)
+        text += "\nNous cherchons un profil jeune et dynamique, de nationalité française.\n"
         ad.write_text(text.replace("Contract: ", "Contract: intérim-", 1), encoding="utf-8")
     one, two = tmp_path / "one", tmp_path / "two"
     alone, shared = _build(content, one, False), _build(content, two, True)
@@ -84,14 +85,57 @@ def test_problems_in_both_halves_are_listed_the_same_in_the_same_order(big_conte
     log = _log(shared, two)
     for ad in (early, late):
         assert any(ad.name in line and "date: '2026-13-45 09:00' cannot be read" in line for line in log), log[-20:]
+        assert any(ad.name in line and "discriminatory wording 'jeune'" in line for line in log), log[-20:]
+        assert any(ad.name in line and "discriminatory wording 'nationalité française'" in line for line in log), log[-20:]
     assert _log(alone, one) == log
+
+
+def test_the_wording_check_done_by_the_converting_process_is_the_parent_s(big_content, monkeypatch):
+    """The child's wording problems for its files are those the parent's check finds, in the job's language,
+    for ads with and without problems; an ad in another language than the child guessed is checked again."""
+    from careers import job_rules
+    from pelican.settings import read_settings
+
+    settings = read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(big_content)})
+    rules = prefetch._wording_rules(settings)
+    ads = sorted((big_content / "jobs").glob("*.md"))[:40]
+    text = ads[0].read_text(encoding="utf-8") + "\nUne équipe jeune, sexe masculin de préférence.\n"
+    seen_problems = 0
+    for path, body in [(ads[0], text)] + [(ad, ad.read_text(encoding="utf-8")) for ad in ads[1:]]:
+        for lang in ("fr", "en"):
+            found = prefetch._wording(str(path), {"lang": lang}, body, rules, settings)
+            assert found == (lang, job_rules.wording_problems(str(path), lang, rules, body))
+            seen_problems += len(found[1])
+    assert seen_problems >= 2  # the edited ad's problems, at least in French
+    assert prefetch._wording("x.md", {}, "Titre", rules, settings)[0] == settings["DEFAULT_LANG"]
+    assert prefetch._wording("x.md", {"lang": "fr"}, None, rules, settings) is None  # no text: the parent checks
+
+    class Report:
+        def __init__(self):
+            self.filed = []
+
+        def error(self, *args):
+            self.filed.append(("error", *args))
+
+        def warning(self, *args):
+            self.filed.append(("warning", *args))
+
+    checks = job_rules.WordingChecks({**settings, "CACHE_CONTENT": False, "LOAD_CONTENT_CACHE": False}, job_rules.rules_path(settings))
+    calls = []
+    monkeypatch.setattr(job_rules, "wording_problems", lambda *a: calls.append(a) or ())
+    given = ("fr", (("error", "wording", "found by the child", "", 3),))
+    report = Report()
+    checks.check("a.md", "fr", rules, report, "text", found=given)
+    assert report.filed == [("error", "a.md", "wording", "found by the child", "", 3)] and calls == []
+    checks.check("b.md", "en", rules, Report(), "text", found=given)  # another language: checked here
+    assert len(calls) == 1
 
 
 def test_a_result_for_a_file_changed_since_is_not_taken(tmp_path):
     path = tmp_path / "ad.md"
     path.write_text("Title: x\n")
     fetch = prefetch.Prefetch([str(path)], child=None)
-    fetch._results = {str(path): (prefetch._stamp(str(path)), "<p>x</p>", {"title": "x"}, [], [], "Title: x\n")}
+    fetch._results = {str(path): (prefetch._stamp(str(path)), "<p>x</p>", {"title": "x"}, [], [], "Title: x\n", None)}
     path.write_text("Title: changed since\n")
     assert fetch.take(str(path), {}) is None
     assert fetch.take(str(tmp_path / "other.md"), {}) is None

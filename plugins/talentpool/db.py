@@ -30,17 +30,35 @@ import hashlib
 import sqlite3
 from pathlib import Path
 
-import sqlalchemy as sa
-from sqlalchemy.pool import NullPool
-
 from .location import DatabaseUrl, is_url
+
+
+class _SqlAlchemy:
+    """`sa`, imported when first used: SQLAlchemy is a tenth of a second of every `vivier` command's start,
+    and a build opens the store only in the children that plan mail and count the pool fit (its import there
+    runs beside the site's rendering). The first attribute read puts the real module in its place."""
+
+    def __getattr__(self, name):
+        import sqlalchemy
+        import sqlalchemy.pool  # noqa: F401 — `sa.pool.NullPool`
+
+        globals()["sa"] = sqlalchemy
+        return getattr(sqlalchemy, name)
+
+
+sa = _SqlAlchemy()
 
 BUSY_TIMEOUT_S = 30
 # Texts whose order tells whether a database sorts byte by byte, as SQLite does (dates, addresses):
 # upper before lower case, punctuation and digits by their code, accents after every ASCII letter.
 ORDER_PROBES = ("B", "a", "a-b", "ab", "a_b", "2026-12-03", "2026-12-03T10:00", "2026-12-03 10:00", "é", "z", "Z")
 
-DatabaseError = sa.exc.DBAPIError  # what every driver error arrives as
+
+
+def __getattr__(name: str):
+    if name == "DatabaseError":  # what every driver error arrives as: SQLAlchemy's DBAPIError (imported then)
+        return sa.exc.DBAPIError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -222,7 +240,7 @@ def _sqlite_engine(path: str) -> sa.Engine:
     # One engine per file and process (its compiled-statement cache is reused by every Store);
     # no pool: a Store's connection is opened with it and closed with it, as with sqlite3 alone.
     # hide_parameters: an error never quotes a row's values (a member's address and name) into logs.
-    return sa.create_engine("sqlite://", creator=functools.partial(_sqlite_connect, path), poolclass=NullPool,
+    return sa.create_engine("sqlite://", creator=functools.partial(_sqlite_connect, path), poolclass=sa.pool.NullPool,
                             hide_parameters=True)
 
 
@@ -296,7 +314,7 @@ def _lock_key(name: str) -> int:
 @functools.lru_cache(maxsize=16)
 def _postgres_engine(url: DatabaseUrl) -> sa.Engine:
     # No pool: processes fork (gunicorn) and each Store holds its connection for its own life.
-    return sa.create_engine(url.full, poolclass=NullPool, connect_args={"connect_timeout": 10}, hide_parameters=True)
+    return sa.create_engine(url.full, poolclass=sa.pool.NullPool, connect_args={"connect_timeout": 10}, hide_parameters=True)
 
 
 def connect(location) -> Database:

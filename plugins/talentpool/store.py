@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from . import db as databases
-from .db import DatabaseError
 from .location import DatabaseUrl
 from .migrations import MIGRATIONS
 from .models import Member, normalise_email
@@ -260,7 +259,7 @@ class Store:
             self.close()
             raise StoreError(f"{self.path}: not a usable PostgreSQL URL ({exc}); write it like "
                              "postgresql://USER@HOST:5432/DATABASE") from None
-        except (DatabaseError, StoreError) as exc:
+        except (databases.DatabaseError, StoreError) as exc:
             self.close()
             if isinstance(exc, StoreError):
                 raise
@@ -327,9 +326,9 @@ class Store:
         try:
             yield self._db
         except BaseException as exc:
-            with contextlib.suppress(DatabaseError):
+            with contextlib.suppress(databases.DatabaseError):
                 self._db.rollback()
-            if isinstance(exc, DatabaseError):
+            if isinstance(exc, databases.DatabaseError):
                 raise self._unusable_or(exc) from exc
             raise
         else:
@@ -342,12 +341,12 @@ class Store:
         connection, a failed commit) roll back, so that no transaction is left open, and raise what it means."""
         try:
             step()
-        except DatabaseError as exc:
-            with contextlib.suppress(DatabaseError):
+        except databases.DatabaseError as exc:
+            with contextlib.suppress(databases.DatabaseError):
                 self._db.rollback()
             raise self._unusable_or(exc) from exc
 
-    def _unusable_or(self, exc: DatabaseError) -> Exception:
+    def _unusable_or(self, exc: databases.DatabaseError) -> Exception:
         """A read-only file, an unreachable server or a lock not given in time as the StoreError saying so;
         any other error as itself."""
         if self.is_postgres:
@@ -365,7 +364,7 @@ class Store:
         try:
             yield self._db
         finally:
-            with contextlib.suppress(DatabaseError):
+            with contextlib.suppress(databases.DatabaseError):
                 self._db.rollback()
 
     @property

@@ -170,8 +170,9 @@ def test_the_build_report_shows_each_open_jobs_fit_in_counts_only(tmp_path, pool
 
 
 def test_the_pool_fit_counted_beside_the_build_prints_what_counting_after_it_prints(pool, tmp_path, capsys):
-    """`vivier build` counts the pool fit in a child while Pelican builds: the table it prints is the one
-    counted in-process after the build (the straightforward way)."""
+    """`vivier build` has the pool fit counted by the process that plans the mail (mailing.engine.beside):
+    the table it prints is the one counted in-process after the build (the straightforward way), and so is
+    the one a build whose mail is planned in its own process counts after the site."""
     import shutil
 
     from vivier.commands.build import print_pool_fit
@@ -180,10 +181,20 @@ def test_the_pool_fit_counted_beside_the_build_prints_what_counting_after_it_pri
     store = tmp_path / "pool.sqlite3"  # the build records invitations: never the session's shared store
     shutil.copyfile(os.environ["VIVIER_POOL"], store)
     env = {**os.environ, "VIVIER_POOL": str(store), "VIVIER_OUTBOX": str(tmp_path / "outbox"), "COLUMNS": "200"}
-    built = subprocess.run([sys.executable, "-m", "vivier", "build", "-o", str(tmp_path / "out")], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=600)
-    assert built.returncode == 0, built.stderr[-3000:]
-    table = built.stderr[built.stderr.index("Pool fit of open jobs"):]
+    one_process = tmp_path / "one-process.py"  # the mail planned in the build's own process
+    one_process.write_text(f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *  # noqa\n"
+                           f"PATH = {str(ROOT / 'content')!r}\nTHEME = {str(ROOT / 'theme')!r}\n"
+                           "MAILING_BACKGROUND = False\n")
+    tables = []
+    for conf, where in ((ROOT / "pelicanconf.py", "pool fit: done by the mail process"),
+                        (one_process, "pool fit: counted after the site")):
+        built = subprocess.run([sys.executable, "-m", "vivier", "-v", "-s", str(conf), "build", "-o", str(tmp_path / "out")],
+                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        assert built.returncode == 0, built.stderr[-3000:]
+        assert where in " ".join(built.stderr.split()), built.stderr[-3000:]
+        tables.append(built.stderr[built.stderr.index("Pool fit of open jobs"):])
+    table = tables[0]
+    assert tables[1] == table
 
     os.environ["VIVIER_POOL"], saved = str(store), os.environ["VIVIER_POOL"]
     try:

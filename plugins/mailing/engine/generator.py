@@ -15,7 +15,9 @@ site (careers.forking): `generate_context` forks once the careers generators
 have read every file with no error; `generate_output` waits for the child
 and takes back what it logged (replayed through the parent's logging), the
 output files it wrote (kept by `careers.output`'s sweep) and its content
-problems (errors fail the build with the same one-list ContentError). A
+problems (errors fail the build with the same one-list ContentError), and
+the answers of the work the build handed to the process that opens the
+store (`engine.beside`: the pool-fit table of `vivier build`). A
 child that ends without an answer, no `os.fork`, other threads running,
 errors already in the content, or `MAILING_BACKGROUND = False`: the same
 steps run in this process. A file both the site and the child write fails
@@ -36,7 +38,7 @@ from careers.report import ContentReport, get_report
 from .. import memo
 from .. import settings as mail_settings
 from ..kinds import registry
-from . import steps
+from . import beside, steps
 
 logger = logging.getLogger(__name__)
 
@@ -92,6 +94,7 @@ class MailEngine:
         record.paths.update(answer["paths"])
         record.written += answer["written"]
         record.unchanged += answer["unchanged"]
+        beside.tasks(self.settings).take(answer.get("beside", {}))
         memo.handed_over(self.settings)  # the child used the memo and pruned it; this process has nothing to prune
         report = get_report(self.settings)
         report.problems.extend(answer["problems"])
@@ -126,8 +129,10 @@ class MailEngine:
         written, unchanged = record.written, record.unchanged
         mine = self._read_and_check()
         writer = output.Writer(self.output_path, settings=self.settings)
+        done = {}
         if not report.errors:
             steps.write(self.kinds, self.settings, writer)
             memo.finish_build(self.settings)
+            done = beside.tasks(self.settings).run()
         return {"problems": mine.problems, "paths": record.paths, "written_files": writer._written_files,
-                "written": record.written - written, "unchanged": record.unchanged - unchanged}
+                "written": record.written - written, "unchanged": record.unchanged - unchanged, "beside": done}

@@ -32,15 +32,10 @@ def build(ctx, publish, today, output):
         ctx.find_root().obj["conf"] = str(find_project() / "publishconf.py")
     init_logging(level=logging.WARNING, fatal="errors", name="pelican")
     settings = settings_from(ctx, OUTPUT_PATH=os.path.abspath(output) if output else None)
-    fit = start_pool_fit(settings)
-    try:
-        run_pelican(settings)
-    except BaseException:  # a failed build (exit 1 or 2) prints no pool fit
-        if fit is not None:
-            fit.stop()
-        raise
+    hand_pool_fit_over(settings)
+    run_pelican(settings)  # a failed build (exit 1 or 2) prints no pool fit
     print_report(settings)
-    print_pool_fit(settings, fit)
+    print_pool_fit(settings, counted=True)
 
 
 def run_pelican(settings) -> None:
@@ -84,38 +79,44 @@ def _pool_fit(settings):
     return open_job_fits(settings, today(settings))
 
 
-def start_pool_fit(settings):
-    """The pool fit computed by a child while Pelican builds: it needs the job files and the store, not the site.
+POOL_FIT = "pool fit"  # the build's task beside the mail (mailing.engine.beside)
 
-    Opening the store (and importing SQLAlchemy), reading every ad's header
-    and counting the pool took the build's process about a second at 5,000
-    jobs, after the site was built. None (computed after the build, in this
-    process) when the table is off or forking is not safe here.
+
+def hand_pool_fit_over(settings) -> None:
+    """The pool fit counted by the process that plans the mail, once the mail is written (mailing.engine.beside).
+
+    It needs the job files and the store, not the site. Opening the store
+    (and importing SQLAlchemy), reading every ad's header and counting the
+    pool took the build's process about a second at 5,000 jobs, after the
+    site was built; a child of its own then opened the store and imported
+    SQLAlchemy a second time beside the mail's child. A build whose mail
+    was planned in this process counts it after the site (`print_pool_fit`).
     """
-    from careers import forking
+    from mailing.engine import beside
     from staffing import settings as staffing_settings
 
-    if not staffing_settings.value(settings, "STAFFING_FIT_IN_BUILD") or not forking.can_fork():
-        return None
-    return forking.Child.start(lambda: _pool_fit(settings), of_this_build=False)
+    if staffing_settings.value(settings, "STAFFING_FIT_IN_BUILD"):
+        beside.tasks(settings).add(POOL_FIT, lambda: _pool_fit(settings))
 
 
-def print_pool_fit(settings, child=None) -> None:
+def print_pool_fit(settings, counted: bool = False) -> None:
     """The private section of the report: each open job's pool fit, counts only, on this terminal only.
 
-    `child`: the process `start_pool_fit` started, whose answer is printed;
-    without one the fit is computed here.
+    `counted`: the build handed it over (`hand_pool_fit_over`): the mail
+    process's answer is printed if it counted it; else it is counted here.
     """
+    from mailing.engine import beside
     from staffing import settings as staffing_settings
     from staffing.fit import min_group, shown
 
     if not staffing_settings.value(settings, "STAFFING_FIT_IN_BUILD"):
         return
     try:
-        if child is None:
+        fits = beside.tasks(settings).answer(POOL_FIT) if counted else beside.MISSING
+        if fits is beside.MISSING:
+            logging.getLogger(__name__).debug("%s: counted after the site (the mail was not planned in a process of "
+                                              "its own)", POOL_FIT)
             fits = _pool_fit(settings)
-        else:
-            fits = child.result()
     except Exception as exc:  # the site is built; a pool problem must not turn that into a failure
         console.print(f"[yellow]pool fit not computed:[/] {exc}", highlight=False)
         return

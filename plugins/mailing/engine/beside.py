@@ -1,0 +1,76 @@
+"""Work a build wants done where the member store is open: in the mail process, after the mail.
+
+A build opens the member store only where mail is planned: the mail child
+(`generator.MailEngine`, forked while Pelican writes the site). Other work
+that reads the store during a build — `vivier build`'s pool-fit table — ran
+in a child of its own, which opened the store and imported its driver
+(SQLAlchemy, a tenth of a second) a second time. Such work is now handed to
+the mail child instead: `tasks(settings).add(name, function)` before the
+build, and after it `tasks(settings).answer(name)` gives what the function
+returned (or raises what it raised). A build whose mail ran in this process,
+or failed before its tasks, has no answer (`answer` returns `MISSING`): the
+caller does the work itself, as before.
+
+A task runs once the mail is written, only when the build found no content
+error; one that fails does not stop the others, and its error comes back.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+logger = logging.getLogger(__name__)
+
+MISSING = object()
+KEY = "MAILING_BESIDE"  # in the build's settings
+
+
+class Tasks:
+    """The tasks of one build and, once the mail child has run them, their answers."""
+
+    def __init__(self):
+        self.functions: dict = {}
+        self.answers: dict = {}
+
+    def __reduce__(self):
+        # Pelican pickles settings into its content cache: a build's functions and answers are its own.
+        return (Tasks, ())
+
+    def add(self, name: str, function) -> None:
+        self.functions[name] = function
+        self.answers.pop(name, None)
+
+    def run(self) -> dict:
+        """In the mail process: every task's (True, value) or (False, error), by name."""
+        from careers.forking import portable_error
+
+        done = {}
+        for name, function in self.functions.items():
+            try:
+                done[name] = (True, function())
+                logger.debug("%s: done by the mail process (%d), beside the mail", name, os.getpid())
+            except Exception as exc:  # noqa: BLE001 — handed to the caller, who says what it means
+                done[name] = (False, portable_error(exc))
+        return done
+
+    def take(self, answers: dict) -> None:
+        """In the build's process: the answers the mail process sent back."""
+        self.answers.update(answers)
+
+    def answer(self, name: str):
+        """What task `name` returned in the mail process (its error raised here); MISSING when it did not run."""
+        found = self.answers.get(name)
+        if found is None:
+            return MISSING
+        ok, value = found
+        if not ok:
+            raise value
+        return value
+
+
+def tasks(settings: dict) -> Tasks:
+    found = settings.get(KEY)
+    if not isinstance(found, Tasks):
+        found = settings[KEY] = Tasks()
+    return found

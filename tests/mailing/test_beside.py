@@ -34,3 +34,12 @@ def test_a_build_s_tasks_live_in_its_settings_and_never_in_pelican_s_cache():
     tasks.take({"count": (True, 7)})
     tasks.add("count", lambda: 2)  # added again: the old answer is forgotten
     assert tasks.answer("count") is beside.MISSING
+
+
+def test_answers_for_a_build_that_added_no_task_leave_its_settings_as_they_were():
+    """`make serve` builds again and again with one settings dict: a key that appeared after the first
+    build would change every page's inputs (the page cache describes the upper-case settings)."""
+    settings = {"MAILING_BACKGROUND": True}
+    beside.hand_back(settings, {})
+    assert settings == {"MAILING_BACKGROUND": True}
+    assert not beside.KEY.isupper()

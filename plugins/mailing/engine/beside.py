@@ -23,7 +23,9 @@ import os
 logger = logging.getLogger(__name__)
 
 MISSING = object()
-KEY = "MAILING_BESIDE"  # in the build's settings
+# In the build's settings, lower case: no setting of the user's (never read as one, never part of a page's
+# inputs in the page cache, which describes the upper-case names).
+KEY = "_mailing_beside"
 
 
 class Tasks:
@@ -67,6 +69,13 @@ class Tasks:
         if not ok:
             raise value
         return value
+
+
+def hand_back(settings: dict, answers: dict) -> None:
+    """In the build's process: the mail process's answers, kept for the tasks the build added (if any)."""
+    found = settings.get(KEY)
+    if isinstance(found, Tasks):
+        found.take(answers)
 
 
 def tasks(settings: dict) -> Tasks:

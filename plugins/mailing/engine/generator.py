@@ -94,7 +94,7 @@ class MailEngine:
         record.paths.update(answer["paths"])
         record.written += answer["written"]
         record.unchanged += answer["unchanged"]
-        beside.tasks(self.settings).take(answer.get("beside", {}))
+        beside.hand_back(self.settings, answer.get("beside", {}))
         memo.handed_over(self.settings)  # the child used the memo and pruned it; this process has nothing to prune
         report = get_report(self.settings)
         report.problems.extend(answer["problems"])
@@ -133,6 +133,6 @@ class MailEngine:
         if not report.errors:
             steps.write(self.kinds, self.settings, writer)
             memo.finish_build(self.settings)
-            done = beside.tasks(self.settings).run()
+            done = beside.tasks(self.settings).run() if beside.KEY in self.settings else {}
         return {"problems": mine.problems, "paths": record.paths, "written_files": writer._written_files,
                 "written": record.written - written, "unchanged": record.unchanged - unchanged, "beside": done}

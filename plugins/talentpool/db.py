@@ -48,6 +48,11 @@ class _SqlAlchemy:
 
 sa = _SqlAlchemy()
 
+
+def import_driver() -> None:
+    """SQLAlchemy imported now: before a fork, so that the children share it instead of each importing it."""
+    sa.exc  # noqa: B018 — the first attribute read imports it
+
 BUSY_TIMEOUT_S = 30
 # Texts whose order tells whether a database sorts byte by byte, as SQLite does (dates, addresses):
 # upper before lower case, punctuation and digits by their code, accents after every ASCII letter.

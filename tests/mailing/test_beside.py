@@ -43,3 +43,58 @@ def test_answers_for_a_build_that_added_no_task_leave_its_settings_as_they_were(
     beside.hand_back(settings, {})
     assert settings == {"MAILING_BACKGROUND": True}
     assert not beside.KEY.isupper()
+
+
+def _may_fork(monkeypatch):
+    """`careers.forking.can_fork` says yes: a pytest-xdist worker runs execnet's threads, which the child
+    never touches (it leaves by `os._exit`)."""
+    from careers import forking
+
+    monkeypatch.setattr(forking, "can_fork", lambda: True)
+
+
+def test_tasks_started_beside_the_mail_run_in_a_child_and_their_answers_come_back(monkeypatch):
+    import os
+
+    _may_fork(monkeypatch)
+    settings = {}
+    beside.tasks(settings).add("where", os.getpid)
+    beside.tasks(settings).add("broken", lambda: {}["missing"])
+    running = beside.start(settings)
+    assert running is not None and running[1] is not None  # a child of its own
+    answers = beside.finish(running)
+    here = beside.Tasks()
+    here.take(answers)
+    assert here.answer("where") not in (os.getpid(), beside.MISSING)
+    with pytest.raises(KeyError):
+        here.answer("broken")
+    assert beside.start({}) is None and beside.finish(None) == {}  # no task: no child
+
+
+def test_tasks_whose_child_is_killed_or_cannot_be_forked_run_after_the_mail_and_stopped_ones_give_nothing(monkeypatch):
+    import os
+    import signal
+    import time
+
+    from careers import forking
+
+    _may_fork(monkeypatch)
+    settings = {}
+    beside.tasks(settings).add("where", lambda: (time.sleep(0.3), os.getpid())[1])  # killed before it answers
+    running = beside.start(settings)
+    os.kill(running[1].pid, signal.SIGKILL)
+    assert beside.finish(running) == {"where": (True, os.getpid())}  # done here instead, once
+    monkeypatch.setattr(forking.Child, "start", classmethod(lambda cls, *a, **k: None))  # the system refuses
+    running = beside.start(settings)
+    assert running[1] is None and beside.finish(running) == {"where": (True, os.getpid())}
+    monkeypatch.undo()
+    _may_fork(monkeypatch)
+    beside.tasks(settings).add("slow", lambda: time.sleep(30))
+    running = beside.start(settings)
+    beside.stop(running)  # the mail found errors: ended at once, collected
+    try:
+        os.kill(running[1].pid, 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    assert not alive

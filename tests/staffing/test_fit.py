@@ -186,7 +186,7 @@ def test_the_pool_fit_counted_beside_the_build_prints_what_counting_after_it_pri
                            f"PATH = {str(ROOT / 'content')!r}\nTHEME = {str(ROOT / 'theme')!r}\n"
                            "MAILING_BACKGROUND = False\n")
     tables = []
-    for conf, where in ((ROOT / "pelicanconf.py", "pool fit: done by the mail process"),
+    for conf, where in ((ROOT / "pelicanconf.py", "pool fit: done beside the mail"),
                         (one_process, "pool fit: counted after the site")):
         built = subprocess.run([sys.executable, "-m", "vivier", "-v", "-s", str(conf), "build", "-o", str(tmp_path / "out")],
                                cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)

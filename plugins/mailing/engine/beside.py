@@ -1,4 +1,4 @@
-"""Work a build wants done where the member store is open: in the mail process, after the mail.
+"""Work a build wants done where the member store is open: beside the mail, in a child of the mail process.
 
 A build opens the member store only where mail is planned: the mail child
 (`generator.MailEngine`, forked while Pelican writes the site). Other work
@@ -11,8 +11,15 @@ returned (or raises what it raised). A build whose mail ran in this process,
 or failed before its tasks, has no answer (`answer` returns `MISSING`): the
 caller does the work itself, as before.
 
-A task runs once the mail is written, only when the build found no content
-error; one that fails does not stop the others, and its error comes back.
+The mail child imports the store's driver, then forks once more (`start`):
+the tasks run in that grandchild while the mail is planned, sharing the
+import. Run after the mail, in the mail child itself, the pool fit (about
+0.7 s at 5,000 jobs, reading every ad's header) made a warm 5,000-job build
+wait for it: 2.4 → 2.7 s. A grandchild that cannot be forked or ends
+without an answer: the tasks run in the mail child after the mail
+(`finish`). The answers are taken only when the mail found no content error
+(`stop` otherwise); a task that fails does not stop the others, and its
+error comes back.
 """
 
 from __future__ import annotations
@@ -51,7 +58,7 @@ class Tasks:
         for name, function in self.functions.items():
             try:
                 done[name] = (True, function())
-                logger.debug("%s: done by the mail process (%d), beside the mail", name, os.getpid())
+                logger.debug("%s: done beside the mail (process %d)", name, os.getpid())
             except Exception as exc:  # noqa: BLE001 — handed to the caller, who says what it means
                 done[name] = (False, portable_error(exc))
         return done
@@ -69,6 +76,42 @@ class Tasks:
         if not ok:
             raise value
         return value
+
+
+def start(settings: dict):
+    """In the mail process, before the mail: the build's tasks started in a child of their own (None: no task)."""
+    from careers import forking
+
+    found = settings.get(KEY)
+    if not isinstance(found, Tasks) or not found.functions:
+        return None
+    from talentpool import db
+
+    db.import_driver()  # once, shared with the tasks' child
+    child = forking.Child.start(found.run) if forking.can_fork() else None
+    return found, child
+
+
+def finish(running) -> dict:
+    """In the mail process, after the mail: the answers of the tasks `start` started (run here if they could
+    not be run beside)."""
+    from careers import forking
+
+    if running is None:
+        return {}
+    found, child = running
+    if child is not None:
+        try:
+            return child.result()
+        except forking.ChildFailed as exc:  # killed (out of memory?): done here instead
+            logger.debug("the build's tasks beside the mail ended without an answer (%s): run after the mail", exc)
+    return found.run()
+
+
+def stop(running) -> None:
+    """The mail found content errors: the build fails, the tasks' answers are not wanted."""
+    if running is not None and running[1] is not None:
+        running[1].stop()
 
 
 def hand_back(settings: dict, answers: dict) -> None:

@@ -127,12 +127,16 @@ class MailEngine:
         report = get_report(self.settings)
         record = output.produced(self.settings)
         written, unchanged = record.written, record.unchanged
-        mine = self._read_and_check()
-        writer = output.Writer(self.output_path, settings=self.settings)
+        running = beside.start(self.settings)  # the build's tasks (its pool fit), in a child of their own
         done = {}
-        if not report.errors:
-            steps.write(self.kinds, self.settings, writer)
-            memo.finish_build(self.settings)
-            done = beside.tasks(self.settings).run() if beside.KEY in self.settings else {}
+        try:
+            mine = self._read_and_check()
+            writer = output.Writer(self.output_path, settings=self.settings)
+            if not report.errors:
+                steps.write(self.kinds, self.settings, writer)
+                memo.finish_build(self.settings)
+                done, running = beside.finish(running), None
+        finally:
+            beside.stop(running)  # not wanted: the mail found content errors, or failed
         return {"problems": mine.problems, "paths": record.paths, "written_files": writer._written_files,
                 "written": record.written - written, "unchanged": record.unchanged - unchanged, "beside": done}

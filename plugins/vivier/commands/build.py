@@ -83,14 +83,15 @@ POOL_FIT = "pool fit"  # the build's task beside the mail (mailing.engine.beside
 
 
 def hand_pool_fit_over(settings) -> None:
-    """The pool fit counted by the process that plans the mail, once the mail is written (mailing.engine.beside).
+    """The pool fit counted beside the mail, by a child of the mail's process (mailing.engine.beside).
 
     It needs the job files and the store, not the site. Opening the store
     (and importing SQLAlchemy), reading every ad's header and counting the
     pool took the build's process about a second at 5,000 jobs, after the
-    site was built; a child of its own then opened the store and imported
-    SQLAlchemy a second time beside the mail's child. A build whose mail
-    was planned in this process counts it after the site (`print_pool_fit`).
+    site was built; a child of its own, forked first, then imported
+    SQLAlchemy in the build's process for it and the mail's child. A build
+    whose mail was planned in this process counts it after the site
+    (`print_pool_fit`).
     """
     from mailing.engine import beside
     from staffing import settings as staffing_settings

@@ -62,6 +62,7 @@ ORDER_PROBES = ("B", "a", "a-b", "ab", "a_b", "2026-12-03", "2026-12-03T10:00", 
 
 def __getattr__(name: str):
     if name == "DatabaseError":  # what every driver error arrives as: SQLAlchemy's DBAPIError (imported then)
+        globals()["DatabaseError"] = sa.exc.DBAPIError  # found directly from now on
         return sa.exc.DBAPIError
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 

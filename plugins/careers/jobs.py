@@ -253,11 +253,11 @@ class JobsGenerator(Generator):
         problems = ProblemIndex(report)  # what the report holds per file, without reading it all for each ad
         reads = _FreshReads(self.readers)  # Pelican's cache of the ads is written again only if one was read afresh
 
-        def check(job, source, before, text):
+        def check(job, source, before, text, checked):
             raw = {k: v for k, v in job.metadata.items() if v is not None}
             values = schema.parse(raw, source, report, already_reported=before)
             self._apply(job, values)
-            wording.check(source, job.lang, rules, report, text, found=self._wording_just_read(source, text))
+            wording.check(source, job.lang, rules, report, text, found=checked)
             check_title(source, job.title, job.lang, rules, report)
             if not header_broken(report, source):  # else what follows would list that one problem again
                 if job.locations is not None and job.remote:
@@ -275,9 +275,9 @@ class JobsGenerator(Generator):
                 if job is None:
                     continue
                 source = job.source_path
-                text = self._text_just_read(source)  # None: a cached read
+                text, checked = self._text_just_read(source)  # None: a cached read
                 before = problems.fields(source)
-                values = checks.run(source, report, lambda: check(job, source, before, text),
+                values = checks.run(source, report, lambda: check(job, source, before, text, checked),
                                     cached_read=text is None and not before, clean=not before)
                 if checks.last_replayed:  # the check applied them to the job itself
                     self._apply(job, values)
@@ -367,25 +367,16 @@ class JobsGenerator(Generator):
         return job
 
     def _text_just_read(self, source):
-        """The text of `source` if our reader converted it just now (not served from the cache), else None."""
+        """(text, wording) of `source` if our reader converted it just now (not served from the cache), else
+        (None, None). `wording`: the (language, problems) of its wording check when the process that converted
+        it checked it too (careers.prefetch), else None."""
         for reader in self.readers.readers.values():
             last = getattr(reader, "last_text", None)
             if last is not None and last[0] == source:
-                reader.last_text = None
-                return last[1]
-        return None
-
-    def _wording_just_read(self, source, text):
-        """The wording check's (language, problems) for `source`, done by the process that converted it just now
-        (careers.prefetch), else None."""
-        found = None
-        for reader in self.readers.readers.values():
-            last = getattr(reader, "last_wording", None)
-            if last is not None:
-                reader.last_wording = None
-                if last[0] == source and text is not None:
-                    found = last[1]
-        return found
+                wording = getattr(reader, "last_wording", None)
+                reader.last_text = reader.last_wording = None
+                return last[1], wording
+        return None, None
 
     def _apply(self, job, values):
         """Typed values onto the job; missing ones get neutral defaults."""

@@ -167,7 +167,7 @@ class PageCache:
             return None
         return digest.digest()
 
-    def piece(self, name: str, contents, make) -> str:
+    def piece(self, name: str, contents, make) -> str | bytes:
         """The text `make()` gives from `contents` alone (`content_key(name, contents)`), kept from the last
         build when it made it from the same inputs (one job's entry in a feed or an index)."""
         key = self.content_key(name, contents)
@@ -328,7 +328,7 @@ def _unpicklable():
     return None
 
 
-def kept_piece(cache: PageCache | None, name: str, contents, make) -> str:
+def kept_piece(cache: PageCache | None, name: str, contents, make) -> str | bytes:
     """`cache.piece(name, contents, make)`, or `make()` when this build has no page cache."""
     return make() if cache is None else cache.piece(name, contents, make)
 

@@ -144,7 +144,7 @@ class VivierMarkdownReader(MarkdownReader):
         self._reuse = reusable_markdown(self.settings["MARKDOWN"])
         self.last_text = None  # (source path, text) of the last file converted, for the job rules
         self.prefetch = None  # files converted by another process (careers.prefetch), taken instead of converting
-        self.last_wording = None  # (source path, (language, problems)) of the wording check done by that process
+        self.last_wording = None  # (language, problems) of the last file's wording check, done by that process
 
     def _markdown(self) -> Markdown:
         if self._reuse:
@@ -210,7 +210,7 @@ class VivierMarkdownReader(MarkdownReader):
         if taken is not None:
             content, metadata, text, wording = taken
             self.last_text = (source_path, text) if text is not None else None
-            self.last_wording = (source_path, wording) if wording is not None else None
+            self.last_wording = wording if text is not None else None  # always with its file's `last_text`
             return content, metadata
         self._failed_fields = set()
         content, metadata = self._read_markdown(source_path)

@@ -51,16 +51,10 @@ def _utf8_size(text: str) -> int:
 
 def _sizes_largest_first(items) -> list[int]:
     """The UTF-8 size of each item, largest first; for job cards (`FilledCards`), those the gates' scan of
-    the list measured (`_scan_cards`): the cards are not kept filled, and filling them again per variant
+    the list measured (`_card_findings`): the cards are not kept filled, and filling them again per variant
     would cost as much as the scan."""
     if type(items) is FilledCards:
-        entry = _CARD_SIZES.get(id(items))
-        if entry is None or entry[0] is not items:
-            _scan_cards(items, "html")
-            entry = _CARD_SIZES.get(id(items))
-        if entry is not None and entry[0] is items:
-            return entry[1]
-        # The scan was remembered and the sizes were not (the two memos are emptied apart): measure them now.
+        return _card_findings(items, "html")[1]
     return sorted((_utf8_size("".join(i)) for i in items), reverse=True)
 
 
@@ -140,7 +134,8 @@ def _scans(rendered, part: str) -> list[_Scan]:
     return scans
 
 
-_CARD_SCANS: dict[tuple[int, str], tuple[FilledCards, _Scan]] = {}
+# Card lists -> (the list, its scan, its HTML cards' sizes largest first), kept together: emptied together.
+_CARD_SCANS: dict[tuple[int, str], tuple[FilledCards, _Scan, list[int] | None]] = {}
 _CARD_SCANS_MAX = 64  # card lists remembered: one per campaign, segment and language in a build
 
 
@@ -160,30 +155,30 @@ def _scan_cards(cards: FilledCards, part: str) -> _Scan:
     The variants of a segment share one list of filled cards, which never
     changes once made (cards.py), and every variant's check went through
     its 5,000 cards' findings again (about a third of the gates' time in a
-    cold 5,000-job build): now each variant reads one scan per list. The
-    HTML cards' sizes are measured in the same pass, for `worst_case_bytes`.
+    cold 5,000-job build): now each variant reads one scan per list.
     """
+    return _card_findings(cards, part)[0]
+
+
+def _card_findings(cards: FilledCards, part: str) -> tuple[_Scan, list[int] | None]:
+    """(`_scan_cards`, the cards' UTF-8 sizes largest first for the HTML part): the sizes are measured in the
+    same pass, for `worst_case_bytes`, as it counts them (placeholders by their names)."""
     entry = _CARD_SCANS.get((id(cards), part))
     if entry is not None and entry[0] is cards:
-        return entry[1]
+        return entry[1], entry[2]
     if len(_CARD_SCANS) >= _CARD_SCANS_MAX:
         _CARD_SCANS.clear()
-    if len(_CARD_SIZES) >= _CARD_SCANS_MAX:
-        _CARD_SIZES.clear()
-    if part == "html":
-        sizes, scans = [], []
-        for item in cards:
-            sizes.append(_utf8_size("".join(item)))  # as `worst_case_bytes` counts: placeholders by their names
-            scans.append(_scan_text(join_parts(item), part))
-        _CARD_SIZES[id(cards)] = (cards, sorted(sizes, reverse=True))
-    else:
-        scans = [_scan_text(join_parts(item), part) for item in cards]
+    sizes = [] if part == "html" else None
+    scans = []
+    for item in cards:
+        if sizes is not None:
+            sizes.append(_utf8_size("".join(item)))
+        scans.append(_scan_text(join_parts(item), part))
     found = _join_scans(scans)
-    _CARD_SCANS[(id(cards), part)] = (cards, found)
-    return found
-
-
-_CARD_SIZES: dict[int, tuple[FilledCards, list[int]]] = {}  # HTML card lists -> their cards' sizes, largest first
+    if sizes is not None:
+        sizes.sort(reverse=True)
+    _CARD_SCANS[(id(cards), part)] = (cards, found, sizes)
+    return found, sizes
 
 
 def check(compiled: CompiledVariant, settings) -> list[str]:

@@ -98,3 +98,32 @@ def test_tasks_whose_child_is_killed_or_cannot_be_forked_run_after_the_mail_and_
     except ProcessLookupError:
         alive = False
     assert not alive
+
+
+def test_a_task_whose_answer_cannot_travel_or_a_child_whose_answer_fails_never_fails_the_mail(monkeypatch):
+    """The pool fit is a report beside the mail: whatever goes wrong with it comes back as its answer's error,
+    never out of `finish` (which would lose the mail's own answer)."""
+    import os
+
+    from careers import forking
+
+    _may_fork(monkeypatch)
+    settings = {}
+    beside.tasks(settings).add("unpicklable", lambda: (lambda: None))
+    beside.tasks(settings).add("fine", os.getpid)
+    running = beside.start(settings)
+    answers = beside.finish(running)  # in the child: the lambda cannot be pickled back
+    assert answers["unpicklable"][0] is False and answers["fine"][0] is True
+
+    class Broken:
+        pid = None
+
+        def result(self):
+            raise RuntimeError("the child's answer could not be sent back")
+
+    answers = beside.finish((beside.tasks(settings), Broken()))
+    assert {name: ok for name, (ok, _) in answers.items()} == {"unpicklable": False, "fine": False}
+    assert "could not be sent back" in str(answers["fine"][1])
+    monkeypatch.setattr(forking.Child, "start", classmethod(lambda cls, *a, **k: (_ for _ in ()).throw(OSError("no"))))
+    running = beside.start(settings)  # the fork itself raised: run after the mail
+    assert running[1] is None and beside.finish(running)["fine"] == (True, os.getpid())

@@ -142,13 +142,13 @@ def test_cards_encoded_a_few_at_a_time_are_the_json_of_the_whole_list(monkeypatc
             assert b"".join(compiled_module._cards_json(cards)) == expected, (count, part)
 
 
-def test_the_worst_case_size_of_cards_scanned_before_their_sizes_were_forgotten_is_measured_again():
-    """The gates remember a list's scan and its cards' sizes apart: with the sizes forgotten (their memo emptied
-    when full) and the scan still remembered, the worst case is measured again, the same as from plain lists."""
+def test_the_worst_case_size_of_cards_scanned_before_their_memo_was_emptied_is_measured_again():
+    """The gates remember a list's scan and its cards' sizes together: with the memo emptied (when full), the
+    worst case is measured again, the same as from plain lists."""
     jobs = tricky_jobs() + many_jobs(6)
     lazy = _compiled(jobs)
     eager = plain_cards(copy.deepcopy(lazy))
     expected = gates.worst_case_bytes(eager)
     assert gates.check(lazy, settings()) == gates.check(eager, settings())  # scanned: scan and sizes remembered
-    gates._CARD_SIZES.clear()
+    gates._CARD_SCANS.clear()
     assert gates.worst_case_bytes(lazy) == expected

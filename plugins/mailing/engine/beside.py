@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +58,20 @@ class Tasks:
         done = {}
         for name, function in self.functions.items():
             try:
-                done[name] = (True, function())
+                value = function()
+                pickle.dumps(value)  # it travels back to the build's process: an error here, not in the mail's answer
+                done[name] = (True, value)
                 logger.debug("%s: done beside the mail (process %d)", name, os.getpid())
             except Exception as exc:  # noqa: BLE001 — handed to the caller, who says what it means
                 done[name] = (False, portable_error(exc))
         return done
+
+    def failed(self, exc: BaseException) -> dict:
+        """Every task's answer: this error (the tasks could not be run)."""
+        from careers.forking import portable_error
+
+        error = portable_error(exc)
+        return {name: (False, error) for name in self.functions}
 
     def take(self, answers: dict) -> None:
         """In the build's process: the answers the mail process sent back."""
@@ -87,14 +97,19 @@ def start(settings: dict):
         return None
     from talentpool import db
 
-    db.import_driver()  # once, shared with the tasks' child
-    child = forking.Child.start(found.run) if forking.can_fork() else None
+    try:
+        db.import_driver()  # once, shared with the tasks' child
+        child = forking.Child.start(found.run) if forking.can_fork() else None
+    except Exception as exc:  # noqa: BLE001 — the tasks then run after the mail (and say what fails)
+        logger.debug("the build's tasks could not be started beside the mail (%s): run after it", exc)
+        child = None
     return found, child
 
 
 def finish(running) -> dict:
     """In the mail process, after the mail: the answers of the tasks `start` started (run here if they could
-    not be run beside)."""
+    not be run beside). Never raises: a failure is each task's answer, for the build to report; the child is
+    collected here (hand `running` over: `stop` must not be called after)."""
     from careers import forking
 
     if running is None:
@@ -105,6 +120,8 @@ def finish(running) -> dict:
             return child.result()
         except forking.ChildFailed as exc:  # killed (out of memory?): done here instead
             logger.debug("the build's tasks beside the mail ended without an answer (%s): run after the mail", exc)
+        except Exception as exc:  # noqa: BLE001 — its answer could not come back: never the mail's failure
+            return found.failed(exc)
     return found.run()
 
 

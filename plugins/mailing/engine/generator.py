@@ -135,7 +135,8 @@ class MailEngine:
             if not report.errors:
                 steps.write(self.kinds, self.settings, writer)
                 memo.finish_build(self.settings)
-                done, running = beside.finish(running), None
+                taken, running = running, None  # collected by `finish`: never stopped after
+                done = beside.finish(taken)
         finally:
             beside.stop(running)  # not wanted: the mail found content errors, or failed
         return {"problems": mine.problems, "paths": record.paths, "written_files": writer._written_files,

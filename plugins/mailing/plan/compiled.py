@@ -133,7 +133,7 @@ class CompiledEncoder:
 
     def _keep(self, kept: OrderedDict, key, value, keep: int | None = None) -> None:
         kept[key] = value
-        while len(kept) > (keep or self.KEEP):
+        while len(kept) > (self.KEEP if keep is None else keep):
             kept.popitem(last=False)
 
 

@@ -42,7 +42,7 @@ def test_calcom_link_follows_format_questions_and_job_from_the_job_page(browser,
     job_page, ref = _job_linking_lea(site)
     context, page = _open(browser, f"{served_site}/{job_page}/")
     page.click(f"a[href*='lea-martin/?job={ref}']")
-    assert page.url.endswith(f"/rencontrer-l-equipe/lea-martin/?job={ref}#booking")
+    page.wait_for_url(f"**/rencontrer-l-equipe/lea-martin/?job={ref}#booking")  # and for the new page to load
     page.wait_for_selector("[data-booking-form]", state="visible")  # the script runs after the load (slow machines)
     assert page.is_visible("[data-booking-form]") and not page.is_visible("[data-booking-plain]")
     assert ref in page.text_content("[data-booking-job]") and page.is_visible("[data-booking-job]")
@@ -138,6 +138,6 @@ def test_team_listing_filters_with_facets_js_and_falls_back_without(browser, ser
     context, page = _open(browser, f"{served_site}/rencontrer-l-equipe/", javascript=False)
     assert not page.is_visible("form[data-facets]")
     page.click("[data-facets-fallback] a[href='/rencontrer-l-equipe/langue/es/']")
-    assert page.url.endswith("/rencontrer-l-equipe/langue/es/")
+    page.wait_for_url("**/rencontrer-l-equipe/langue/es/")  # a click waits for the commit only: wait for the load
     assert page.eval_on_selector_all("[data-facet-results] > li", "els => els.map(e => e.dataset.id)") == ["sophie-nguyen"]
     context.close()

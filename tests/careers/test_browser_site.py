@@ -27,6 +27,6 @@ def test_skip_link_is_first_focus_and_language_switch_works(browser, served_site
     assert page.evaluate("document.activeElement.className") == "skip-link"
     assert page.evaluate("getComputedStyle(document.activeElement).top") != "-48px"
     page.click("nav.lang-switch a[hreflang=en]")
-    assert page.url == served_site + "/en/articles/entretien-inverse/"
+    page.wait_for_url(served_site + "/en/articles/entretien-inverse/")  # a click waits for the commit only: wait for the load
     assert page.evaluate("document.documentElement.lang") == "en"
     page.close()

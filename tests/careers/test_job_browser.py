@@ -64,12 +64,12 @@ def test_static_facet_pages_work_without_javascript(browser, served_site):
     page.goto(served_site + "/emplois/")
     assert page.is_hidden("input[name=q]")  # the text search needs the script; the checkboxes do not
     page.click("nav[data-facets-fallback] a:text('Lyon (5)')")
-    assert page.url == served_site + "/emplois/lieu/lyon/"
+    page.wait_for_url(served_site + "/emplois/lieu/lyon/")  # a click waits for the commit only: wait for the load
     assert visible(page) == {"data-scientist-lyon", "developpeur-java-lyon", "stage-data-analyst-lyon", "chef-de-projet-digital", "charge-recrutement-it-lyon"}
     cards = page.locator("[data-facet-results] li:visible")
     assert cards.count() == 5
     page.click("nav[data-facets-fallback] a:text('Stage (1)')")
-    assert page.url == served_site + "/emplois/contrat/stage/"
+    page.wait_for_url(served_site + "/emplois/contrat/stage/")
     assert page.locator("[data-facet-results] li:visible").count() == 1
     context.close()
 

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from mailing.community import signups
 from mailing.webapp import create_app
@@ -70,12 +71,12 @@ def test_sign_up_and_confirm_with_javascript_off(browser, served_site, community
         page.check("#community-consent-job_alerts")
         page.check("#community-rhythm-weekly")
         page.click(".community-form button[type=submit]")
-        assert page.locator("h1").inner_text() == "Vérifiez votre boîte de réception"
+        expect(page.locator("h1")).to_have_text("Vérifiez votre boîte de réception")  # retried: the next page may still be loading
         link = confirmation_link(recorder.messages[0])
         page.goto(link)
-        assert page.locator("h1").inner_text() == "Confirmer votre inscription"
+        expect(page.locator("h1")).to_have_text("Confirmer votre inscription")  # retried: the next page may still be loading
         page.click("button:has-text('Je confirme mon inscription')")
-        assert page.locator("h1").inner_text() == "Bienvenue dans la communauté !"
+        expect(page.locator("h1")).to_have_text("Bienvenue dans la communauté !")  # retried: the next page may still be loading
         context.close()
     with store_of(community_settings) as store:
         member = store.find_by_email("jules.marchand@example.net")
@@ -93,12 +94,12 @@ def test_error_and_preferences_pages_pass_axe(browser, served, community_setting
     page.fill("#community-email", "pas-une-adresse")
     page.evaluate("document.querySelector('#community-email').type = 'text'")  # let the server see the bad value
     page.click(".community-form button[type=submit]")
-    assert page.locator("#community-email-error").is_visible()
+    expect(page.locator("#community-email-error")).to_be_visible()
     assert axe_violations(page) == []
     from mailing.tokens import Signer, secret_from_env
 
     page.goto(f"{base}/preferences?t={Signer(secret_from_env()).make('preferences', 'm-nina', 'x')}")
-    assert page.locator("h1").inner_text() == "Vos préférences"
+    expect(page.locator("h1")).to_have_text("Vos préférences")  # retried: the next page may still be loading
     assert axe_violations(page) == []
     httpx.post(f"{base}/inscription", data={"email": "a.b@example.org", "consent_newsletter": "yes", "first_name": "Alix",
                                             "departments": ["data"], "skills": "Python", "open_to_unlisted": "yes"})

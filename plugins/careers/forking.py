@@ -13,6 +13,10 @@ the parent's other threads held at the fork (Rich's console, a stream's
 lock) can block it. The parent replays the records with `replay`, through
 its own logging, so Pelican's console, deduplication and `--fatal` see
 every line as if the work had been done in the process.
+
+A child dies with the process that forked it (`_die_with`, Linux's
+parent-death signal): a build killed with `kill -9` leaves neither its mail
+child nor that child's own (`mailing.engine.beside`) at work.
 """
 
 from __future__ import annotations
@@ -120,6 +124,7 @@ class Child:
         # What exists now is shared by both processes: frozen, no collector walks it (and writes to its
         # pages) in either; the next build of this process thaws it (careers.thaw).
         gc.freeze()
+        parent = os.getpid()
         try:
             pid = os.fork()
         except OSError:  # out of memory or processes: the work is done here instead
@@ -130,6 +135,7 @@ class Child:
             if of_this_build:
                 _LIVE.append(child)
             return child
+        _die_with(parent)
         _run_child(function, answer)  # never returns
 
     def stop(self) -> None:
@@ -163,6 +169,31 @@ class Child:
             self.answer.close()
             if self in _LIVE:
                 _LIVE.remove(self)
+
+
+def _die_with(parent: int) -> None:
+    """In the child, at once: killed when its parent dies (Linux's parent-death signal).
+
+    A build killed with `kill -9` must not leave its mail child (or that
+    child's own child, `mailing.engine.beside`) planning and writing the
+    outbox on its own while the next build does the same. Elsewhere, or if
+    the call fails, an orphan still ends by itself once its work is done.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            return
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before the call: nobody will send the signal
+        os._exit(70)
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def _run_child(function, answer_file) -> None:

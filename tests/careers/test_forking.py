@@ -76,3 +76,62 @@ def test_a_child_no_longer_wanted_is_stopped_and_reaped_even_after_a_join_cut_sh
         with pytest.raises(ChildProcessError):
             os.waitpid(child.pid, os.WNOHANG)  # reaped
         assert child.answer.closed and child not in forking._LIVE
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its reaper is not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads Linux's /proc")
+def test_a_build_killed_with_kill_9_leaves_no_child_or_grandchild_running(tmp_path):
+    """A build process killed mid-run (kill -9): its mail child and that child's own child (the work beside
+    the mail) die with it, instead of planning and writing the outbox beside the next build."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pids = tmp_path / "pids"
+    script = f"""
+import os, sys, time
+sys.path[:0] = {sys.path!r}
+from careers import forking
+
+def grandchild():
+    time.sleep(120)
+
+def child():
+    forking.Child.start(grandchild, of_this_build=False)
+    open({str(pids)!r}, "w").write(str(os.getpid()))
+    time.sleep(120)
+
+forking.Child.start(child)
+time.sleep(120)
+"""
+    # The child's pid comes in the file, its own child's from /proc.
+    build = subprocess.Popen([sys.executable, "-c", script])
+    child, grandchildren = None, []
+    try:
+        deadline = time.monotonic() + 30
+        while not (pids.exists() and pids.read_text().strip()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        child = int(pids.read_text().split()[0])
+        grandchildren = [int(p) for p in open(f"/proc/{child}/task/{child}/children").read().split()]
+        assert len(grandchildren) == 1 and _alive(child) and _alive(grandchildren[0])
+        build.send_signal(signal.SIGKILL)
+        build.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while (_alive(child) or _alive(grandchildren[0])) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child) and not _alive(grandchildren[0])
+    finally:  # nothing left behind, even when the test fails
+        build.kill()
+        build.wait()
+        for pid in (child, *grandchildren):
+            if pid and _alive(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -8,6 +8,7 @@ rules come from a data file (`data/job_rules.yml`) so HR can review them.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -247,6 +248,7 @@ class WordingChecks:
             digest.update(b"\0")
         self._version = digest.hexdigest()
         self._changed = False
+        self.counts = {"replayed": 0, "taken": 0, "checked": 0}  # logged by `save` (debug): where the answers came from
 
     def check(self, path: str, lang: str, rules: Rules, report, text: str | None = None, found=None) -> None:
         """`found`: (language, problems) of `wording_problems` for this file's text, worked out by the process
@@ -254,9 +256,13 @@ class WordingChecks:
         key = (self._version, lang)
         cached = self._cache.get_cached_data(path, None)
         if cached is not None and cached[0] == key:
-            problems = cached[1]
+            problems, how = cached[1], "replayed"
+        elif found is not None and found[0] == lang:
+            problems, how = found[1], "taken"
         else:
-            problems = found[1] if found is not None and found[0] == lang else wording_problems(path, lang, rules, text)
+            problems, how = wording_problems(path, lang, rules, text), "checked"
+        self.counts[how] += 1
+        if how != "replayed":
             self._cache.cache_data(path, (key, problems))
             self._changed = True
         for severity, field_name, message, example, line in problems:
@@ -264,6 +270,8 @@ class WordingChecks:
             add(path, field_name, message, example, line)
 
     def save(self) -> None:
+        logging.getLogger(__name__).debug("wording of job ads: %(replayed)d replayed from the cache, %(taken)d checked by "
+                                          "the process that converted them, %(checked)d checked here", self.counts)
         if self._changed:
             self._cache.save_cache()
             self._changed = False

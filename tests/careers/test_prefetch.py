@@ -131,6 +131,23 @@ def test_the_wording_check_done_by_the_converting_process_is_the_parent_s(big_co
     assert len(calls) == 1
 
 
+def test_a_build_takes_the_wording_problems_of_every_ad_the_child_converted(big_content, tmp_path):
+    """End to end: the parent checks the wording of the ads it converted itself, and of none of the child's."""
+    out = tmp_path / "out"
+    out.mkdir()
+    Store(out / "private" / "pool.sqlite3").close()
+    env = {"VIVIER_POOL": str(out / "private" / "pool.sqlite3"), "VIVIER_OUTBOX": str(out / "private" / "outbox")}
+    result = run_pelican(big_content, out / "site", "-D", "-e", "JOBS_PARALLEL_READING=true", env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    log = " ".join((result.stdout + result.stderr).split())
+    mine, todo = map(int, re.search(r"job ads: (\d+) of (\d+) converted by a second process", log).groups())
+    replayed, taken, here = map(int, re.search(r"wording of job ads: (\d+) replayed from the cache, (\d+) checked by the "
+                                               r"process that converted them, (\d+) checked here", log).groups())
+    ads = len(list((big_content / "jobs").rglob("*.md")))
+    assert mine > 0 and todo == ads
+    assert (replayed, taken, here) == (0, mine, ads - mine)
+
+
 def test_a_result_for_a_file_changed_since_is_not_taken(tmp_path):
     path = tmp_path / "ad.md"
     path.write_text("Title: x\n")

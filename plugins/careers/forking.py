@@ -21,6 +21,8 @@ child nor that child's own (`mailing.engine.beside`) at work.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import copy
 import gc
 import logging
@@ -100,13 +102,22 @@ class Child:
 
     The answer goes to an unnamed temporary file, not a pipe: a child never
     waits for its parent to read, so one whose build failed before `join`
-    still ends, and `reap` collects it.
+    still ends, and `reap` collects it. A pipe carries one byte per answer
+    (`_EARLY`, `_DONE`), written once the answer is whole in its file: the
+    parent takes a finished child's answer without waiting for the kernel to
+    tear down its memory (tens of milliseconds for a mail child of a few
+    hundred MB), and the child is collected later (`_EXITING`). The function
+    may hand back a first part of its work before it ends (`send_early`,
+    taken by `early`).
     """
 
     capture: Capture | None = None  # in the child: the handler collecting its records
 
-    def __init__(self, pid: int, answer):
-        self.pid, self.answer = pid, answer
+    def __init__(self, pid: int, answer, early_answer=None, ready: int | None = None):
+        self.pid, self.answer, self.early_answer, self.ready = pid, answer, early_answer, ready
+        self._ended = False  # the child said it is done (`_DONE`), or its end of the pipe closed
+        self._said_done = False
+        self._kept: list = []  # records of an early answer nobody asked for: replayed with the final one
 
     @classmethod
     def start(cls, function, *, of_this_build: bool = True) -> "Child | None":
@@ -117,10 +128,13 @@ class Child:
         the build, joined after it: `vivier build`'s pool fit) is its
         starter's to join or `stop`.
         """
+        _collect_exited()
         try:
             answer = tempfile.TemporaryFile()  # noqa: SIM115 — closed by join or reap
+            early_answer = tempfile.TemporaryFile()  # noqa: SIM115
         except OSError:  # no room for the answer: the work is done here instead
             return None
+        read_end, write_end = os.pipe()
         # What exists now is shared by both processes: frozen, no collector walks it (and writes to its
         # pages) in either; the next build of this process thaws it (careers.thaw).
         gc.freeze()
@@ -128,15 +142,20 @@ class Child:
         try:
             pid = os.fork()
         except OSError:  # out of memory or processes: the work is done here instead
-            answer.close()
+            for handle in (answer, early_answer):
+                handle.close()
+            os.close(read_end)
+            os.close(write_end)
             return None
         if pid:
-            child = cls(pid, answer)
+            os.close(write_end)  # only the child's end: its death closes the pipe
+            child = cls(pid, answer, early_answer, read_end)
             if of_this_build:
                 _LIVE.append(child)
             return child
         _die_with(parent)
-        _run_child(function, answer)  # never returns
+        os.close(read_end)
+        _run_child(function, answer, early_answer, write_end)  # never returns
 
     def stop(self) -> None:
         """Its answer is no longer wanted: end it and collect it (also after a `join` interrupted midway)."""
@@ -145,9 +164,7 @@ class Child:
             os.waitpid(self.pid, 0)
         except (ProcessLookupError, ChildProcessError):
             pass
-        self.answer.close()
-        if self in _LIVE:
-            _LIVE.remove(self)
+        self._close()
 
     def result(self):
         """`join`, then as if `function` had run here: its records logged, its error raised, else its result."""
@@ -157,18 +174,115 @@ class Child:
             raise answer["error"]
         return answer["result"]
 
+    def early(self):
+        """What the function handed back with `send_early` (its records logged here first); `MISSING` when it
+        ended, or died, without (then `join` or `result` tells which)."""
+        while not self._ended:
+            signal_byte = self._next_signal()
+            if signal_byte == _EARLY:
+                records, value = self._load_early()
+                replay(records)
+                return value
+        return MISSING
+
     def join(self) -> dict:
         try:
-            _, status = os.waitpid(self.pid, 0)
+            while not self._ended:
+                if self._next_signal() == _EARLY:  # not asked for: its records go before the final ones
+                    records, _ = self._load_early()
+                    self._kept.extend(records)
+            status = self._collect()
             self.answer.seek(0)
             try:  # read from the file: a large answer is not held twice (its bytes and its objects)
-                return pickle.load(self.answer)
+                answer = pickle.load(self.answer)
             except Exception:
+                if status is None:  # it said it was done: the answer was whole, and unreadable
+                    raise ChildFailed("its answer could not be read") from None
                 raise ChildFailed(f"exit status {os.waitstatus_to_exitcode(status)}") from None
+            answer["records"] = self._kept + answer["records"]
+            return answer
         finally:
-            self.answer.close()
-            if self in _LIVE:
-                _LIVE.remove(self)
+            self._close()
+
+    # --- the pipe -------------------------------------------------------------------------------
+
+    def _next_signal(self) -> bytes:
+        """The next byte of the pipe: `_EARLY`, `_DONE`, or b"" when the child is gone (its end closed)."""
+        if self.ready is None:
+            self._ended = True
+            return b""
+        signal_byte = os.read(self.ready, 1)
+        if signal_byte != _EARLY:
+            self._ended = True
+            self._said_done = signal_byte == _DONE
+        return signal_byte
+
+    def _load_early(self):
+        self.early_answer.seek(0)
+        try:
+            found = pickle.load(self.early_answer)
+        except Exception as exc:  # noqa: BLE001 — half written? the final answer (or the exit status) says
+            raise ChildFailed(f"its first answer could not be read ({exc!r})") from None
+        return found["records"], found["value"]
+
+    def _collect(self) -> int | None:
+        """Collect a child that ended; one that said it is done may still be leaving: collected later, unless
+        already gone. The status when collected here after no word from it (killed?), else None."""
+        if self._said_done:
+            try:
+                pid, _ = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                return None
+            if pid == 0:
+                _EXITING.append(self.pid)
+            return None
+        try:
+            return os.waitpid(self.pid, 0)[1]
+        except ChildProcessError:
+            return None
+
+    def _close(self) -> None:
+        for handle in (self.answer, self.early_answer):
+            if handle is not None:
+                handle.close()
+        if self.ready is not None:
+            os.close(self.ready)
+            self.ready = None
+        if self in _LIVE:
+            _LIVE.remove(self)
+
+
+_EARLY, _DONE = b"E", b"D"  # what the pipe says: a first answer is in its file; the answer is whole in its file
+MISSING = object()  # `Child.early`: no first answer came
+_EXITING: list[int] = []  # children that said they were done, not collected yet (`_collect_exited`, `reap`)
+_SELF: dict = {}  # in a child: its first answer's file and its end of the pipe (`send_early`)
+
+
+def send_early(value) -> bool:
+    """In a child, once: hand `value` (and the lines logged so far) back now; the parent takes it with `early`
+    while this process goes on. False outside a child (the caller has nobody to hand it to) or a second time
+    (the parent may be reading the first: the file is not written again)."""
+    if not _SELF or Child.capture is None or _SELF.get("sent"):
+        return False
+    _SELF["sent"] = True
+    handle = _SELF["early"]
+    records = list(Child.capture.records)
+    pickle.dump({"records": records, "value": value}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    handle.flush()
+    del Child.capture.records[: len(records)]  # sent: not again with the final answer
+    os.write(_SELF["ready"], _EARLY)
+    return True
+
+
+def _collect_exited() -> None:
+    """Collect, without waiting, the children that said they were done and have left since."""
+    for pid in list(_EXITING):
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                continue
+        except ChildProcessError:
+            pass
+        _EXITING.remove(pid)
 
 
 def _die_with(parent: int) -> None:
@@ -196,10 +310,16 @@ def _die_with(parent: int) -> None:
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
-def _run_child(function, answer_file) -> None:
-    """In the child: run `function`, write the pickled answer, leave without the parent's exit handlers."""
+def _run_child(function, answer_file, early_file, ready: int) -> None:
+    """In the child: run `function`, write the pickled answer, say so, leave without the parent's exit handlers."""
     status = 0
     try:
+        if _SELF:  # a child of a child: the end of the pipe it inherited is not its own to hold open
+            with contextlib.suppress(OSError):
+                os.close(_SELF["ready"])
+        _SELF.clear()
+        _SELF.update(early=early_file, ready=ready)
+        _EXITING.clear()  # its parent's to collect, not its own
         sys.stdout = open(os.dup(1), "w", encoding="utf-8", errors="replace")  # noqa: SIM115
         sys.stderr = open(os.dup(2), "w", encoding="utf-8", errors="replace")  # noqa: SIM115
         Child.capture = Capture()
@@ -217,6 +337,7 @@ def _run_child(function, answer_file) -> None:
             pickle.dump({"records": answer["records"], "result": None,
                          "error": RuntimeError(f"the child's answer could not be sent back: {exc!r}")}, answer_file)
         answer_file.flush()
+        os.write(ready, _DONE)  # the answer is whole: the parent need not wait for this process to be gone
     except BaseException:  # noqa: BLE001
         status = 70
         try:
@@ -227,8 +348,18 @@ def _run_child(function, answer_file) -> None:
         os._exit(status)
 
 
+@atexit.register
+def _wait_at_exit() -> None:
+    """A process leaving (a failed build, `sys.exit`) waits for the children it has not joined: they end their
+    work (a mail child writing the outbox) instead of being killed midway with it (`_die_with`)."""
+    for child in list(_LIVE):
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(child.pid, 0)
+
+
 def reap() -> int:
-    """Wait for the children of a build that failed before joining them; returns how many."""
+    """Wait for the children of a build that failed before joining them, and those still leaving; returns how
+    many of the first."""
     count = 0
     while _LIVE:
         child = _LIVE.pop()
@@ -236,8 +367,11 @@ def reap() -> int:
             os.waitpid(child.pid, 0)
         except ChildProcessError:
             pass
-        child.answer.close()
+        child._close()
         count += 1
+    while _EXITING:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(_EXITING.pop(), 0)
     return count
 
 

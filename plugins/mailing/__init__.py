@@ -34,9 +34,13 @@ def get_generators(pelican):
 
 
 def finalized(pelican):
-    """After a complete build: the mail memo drops the entries this build did not use."""
+    """After a complete build (the site's sweep and page cache first): the mail child that handed its pages back
+    early has written the outbox (its failure fails the build); then the mail memo drops the entries this build
+    did not use."""
+    from .engine.generator import finish_pending
     from .memo import on_finalized
 
+    finish_pending(pelican.settings)
     on_finalized(pelican)
 
 

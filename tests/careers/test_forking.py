@@ -135,3 +135,92 @@ time.sleep(120)
         for pid in (child, *grandchildren):
             if pid and _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_a_first_answer_comes_back_while_the_child_goes_on_and_its_lines_are_logged_once(caplog):
+    """`send_early` in the child, `early` in the parent: the first part (and the lines logged before it)
+    arrives while the child works on; the final answer brings the rest, no line twice."""
+    import time
+
+    def work():
+        logging.getLogger("tests.forking").warning("before the first part")
+        forking.send_early({"pages": 3})
+        assert not forking.send_early({"pages": 4})  # once: the parent may be reading the first
+        logging.getLogger("tests.forking").warning("after it")
+        time.sleep(0.2)
+        return "outbox written"
+
+    with caplog.at_level(logging.WARNING, logger="tests.forking"):
+        child = forking.Child.start(work)
+        assert child.early() == {"pages": 3}
+        assert [r.getMessage() for r in caplog.records] == ["before the first part"]
+        assert child.early() is forking.MISSING  # no second part: it ended
+        assert child.result() == "outbox written"
+    assert [r.getMessage() for r in caplog.records] == ["before the first part", "after it"]
+    assert not forking.send_early("here") and forking.Child.capture is None  # not in a child: nobody to hand it to
+
+
+def test_a_first_answer_nobody_asked_for_keeps_its_lines_and_a_child_without_one_is_missing(caplog):
+    def early_then_fail():
+        logging.getLogger("tests.forking").warning("first")
+        forking.send_early("part")
+        raise ValueError("then broken")
+
+    with caplog.at_level(logging.WARNING, logger="tests.forking"):
+        child = forking.Child.start(early_then_fail)
+        with pytest.raises(ValueError, match="then broken"):
+            child.result()  # `early` never called: the first part's lines come with the final ones
+    assert [r.getMessage() for r in caplog.records] == ["first"]
+    plain = forking.Child.start(lambda: 42)
+    assert plain.early() is forking.MISSING and plain.result() == 42
+
+
+def test_a_killed_child_has_no_first_answer_and_fails_its_join():
+    import signal
+
+    child = forking.Child.start(lambda: os.kill(os.getpid(), signal.SIGKILL))
+    assert child.early() is forking.MISSING
+    with pytest.raises(forking.ChildFailed, match="exit status -9"):
+        child.join()
+
+
+def test_a_finished_child_is_answered_before_it_is_gone_and_collected_later():
+    """The answer is taken once the child says it is whole, not once the kernel has torn the child down
+    (tens of milliseconds for a large process): here the child lingers after saying so."""
+    def answer_then_linger():
+        import time
+
+        real_exit = os._exit
+        os._exit = lambda status: (time.sleep(1.5), real_exit(status))  # in the child only: its leaving is slow
+        return "done"
+
+    child = forking.Child.start(answer_then_linger, of_this_build=False)
+    assert child.result() == "done"
+    assert _alive(child.pid) and child.pid in forking._EXITING  # answered while it still runs
+    forking.reap()  # collected (waited for) by the next build of this process
+    assert child.pid not in forking._EXITING
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child.pid, os.WNOHANG)
+
+
+def test_a_process_leaving_without_joining_its_child_lets_it_finish(tmp_path):
+    """A failed build (`sys.exit` before its mail child was joined) waits for the child at exit: the child
+    ends its work instead of dying with its parent midway."""
+    import subprocess
+    import sys
+
+    done = tmp_path / "done"
+    script = f"""
+import os, sys, time
+sys.path[:0] = {sys.path!r}
+from careers import forking
+
+def work():
+    time.sleep(0.5)
+    open({str(done)!r}, "w").write("written")
+
+forking.Child.start(work)
+sys.exit(1)
+"""
+    assert subprocess.run([sys.executable, "-c", script], timeout=60).returncode == 1
+    assert done.read_text() == "written"

@@ -89,7 +89,22 @@ def patched(self):
     logging.getLogger("mailing.kinds.newsletter").warning("planned in process %d", os.getpid())
     return original(self)
 
-NewsletterGenerator.read = patched
+NewsletterGenerator.read = patched if mode in ("raise", "log") else original
+
+from mailing.engine import steps
+write_plans = steps.write_plans
+
+def plans_then(kinds, settings):  # the outbox part, which the child writes after handing its pages back
+    if os.getpid() != parent:
+        if mode == "plans-raise":
+            raise OSError(f"outbox broken in process {os.getpid()}")
+        if mode == "plans-kill":
+            os.kill(os.getpid(), 9)
+    print("PLANS", os.getpid(), flush=True)
+    return write_plans(kinds, settings)
+
+steps.write_plans = plans_then
+parent = os.getpid()
 logging.basicConfig(level=logging.WARNING, format="LOG %(message)s")
 print("PARENT", os.getpid(), flush=True)
 try:
@@ -101,10 +116,10 @@ print("BUILT", flush=True)
 """
 
 
-def _patched_build(tmp_path, mode):
+def _patched_build(tmp_path, mode, env=None):
     content = copy_content(tmp_path)
     conf = settings_file(tmp_path, content, tmp_path / "out")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "plugins"), str(ROOT)])}
+    env = {**os.environ, **(env or {}), "PYTHONPATH": os.pathsep.join([str(ROOT / "plugins"), str(ROOT)])}
     result = subprocess.run([sys.executable, "-c", SCRIPT, mode, str(conf)], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=300)
     parent = re.search(r"^PARENT (\d+)$", result.stdout, re.M).group(1)
@@ -124,6 +139,41 @@ def test_what_the_child_logs_reaches_the_parent_s_logging(tmp_path, private_path
     assert result.returncode == 0 and "BUILT" in result.stdout, result.stdout + result.stderr
     logged = re.findall(r"^LOG planned in process (\d+)$", result.stderr, re.M)
     assert logged and logged[0] != parent, result.stderr  # logged in the child, shown by the parent's handler
+
+
+def test_the_outbox_failing_after_the_child_handed_its_pages_back_fails_the_build(tmp_path, private_paths):
+    """The child hands its pages back before writing the outbox (the site finishes meanwhile): an error
+    while it writes the outbox still fails the build, with its error, once the site is done."""
+    result, parent = _patched_build(tmp_path, "plans-raise")
+    assert result.returncode == 3, result.stdout + result.stderr
+    raised = re.search(r"^RAISED OSError outbox broken in process (\d+)$", result.stdout, re.M)
+    assert raised and raised.group(1) != parent, result.stdout
+    assert (tmp_path / "out" / "emplois" / "index.html").exists()  # the site was written meanwhile
+
+
+def test_a_child_killed_after_handing_its_pages_back_has_the_outbox_written_by_the_build(tmp_path, site, private_paths):
+    """`kill -9` of the mail child between its pages and the outbox: the build's process writes the outbox,
+    the same as a build whose child lived (nothing lost, nothing doubled), and says so."""
+    outboxes = {}
+    for mode in ("log", "plans-kill"):
+        base = tmp_path / mode
+        base.mkdir()
+        shutil.copy(os.environ["VIVIER_POOL"], base / "pool.sqlite3")
+        env = {"VIVIER_POOL": str(base / "pool.sqlite3"), "VIVIER_OUTBOX": str(base / "outbox")}
+        result, parent = _patched_build(base, mode, env)
+        assert result.returncode == 0 and "BUILT" in result.stdout, result.stdout + result.stderr
+        writers = re.findall(r"^PLANS (\d+)$", result.stdout, re.M)  # who wrote the outbox: the child, or this process
+        assert len(writers) == 1 and (writers[0] == parent) == (mode == "plans-kill"), (writers, parent)
+        warned = "ended before writing the outbox" in " ".join(result.stderr.split())
+        assert warned == (mode == "plans-kill"), result.stderr[-2000:]
+        outboxes[mode] = base / "outbox"
+    assert _tree(outboxes["log"]), "the sample campaigns planned messages"
+    log_base, kill_base = (str(outboxes[m].parent).encode() for m in ("log", "plans-kill"))
+
+    def same_but_for_their_folders(rel, a, b):  # each build read its own copy of the content
+        return _date_only(rel, a, b) or a.replace(log_base, b"BASE") == b.replace(kill_base, b"BASE")
+
+    assert _differences(outboxes["log"], outboxes["plans-kill"], same_but_for_their_folders) == []
 
 
 def test_an_email_problem_found_by_the_child_fails_the_build_with_the_content_list(content_copy, tmp_path):

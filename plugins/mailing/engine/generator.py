@@ -12,12 +12,17 @@ when their content is gone.
 The mail work needs the whole site context (jobs, events) but nothing of
 the site's pages, so it runs in a child process while Pelican writes the
 site (careers.forking): `generate_context` forks once the careers generators
-have read every file with no error; `generate_output` waits for the child
-and takes back what it logged (replayed through the parent's logging), the
-output files it wrote (kept by `careers.output`'s sweep) and its content
-problems (errors fail the build with the same one-list ContentError), and
-the answers of the work the build handed to the process that opens the
-store (`engine.beside`: the pool-fit table of `vivier build`). A
+have read every file with no error; `generate_output` takes back from the
+child, as soon as its public pages are written and before it writes the
+outbox (`forking.send_early`), what it logged (replayed through the parent's
+logging), the output files it wrote (kept by `careers.output`'s sweep) and
+its content problems (errors fail the build with the same one-list
+ContentError). The child writes the outbox while this process finishes the
+site (its sweep, its page cache); Pelican's `finalized` (`finish_pending`)
+then waits for the rest: the outbox's log lines, its error (which fails the
+build), and the answers of the work the build handed to the process that
+opens the store (`engine.beside`: the pool-fit table of `vivier build`). A
+child killed after its pages has the outbox written by this process. A
 child that ends without an answer, no `os.fork`, other threads running,
 errors already in the content, or `MAILING_BACKGROUND = False`: the same
 steps run in this process. A file both the site and the child write fails
@@ -79,12 +84,21 @@ class MailEngine:
             return
         child, self._child = self._child, None
         try:
-            answer = child.result()  # its records logged here, its error raised here
+            site = child.early()  # the public pages and problems, handed back before the outbox is written
+            answer = child.result() if site is forking.MISSING else None  # ended (or failed) without: all of it
         except forking.ChildFailed as exc:  # killed (out of memory?): the emails are made here instead
             logger.warning("the newsletters, invitations and job alerts process ended without an answer (%s); "
                            "making them again in this process", exc)
             self._run_here(writer)
             return
+        self._take_site_part(writer, site if answer is None else answer)
+        if answer is not None:
+            self._take_the_rest(answer)
+        else:  # it writes the outbox while this process finishes the site: collected at `finish_pending`
+            self.settings[PENDING] = (self, child)
+
+    def _take_site_part(self, writer, answer: dict) -> None:
+        """The child's public pages (kept by the output's sweep) and content problems (errors fail the build)."""
         written_here = set(getattr(writer, "_written_files", ()))
         overlap = sorted(written_here & set(answer["written_files"]))
         if overlap:  # what Pelican's writer refuses in one process: two steps writing the same file
@@ -94,11 +108,30 @@ class MailEngine:
         record.paths.update(answer["paths"])
         record.written += answer["written"]
         record.unchanged += answer["unchanged"]
-        beside.hand_back(self.settings, answer.get("beside", {}))
-        memo.handed_over(self.settings)  # the child used the memo and pruned it; this process has nothing to prune
         report = get_report(self.settings)
         report.problems.extend(answer["problems"])
         ContentReport(report.root, list(answer["problems"])).raise_if_errors()
+
+    def _take_the_rest(self, answer: dict) -> None:
+        """The answers of the work handed to the mail's process (`beside`), once the outbox is written."""
+        beside.hand_back(self.settings, answer.get("beside", {}))
+        memo.handed_over(self.settings)  # the child used the memo and pruned it; this process has nothing to prune
+
+    def finish(self, child) -> None:
+        """After the site (`finish_pending`): the child's outbox written, its log and answers taken; its error raised.
+        Killed after its pages: the outbox is written here instead."""
+        try:
+            answer = child.result()
+        except forking.ChildFailed as exc:
+            logger.warning("the newsletters, invitations and job alerts process ended before writing the outbox (%s); "
+                           "writing it in this process", exc)
+            report = get_report(self.settings)
+            known = len(report.problems)
+            self.read_here()  # the content the child read without an error (its problems are listed already)
+            del report.problems[known:]
+            steps.write_plans(self.kinds, self.settings)
+            return
+        self._take_the_rest(answer)
 
     def _read_and_check(self) -> ContentReport:
         """Every kind read and planned; the problems they found (their files leave the cache)."""
@@ -133,11 +166,30 @@ class MailEngine:
             mine = self._read_and_check()
             writer = output.Writer(self.output_path, settings=self.settings)
             if not report.errors:
-                steps.write(self.kinds, self.settings, writer)
+                steps.write_public(self.kinds, writer)
+                forking.send_early(self._answer(mine, record, writer, written, unchanged))  # the site goes on
+                steps.write_plans(self.kinds, self.settings)
                 memo.finish_build(self.settings)
                 taken, running = running, None  # collected by `finish`: never stopped after
                 done = beside.finish(taken)
         finally:
             beside.stop(running)  # not wanted: the mail found content errors, or failed
+        return {**self._answer(mine, record, writer, written, unchanged), "beside": done}
+
+    @staticmethod
+    def _answer(mine, record, writer, written: int, unchanged: int) -> dict:
+        """What the site needs of the child: its content problems and the files it wrote in the output folder."""
         return {"problems": mine.problems, "paths": record.paths, "written_files": writer._written_files,
-                "written": record.written - written, "unchanged": record.unchanged - unchanged, "beside": done}
+                "written": record.written - written, "unchanged": record.unchanged - unchanged}
+
+
+PENDING = "_mailing_pending_child"  # settings key: (engine, child) whose outbox is written while the site finishes
+
+
+def finish_pending(settings: dict) -> None:
+    """Pelican's `finalized`, after the site's sweep and page cache: wait for the mail child that handed its pages
+    back early (`MailEngine.generate_output`) to finish the outbox; its failure fails the build."""
+    pending = settings.pop(PENDING, None)
+    if pending is not None:
+        engine, child = pending
+        engine.finish(child)

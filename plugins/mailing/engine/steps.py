@@ -106,10 +106,21 @@ def walk_parts(settings: dict, store) -> int:
 
 def write(kinds: list, settings: dict, writer) -> list[str]:
     """Public pages, then every plan folder and the kinds' records; then withdraw what is stale."""
-    from talentpool import config as pool_config
+    write_public(kinds, writer)
+    return write_plans(kinds, settings)
 
+
+def write_public(kinds: list, writer) -> None:
+    """Every kind's public pages (the site's output folder)."""
     for kind in kinds:
         kind.write_public(writer)
+
+
+def write_plans(kinds: list, settings: dict) -> list[str]:
+    """Every plan folder and the kinds' records (the private outbox and the store); then withdraw what is stale.
+    Nothing here writes to the site's output folder (the mail child hands its pages back before, `generator`)."""
+    from talentpool import config as pool_config
+
     written: list[str] = []
     store = None
     kept = Kept.for_settings(settings)  # compiled variants unchanged since the last build are not encoded again

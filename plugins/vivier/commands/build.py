@@ -72,11 +72,21 @@ def print_report(settings) -> None:
         console.print(f"[yellow]{len(warnings)} warning(s)[/] above: the site was built; fix them when you can.", highlight=False)
 
 
-def _pool_fit(settings):
+def _pool_fit(settings) -> list[tuple[str, ...]] | None:
+    """The table's rows (job, then the counts as printed: `shown`), or None when there is no member store.
+
+    Rows of text, not `JobFit`s: the answer crosses two processes (the task's child, then the mail's) to
+    reach this one, and 5,000 dataclasses with their counts took 0.1 s to pickle and read back each way.
+    """
     from careers.dates import today
+    from staffing.fit import min_group, shown
     from staffing.report import open_job_fits
 
-    return open_job_fits(settings, today(settings))
+    fits = open_job_fits(settings, today(settings))
+    if fits is None:
+        return None
+    k = min_group(settings)
+    return [(item.path, *shown(item.total, k)) for item in fits]
 
 
 POOL_FIT = "pool fit"  # the build's task beside the mail (mailing.engine.beside)
@@ -108,28 +118,25 @@ def print_pool_fit(settings, counted: bool = False) -> None:
     """
     from mailing.engine import beside
     from staffing import settings as staffing_settings
-    from staffing.fit import min_group, shown
 
     if not staffing_settings.value(settings, "STAFFING_FIT_IN_BUILD"):
         return
     try:
-        fits = beside.tasks(settings).answer(POOL_FIT) if counted else beside.MISSING
-        if fits is beside.MISSING:
+        rows = beside.tasks(settings).answer(POOL_FIT) if counted else beside.MISSING
+        if rows is beside.MISSING:
             logging.getLogger(__name__).debug("%s: counted after the site (the mail was not planned in a process of "
                                               "its own)", POOL_FIT)
-            fits = _pool_fit(settings)
+            rows = _pool_fit(settings)
     except Exception as exc:  # the site is built; a pool problem must not turn that into a failure
         console.print(f"[yellow]pool fit not computed:[/] {exc}", highlight=False)
         return
-    if fits is None:
+    if rows is None:
         console.print("pool fit: no member store here (CI holds no personal data); run `vivier job fit FILE` where the pool is.",
                       highlight=False)
         return
     columns = [("job", "left"), ("eligible", "right"), ("fit all", "right"), ("all but one", "right"),
                ("excludes the most", "left")]
-    k = min_group(settings)
     # Fewer than k eligible members: "< k". Laid out as plain text: Rich took seconds for thousands of jobs.
-    sys.stderr.write(plain_table("Pool fit of open jobs (private: counts only, not published)", columns,
-                                 ([item.path, *shown(item.total, k)] for item in fits)) + "\n")
+    sys.stderr.write(plain_table("Pool fit of open jobs (private: counts only, not published)", columns, rows) + "\n")
 
 commands = [build]

@@ -583,13 +583,28 @@ _PLAIN = (str, int, float, bool, type(None), bytes, dt.date, dt.time, dt.timedel
 
 
 def _walk(value, digest, lenient, out, depth) -> None:
+    """Append `value`'s description to `out`.
+
+    A job page's key walks some 25 values, 5,000 times a build: the texts
+    among the keys and items of dicts and lists are written in place rather
+    than by a call each, and which branch a value takes is looked up by its
+    type (`_kind`) rather than found by `isinstance` again for each value.
+    tests/careers/test_page_cache_walk.py compares it with the plain walk.
+    """
     if depth > 40:
         raise Uncacheable("a value nested too deeply")
     if type(value) is str:
         out.append(b"s%d:" % len(value) + value.encode("utf-8", "surrogatepass"))
-    elif isinstance(value, _PLAIN):
+        return
+    kind = _KINDS.get(type(value)) or _kind(type(value))
+    if kind == "plain":
         out.append(f"{type(value).__name__}:{value!r};".encode())
-    elif isinstance(value, dict):
+    elif kind == "content":
+        source = getattr(value, "source_path", None)
+        if not source:
+            raise Uncacheable(f"{type(value).__name__} without a source file")
+        out.append(f"{type(value).__name__}:{source}=".encode() + digest(source))
+    elif kind == "dict":
         out.append(b"{")
         keys = list(value)
         try:
@@ -597,21 +612,55 @@ def _walk(value, digest, lenient, out, depth) -> None:
         except TypeError:  # keys of several types
             keys.sort(key=repr)
         for k in keys:
-            _walk(k, digest, lenient, out, depth + 1)
-            _walk(value[k], digest, lenient, out, depth + 1)
+            if depth >= 40:
+                raise Uncacheable("a value nested too deeply")
+            item = value[k]
+            if type(k) is str:
+                out.append(b"s%d:" % len(k) + k.encode("utf-8", "surrogatepass"))
+            else:
+                _walk(k, digest, lenient, out, depth + 1)
+            if type(item) is str:
+                out.append(b"s%d:" % len(item) + item.encode("utf-8", "surrogatepass"))
+            else:
+                _walk(item, digest, lenient, out, depth + 1)
         out.append(b"}")
-    elif isinstance(value, (list, tuple, set, frozenset)):
+    elif kind == "sequence":
         items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
         out.append(f"{type(value).__name__}[".encode())
         for item in items:
-            _walk(item, digest, lenient, out, depth + 1)
+            if depth >= 40:
+                raise Uncacheable("a value nested too deeply")
+            if type(item) is str:
+                out.append(b"s%d:" % len(item) + item.encode("utf-8", "surrogatepass"))
+            else:
+                _walk(item, digest, lenient, out, depth + 1)
         out.append(b"]")
-    elif isinstance(value, Content):
-        source = getattr(value, "source_path", None)
-        if not source:
-            raise Uncacheable(f"{type(value).__name__} without a source file")
-        out.append(f"{type(value).__name__}:{source}=".encode() + digest(source))
-    elif not lenient and dataclasses.is_dataclass(value) and not isinstance(value, type):
+    else:
+        _walk_other(value, digest, lenient, out, depth)
+
+
+_KINDS: dict[type, str] = {}
+
+
+def _kind(cls: type) -> str:
+    """The branch of `_walk` for values of this type, found once (the order of the tests is the walk's)."""
+    if issubclass(cls, _PLAIN):
+        found = "plain"
+    elif issubclass(cls, dict):
+        found = "dict"
+    elif issubclass(cls, (list, tuple, set, frozenset)):
+        found = "sequence"
+    elif issubclass(cls, Content):
+        found = "content"
+    else:
+        found = "other"
+    _KINDS[cls] = found
+    return found
+
+
+def _walk_other(value, digest, lenient, out, depth) -> None:
+    """`_walk` for a value that is no text, plain value, dict, list or content (those of `_kind` "other")."""
+    if not lenient and dataclasses.is_dataclass(value) and not isinstance(value, type):
         # Its fields, and its class's code (a property a template reads): the file that defines it. (Settings,
         # `lenient`, keep counting by type and file: a build's own state lives there in dataclasses too.)
         source = _defining_file(value)

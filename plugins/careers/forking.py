@@ -351,10 +351,15 @@ def _run_child(function, answer_file, early_file, ready: int) -> None:
 @atexit.register
 def _wait_at_exit() -> None:
     """A process leaving (a failed build, `sys.exit`) waits for the children it has not joined: they end their
-    work (a mail child writing the outbox) instead of being killed midway with it (`_die_with`)."""
+    work (a mail child writing the outbox) instead of being killed midway with it (`_die_with`). It collects
+    those that answered and are still leaving too: their time then counts in this process's children's
+    (`os.wait4`, `getrusage`), as it did when each was waited for at its join."""
     for child in list(_LIVE):
         with contextlib.suppress(ChildProcessError, OSError):
             os.waitpid(child.pid, 0)
+    while _EXITING:
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(_EXITING.pop(), 0)
 
 
 def reap() -> int:

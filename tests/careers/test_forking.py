@@ -224,3 +224,31 @@ sys.exit(1)
 """
     assert subprocess.run([sys.executable, "-c", script], timeout=60).returncode == 1
     assert done.read_text() == "written"
+
+
+def test_a_child_answered_before_it_left_is_collected_at_exit_and_its_time_counted(tmp_path):
+    """The parent takes a finished child's answer before the child is gone; leaving, it collects it, so that
+    the child's CPU time still counts among the process tree's (what `make bench` reads with `os.wait4`)."""
+    import subprocess
+    import sys
+
+    script = f"""
+import os, sys, time
+sys.path[:0] = {sys.path!r}
+from careers import forking
+
+def busy():
+    end = time.process_time() + 0.6
+    while time.process_time() < end:
+        pass
+    real_exit = os._exit
+    os._exit = lambda status: (time.sleep(0.3), real_exit(status))  # slow to leave: answered first
+    return "done"
+
+child = forking.Child.start(busy)
+assert child.result() == "done" and child.pid in forking._EXITING
+"""
+    process = subprocess.Popen([sys.executable, "-c", script])
+    _, status, usage = os.wait4(process.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert usage.ru_utime + usage.ru_stime >= 0.6  # the child's busy time, counted through its parent

@@ -26,7 +26,11 @@ def initialize(pelican):
 
 
 def get_generators(pelican):
-    from .engine.generator import MailEngine
+    from .engine.generator import PENDING, MailEngine
+
+    # A child handed over by a build of this process that failed before its end (`make serve`): collected
+    # already (careers' `forking.reap`), never to be finished by this build.
+    pelican.settings.pop(PENDING, None)
 
     # Every message kind of the registry, on one budget, in a child process
     # while the site is written when it can (see engine/generator.py).

@@ -121,9 +121,33 @@ def test_a_task_whose_answer_cannot_travel_or_a_child_whose_answer_fails_never_f
         def result(self):
             raise RuntimeError("the child's answer could not be sent back")
 
-    answers = beside.finish((beside.tasks(settings), Broken()))
+    answers = beside.finish((beside.tasks(settings), Broken(), None))
     assert {name: ok for name, (ok, _) in answers.items()} == {"unpicklable": False, "fine": False}
     assert "could not be sent back" in str(answers["fine"][1])
     monkeypatch.setattr(forking.Child, "start", classmethod(lambda cls, *a, **k: (_ for _ in ()).throw(OSError("no"))))
     running = beside.start(settings)  # the fork itself raised: run after the mail
     assert running[1] is None and beside.finish(running)["fine"] == (True, os.getpid())
+
+
+def test_a_task_that_takes_the_context_gets_the_build_s_beside_the_mail_and_after_it(monkeypatch):
+    """`takes_context`: the task is given the build's context as the mail process read it (`vivier build`'s
+    pool fit counts the jobs the build read instead of reading every ad again), in the child and when run
+    after the mail alike; the others are called without it."""
+    import os
+
+    from careers import forking
+
+    _may_fork(monkeypatch)
+    context = {"jobs": ["ad-1", "ad-2"]}
+    settings = {}
+    beside.tasks(settings).add("jobs", lambda given: (os.getpid(), given["jobs"]), takes_context=True)
+    beside.tasks(settings).add("plain", lambda: "no context")
+    here = beside.Tasks()
+    here.take(beside.finish(beside.start(settings, context)))
+    pid, jobs = here.answer("jobs")
+    assert pid != os.getpid() and jobs == ["ad-1", "ad-2"] and here.answer("plain") == "no context"
+    monkeypatch.setattr(forking, "can_fork", lambda: False)  # no child: run after the mail, in this process
+    here.take(beside.finish(beside.start(settings, context)))
+    assert here.answer("jobs") == (os.getpid(), ["ad-1", "ad-2"])
+    beside.tasks(settings).add("jobs", lambda: "plain again")  # added again without: called without
+    assert beside.tasks(settings).run(context)["jobs"] == (True, "plain again")

@@ -207,3 +207,17 @@ def test_no_child_when_content_has_errors_other_threads_run_or_the_setting_says_
     monkeypatch.setitem(settings, "MAILING_BACKGROUND", True)
     get_report(settings).error(str(content / "jobs" / "x.md"), "title", "is required")
     assert not generators._can_fork()  # every problem is listed at once, by this process
+
+
+def test_a_child_left_by_a_failed_build_is_not_finished_by_the_next_build_of_the_process():
+    """`make serve` builds again in the same process: a mail child handed over by a build that failed before
+    its end was collected by `forking.reap`; the next build starts without it (its `finalized` would wait
+    for a child that is gone)."""
+    from types import SimpleNamespace
+
+    import mailing
+
+    settings = {engine_generator.PENDING: ("engine", "a collected child")}
+    assert mailing.get_generators(SimpleNamespace(settings=settings)) == [engine_generator.MailEngine]
+    assert engine_generator.PENDING not in settings
+    engine_generator.finish_pending(settings)  # nothing pending: nothing to wait for

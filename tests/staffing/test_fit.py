@@ -220,3 +220,41 @@ def test_a_lone_small_city_is_hidden_with_the_next_smallest_so_no_subtraction_gi
     assert rows["city"]["Lyon"][:3] == ("50", "12", "0")
     assert rows["city"]["Rennes"] == rows["city"]["Nantes"] == ("< 10", "< 10", "< 10", "—")
     assert shown_rows(report, 3)["city"]["Rennes"][:2] == ("3", "1")  # k is the setting's, not a constant
+
+
+def test_the_fit_of_the_jobs_a_build_read_equals_the_fit_of_their_files(pool, tmp_path, monkeypatch):
+    """`open_job_fits(…, jobs=…)` (what `vivier build` counts beside the mail, from the ads it read) gives the
+    rows that reading every ad's header gives: an alias of "open", a draft, closed ads, translations sharing
+    their must-haves (counted once), in the order of their paths."""
+    from careers.dates import today
+    from staffing.fit import min_group, shown
+    from staffing.report import open_job_fits
+    from tests.conftest import copy_content
+    from vivier.build import read_all
+    from vivier.config import load_settings
+
+    content = copy_content(tmp_path)
+    ads = sorted((content / "jobs").glob("*.md"))
+
+    def reference(ad):
+        return re.search(r"^Reference: (.*)$", ad.read_text(encoding="utf-8"), re.M).group(1).strip()
+
+    for chosen, status in ((ads[0], "Ouverte"), (ads[1], "draft")):  # with its translations: they must agree
+        for ad in (content / "jobs").rglob("*.md"):
+            if reference(ad) == reference(chosen):
+                text = ad.read_text(encoding="utf-8")
+                ad.write_text(re.sub(r"^Status: .*$", f"Status: {status}", text, count=1, flags=re.M), encoding="utf-8")
+    settings = load_settings(ROOT / "pelicanconf.py", PATH=str(content), VIVIER_TODAY="2026-11-22",
+                             CACHE_CONTENT=False, LOAD_CONTENT_CACHE=False)
+    jobs = next(g for g in read_all(settings) if hasattr(g, "open_jobs")).jobs
+    k = min_group(settings)
+
+    def rows(fits):
+        return [(fit.path, fit.reference, *shown(fit.total, k)) for fit in fits]
+
+    from_files = rows(open_job_fits(settings, today(settings)))
+    from_build = rows(open_job_fits(settings, today(settings), jobs=jobs))
+    assert from_build == from_files
+    paths = [row[0] for row in from_files]
+    assert str(ads[0].relative_to(content)) in paths and str(ads[1].relative_to(content)) not in paths
+    assert any(path.startswith("jobs/en/") for path in paths) and len(paths) > 10

@@ -42,23 +42,30 @@ class Tasks:
     def __init__(self):
         self.functions: dict = {}
         self.answers: dict = {}
+        self.with_context: set[str] = set()
 
     def __reduce__(self):
         # Pelican pickles settings into its content cache: a build's functions and answers are its own.
         return (Tasks, ())
 
-    def add(self, name: str, function) -> None:
+    def add(self, name: str, function, *, takes_context: bool = False) -> None:
+        """`function()` run beside the mail; `takes_context`: `function(context)`, given the build's context
+        (its jobs, events, articles) as the mail process read it, or None where the mail was not read."""
         self.functions[name] = function
         self.answers.pop(name, None)
+        if takes_context:
+            self.with_context.add(name)
+        else:
+            self.with_context.discard(name)
 
-    def run(self) -> dict:
+    def run(self, context: dict | None = None) -> dict:
         """In the mail process: every task's (True, value) or (False, error), by name."""
         from careers.forking import portable_error
 
         done = {}
         for name, function in self.functions.items():
             try:
-                value = function()
+                value = function(context) if name in self.with_context else function()
                 pickle.dumps(value)  # it travels back to the build's process: an error here, not in the mail's answer
                 done[name] = (True, value)
                 logger.debug("%s: done beside the mail (process %d)", name, os.getpid())
@@ -88,8 +95,9 @@ class Tasks:
         return value
 
 
-def start(settings: dict):
-    """In the mail process, before the mail: the build's tasks started in a child of their own (None: no task)."""
+def start(settings: dict, context: dict | None = None):
+    """In the mail process, before the mail: the build's tasks started in a child of their own (None: no task);
+    `context`: the build's, handed to the tasks that take it."""
     from careers import forking
 
     found = settings.get(KEY)
@@ -99,11 +107,11 @@ def start(settings: dict):
 
     try:
         db.import_driver()  # once, shared with the tasks' child
-        child = forking.Child.start(found.run) if forking.can_fork() else None
+        child = forking.Child.start(lambda: found.run(context)) if forking.can_fork() else None
     except Exception as exc:  # noqa: BLE001 — the tasks then run after the mail (and say what fails)
         logger.debug("the build's tasks could not be started beside the mail (%s): run after it", exc)
         child = None
-    return found, child
+    return found, child, context
 
 
 def finish(running) -> dict:
@@ -114,7 +122,7 @@ def finish(running) -> dict:
 
     if running is None:
         return {}
-    found, child = running
+    found, child, context = running
     if child is not None:
         try:
             return child.result()
@@ -122,7 +130,7 @@ def finish(running) -> dict:
             logger.debug("the build's tasks beside the mail ended without an answer (%s): run after the mail", exc)
         except Exception as exc:  # noqa: BLE001 — its answer could not come back: never the mail's failure
             return found.failed(exc)
-    return found.run()
+    return found.run(context)
 
 
 def stop(running) -> None:

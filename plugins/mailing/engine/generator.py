@@ -160,7 +160,7 @@ class MailEngine:
         report = get_report(self.settings)
         record = output.produced(self.settings)
         written, unchanged = record.written, record.unchanged
-        running = beside.start(self.settings)  # the build's tasks (its pool fit), in a child of their own
+        running = beside.start(self.settings, self.context)  # the build's tasks (its pool fit), in a child of their own
         done = {}
         try:
             mine = self._read_and_check()

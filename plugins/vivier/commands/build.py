@@ -72,8 +72,9 @@ def print_report(settings) -> None:
         console.print(f"[yellow]{len(warnings)} warning(s)[/] above: the site was built; fix them when you can.", highlight=False)
 
 
-def _pool_fit(settings) -> list[tuple[str, ...]] | None:
-    """The table's rows (job, then the counts as printed: `shown`), or None when there is no member store.
+def _pool_fit(settings, context: dict | None = None) -> list[tuple[str, ...]] | None:
+    """The table's rows (job, then the counts as printed: `shown`), or None when there is no member store;
+    with the build's `context` (where the mail is planned), of the jobs it read rather than of their files.
 
     Rows of text, not `JobFit`s: the answer crosses two processes (the task's child, then the mail's) to
     reach this one, and 5,000 dataclasses with their counts took 0.1 s to pickle and read back each way.
@@ -82,7 +83,7 @@ def _pool_fit(settings) -> list[tuple[str, ...]] | None:
     from staffing.fit import min_group, shown
     from staffing.report import open_job_fits
 
-    fits = open_job_fits(settings, today(settings))
+    fits = open_job_fits(settings, today(settings), jobs=(context or {}).get("jobs"))
     if fits is None:
         return None
     k = min_group(settings)
@@ -107,7 +108,7 @@ def hand_pool_fit_over(settings) -> None:
     from staffing import settings as staffing_settings
 
     if staffing_settings.value(settings, "STAFFING_FIT_IN_BUILD"):
-        beside.tasks(settings).add(POOL_FIT, lambda: _pool_fit(settings))
+        beside.tasks(settings).add(POOL_FIT, lambda context: _pool_fit(settings, context), takes_context=True)
 
 
 def print_pool_fit(settings, counted: bool = False) -> None:

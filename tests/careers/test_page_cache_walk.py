@@ -7,7 +7,6 @@ import dataclasses
 import datetime as dt
 import enum
 import hashlib
-import os
 import re
 from pathlib import PurePosixPath
 
@@ -17,11 +16,11 @@ from pelican.contents import Content
 from pelican.urlwrappers import Category
 
 from careers import page_cache
-from careers.page_cache import _PLAIN, URLWrapper, Uncacheable, _defining_file
+from careers.page_cache import _PLAIN, Uncacheable
 
 
 def plain_walk(value, digest, lenient, out, depth) -> None:
-    """The walk before it was made fast (one call per value, the isinstance tests in their order)."""
+    """The walk before it was made fast: one call per value, the isinstance tests in their order."""
     if depth > 40:
         raise Uncacheable("a value nested too deeply")
     if type(value) is str:
@@ -50,40 +49,17 @@ def plain_walk(value, digest, lenient, out, depth) -> None:
         if not source:
             raise Uncacheable(f"{type(value).__name__} without a source file")
         out.append(f"{type(value).__name__}:{source}=".encode() + digest(source))
-    elif not lenient and dataclasses.is_dataclass(value) and not isinstance(value, type):
-        # Its fields, and its class's code (a property a template reads): the file that defines it. (Settings,
-        # `lenient`, keep counting by type and file: a build's own state lives there in dataclasses too.)
-        source = _defining_file(value)
-        out.append(f"dc:{type(value).__module__}.{type(value).__qualname__}@{source}=".encode()
-                   + (digest(source) if source else b"") + b"(")
-        fields = dataclasses.fields(value)
-        if set(getattr(value, "__dict__", ())) - {item.name for item in fields}:
-            raise Uncacheable(f"a {type(value).__qualname__} with attributes besides its fields")
-        for item in fields:
-            plain_walk(item.name, digest, lenient, out, depth + 1)
-            plain_walk(getattr(value, item.name), digest, lenient, out, depth + 1)
-        out.append(b")")
-    elif isinstance(value, URLWrapper):  # a category, tag or author: its name (its slug and URLs follow the settings)
-        out.append(f"{type(value).__name__}:".encode())
-        plain_walk(value.name, digest, lenient, out, depth + 1)
-    elif hasattr(value, "page_key"):  # an object that says what its output depends on
-        out.append(value.page_key().encode())
-    elif isinstance(value, re.Pattern):
-        out.append(f"re:{value.pattern!r}:{value.flags};".encode())
-    elif isinstance(value, os.PathLike):
-        out.append(f"path:{os.fspath(value)};".encode())
-    elif lenient:
-        out.append(f"?{type(value).__module__}.{type(value).__qualname__};".encode())
-        source = _defining_file(value)
-        if source is not None:  # a function of the settings file (JINJA_FILTERS): its code is that file
-            out.append(f"{getattr(value, '__qualname__', '')}@{source}=".encode() + digest(source))
-    else:
-        raise Uncacheable(f"a {type(value).__qualname__} value")
+    else:  # the branches the change left alone, which walk what they hold with `_walk`: this walk, here
+        page_cache._walk_other(value, digest, lenient, out, depth)
 
 
 def plain_describe(value, digest, lenient=False) -> bytes:
     out: list[bytes] = []
-    plain_walk(value, digest, lenient, out, 0)
+    fast, page_cache._walk = page_cache._walk, plain_walk  # what `_walk_other` holds is walked plainly too
+    try:
+        plain_walk(value, digest, lenient, out, 0)
+    finally:
+        page_cache._walk = fast
     return hashlib.sha256(b"".join(out)).digest()
 
 

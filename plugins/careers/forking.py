@@ -24,6 +24,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import copy
+import functools
 import gc
 import logging
 import os
@@ -117,6 +118,7 @@ class Child:
         self.pid, self.answer, self.early_answer, self.ready = pid, answer, early_answer, ready
         self._ended = False  # the child said it is done (`_DONE`), or its end of the pipe closed
         self._said_done = False
+        self._gone = False  # collected, or handed to `_EXITING`: its pid is no longer this object's to signal
         self._kept: list = []  # records of an early answer nobody asked for: replayed with the final one
 
     @classmethod
@@ -129,12 +131,17 @@ class Child:
         starter's to join or `stop`.
         """
         _collect_exited()
+        handles = []
         try:
-            answer = tempfile.TemporaryFile()  # noqa: SIM115 — closed by join or reap
-            early_answer = tempfile.TemporaryFile()  # noqa: SIM115
-        except OSError:  # no room for the answer: the work is done here instead
+            handles.append(tempfile.TemporaryFile())  # noqa: SIM115 — the answer: closed by join or reap
+            handles.append(tempfile.TemporaryFile())  # noqa: SIM115 — a first answer (`send_early`)
+            read_end, write_end = os.pipe()
+        except OSError:  # no room for the answer, no file left: the work is done here instead
+            for handle in handles:
+                handle.close()
             return None
-        read_end, write_end = os.pipe()
+        answer, early_answer = handles
+        death_signal = _death_signal()  # looked up here, not in each child
         # What exists now is shared by both processes: frozen, no collector walks it (and writes to its
         # pages) in either; the next build of this process thaws it (careers.thaw).
         gc.freeze()
@@ -153,17 +160,18 @@ class Child:
             if of_this_build:
                 _LIVE.append(child)
             return child
-        _die_with(parent)
-        os.close(read_end)
-        _run_child(function, answer, early_answer, write_end)  # never returns
+        _run_child(function, answer, early_answer, write_end, lambda: (os.close(read_end), _die_with(parent, death_signal)))
 
     def stop(self) -> None:
-        """Its answer is no longer wanted: end it and collect it (also after a `join` interrupted midway)."""
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
+        """Its answer is no longer wanted: end it and collect it (also after a `join` interrupted midway; never
+        once it was collected, when its pid may be another process's)."""
+        if not self._gone:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            self._gone = True
         self._close()
 
     def result(self):
@@ -185,6 +193,17 @@ class Child:
                 return value
         return MISSING
 
+    def _load_early(self):
+        """The first answer's (records, value); unreadable: the child, still at work, is stopped (never left to
+        write beside whoever does its work instead) and ChildFailed raised."""
+        self.early_answer.seek(0)
+        try:
+            found = pickle.load(self.early_answer)
+        except Exception as exc:  # noqa: BLE001
+            self.stop()
+            raise ChildFailed(f"its first answer could not be read ({exc!r})") from None
+        return found["records"], found["value"]
+
     def join(self) -> dict:
         try:
             while not self._ended:
@@ -202,7 +221,10 @@ class Child:
             answer["records"] = self._kept + answer["records"]
             return answer
         finally:
-            self._close()
+            if self._ended:
+                self._close()
+            else:  # interrupted before it said it was done: its answer is no longer wanted
+                self.stop()
 
     # --- the pipe -------------------------------------------------------------------------------
 
@@ -217,17 +239,10 @@ class Child:
             self._said_done = signal_byte == _DONE
         return signal_byte
 
-    def _load_early(self):
-        self.early_answer.seek(0)
-        try:
-            found = pickle.load(self.early_answer)
-        except Exception as exc:  # noqa: BLE001 — half written? the final answer (or the exit status) says
-            raise ChildFailed(f"its first answer could not be read ({exc!r})") from None
-        return found["records"], found["value"]
-
     def _collect(self) -> int | None:
         """Collect a child that ended; one that said it is done may still be leaving: collected later, unless
         already gone. The status when collected here after no word from it (killed?), else None."""
+        self._gone = True
         if self._said_done:
             try:
                 pid, _ = os.waitpid(self.pid, os.WNOHANG)
@@ -285,7 +300,7 @@ def _collect_exited() -> None:
         _EXITING.remove(pid)
 
 
-def _die_with(parent: int) -> None:
+def _die_with(parent: int, prctl) -> None:
     """In the child, at once: killed when its parent dies (Linux's parent-death signal).
 
     A build killed with `kill -9` must not leave its mail child (or that
@@ -293,27 +308,34 @@ def _die_with(parent: int) -> None:
     outbox on its own while the next build does the same. Elsewhere, or if
     the call fails, an orphan still ends by itself once its work is done.
     """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-            return
-    except (OSError, AttributeError):
+    if prctl is None or prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
         return
     if os.getppid() != parent:  # the parent died before the call: nobody will send the signal
         os._exit(70)
 
 
+@functools.lru_cache(maxsize=1)
+def _death_signal():
+    """libc's `prctl` (Linux), or None: where there is none, or ctypes cannot reach it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except Exception:  # noqa: BLE001 — no ctypes, no libc symbol: children are not tied to their parent
+        return None
+
+
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
-def _run_child(function, answer_file, early_file, ready: int) -> None:
-    """In the child: run `function`, write the pickled answer, say so, leave without the parent's exit handlers."""
+def _run_child(function, answer_file, early_file, ready: int, set_up) -> None:
+    """In the child: `set_up()`, run `function`, write the pickled answer, say so, collect its own children that
+    answered, leave without the parent's exit handlers (whatever happens: never back into the parent's code)."""
     status = 0
     try:
+        set_up()
         if _SELF:  # a child of a child: the end of the pipe it inherited is not its own to hold open
             with contextlib.suppress(OSError):
                 os.close(_SELF["ready"])
@@ -337,7 +359,11 @@ def _run_child(function, answer_file, early_file, ready: int) -> None:
             pickle.dump({"records": answer["records"], "result": None,
                          "error": RuntimeError(f"the child's answer could not be sent back: {exc!r}")}, answer_file)
         answer_file.flush()
-        os.write(ready, _DONE)  # the answer is whole: the parent need not wait for this process to be gone
+        with contextlib.suppress(OSError):  # the answer is whole: the parent need not wait for this process to go
+            os.write(ready, _DONE)
+        while _EXITING:  # its own children that answered: collected, so that their time counts in its own
+            with contextlib.suppress(ChildProcessError, OSError):
+                os.waitpid(_EXITING.pop(), 0)
     except BaseException:  # noqa: BLE001
         status = 70
         try:

@@ -596,7 +596,7 @@ def _walk(value, digest, lenient, out, depth) -> None:
     if type(value) is str:
         out.append(b"s%d:" % len(value) + value.encode("utf-8", "surrogatepass"))
         return
-    kind = _KINDS.get(type(value)) or _kind(type(value))
+    kind = _KINDS.get(type(value)) or _kind(value)
     if kind == "plain":
         out.append(f"{type(value).__name__}:{value!r};".encode())
     elif kind == "content":
@@ -642,19 +642,21 @@ def _walk(value, digest, lenient, out, depth) -> None:
 _KINDS: dict[type, str] = {}
 
 
-def _kind(cls: type) -> str:
-    """The branch of `_walk` for values of this type, found once (the order of the tests is the walk's)."""
-    if issubclass(cls, _PLAIN):
+def _kind(value) -> str:
+    """The branch of `_walk` for `value` (the order of the tests is the walk's), remembered for its type when
+    its type is what it says it is (a proxy's `__class__` answers `isinstance` otherwise)."""
+    if isinstance(value, _PLAIN):
         found = "plain"
-    elif issubclass(cls, dict):
+    elif isinstance(value, dict):
         found = "dict"
-    elif issubclass(cls, (list, tuple, set, frozenset)):
+    elif isinstance(value, (list, tuple, set, frozenset)):
         found = "sequence"
-    elif issubclass(cls, Content):
+    elif isinstance(value, Content):
         found = "content"
     else:
         found = "other"
-    _KINDS[cls] = found
+    if getattr(value, "__class__", None) is type(value) and len(_KINDS) < 4096:
+        _KINDS[type(value)] = found
     return found
 
 

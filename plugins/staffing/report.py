@@ -73,7 +73,7 @@ def _ads_of_files(settings: dict):
 
 def _ads_read(settings: dict, jobs):
     """The same of the ads a build read (its published jobs: drafts and ads with errors are not among them)."""
-    root = Path(os.path.abspath(settings["PATH"]))
+    root = os.path.abspath(settings["PATH"])
     for job in sorted(jobs, key=lambda job: Path(os.path.abspath(job.source_path))):
-        yield (str(Path(os.path.abspath(job.source_path)).relative_to(root)), job.reference or "",
+        yield (os.path.relpath(os.path.abspath(job.source_path), root), job.reference or "",
                str(job.status or "open"), list(job.must_have or []))

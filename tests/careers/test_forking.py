@@ -184,6 +184,7 @@ def test_a_killed_child_has_no_first_answer_and_fails_its_join():
         child.join()
 
 
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads Linux's /proc")
 def test_a_finished_child_is_answered_before_it_is_gone_and_collected_later():
     """The answer is taken once the child says it is whole, not once the kernel has torn the child down
     (tens of milliseconds for a large process): here the child lingers after saying so."""
@@ -191,7 +192,7 @@ def test_a_finished_child_is_answered_before_it_is_gone_and_collected_later():
         import time
 
         real_exit = os._exit
-        os._exit = lambda status: (time.sleep(1.5), real_exit(status))  # in the child only: its leaving is slow
+        os._exit = lambda status: (time.sleep(3), real_exit(status))  # in the child only: its leaving is slow
         return "done"
 
     child = forking.Child.start(answer_then_linger, of_this_build=False)
@@ -252,3 +253,24 @@ assert child.result() == "done" and child.pid in forking._EXITING
     _, status, usage = os.wait4(process.pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert usage.ru_utime + usage.ru_stime >= 0.6  # the child's busy time, counted through its parent
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads Linux's /proc")
+def test_a_child_whose_first_answer_cannot_be_read_is_stopped_not_left_at_work():
+    """A first answer that cannot be read fails (ChildFailed) and the child, still at work, is stopped: the
+    caller then does the work itself, never beside it."""
+    import time
+
+    def garbled():
+        forking._SELF["early"].write(b"not a pickle")
+        forking._SELF["early"].flush()
+        os.write(forking._SELF["ready"], forking._EARLY)
+        time.sleep(30)  # would go on writing
+
+    child = forking.Child.start(garbled)
+    with pytest.raises(forking.ChildFailed, match="first answer could not be read"):
+        child.early()
+    assert not _alive(child.pid) and child not in forking._LIVE
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child.pid, os.WNOHANG)  # collected
+    child.stop()  # and stopping it again signals no other process

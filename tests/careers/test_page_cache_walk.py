@@ -82,6 +82,23 @@ class Job(Content):
     pass
 
 
+class DictProxy:
+    """Says it is a dict (`isinstance` believes its `__class__`), as a lazy proxy does."""
+
+    def __init__(self, wrapped):
+        self._wrapped = wrapped
+
+    @property
+    def __class__(self):
+        return dict
+
+    def __iter__(self):
+        return iter(self._wrapped)
+
+    def __getitem__(self, key):
+        return self._wrapped[key]
+
+
 def _content(source):
     job = object.__new__(Job)
     job.source_path = source
@@ -111,6 +128,7 @@ VALUES = [
     _nested(39, "feuille"), _nested(40, "feuille"), _nested(41, "feuille"), _nested(40, []), _nested(40, {}),
     _nested(40, 7),
     _content(""), object(), [object()], {"f": len},
+    DictProxy({"b": "deux", "a": 1}), [DictProxy({"x": "y"})],
 ]
 
 
@@ -137,3 +155,9 @@ def test_a_content_subclass_is_walked_as_content_and_a_changed_file_changes_the_
     before = page_cache._describe({"job": _content("/c/jobs/a.md")}, digests.__getitem__)
     digests["/c/jobs/a.md"] = b"Z" * 32
     assert page_cache._describe({"job": _content("/c/jobs/a.md")}, digests.__getitem__) != before
+
+
+def test_a_proxy_s_branch_is_not_remembered_for_its_type():
+    """A value whose `__class__` is not its type takes the branch `isinstance` gives it, every time."""
+    page_cache._describe(DictProxy({"a": "b"}), lambda path: b"")
+    assert DictProxy not in page_cache._KINDS

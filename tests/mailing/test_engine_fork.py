@@ -92,18 +92,27 @@ def patched(self):
 NewsletterGenerator.read = patched if mode in ("raise", "log") else original
 
 from mailing.engine import steps
-write_plans = steps.write_plans
+write_plans, write_public = steps.write_plans, steps.write_public
 
 def plans_then(kinds, settings):  # the outbox part, which the child writes after handing its pages back
     if os.getpid() != parent:
         if mode == "plans-raise":
             raise OSError(f"outbox broken in process {os.getpid()}")
-        if mode == "plans-kill":
+        if mode == "plans-kill-error":  # an editor saves a broken campaign, then the child is killed
+            campaign = os.path.join(settings["PATH"], "newsletters", "2026-12-data-cloud.md")
+            text = open(campaign, encoding="utf-8").read()
+            open(campaign, "w", encoding="utf-8").write(text.replace("Segments: ", "Segments: no-such-segment, ", 1))
+        if mode.startswith("plans-kill"):
             os.kill(os.getpid(), 9)
     print("PLANS", os.getpid(), flush=True)
     return write_plans(kinds, settings)
 
-steps.write_plans = plans_then
+def public_then(kinds, writer):  # the pages, before the child hands them back
+    if os.getpid() != parent and mode == "public-kill":
+        os.kill(os.getpid(), 9)
+    return write_public(kinds, writer)
+
+steps.write_plans, steps.write_public = plans_then, public_then
 parent = os.getpid()
 logging.basicConfig(level=logging.WARNING, format="LOG %(message)s")
 print("PARENT", os.getpid(), flush=True)
@@ -155,7 +164,7 @@ def test_a_child_killed_after_handing_its_pages_back_has_the_outbox_written_by_t
     """`kill -9` of the mail child between its pages and the outbox: the build's process writes the outbox,
     the same as a build whose child lived (nothing lost, nothing doubled), and says so."""
     outboxes = {}
-    for mode in ("log", "plans-kill"):
+    for mode in ("log", "plans-kill", "public-kill"):
         base = tmp_path / mode
         base.mkdir()
         shutil.copy(os.environ["VIVIER_POOL"], base / "pool.sqlite3")
@@ -163,17 +172,35 @@ def test_a_child_killed_after_handing_its_pages_back_has_the_outbox_written_by_t
         result, parent = _patched_build(base, mode, env)
         assert result.returncode == 0 and "BUILT" in result.stdout, result.stdout + result.stderr
         writers = re.findall(r"^PLANS (\d+)$", result.stdout, re.M)  # who wrote the outbox: the child, or this process
-        assert len(writers) == 1 and (writers[0] == parent) == (mode == "plans-kill"), (writers, parent)
-        warned = "ended before writing the outbox" in " ".join(result.stderr.split())
-        assert warned == (mode == "plans-kill"), result.stderr[-2000:]
+        assert len(writers) == 1 and (writers[0] == parent) == (mode != "log"), (writers, parent)
+        said = " ".join(result.stderr.split())
+        assert ("ended before writing the outbox" in said) == (mode == "plans-kill"), said[-2000:]
+        assert ("ended without an answer" in said) == (mode == "public-kill"), said[-2000:]
         outboxes[mode] = base / "outbox"
     assert _tree(outboxes["log"]), "the sample campaigns planned messages"
-    log_base, kill_base = (str(outboxes[m].parent).encode() for m in ("log", "plans-kill"))
+    for mode in ("plans-kill", "public-kill"):
+        log_base, kill_base = (str(outboxes[m].parent).encode() for m in ("log", mode))
 
-    def same_but_for_their_folders(rel, a, b):  # each build read its own copy of the content
-        return _date_only(rel, a, b) or a.replace(log_base, b"BASE") == b.replace(kill_base, b"BASE")
+        def same_but_for_their_folders(rel, a, b):  # each build read its own copy of the content
+            return _date_only(rel, a, b) or a.replace(log_base, b"BASE") == b.replace(kill_base, b"BASE")
 
-    assert _differences(outboxes["log"], outboxes["plans-kill"], same_but_for_their_folders) == []
+        assert _differences(outboxes["log"], outboxes[mode], same_but_for_their_folders) == [], mode
+
+
+def test_content_broken_after_the_fork_fails_a_build_whose_child_was_killed_before_the_outbox(tmp_path, site,
+                                                                                              private_paths):
+    """The build writes the outbox of a child killed after its pages from the content as it is then: a
+    campaign saved with an error since the fork fails the build, and no plan is written from it."""
+    base = tmp_path / "build"
+    base.mkdir()
+    shutil.copy(os.environ["VIVIER_POOL"], base / "pool.sqlite3")
+    env = {"VIVIER_POOL": str(base / "pool.sqlite3"), "VIVIER_OUTBOX": str(base / "outbox")}
+    result, parent = _patched_build(base, "plans-kill-error", env)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert re.search(r"^RAISED ContentError", result.stdout, re.M), result.stdout
+    assert "unknown segment 'no-such-segment'" in " ".join(result.stdout.split()), result.stdout
+    assert re.findall(r"^PLANS (\d+)$", result.stdout, re.M) == []  # nobody wrote the outbox
+    assert not (base / "outbox").exists() or not any((base / "outbox").rglob("manifest.jsonl"))
 
 
 def test_an_email_problem_found_by_the_child_fails_the_build_with_the_content_list(content_copy, tmp_path):

@@ -87,6 +87,7 @@ class MailEngine:
             site = child.early()  # the public pages and problems, handed back before the outbox is written
             answer = child.result() if site is forking.MISSING else None  # ended (or failed) without: all of it
         except forking.ChildFailed as exc:  # killed (out of memory?): the emails are made here instead
+            child.stop()  # never two processes writing the outbox: one whose answer was unreadable may still run
             logger.warning("the newsletters, invitations and job alerts process ended without an answer (%s); "
                            "making them again in this process", exc)
             self._run_here(writer)
@@ -123,12 +124,15 @@ class MailEngine:
         try:
             answer = child.result()
         except forking.ChildFailed as exc:
+            child.stop()
             logger.warning("the newsletters, invitations and job alerts process ended before writing the outbox (%s); "
                            "writing it in this process", exc)
             report = get_report(self.settings)
             known = len(report.problems)
-            self.read_here()  # the content the child read without an error (its problems are listed already)
-            del report.problems[known:]
+            self.read_here()  # read again now: a file saved since the fork may hold an error
+            errors = ContentReport(report.root, report.problems[known:]).errors
+            del report.problems[known:]  # the warnings the child found are listed already
+            ContentReport(report.root, errors).raise_if_errors()  # no plan written from content with an error
             steps.write_plans(self.kinds, self.settings)
             return
         self._take_the_rest(answer)
